@@ -1,0 +1,112 @@
+"""Settings: one object with named defaults, read from the environment in one place.
+
+Flags given on the command line override the environment; the environment overrides the
+defaults. The API key is masked in ``repr`` and removed from any text by :func:`redact`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+from .errors import ConfigError
+
+__all__ = ["Settings", "redact", "NCBI_EUTILS_URL"]
+
+NCBI_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+
+_SECRET_PARAM = re.compile(r"(api_key=)[^&\s\"']+", re.IGNORECASE)
+
+
+def redact(text: str, secret: str | None = None) -> str:
+    """Return ``text`` with any ``api_key=...`` parameter and the literal ``secret`` masked."""
+    text = _SECRET_PARAM.sub(r"\1***", text)
+    if secret:
+        text = text.replace(secret, "***")
+    return text
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the client, store and crawl need to know about their environment."""
+
+    eutils_url: str = NCBI_EUTILS_URL
+    tool: str = "citegraph"
+    email: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    cache_dir: Path = Path("cache")
+    #: seconds to connect / to wait for the next byte of a response
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    #: attempts per request before giving up (transient failures only)
+    max_attempts: int = 6
+    #: first backoff in seconds; doubles on each retry, with jitter, capped at backoff_max
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    #: requests per second; None means NCBI's limit (3 without a key, 10 with one)
+    rate: float | None = None
+    #: requests allowed in flight at once (they still wait on the rate limiter)
+    concurrency: int = 4
+
+    def __post_init__(self) -> None:
+        if not re.match(r"^https?://", self.eutils_url):
+            raise ConfigError(f"E-utilities URL must start with http:// or https://: {self.eutils_url!r}")
+        if not self.eutils_url.endswith("/"):
+            object.__setattr__(self, "eutils_url", self.eutils_url + "/")
+        if not self.tool or re.search(r"\s", self.tool):
+            raise ConfigError("tool must be a non-empty string without spaces (NCBI's rule)")
+        if self.email is not None and "@" not in self.email:
+            raise ConfigError(f"email does not look like an address: {self.email!r}")
+        if self.rate is not None and self.rate <= 0:
+            raise ConfigError("rate must be positive")
+        if self.max_attempts < 1 or self.concurrency < 1:
+            raise ConfigError("max_attempts and concurrency must be at least 1")
+        object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+
+    def __repr__(self) -> str:  # the dataclass repr already hides api_key; say that one is set
+        key = "'***'" if self.api_key else "None"
+        return (
+            f"Settings(eutils_url={self.eutils_url!r}, tool={self.tool!r}, email={self.email!r}, "
+            f"api_key={key}, cache_dir={str(self.cache_dir)!r}, rate={self.effective_rate})"
+        )
+
+    @property
+    def effective_rate(self) -> float:
+        """Requests per second the client may send."""
+        if self.rate is not None:
+            return self.rate
+        return 10.0 if self.api_key else 3.0
+
+    @property
+    def store_path(self) -> Path:
+        return self.cache_dir / "citegraph.sqlite"
+
+    def with_overrides(self, **overrides: object) -> "Settings":
+        """A copy with the given non-None fields replaced (command-line flags)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given) if given else self
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        """Read ``CITEGRAPH_EUTILS_URL``, ``CITEGRAPH_CACHE``, ``NCBI_EMAIL``, ``NCBI_API_KEY``
+        and ``CITEGRAPH_RATE``, then apply ``overrides`` (None means 'not given')."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        if env.get("CITEGRAPH_EUTILS_URL"):
+            values["eutils_url"] = env["CITEGRAPH_EUTILS_URL"]
+        if env.get("CITEGRAPH_CACHE"):
+            values["cache_dir"] = Path(env["CITEGRAPH_CACHE"])
+        if env.get("NCBI_EMAIL"):
+            values["email"] = env["NCBI_EMAIL"]
+        if env.get("NCBI_API_KEY"):
+            values["api_key"] = env["NCBI_API_KEY"]
+        if env.get("CITEGRAPH_RATE"):
+            try:
+                values["rate"] = float(env["CITEGRAPH_RATE"])
+            except ValueError:
+                raise ConfigError(f"CITEGRAPH_RATE is not a number: {env['CITEGRAPH_RATE']!r}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,144 @@
+"""Plain data records shared by every layer: articles, authors, MeSH headings, references.
+
+They hold text exactly as PubMed gives it (inline markup flattened to plain text); escaping
+for a terminal, a spreadsheet or an export format is the presentation layer's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+__all__ = [
+    "Author",
+    "MeshHeading",
+    "Reference",
+    "CommentCorrection",
+    "Article",
+    "DeletedCitations",
+    "Citation",
+]
+
+
+@dataclass(slots=True)
+class Author:
+    last_name: str = ""
+    fore_name: str = ""
+    initials: str = ""
+    suffix: str = ""
+    #: set instead of the name parts for a group author ("ATLAS Collaboration")
+    collective_name: str = ""
+    orcid: str = ""
+    affiliations: list[str] = field(default_factory=list)
+    equal_contrib: bool = False
+
+    @property
+    def display_name(self) -> str:
+        """'Rosenberg SA' style, or the collective name."""
+        if self.collective_name:
+            return self.collective_name
+        name = " ".join(p for p in (self.last_name, self.initials or self.fore_name) if p)
+        return f"{name} {self.suffix}".strip() if self.suffix else name
+
+
+@dataclass(slots=True)
+class MeshHeading:
+    descriptor: str
+    ui: str = ""
+    major: bool = False
+    #: qualifier names; a qualifier marked major makes the heading major too
+    qualifiers: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Reference:
+    """One entry of ``PubmedData/ReferenceList`` (or an old ``CommentsCorrections`` Cites)."""
+
+    citation: str = ""
+    pmid: str | None = None
+    pmcid: str | None = None
+    doi: str | None = None
+
+
+@dataclass(slots=True)
+class CommentCorrection:
+    """A ``CommentsCorrections`` entry: RetractionIn, ErratumIn, CommentIn, Cites, ..."""
+
+    ref_type: str
+    pmid: str | None = None
+    source: str = ""
+
+
+@dataclass(slots=True)
+class Article:
+    pmid: str
+    version: int = 1
+    title: str = ""
+    abstract: str = ""
+    authors: list[Author] = field(default_factory=list)
+    journal: str = ""
+    journal_abbrev: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    year: int | None = None
+    #: the publication date as PubMed wrote it ("1987 Apr 16", "1998 Dec-1999 Jan", "Spring")
+    pub_date: str = ""
+    doi: str | None = None
+    pmcid: str | None = None
+    pii: str | None = None
+    language: str = ""
+    publication_types: list[str] = field(default_factory=list)
+    mesh: list[MeshHeading] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    comments_corrections: list[CommentCorrection] = field(default_factory=list)
+    #: ``DateRevised`` as YYYY-MM-DD: decides which of two versions of a record is newer
+    date_revised: str = ""
+    #: True for ``PubmedBookArticle`` records
+    is_book: bool = False
+    #: the record's XML exactly as received (one ``PubmedArticle`` element), UTF-8
+    raw_xml: bytes = field(default=b"", repr=False)
+
+    @property
+    def reference_pmids(self) -> list[str]:
+        """PMIDs this article cites, in order, without duplicates or itself.
+
+        Taken from the ReferenceList when there is one, and from the older
+        ``CommentsCorrections RefType="Cites"`` entries as well.
+        """
+        seen: dict[str, None] = {}
+        for ref in self.references:
+            if ref.pmid and ref.pmid != self.pmid:
+                seen.setdefault(ref.pmid, None)
+        for cc in self.comments_corrections:
+            if cc.ref_type == "Cites" and cc.pmid and cc.pmid != self.pmid:
+                seen.setdefault(cc.pmid, None)
+        return list(seen)
+
+    @property
+    def is_retracted(self) -> bool:
+        return "Retracted Publication" in self.publication_types or any(
+            cc.ref_type == "RetractionIn" for cc in self.comments_corrections
+        )
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (without the raw XML)."""
+        data = asdict(self)
+        data.pop("raw_xml", None)
+        return data
+
+
+@dataclass(slots=True)
+class DeletedCitations:
+    """A ``DeleteCitation`` element of an update file: these PMIDs are withdrawn."""
+
+    pmids: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One edge of the graph: ``citing`` cites ``cited``; ``source`` says who told us."""
+
+    citing: str
+    cited: str
+    source: str

@@ -1,0 +1,42 @@
+"""Shared test fixtures.
+
+Tests that read the real recorded NCBI responses or the real PubMed update file use the
+``shared_fixtures`` fixture, which skips (with a reason) when ``../shared`` is absent, so a
+fresh clone without it still passes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CITEGRAPH_SHARED", REPO.parent / "shared"))
+NCBI_FIXTURES = SHARED / "fixtures" / "ncbi"
+PUBMED_UPDATE_FILE = SHARED / "fixtures" / "pubmed" / "pubmed21n1298.xml.gz"
+
+
+@pytest.fixture
+def ncbi_fixtures() -> Path:
+    """Folder of real recorded E-utilities responses (see its SOURCES.md)."""
+    if not NCBI_FIXTURES.is_dir():
+        pytest.skip(f"real NCBI fixtures not found at {NCBI_FIXTURES} (../shared is absent)")
+    return NCBI_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def pubmed_update_file() -> Path:
+    """The real PubMed update file pubmed21n1298.xml.gz (20,788 records)."""
+    if not PUBMED_UPDATE_FILE.is_file():
+        pytest.skip(f"real PubMed update file not found at {PUBMED_UPDATE_FILE} (../shared is absent)")
+    return PUBMED_UPDATE_FILE
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path, monkeypatch):
+    """Every test gets its own data folder and no NCBI credentials from the developer's shell."""
+    monkeypatch.setenv("CITEGRAPH_CACHE", str(tmp_path / "cache"))
+    for name in ("NCBI_API_KEY", "NCBI_EMAIL", "CITEGRAPH_EUTILS_URL", "CITEGRAPH_RATE"):
+        monkeypatch.delenv(name, raising=False)
