@@ -6,7 +6,7 @@ for a terminal, a spreadsheet or an export format is the presentation layer's jo
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 __all__ = [
     "Author",
@@ -126,6 +126,25 @@ class Article:
         data = asdict(self)
         data.pop("raw_xml", None)
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict, raw_xml: bytes = b"") -> "Article":
+        """The inverse of :meth:`to_dict`; unknown keys (from a newer version) are ignored."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["authors"] = [_build(Author, a) for a in values.get("authors", [])]
+        values["mesh"] = [_build(MeshHeading, m) for m in values.get("mesh", [])]
+        values["references"] = [_build(Reference, r) for r in values.get("references", [])]
+        values["comments_corrections"] = [
+            _build(CommentCorrection, c) for c in values.get("comments_corrections", [])
+        ]
+        values["raw_xml"] = raw_xml
+        return cls(**values)
+
+
+def _build(kind, data: dict):
+    known = {f.name for f in fields(kind)}
+    return kind(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(slots=True)

@@ -1,0 +1,440 @@
+"""The crawl: breadth-first, generation by generation, from seed PMIDs through E-utilities.
+
+Per generation the frontier is linked in batches (elink, one LinkSet per id) and the records
+of newly seen PMIDs are fetched in batches (efetch). Batches run concurrently on a thread pool
+while the client's rate limiter paces the requests; results are committed one batch per
+transaction from this thread only, together with the frontier change they cause. A crash
+therefore loses at most the batches in flight, and running the same crawl again resumes from
+the ``crawl_nodes`` table without refetching anything already stored.
+
+Linking of generation g+1 starts only once generation g is completely linked, so the
+generation recorded for a paper is always its hop distance from the nearest seed; fetching
+overlaps freely with linking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterable, Protocol, Sequence
+
+from .errors import InputError, NetworkError, SourceError
+from .models import Article
+from .store import Store
+
+__all__ = ["CrawlOptions", "CrawlProgress", "CrawlReport", "Crawler", "DIRECTIONS", "LINKNAMES"]
+
+DIRECTIONS = ("cited-by", "references", "both")
+LINKNAMES = {"cited-by": "pubmed_pubmed_citedin", "references": "pubmed_pubmed_refs"}
+SOURCE_CITEDIN = "elink:pubmed_pubmed_citedin"
+SOURCE_REFS = "elink:pubmed_pubmed_refs"
+SOURCE_RECORD = "pubmed:references"
+#: extra efetch rounds for ids a response left out before calling them unknown
+_REASK_ROUNDS = 2
+
+
+class EutilsLike(Protocol):
+    """What the crawl needs from an E-utilities client (see sources.eutils.EutilsClient)."""
+
+    def efetch(self, pmids: Sequence[str], *, parse: Callable[[bytes], list[Article]]) -> list[Article]: ...
+    def elink(self, pmids: Sequence[str], linkname: str) -> dict[str, list[str]]: ...
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    depth: int = 1
+    direction: str = "cited-by"
+    max_papers: int | None = None
+    since: int | None = None
+    until: int | None = None
+    fetch_batch: int = 500
+    link_batch: int = 200
+
+    def __post_init__(self) -> None:
+        if self.direction not in DIRECTIONS:
+            raise InputError(f"direction must be one of {', '.join(DIRECTIONS)}, not {self.direction!r}")
+        if self.depth < 0:
+            raise InputError("depth must be 0 or more")
+        if self.max_papers is not None and self.max_papers < 1:
+            raise InputError("--max-papers must be at least 1")
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise InputError(f"--since {self.since} is after --until {self.until}")
+        if not (1 <= self.fetch_batch <= 10_000 and 1 <= self.link_batch <= 10_000):
+            raise InputError("batch sizes must be between 1 and 10,000 ids")
+
+    def key(self, seeds: Sequence[str]) -> str:
+        """What makes two crawl commands 'the same crawl' for resuming (batch sizes do not)."""
+        params = {k: v for k, v in asdict(self).items() if k not in ("fetch_batch", "link_batch")}
+        text = json.dumps({"seeds": sorted(seeds, key=int), **params}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def in_window(self, year: int | None) -> bool:
+        if year is None:
+            return self.since is None and self.until is None
+        return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
+
+
+@dataclass
+class CrawlProgress:
+    """A snapshot passed to the progress callback after every committed batch."""
+
+    generation: int
+    members: int
+    fetched: int
+    pending_fetch: int
+    pending_link: int
+    requests: int
+
+
+@dataclass
+class CrawlReport:
+    crawl_id: int
+    #: 'new', 'running' (resumed after an interruption) or 'done' (already complete)
+    status: str
+    seeds: list[str]
+    members: int = 0
+    articles_fetched: int = 0
+    edges_added: int = 0
+    requests: int = 0
+    elapsed: float = 0.0
+    generations: dict[int, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    excluded: int = 0
+    over_budget: int = 0
+    complete: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Crawler:
+    """Runs one crawl against ``client`` into ``store``; never prints."""
+
+    def __init__(self, client: EutilsLike, store: Store, *, parse: Callable[[bytes], list[Article]],
+                 concurrency: int = 4, progress: Callable[[CrawlProgress], None] | None = None,
+                 requests_made: Callable[[], int] | None = None) -> None:
+        self.client = client
+        self.store = store
+        self.parse = parse
+        self.concurrency = max(1, concurrency)
+        self.progress = progress
+        self.requests_made = requests_made or (lambda: 0)
+
+    # -- public ----------------------------------------------------------------------------
+
+    def run(self, seeds: Sequence[str], options: CrawlOptions, *, again: bool = False) -> CrawlReport:
+        """Crawl from ``seeds`` (PMIDs). The same seeds and options resume an interrupted crawl;
+        a finished one is reported as it is, without requests, unless ``again`` is set."""
+        if not seeds:
+            raise InputError("no seed PMIDs given")
+        seeds = list(dict.fromkeys(str(s) for s in seeds))
+        started = time.monotonic()
+        requests_before = self.requests_made()
+        crawl_id, status = self.store.open_crawl(options.key(seeds), seeds, asdict(options), again=again)
+        report = CrawlReport(crawl_id=crawl_id, status=status, seeds=seeds)
+        run = _Run(self, crawl_id, seeds, options, report)
+        try:
+            if status == "running":
+                run.retry_failed()
+            elif status == "new":
+                run.add_discovered([(s, 0) for s in seeds])
+            run.loop()
+            if report.failed:
+                # one more round for what failed: a fault that outlasted the client's retries
+                report.failed.clear()
+                run.retry_failed()
+                run.loop()
+        finally:
+            report.requests = self.requests_made() - requests_before
+            report.elapsed = time.monotonic() - started
+            self.store.add_crawl_requests(crawl_id, report.requests)
+        report.failed = [(p, d.split("|", 1)[-1]) for p, d in self.store.node_details(crawl_id, "failed")]
+        report.missing = [p for p, _ in self.store.node_details(crawl_id, "missing")]
+        states = self.store.node_states(crawl_id)
+        report.excluded = states.get("excluded", 0)
+        report.members = self.store.member_count(crawl_id)
+        report.generations = self._generations(crawl_id)
+        report.complete = not report.failed
+        if report.complete and status != "done":
+            self.store.finish_crawl(crawl_id, 0)
+        return report
+
+    def _generations(self, crawl_id: int) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for _pmid, generation in self.store.nodes(crawl_id, "done"):
+            counts[generation] = counts.get(generation, 0) + 1
+        return counts
+
+
+class _Run:
+    """The state of one crawl while it runs; its queues mirror the ``crawl_nodes`` table."""
+
+    def __init__(self, crawler: Crawler, crawl_id: int, seeds: list[str], options: CrawlOptions,
+                 report: CrawlReport) -> None:
+        self.c = crawler
+        self.store = crawler.store
+        self.crawl_id = crawl_id
+        self.seeds = set(seeds)
+        self.options = options
+        self.report = report
+        self.generation_of: dict[str, int] = dict(self.store.nodes(crawl_id))
+        self.members = self.store.member_count(crawl_id)
+        self.to_fetch: deque[str] = deque()
+        self.to_link: dict[int, deque[str]] = {}
+        #: papers of each generation waiting for or undergoing efetch
+        self.fetch_work: Counter[int] = Counter()
+        #: reference lists of queued papers (direction references/both): they save an elink
+        self.record_refs: dict[str, list[str]] = {}
+        self.fetching: dict[Future, list[str]] = {}
+        self.linking: dict[Future, list[str]] = {}
+        self._queue_fetch(p for p, _ in self.store.nodes(crawl_id, "fetch"))
+        self._queue_links([p for p, _ in self.store.nodes(crawl_id, "link")])
+
+    # -- scheduling ------------------------------------------------------------------------
+
+    def loop(self) -> None:
+        with ThreadPoolExecutor(max_workers=self.c.concurrency, thread_name_prefix="citegraph-crawl") as pool:
+            try:
+                while True:
+                    self._submit(pool)
+                    if not self.fetching and not self.linking:
+                        break
+                    done, _ = wait([*self.fetching, *self.linking], return_when=FIRST_COMPLETED)
+                    for future in done:
+                        self._complete(future)
+            except BaseException:
+                for future in [*self.fetching, *self.linking]:
+                    future.cancel()
+                raise
+
+    def _link_generation(self) -> int | None:
+        """The generation to link now: the lowest that has, or may still get, link work."""
+        generations = {g for g, queue in self.to_link.items() if queue}
+        generations.update(self.generation_of[batch[0]] for batch in self.linking.values())
+        generations.update(g for g, n in self.fetch_work.items() if n and g < self.options.depth)
+        return min(generations, default=None)
+
+    def _submit(self, pool: ThreadPoolExecutor) -> None:
+        # keep a little more work queued than there are threads, so the limiter never idles;
+        # wait for full batches while more ids are on their way: fewer requests is faster
+        limit = self.c.concurrency + 2
+        while len(self.fetching) + len(self.linking) < limit:
+            generation = self._link_generation()
+            queue = self.to_link.get(generation) if generation is not None else None
+            link_ready = bool(queue) and (
+                len(queue) >= self.options.link_batch or not self.fetch_work.get(generation)
+            )
+            fetch_ready = bool(self.to_fetch) and (
+                len(self.to_fetch) >= self.options.fetch_batch or (not self.linking and not link_ready)
+            )
+            if link_ready:
+                batch = _take(queue, self.options.link_batch)
+                refs = {p: self.record_refs.pop(p) for p in batch if p in self.record_refs}
+                self.linking[pool.submit(self._link, batch, refs)] = batch
+            elif fetch_ready:
+                batch = _take(self.to_fetch, self.options.fetch_batch)
+                self.fetching[pool.submit(self._fetch, batch)] = batch
+            else:
+                return
+
+    # -- work done on pool threads: network only, no store access ---------------------------
+
+    def _fetch(self, pmids: list[str]) -> tuple[list[Article], list[str]]:
+        articles = self.c.client.efetch(pmids, parse=self.c.parse)
+        got = {a.pmid for a in articles}
+        absent = [p for p in pmids if p not in got]
+        # efetch sometimes answers with fewer records than asked: ask again for the rest
+        for _ in range(_REASK_ROUNDS):
+            if not absent:
+                break
+            more = self.c.client.efetch(absent, parse=self.c.parse)
+            articles.extend(more)
+            got.update(a.pmid for a in more)
+            absent = [p for p in absent if p not in got]
+        return articles, absent
+
+    def _link(self, pmids: list[str], record_refs: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+        links: dict[str, dict[str, list[str]]] = {}
+        if self.options.direction in ("cited-by", "both"):
+            links["cited-by"] = self.c.client.elink(pmids, LINKNAMES["cited-by"])
+        if self.options.direction in ("references", "both"):
+            ask = [p for p in pmids if not record_refs.get(p)]
+            links["references"] = self.c.client.elink(ask, LINKNAMES["references"]) if ask else {}
+            links["record"] = record_refs
+        return links
+
+    # -- committing results (main thread) ---------------------------------------------------
+
+    def _complete(self, future: Future) -> None:
+        if future in self.fetching:
+            batch = self.fetching.pop(future)
+            try:
+                articles, absent = future.result()
+            except NetworkError:
+                raise  # the server is unreachable: stop; the batch is still 'fetch' in the store
+            except SourceError as exc:
+                self._fetch_done(batch)
+                self._fail(batch, "fetch", exc)
+                return
+            self._fetch_done(batch)
+            self._commit_fetch(batch, articles, absent)
+        else:
+            batch = self.linking.pop(future)
+            try:
+                links = future.result()
+            except NetworkError:
+                raise
+            except SourceError as exc:
+                self._fail(batch, "link", exc)
+                return
+            self._commit_links(batch, links)
+        self._report_progress()
+
+    def _fail(self, batch: list[str], stage: str, exc: Exception) -> None:
+        with self.store.transaction():
+            self.store.set_node_state(self.crawl_id, batch, "failed", f"{stage}|{exc}")
+        self.report.failed.extend((p, str(exc)) for p in batch)
+
+    def _state_after_record(self, pmid: str, year: int | None, has_record: bool) -> str:
+        """Where a paper goes once we know its record (or that there is none)."""
+        generation = self.generation_of[pmid]
+        expand = "link" if generation < self.options.depth else "done"
+        if pmid in self.seeds:
+            return expand  # a seed is linked even without a record: NCBI may still link it
+        if not has_record:
+            return "missing"
+        if not self.options.in_window(year):
+            return "excluded"
+        return expand
+
+    def _commit_fetch(self, batch: list[str], articles: list[Article], absent: list[str]) -> None:
+        asked = set(batch)
+        articles = [a for a in articles if a.pmid in asked]
+        states: dict[str, list[str]] = {}
+        for article in articles:
+            states.setdefault(self._state_after_record(article.pmid, article.year, True), []).append(article.pmid)
+        for pmid in absent:
+            states.setdefault(self._state_after_record(pmid, None, False), []).append(pmid)
+        with self.store.transaction():
+            self.store.put_articles(articles, source="efetch")
+            for article in articles:
+                self.report.edges_added += self.store.add_citations(
+                    ((article.pmid, ref) for ref in article.reference_pmids), SOURCE_RECORD
+                )
+            if absent:
+                self.store.mark_missing(absent, "efetch returned no record")
+            for state, pmids in states.items():
+                self.store.set_node_state(self.crawl_id, pmids, state)
+        self.report.articles_fetched += len(articles)
+        self.members -= len(states.get("missing", [])) + len(states.get("excluded", []))
+        self._queue_links(states.get("link", []), {a.pmid: a.reference_pmids for a in articles})
+
+    def _commit_links(self, batch: list[str], links: dict[str, dict[str, list[str]]]) -> None:
+        discovered: list[tuple[str, int]] = []
+        with self.store.transaction():
+            for pmid in batch:
+                citing = links.get("cited-by", {}).get(pmid, [])
+                cited = links.get("references", {}).get(pmid, [])
+                if citing:
+                    self.report.edges_added += self.store.add_citations(((c, pmid) for c in citing), SOURCE_CITEDIN)
+                if cited:
+                    self.report.edges_added += self.store.add_citations(((pmid, c) for c in cited), SOURCE_REFS)
+                next_generation = self.generation_of[pmid] + 1
+                for other in (*citing, *cited, *links.get("record", {}).get(pmid, [])):
+                    discovered.append((other, next_generation))
+            self.store.set_node_state(self.crawl_id, batch, "done")
+            self._add_discovered(discovered)
+
+    def add_discovered(self, found: Iterable[tuple[str, int]]) -> None:
+        with self.store.transaction():
+            self._add_discovered(found)
+
+    def _add_discovered(self, found: Iterable[tuple[str, int]]) -> None:
+        """Make newly seen PMIDs members of the crawl (within the budget) and queue their work.
+
+        Papers already stored, or already known to be missing, cost no request.
+        """
+        new: list[tuple[str, int]] = []
+        for pmid, generation in found:
+            if pmid in self.generation_of:
+                continue
+            if self.options.max_papers is not None and self.members >= self.options.max_papers:
+                self.report.over_budget += 1
+                continue
+            self.generation_of[pmid] = generation
+            self.members += 1
+            new.append((pmid, generation))
+        if not new:
+            return
+        pmids = [p for p, _ in new]
+        stored = self.store.get_articles(self.store.known_pmids(pmids))
+        known_missing = self.store.missing_pmids(set(pmids) - set(stored))
+        rows: list[tuple[str, int, str]] = []
+        for pmid, generation in new:
+            if pmid in stored:
+                state = self._state_after_record(pmid, stored[pmid].year, True)
+            elif pmid in known_missing:
+                state = self._state_after_record(pmid, None, False)
+            else:
+                state = "fetch"
+            rows.append((pmid, generation, state))
+        self.store.add_nodes(self.crawl_id, rows)
+        self.members -= sum(1 for _, _, s in rows if s in ("missing", "excluded"))
+        self._queue_fetch(p for p, _, s in rows if s == "fetch")
+        self._queue_links([p for p, _, s in rows if s == "link"],
+                          {p: a.reference_pmids for p, a in stored.items()})
+
+    def _queue_fetch(self, pmids: Iterable[str]) -> None:
+        for pmid in pmids:
+            self.to_fetch.append(pmid)
+            self.fetch_work[self.generation_of[pmid]] += 1
+
+    def _fetch_done(self, batch: list[str]) -> None:
+        for pmid in batch:
+            self.fetch_work[self.generation_of[pmid]] -= 1
+
+    def _queue_links(self, pmids: list[str], refs: dict[str, list[str]] | None = None) -> None:
+        if not pmids:
+            return
+        if self.options.direction != "cited-by":
+            if refs is None or any(p not in refs for p in pmids):
+                refs = {**(refs or {}), **{p: a.reference_pmids for p, a in self.store.get_articles(pmids).items()}}
+            self.record_refs.update({p: refs[p] for p in pmids if refs.get(p)})
+        for pmid in pmids:
+            self.to_link.setdefault(self.generation_of[pmid], deque()).append(pmid)
+
+    def retry_failed(self) -> None:
+        """Put papers that failed last time back in the queue of the stage that failed."""
+        failed = self.store.node_details(self.crawl_id, "failed")
+        if not failed:
+            return
+        fetch = [p for p, d in failed if d.startswith("fetch|")]
+        link = [p for p, d in failed if not d.startswith("fetch|")]
+        with self.store.transaction():
+            self.store.set_node_state(self.crawl_id, fetch, "fetch")
+            self.store.set_node_state(self.crawl_id, link, "link")
+        self._queue_fetch(fetch)
+        self._queue_links(link)
+
+    def _report_progress(self) -> None:
+        if self.c.progress is None:
+            return
+        self.c.progress(
+            CrawlProgress(
+                generation=self._link_generation() or 0,
+                members=self.members,
+                fetched=self.report.articles_fetched,
+                pending_fetch=sum(self.fetch_work.values()),
+                pending_link=sum(len(q) for q in self.to_link.values()) + sum(len(b) for b in self.linking.values()),
+                requests=self.c.requests_made(),
+            )
+        )
+
+
+def _take(queue: deque[str], n: int) -> list[str]:
+    return [queue.popleft() for _ in range(min(n, len(queue)))]

@@ -1,0 +1,377 @@
+"""The local store: one SQLite file (WAL mode) holding articles, citation edges and crawl state.
+
+Every unit of crawl progress is written inside :meth:`Store.transaction`, so a crash loses at
+most the work in flight and never leaves half a batch behind. The graph is always rebuildable
+from what is stored here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from .errors import StoreCorruptError, StoreError, StoreReadOnlyError
+from .migrations import MIGRATIONS
+from .models import Article
+
+__all__ = ["Store", "CrawlRecord"]
+
+_BUSY_TIMEOUT_MS = 60_000
+_CHUNK = 500  # ids per "IN (...)" query: well under SQLite's variable limit
+
+
+class CrawlRecord(dict):
+    """A row of ``crawls`` as a dict with ``seeds`` and ``params`` decoded."""
+
+
+def _classify(exc: sqlite3.Error, path: Path) -> StoreError:
+    text = str(exc).lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreCorruptError(
+            f"the store {path} is damaged or not a citegraph database ({exc}); "
+            "move it aside and run the crawl again to rebuild it"
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
+        return StoreReadOnlyError(f"cannot write the store {path}: {exc} (is the data folder writable?)")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"the store {path} is locked by another process for too long: {exc}")
+    if "disk" in text and "full" in text:
+        return StoreError(f"the disk holding {path} is full: {exc}")
+    return StoreError(f"store {path}: {exc}")
+
+
+class Store:
+    """SQLite-backed store. Use as a context manager; one instance per thread."""
+
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        try:
+            if readonly:
+                if not self.path.exists():
+                    raise StoreError(f"no store at {self.path}: run `citegraph crawl` or `citegraph import` first")
+                uri = f"file:{self.path}?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            if not readonly:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except PermissionError as exc:
+            raise StoreReadOnlyError(f"cannot create the data folder {self.path.parent}: {exc.strerror}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
+            raise _classify(exc, self.path) from None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit: everything inside is committed together or not at all."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _classify(exc, self.path) from None
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._db.execute("ROLLBACK")
+            raise _classify(exc, self.path) from None
+
+    def _execute(self, sql: str, params: Sequence = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise _classify(exc, self.path) from None
+
+    def _executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        try:
+            self._db.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise _classify(exc, self.path) from None
+
+    def _migrate(self) -> None:
+        if not self.readonly:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+            )
+        applied = {row[0] for row in self._db.execute("SELECT version FROM schema_migrations")}
+        known = {version for version, _, _ in MIGRATIONS}
+        if applied - known:
+            raise StoreError(
+                f"the store {self.path} was written by a newer citegraph (schema {max(applied)}); upgrade citegraph"
+            )
+        pending = [m for m in MIGRATIONS if m[0] not in applied]
+        if pending and self.readonly:
+            raise StoreError(f"the store {self.path} needs a schema upgrade; open it once without --readonly")
+        for version, name, script in pending:
+            # executescript commits first, so wrap the script itself in a transaction
+            self._db.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\n"
+                f"INSERT INTO schema_migrations VALUES ({version}, {_sql_quote(name)}, {time.time()});\nCOMMIT;"
+            )
+
+    @property
+    def schema_version(self) -> int:
+        return self._execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
+
+    # -- articles --------------------------------------------------------------------------
+
+    def put_articles(self, articles: Iterable[Article], source: str, now: float | None = None) -> int:
+        """Insert or update records; a record never replaces a newer revision of itself.
+
+        Returns how many rows were written. Call inside :meth:`transaction` to group with
+        other writes.
+        """
+        now = time.time() if now is None else now
+        rows = [
+            (
+                int(a.pmid), a.version, a.title, a.year, a.journal, a.doi, a.pmcid, a.date_revised,
+                json.dumps(a.to_dict(), ensure_ascii=False, separators=(",", ":")),
+                zlib.compress(a.raw_xml, 6), source, now,
+            )
+            for a in articles
+        ]
+        before = self._db.total_changes
+        self._executemany(
+            """INSERT INTO articles
+                   (pmid, version, title, year, journal, doi, pmcid, date_revised, data, raw_xml, source, fetched_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(pmid) DO UPDATE SET
+                   version=excluded.version, title=excluded.title, year=excluded.year,
+                   journal=excluded.journal, doi=excluded.doi, pmcid=excluded.pmcid,
+                   date_revised=excluded.date_revised, data=excluded.data, raw_xml=excluded.raw_xml,
+                   source=excluded.source, fetched_at=excluded.fetched_at
+               WHERE excluded.date_revised >= articles.date_revised""",
+            rows,
+        )
+        return self._db.total_changes - before
+
+    def get_article(self, pmid: str | int) -> Article | None:
+        row = self._execute("SELECT data, raw_xml FROM articles WHERE pmid = ?", (int(pmid),)).fetchone()
+        return None if row is None else _article(row)
+
+    def get_articles(self, pmids: Iterable[str | int]) -> dict[str, Article]:
+        found: dict[str, Article] = {}
+        for chunk in _chunks([int(p) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            for row in self._execute(f"SELECT data, raw_xml FROM articles WHERE pmid IN ({marks})", chunk):
+                article = _article(row)
+                found[article.pmid] = article
+        return found
+
+    def iter_articles(self, *, with_raw: bool = False) -> Iterator[Article]:
+        column = "raw_xml" if with_raw else "NULL"
+        for row in self._execute(f"SELECT data, {column} FROM articles ORDER BY pmid"):
+            yield _article(row)
+
+    def article_summaries(self) -> Iterator[tuple[str, int | None, str, str]]:
+        """(pmid, year, title, journal) of every article, cheaply (no JSON decoding)."""
+        for pmid, year, title, journal in self._execute("SELECT pmid, year, title, journal FROM articles"):
+            yield str(pmid), year, title, journal
+
+    def known_pmids(self, pmids: Iterable[str | int]) -> set[str]:
+        """Those of ``pmids`` that have a stored record."""
+        return self._present("articles", pmids)
+
+    def delete_articles(self, pmids: Iterable[str | int], reason: str) -> int:
+        ids = [int(p) for p in pmids]
+        before = self._db.total_changes
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            self._execute(f"DELETE FROM articles WHERE pmid IN ({marks})", chunk)
+        removed = self._db.total_changes - before
+        self.mark_missing(ids, reason)
+        return removed
+
+    # -- citations -------------------------------------------------------------------------
+
+    def add_citations(self, edges: Iterable[tuple[str | int, str | int]], source: str,
+                      now: float | None = None) -> int:
+        """Store ``(citing, cited)`` edges told by ``source``; returns how many were new."""
+        now = time.time() if now is None else now
+        before = self._db.total_changes
+        self._executemany(
+            "INSERT OR IGNORE INTO citations (citing, cited, source, seen_at) VALUES (?, ?, ?, ?)",
+            ((int(a), int(b), source, now) for a, b in edges if int(a) != int(b)),
+        )
+        return self._db.total_changes - before
+
+    def iter_citations(self) -> Iterator[tuple[str, str]]:
+        """Distinct (citing, cited) pairs, whatever their sources."""
+        for citing, cited in self._execute("SELECT DISTINCT citing, cited FROM citations"):
+            yield str(citing), str(cited)
+
+    def citing(self, pmid: str | int) -> list[str]:
+        rows = self._execute("SELECT DISTINCT citing FROM citations WHERE cited = ? ORDER BY citing", (int(pmid),))
+        return [str(r[0]) for r in rows]
+
+    def cited(self, pmid: str | int) -> list[str]:
+        rows = self._execute("SELECT DISTINCT cited FROM citations WHERE citing = ? ORDER BY cited", (int(pmid),))
+        return [str(r[0]) for r in rows]
+
+    # -- unknown / deleted ids -------------------------------------------------------------
+
+    def mark_missing(self, pmids: Iterable[str | int], reason: str, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        self._executemany(
+            "INSERT OR REPLACE INTO missing (pmid, reason, seen_at) VALUES (?, ?, ?)",
+            ((int(p), reason, now) for p in pmids),
+        )
+
+    def missing_pmids(self, pmids: Iterable[str | int]) -> set[str]:
+        return self._present("missing", pmids)
+
+    # -- counts ----------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        one = lambda sql: self._execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "articles": one("SELECT COUNT(*) FROM articles"),
+            "citations": one("SELECT COUNT(*) FROM (SELECT DISTINCT citing, cited FROM citations)"),
+            "citation_rows": one("SELECT COUNT(*) FROM citations"),
+            "missing": one("SELECT COUNT(*) FROM missing"),
+            "crawls": one("SELECT COUNT(*) FROM crawls"),
+        }
+
+    # -- crawl state -----------------------------------------------------------------------
+
+    def open_crawl(self, key: str, seeds: Sequence[str], params: dict, *, again: bool = False) -> tuple[int, str]:
+        """The latest crawl with this key, or a new one. Returns (id, status): 'new', 'running'
+        (an interrupted crawl to resume) or 'done'. ``again`` starts a new crawl after a done one."""
+        row = self._execute(
+            "SELECT id, status FROM crawls WHERE key = ? ORDER BY id DESC LIMIT 1", (key,)
+        ).fetchone()
+        if row and not (again and row[1] == "done"):
+            return row[0], row[1]
+        with self.transaction():
+            cur = self._execute(
+                "INSERT INTO crawls (key, seeds, params, status, started_at) VALUES (?, ?, ?, 'running', ?)",
+                (key, json.dumps(list(seeds)), json.dumps(params, sort_keys=True), time.time()),
+            )
+            return cur.lastrowid, "new"
+
+    def get_crawl(self, crawl_id: int) -> CrawlRecord:
+        cur = self._execute("SELECT * FROM crawls WHERE id = ?", (crawl_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise StoreError(f"no crawl {crawl_id} in {self.path}")
+        record = CrawlRecord(zip([d[0] for d in cur.description], row))
+        record["seeds"] = json.loads(record["seeds"])
+        record["params"] = json.loads(record["params"])
+        return record
+
+    def latest_crawl(self) -> CrawlRecord | None:
+        row = self._execute("SELECT id FROM crawls ORDER BY id DESC LIMIT 1").fetchone()
+        return None if row is None else self.get_crawl(row[0])
+
+    def finish_crawl(self, crawl_id: int, requests: int) -> None:
+        with self.transaction():
+            self._execute(
+                "UPDATE crawls SET status = 'done', finished_at = ?, requests = requests + ? WHERE id = ?",
+                (time.time(), requests, crawl_id),
+            )
+
+    def add_crawl_requests(self, crawl_id: int, requests: int) -> None:
+        self._execute("UPDATE crawls SET requests = requests + ? WHERE id = ?", (requests, crawl_id))
+
+    def add_nodes(self, crawl_id: int, nodes: Iterable[tuple[str | int, int, str]]) -> int:
+        """Add ``(pmid, generation, state)`` members; existing members are left as they are."""
+        before = self._db.total_changes
+        self._executemany(
+            "INSERT OR IGNORE INTO crawl_nodes (crawl_id, pmid, generation, state) VALUES (?, ?, ?, ?)",
+            ((crawl_id, int(p), g, s) for p, g, s in nodes),
+        )
+        return self._db.total_changes - before
+
+    def set_node_state(self, crawl_id: int, pmids: Iterable[str | int], state: str,
+                       detail: str | None = None) -> None:
+        self._executemany(
+            "UPDATE crawl_nodes SET state = ?, detail = ? WHERE crawl_id = ? AND pmid = ?",
+            ((state, detail, crawl_id, int(p)) for p in pmids),
+        )
+
+    def nodes(self, crawl_id: int, state: str | None = None) -> list[tuple[str, int]]:
+        """(pmid, generation) of the crawl's members, optionally in one state, by generation."""
+        if state is None:
+            rows = self._execute(
+                "SELECT pmid, generation FROM crawl_nodes WHERE crawl_id = ? ORDER BY generation, pmid", (crawl_id,)
+            )
+        else:
+            rows = self._execute(
+                "SELECT pmid, generation FROM crawl_nodes WHERE crawl_id = ? AND state = ? ORDER BY generation, pmid",
+                (crawl_id, state),
+            )
+        return [(str(p), g) for p, g in rows]
+
+    def node_states(self, crawl_id: int) -> dict[str, int]:
+        rows = self._execute(
+            "SELECT state, COUNT(*) FROM crawl_nodes WHERE crawl_id = ? GROUP BY state", (crawl_id,)
+        )
+        return dict(rows.fetchall())
+
+    def node_details(self, crawl_id: int, state: str) -> list[tuple[str, str]]:
+        rows = self._execute(
+            "SELECT pmid, COALESCE(detail, '') FROM crawl_nodes WHERE crawl_id = ? AND state = ? ORDER BY pmid",
+            (crawl_id, state),
+        )
+        return [(str(p), d) for p, d in rows]
+
+    def member_count(self, crawl_id: int) -> int:
+        return self._execute(
+            "SELECT COUNT(*) FROM crawl_nodes WHERE crawl_id = ? AND state NOT IN ('excluded', 'missing')",
+            (crawl_id,),
+        ).fetchone()[0]
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _present(self, table: str, pmids: Iterable[str | int]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks([int(p) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            found.update(str(r[0]) for r in self._execute(f"SELECT pmid FROM {table} WHERE pmid IN ({marks})", chunk))
+        return found
+
+    def check(self) -> list[str]:
+        """SQLite's integrity check; an empty list means the file is sound."""
+        rows = self._execute("PRAGMA integrity_check").fetchall()
+        return [] if rows == [("ok",)] else [r[0] for r in rows]
+
+
+def _article(row: tuple) -> Article:
+    data, raw = row
+    return Article.from_dict(json.loads(data), zlib.decompress(raw) if raw else b"")
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _sql_quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

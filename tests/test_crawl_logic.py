@@ -1,0 +1,176 @@
+"""The crawl's scheduling and bookkeeping, with an in-memory E-utilities stand-in.
+
+The network path (real HTTP, real XML, faults) is covered in test_crawl_server.py; here a
+small hand-made citation graph makes every expectation checkable by eye.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from citegraph.crawl import CrawlOptions, Crawler
+from citegraph.errors import HTTPError, InputError, NetworkError
+from citegraph.models import Article, Reference
+from citegraph.store import Store
+
+# cited -> citing papers. 1 is the seed; 2,3 cite it; 4 cites 2; 5 cites 4 and 3; 6 cites 5.
+CITED_BY = {"1": ["2", "3"], "2": ["4"], "3": ["5"], "4": ["5"], "5": ["6"], "6": []}
+YEARS = {"1": 1987, "2": 1990, "3": 1995, "4": 2000, "5": 2005, "6": 2010, "7": 1980}
+
+
+def refs_of(pmid: str) -> list[str]:
+    return sorted((cited for cited, citing in CITED_BY.items() if pmid in citing), key=int)
+
+
+class FakeClient:
+    """Answers efetch/elink from the tiny graph above; counts calls; can be told to fail."""
+
+    def __init__(self, unknown: set[str] = frozenset(), fail_efetch_times: int = 0, network_down: bool = False):
+        self.unknown = set(unknown)
+        self.calls: list[tuple[str, tuple[str, ...]]] = []
+        self.fail_efetch_times = fail_efetch_times
+        self.network_down = network_down
+        self.lock = threading.Lock()
+
+    def efetch(self, pmids, *, parse):
+        with self.lock:
+            self.calls.append(("efetch", tuple(pmids)))
+            if self.network_down:
+                raise NetworkError("connection refused")
+            if self.fail_efetch_times:
+                self.fail_efetch_times -= 1
+                raise HTTPError(503, "Service Unavailable")
+        return [
+            Article(pmid=p, title=f"paper {p}", year=YEARS.get(p), raw_xml=b"<PubmedArticle/>",
+                    references=[Reference(pmid=r) for r in refs_of(p)])
+            for p in pmids if p not in self.unknown and p in YEARS
+        ]
+
+    def elink(self, pmids, linkname):
+        with self.lock:
+            self.calls.append(("elink", tuple(pmids)))
+        if linkname == "pubmed_pubmed_citedin":
+            return {p: list(CITED_BY.get(p, [])) for p in pmids}
+        return {p: refs_of(p) for p in pmids}
+
+    def count(self, kind: str) -> int:
+        return sum(1 for k, _ in self.calls if k == kind)
+
+
+def crawl(store, client, seeds=("1",), **options):
+    crawler = Crawler(client, store, parse=lambda body: [], concurrency=2, requests_made=lambda: len(client.calls))
+    return crawler.run(list(seeds), CrawlOptions(**options))
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "store.sqlite") as s:
+        yield s
+
+
+def test_generations_are_hop_distances(store):
+    report = crawl(store, FakeClient(), depth=3)
+    # depth 3 from 1: gen1 {2,3}, gen2 {4,5}, gen3 {6}; 5 is reached at gen 2 via 3, not 3 via 4
+    assert dict(store.nodes(report.crawl_id)) == {"1": 0, "2": 1, "3": 1, "4": 2, "5": 2, "6": 3}
+    assert report.generations == {0: 1, 1: 2, 2: 2, 3: 1}
+    assert report.complete and report.status == "new"
+
+
+def test_depth_limits_linking_and_edges_keep_provenance(store):
+    client = FakeClient()
+    crawl(store, client, depth=1)
+    assert store.known_pmids("123456") == {"1", "2", "3"}
+    # nothing beyond generation 1 is linked, so 4 was never asked about
+    assert all("4" not in ids for kind, ids in client.calls if kind == "elink")
+    assert set(store.citing("1")) == {"2", "3"}
+
+
+def test_rerun_of_finished_crawl_costs_no_request(store):
+    client = FakeClient()
+    first = crawl(store, client, depth=2)
+    calls = len(client.calls)
+    again = crawl(store, client, depth=2)
+    assert len(client.calls) == calls
+    assert again.status == "done" and again.crawl_id == first.crawl_id and again.requests == 0
+
+
+def test_new_crawl_does_not_refetch_stored_records(store):
+    client = FakeClient()
+    crawl(store, client, depth=1)
+    fetched_before = {p for kind, ids in client.calls if kind == "efetch" for p in ids}
+    client.calls.clear()
+    crawl(store, client, depth=2)  # another crawl: different key
+    fetched_now = {p for kind, ids in client.calls if kind == "efetch" for p in ids}
+    assert fetched_before == {"1", "2", "3"}
+    assert fetched_now == {"4", "5"}
+
+
+def test_unknown_pmids_are_missing_not_members(store):
+    report = crawl(store, FakeClient(unknown={"3"}), depth=2)
+    assert report.missing == ["3"]
+    # 3 is not linked (no record), so 5 is not reached at depth 2; 4 comes through 2
+    assert dict(store.nodes(report.crawl_id, "done")) == {"1": 0, "2": 1, "4": 2}
+    assert report.members == 3
+    assert store.missing_pmids(["3"]) == {"3"}
+
+
+def test_seed_without_record_is_still_linked(store):
+    report = crawl(store, FakeClient(unknown={"1"}), depth=1)
+    assert store.known_pmids(["1", "2", "3"]) == {"2", "3"}
+    assert set(store.citing("1")) == {"2", "3"}
+    assert report.members == 3
+
+
+def test_year_window_excludes_and_does_not_expand(store):
+    report = crawl(store, FakeClient(), depth=3, until=1994)
+    # 3 (1995) is outside the window: not a member, and 5 is not reached through it
+    done = dict(store.nodes(report.crawl_id, "done"))
+    assert set(done) == {"1", "2"}
+    assert report.excluded >= 2  # 3 and 4 (2000)
+
+
+def test_max_papers_budget_is_reported(store):
+    report = crawl(store, FakeClient(), depth=3, max_papers=3)
+    assert report.members == 3
+    assert report.over_budget > 0
+
+
+def test_persistent_http_error_marks_failed_then_rerun_resumes(store):
+    client = FakeClient(fail_efetch_times=100)
+    report = crawl(store, client, depth=1)
+    assert not report.complete
+    assert sorted(p for p, _ in report.failed) == ["1"]
+    assert "503" in report.failed[0][1]
+    client.fail_efetch_times = 0
+    again = crawl(store, client, depth=1)
+    assert again.status == "running" and again.complete
+    assert store.known_pmids(["1", "2", "3"]) == {"1", "2", "3"}
+
+
+def test_network_down_raises_and_keeps_state_for_resume(store):
+    client = FakeClient(network_down=True)
+    with pytest.raises(NetworkError):
+        crawl(store, client, depth=1)
+    client.network_down = False
+    report = crawl(store, client, depth=1)
+    assert report.status == "running" and report.complete
+    assert report.members == 3
+
+
+def test_references_direction_uses_record_reference_lists(store):
+    client = FakeClient()
+    report = crawl(store, client, seeds=("6",), depth=2, direction="references")
+    assert dict(store.nodes(report.crawl_id)) == {"6": 0, "5": 1, "3": 2, "4": 2}
+    # every record has its ReferenceList, so no elink was needed
+    assert client.count("elink") == 0
+
+
+def test_options_validation():
+    with pytest.raises(InputError):
+        CrawlOptions(direction="sideways")
+    with pytest.raises(InputError):
+        CrawlOptions(since=2000, until=1990)
+    with pytest.raises(InputError):
+        CrawlOptions(depth=-1)
