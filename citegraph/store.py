@@ -195,6 +195,17 @@ class Store:
         for pmid, year, title, journal in self._execute("SELECT pmid, year, title, journal FROM articles"):
             yield str(pmid), year, title, journal
 
+    def find_by(self, column: str, values: Iterable[str]) -> dict[str, str]:
+        """Stored PMIDs by DOI or PMCID (case-insensitive): {value as stored: pmid}."""
+        if column not in ("doi", "pmcid"):
+            raise ValueError(column)
+        found: dict[str, str] = {}
+        for chunk in _chunks([v.lower() for v in values]):
+            marks = ",".join("?" * len(chunk))
+            rows = self._execute(f"SELECT {column}, pmid FROM articles WHERE lower({column}) IN ({marks})", chunk)
+            found.update((value, str(pmid)) for value, pmid in rows)
+        return found
+
     def known_pmids(self, pmids: Iterable[str | int]) -> set[str]:
         """Those of ``pmids`` that have a stored record."""
         return self._present("articles", pmids)

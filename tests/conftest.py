@@ -40,3 +40,27 @@ def _isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("CITEGRAPH_CACHE", str(tmp_path / "cache"))
     for name in ("NCBI_API_KEY", "NCBI_EMAIL", "CITEGRAPH_EUTILS_URL", "CITEGRAPH_RATE"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def make_read_only():
+    """A function that makes a folder unwritable, even for root (chattr +i), undone after the test."""
+    import shutil
+    import subprocess
+
+    made: list[Path] = []
+
+    def _make(folder: Path) -> None:
+        if os.geteuid() != 0:
+            folder.chmod(0o500)
+        elif shutil.which("chattr") and subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0:
+            pass
+        else:
+            pytest.skip("running as root and chattr +i is not available: cannot make a folder read-only")
+        made.append(folder)
+
+    yield _make
+    for folder in made:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+        folder.chmod(0o700)

@@ -1,0 +1,1 @@
+"""Exports of stored articles and citation edges. Each format is one module."""

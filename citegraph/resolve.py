@@ -1,0 +1,93 @@
+"""Turn user-given identifiers (PMID, DOI, PMCID) into PMIDs.
+
+The store is asked first (no request); the rest goes to E-utilities in batches: one esearch
+for many DOIs (``"A"[doi] OR "B"[doi]``), then one efetch of the hits to map each DOI back to
+its PMID (the records are kept: the crawl needs them anyway). PMCIDs likewise with ``[pmcid]``.
+Nothing is dropped silently: what cannot be resolved is returned as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Protocol, Sequence
+
+from .identifiers import Identifier, parse_identifier
+from .models import Article
+from .store import Store
+
+__all__ = ["Resolution", "resolve_identifiers"]
+
+_TERMS_PER_SEARCH = 50
+
+
+class SearchClient(Protocol):
+    def esearch(self, term: str, *, retmax: int = ...) -> list[str]: ...
+    def efetch(self, pmids: Sequence[str], *, parse: Callable[[bytes], list[Article]]) -> list[Article]: ...
+
+
+@dataclass
+class Resolution:
+    pmids: list[str] = field(default_factory=list)
+    #: input text -> PMID, for the identifiers that were not PMIDs already
+    resolved: dict[str, str] = field(default_factory=dict)
+    unresolved: list[str] = field(default_factory=list)
+
+
+def resolve_identifiers(texts: Iterable[str], store: Store, client: SearchClient | None,
+                        parse: Callable[[bytes], list[Article]]) -> Resolution:
+    """Resolve ``texts`` in order; :class:`InputError` for anything that is no identifier."""
+    idents = [parse_identifier(t) for t in texts]
+    result = Resolution()
+    by_key: dict[tuple[str, str], str] = {}
+    for kind in ("doi", "pmcid"):
+        wanted = list(dict.fromkeys(i.value for i in idents if i.kind == kind))
+        if not wanted:
+            continue
+        found = _from_store(store, kind, wanted)
+        rest = [v for v in wanted if v.lower() not in found]
+        if rest and client is not None:
+            found.update(_from_eutils(client, store, kind, rest, parse))
+        for value in wanted:
+            if value.lower() in found:
+                by_key[(kind, value)] = found[value.lower()]
+    for ident in idents:
+        if ident.kind == "pmid":
+            pmid = ident.value
+        else:
+            pmid = by_key.get((ident.kind, ident.value))
+            if pmid is None:
+                result.unresolved.append(ident.value)
+                continue
+            result.resolved[ident.value] = pmid
+        if pmid not in result.pmids:
+            result.pmids.append(pmid)
+    return result
+
+
+def _key(article: Article, kind: str) -> str | None:
+    value = article.doi if kind == "doi" else article.pmcid
+    return value.lower() if value else None
+
+
+def _from_store(store: Store, kind: str, values: list[str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in store.find_by(kind, values).items()}
+
+
+def _from_eutils(client: SearchClient, store: Store, kind: str, values: list[str],
+                 parse: Callable[[bytes], list[Article]]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    wanted = {v.lower() for v in values}
+    for start in range(0, len(values), _TERMS_PER_SEARCH):
+        chunk = values[start:start + _TERMS_PER_SEARCH]
+        term = " OR ".join(f'"{v}"[{kind}]' for v in chunk)
+        pmids = client.esearch(term, retmax=len(chunk) * 5)
+        if not pmids:
+            continue
+        articles = client.efetch(pmids, parse=parse)
+        with store.transaction():
+            store.put_articles(articles, source="efetch")
+        for article in articles:
+            key = _key(article, kind)
+            if key in wanted:
+                found.setdefault(key, article.pmid)
+    return found

@@ -1,0 +1,68 @@
+"""Ranked tables and summaries."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from rich.table import Table
+from rich.text import Text
+
+from ..models import Article
+from .safe import text
+
+__all__ = ["ranked_table", "stats_table", "crawl_summary"]
+
+
+def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Article | None], *,
+                 title: str, count_label: str = "cited by") -> Table:
+    table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("PMID", style="cyan", no_wrap=True)
+    table.add_column("year", style="green", no_wrap=True)
+    table.add_column(count_label, justify="right", style="yellow", no_wrap=True)
+    table.add_column("title", ratio=1, overflow="fold")
+    for rank, (pmid, count) in enumerate(rows, 1):
+        article = article_of(pmid)
+        title_text = text(article.title) if article else Text("(no stored record)", style="dim")
+        year = str(article.year) if article and article.year else ""
+        table.add_row(str(rank), pmid, year, str(count), title_text)
+    return table
+
+
+def stats_table(counts: dict[str, int], extra: dict[str, object] | None = None) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for key, value in {**counts, **(extra or {})}.items():
+        table.add_row(key.replace("_", " "), Text(f"{value:,}" if isinstance(value, int) else str(value)))
+    return table
+
+
+def crawl_summary(report: dict) -> Table:
+    """The end-of-crawl summary: papers, edges, requests, elapsed time, what was left out."""
+    table = Table(show_header=False, box=None, pad_edge=False, title="crawl " + str(report["crawl_id"]),
+                  title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    status = {"new": "complete", "running": "resumed and complete", "done": "already complete (nothing fetched)"}
+    table.add_row("status", status.get(report["status"], report["status"]) if report["complete"] else
+                  Text("incomplete: rerun the same command to retry", style="bold red"))
+    table.add_row("papers", f"{report['members']:,}")
+    gens = report.get("generations") or {}
+    if gens:
+        table.add_row("by generation", ", ".join(f"{g}: {n:,}" for g, n in sorted(gens.items(), key=lambda i: int(i[0]))))
+    table.add_row("records fetched", f"{report['articles_fetched']:,}")
+    table.add_row("new edges", f"{report['edges_added']:,}")
+    requests = report["requests"]
+    per_paper = requests / report["members"] if report["members"] else 0.0
+    table.add_row("requests", f"{requests:,} ({per_paper:.3f} per paper)")
+    table.add_row("elapsed", f"{report['elapsed']:.1f} s")
+    if report.get("missing"):
+        table.add_row("unknown PMIDs", f"{len(report['missing']):,} (no PubMed record)")
+    if report.get("excluded"):
+        table.add_row("left out", f"{report['excluded']:,} outside the year window")
+    if report.get("over_budget"):
+        table.add_row("over budget", f"{report['over_budget']:,} not added (--max-papers)")
+    if report.get("failed"):
+        table.add_row(Text("failed", style="bold red"), f"{len(report['failed']):,} papers (listed below)")
+    return table

@@ -1,0 +1,123 @@
+"""The SQLite store: round trips, revisions, provenance, migrations, damaged files."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from citegraph.errors import StoreCorruptError, StoreError, StoreReadOnlyError
+from citegraph.migrations import MIGRATIONS
+from citegraph.models import Article, Author, MeshHeading, Reference
+from citegraph.store import Store
+
+
+def make(pmid: str, revised: str = "2020-01-01", title: str = "t") -> Article:
+    return Article(pmid=pmid, title=title, year=1987, date_revised=revised, doi=f"10.1/{pmid}",
+                   authors=[Author(last_name="Rosenberg", initials="SA")],
+                   mesh=[MeshHeading("Interleukin-2", ui="D007376", major=True, qualifiers=["therapeutic use"])],
+                   references=[Reference(citation="x", pmid="42")], raw_xml=f"<PubmedArticle>{pmid}</PubmedArticle>".encode())
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.sqlite") as s:
+        yield s
+
+
+def test_article_round_trip_keeps_everything(store):
+    original = make("3493432")
+    with store.transaction():
+        store.put_articles([original], source="efetch")
+    back = store.get_article("3493432")
+    assert back == original  # dataclass equality covers nested authors, MeSH, raw XML
+    assert back.raw_xml == original.raw_xml
+
+
+def test_older_revision_never_overwrites_newer(store):
+    with store.transaction():
+        store.put_articles([make("1", "2021-06-07", "new title")], source="a")
+        written = store.put_articles([make("1", "2019-01-01", "old title")], source="b")
+    assert written == 0
+    assert store.get_article("1").title == "new title"
+    with store.transaction():
+        store.put_articles([make("1", "2022-01-01", "newer title")], source="c")
+    assert store.get_article("1").title == "newer title"
+
+
+def test_edges_keep_each_source_and_count_distinct_pairs(store):
+    with store.transaction():
+        assert store.add_citations([("2", "1"), ("3", "1")], "elink") == 2
+        assert store.add_citations([("2", "1")], "pubmed:references") == 1
+        assert store.add_citations([("2", "1")], "elink") == 0
+        assert store.add_citations([("5", "5")], "elink") == 0  # self-citation dropped
+    assert store.counts()["citations"] == 2
+    assert store.counts()["citation_rows"] == 3
+    assert store.citing("1") == ["2", "3"]
+
+
+def test_transaction_rolls_back_on_error(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.put_articles([make("7")], source="x")
+            raise RuntimeError("boom")
+    assert store.get_article("7") is None
+
+
+def test_find_by_doi_is_case_insensitive(store):
+    with store.transaction():
+        store.put_articles([make("9")], source="x")
+    assert store.find_by("doi", ["10.1/9".upper()]) == {"10.1/9": "9"}
+
+
+def test_migrations_recorded_and_idempotent(tmp_path):
+    path = tmp_path / "m.sqlite"
+    Store(path).close()
+    with Store(path) as again:
+        assert again.schema_version == MIGRATIONS[-1][0]
+    rows = sqlite3.connect(path).execute("SELECT version, name FROM schema_migrations").fetchall()
+    assert [r[0] for r in rows] == [m[0] for m in MIGRATIONS]
+
+
+def test_store_from_newer_version_is_refused(tmp_path):
+    path = tmp_path / "n.sqlite"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO schema_migrations VALUES (999, 'future', 0)")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer citegraph"):
+        Store(path)
+
+
+def test_garbage_file_is_reported_as_corrupt(tmp_path):
+    path = tmp_path / "bad.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreCorruptError, match="damaged"):
+        Store(path)
+
+
+def test_read_only_folder_is_reported(tmp_path, make_read_only):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    make_read_only(folder)
+    with pytest.raises(StoreReadOnlyError):
+        Store(folder / "sub" / "s.sqlite")
+    with pytest.raises(StoreReadOnlyError):
+        Store(folder / "s.sqlite")
+
+
+def test_crawl_state_round_trip(store):
+    crawl_id, status = store.open_crawl("k", ["1"], {"depth": 1})
+    assert status == "new"
+    with store.transaction():
+        store.add_nodes(crawl_id, [("1", 0, "fetch"), ("2", 1, "fetch")])
+        store.add_nodes(crawl_id, [("1", 5, "done")])  # existing member untouched
+        store.set_node_state(crawl_id, ["2"], "failed", "fetch|HTTP 503")
+    assert store.nodes(crawl_id) == [("1", 0), ("2", 1)]
+    assert store.node_details(crawl_id, "failed") == [("2", "fetch|HTTP 503")]
+    assert store.open_crawl("k", ["1"], {"depth": 1}) == (crawl_id, "running")
+    store.finish_crawl(crawl_id, 3)
+    assert store.open_crawl("k", ["1"], {"depth": 1}) == (crawl_id, "done")
+    new_id, status = store.open_crawl("k", ["1"], {"depth": 1}, again=True)
+    assert new_id != crawl_id and status == "new"
