@@ -335,8 +335,17 @@ class _Run:
         self._queue_links(states.get("link", []), {a.pmid: a.reference_pmids for a in articles})
 
     def _commit_links(self, batch: list[str], links: dict[str, dict[str, list[str]]]) -> None:
+        # an id whose LinkSet carried an ERROR is failed, never taken for "no links"
+        errors: dict[str, str] = {}
+        for result in links.values():
+            errors.update(getattr(result, "errors", {}))
         discovered: list[tuple[str, int]] = []
         with self.store.transaction():
+            if errors:
+                for pmid, message in errors.items():
+                    self.store.set_node_state(self.crawl_id, [pmid], "failed", f"link|elink error: {message}")
+                self.report.failed.extend((p, f"elink error: {m}") for p, m in errors.items())
+                batch = [p for p in batch if p not in errors]
             for pmid in batch:
                 citing = links.get("cited-by", {}).get(pmid, [])
                 cited = links.get("references", {}).get(pmid, [])

@@ -174,3 +174,28 @@ def test_options_validation():
         CrawlOptions(since=2000, until=1990)
     with pytest.raises(InputError):
         CrawlOptions(depth=-1)
+
+
+class LinkErrorClient(FakeClient):
+    """elink answers one id's LinkSet with an ERROR (as NCBI can)."""
+
+    def elink(self, pmids, linkname):
+        result = super().elink(pmids, linkname)
+
+        class Result(dict):
+            errors = {}
+
+        out = Result({p: v for p, v in result.items() if p != "2"})
+        if "2" in pmids:
+            out.errors = {"2": "Backend failed"}
+        return out
+
+
+def test_linkset_error_marks_paper_failed_not_empty(store):
+    report = crawl(store, LinkErrorClient(), depth=2)
+    assert not report.complete
+    assert [p for p, _ in report.failed] == ["2"]
+    assert "Backend failed" in report.failed[0][1]
+    # 4 is reached only through 2, so it is absent; 3's branch went on
+    members = dict(store.nodes(report.crawl_id))
+    assert "4" not in members and "5" in members

@@ -1,0 +1,81 @@
+"""Views render to a plain console; untrusted text stays literal and inert."""
+
+from __future__ import annotations
+
+import io
+
+import networkx as nx
+from rich.console import Console
+
+from citegraph.models import Article, Author, CommentCorrection
+from citegraph.views.article import article_card
+from citegraph.views.safe import clean
+from citegraph.views.tables import crawl_summary, ranked_table
+from citegraph.views.tree import generation_tree
+
+HOSTILE = (
+    "[bold red]pwned[/] [link=https://evil.example]click[/link] [/ "
+    "\x1b[31mred\x1b[0m \x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ "
+    "\x1b]52;c;ZXZpbA==\x07 \x9b31m c1 \u202egnp.exe\u202c"
+)
+
+
+def render(renderable, width=100) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    console.print(renderable)
+    return console.file.getvalue()
+
+
+def test_clean_makes_controls_visible_and_inert():
+    out = clean(HOSTILE)
+    assert "\x1b" not in out and "\x9b" not in out and "\x07" not in out
+    assert "\u202e" not in out and "\u202c" not in out
+    assert "\u241b" in out  # ESC shown as the control picture
+    assert "<U+202E>" in out
+    assert "[bold red]pwned[/]" in out  # markup text kept literally
+
+
+def test_card_shows_hostile_title_literally():
+    article = Article(pmid="1", title=HOSTILE, abstract=HOSTILE, year=1987, journal=HOSTILE,
+                      authors=[Author(last_name=HOSTILE, initials="X")])
+    out = render(article_card(article, cited_by=3, cites=0))
+    assert "[bold red]pwned[/]" in out
+    assert "[link=https://evil.example]click[/link]" in out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+
+
+def test_card_flags_retraction_and_counts():
+    article = Article(pmid="2", title="Fraudulent results", year=2001,
+                      comments_corrections=[CommentCorrection("RetractionIn", "3")])
+    out = render(article_card(article, cited_by=12, cites=4))
+    assert "RETRACTED" in out
+    assert "cited by 12 stored papers" in out and "cites 4 stored papers" in out
+
+
+def test_tree_and_table_render_literal_titles_at_80_columns():
+    graph = nx.DiGraph([("2", "1"), ("3", "1"), ("4", "2")])
+    articles = {p: Article(pmid=p, title=f"[i]paper {p}[/i] \x1b[2J", year=1990 + int(p)) for p in "1234"}
+    tree = render(generation_tree(graph, "1", {"2": 1, "3": 1, "4": 2}, articles.get), width=80)
+    assert "[i]paper 4[/i]" in tree and "\x1b" not in tree
+    lines = tree.splitlines()
+    # 4 sits under 2, indented one level deeper than 2
+    line2 = next(i for i, l in enumerate(lines) if "paper 2" in l)
+    line4 = next(i for i, l in enumerate(lines) if "paper 4" in l)
+    assert line4 == line2 + 1 and lines[line4].index("4") > lines[line2].index("2")
+    table = render(ranked_table([("2", 1), ("3", 0)], articles.get, title="top"), width=80)
+    assert "[i]paper 2[/i]" in table
+    assert all(len(l) <= 80 for l in table.splitlines())
+
+
+def test_tree_truncates_with_count():
+    graph = nx.DiGraph([(str(p), "1") for p in range(2, 30)])
+    tree = render(generation_tree(graph, "1", {str(p): 1 for p in range(2, 30)}, lambda p: None, per_node=5))
+    assert "… 23 more" in tree
+
+
+def test_crawl_summary_reports_requests_per_paper():
+    out = render(crawl_summary({"crawl_id": 1, "status": "new", "complete": True, "members": 200,
+                                "generations": {0: 1, 1: 199}, "articles_fetched": 200, "edges_added": 300,
+                                "requests": 4, "elapsed": 1.5, "missing": [], "excluded": 0,
+                                "over_budget": 0, "failed": []}))
+    assert "0.020 per paper" in out and "1: 199" in out
