@@ -21,7 +21,7 @@ _TERMS_PER_SEARCH = 50
 
 
 class SearchClient(Protocol):
-    def esearch(self, term: str, *, retmax: int = ...) -> list[str]: ...
+    def esearch(self, term: str, *, retmax: int = ..., partial: bool = ...) -> list[str]: ...
     def efetch(self, pmids: Sequence[str], *, parse: Callable[[bytes], list[Article]]) -> list[Article]: ...
 
 
@@ -80,7 +80,8 @@ def _from_eutils(client: SearchClient, store: Store, kind: str, values: list[str
     for start in range(0, len(values), _TERMS_PER_SEARCH):
         chunk = values[start:start + _TERMS_PER_SEARCH]
         term = " OR ".join(f'"{v}"[{kind}]' for v in chunk)
-        pmids = client.esearch(term, retmax=len(chunk) * 5)
+        # partial: one unknown DOI must not empty the batch (NCBI lists it in ErrorList)
+        pmids = client.esearch(term, retmax=len(chunk) * 5, partial=True)
         if not pmids:
             continue
         articles = client.efetch(pmids, parse=parse)

@@ -1,0 +1,158 @@
+"""RateLimiter: a token bucket of capacity one, checked the way NCBI counts (rolling seconds)."""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+
+import pytest
+
+from citegraph.errors import ConfigError
+from citegraph.sources import EutilsClient, RateLimiter
+
+
+class FakeClock:
+    def __init__(self, start: float = 100.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most events in any closed window [t, t + 1 s] (the count a server would see)."""
+    times = sorted(times)
+    best = 0
+    for i, start in enumerate(times):
+        j = i
+        while j < len(times) and times[j] <= start + 1.0:
+            j += 1
+        best = max(best, j - i)
+    return best
+
+
+def send_times(limiter: RateLimiter, clock: FakeClock, n: int) -> list[float]:
+    times = []
+    for _ in range(n):
+        limiter.acquire()
+        times.append(clock())
+    return times
+
+
+def test_first_call_goes_at_once_and_the_next_ones_are_spaced():
+    clock = FakeClock()
+    limiter = RateLimiter(3, clock=clock, sleep=clock.sleep)
+    waits = [limiter.acquire() for _ in range(4)]
+    assert waits[0] == 0
+    assert waits[1:] == pytest.approx([1.03 / 3] * 3)
+
+
+@pytest.mark.parametrize("rate", [1, 3, 10, 2.5, 7.3, 50])
+def test_no_rolling_second_ever_sees_more_than_rate(rate):
+    clock = FakeClock()
+    limiter = RateLimiter(rate, clock=clock, sleep=clock.sleep)
+    times = send_times(limiter, clock, 200)
+    assert busiest_second(times) <= rate
+    # ...and the pacing is not much slower than the limit allows (the margin costs ~3 %)
+    assert busiest_second(times) >= math.floor(rate) - 1
+    assert (len(times) - 1) / (times[-1] - times[0]) > 0.97 * math.floor(rate)
+
+
+def test_margin_absorbs_network_jitter():
+    clock = FakeClock()
+    limiter = RateLimiter(10, window_margin=0.03, clock=clock, sleep=clock.sleep)
+    rng = random.Random(7)
+    arrivals = [t + rng.uniform(0, 0.029) for t in send_times(limiter, clock, 500)]
+    assert busiest_second(arrivals) <= 10
+    no_margin = RateLimiter(10, window_margin=0, clock=clock, sleep=clock.sleep)
+    arrivals = [t + rng.uniform(0, 0.029) for t in send_times(no_margin, clock, 500)]
+    assert busiest_second(arrivals) > 10  # the margin is what makes the difference
+
+
+def test_idle_time_is_not_saved_up_for_a_burst():
+    clock = FakeClock()
+    limiter = RateLimiter(3, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    clock.now += 60
+    assert limiter.acquire() == 0
+    assert limiter.acquire() == pytest.approx(limiter.interval)
+
+
+def test_rates_below_one_per_second():
+    clock = FakeClock()
+    limiter = RateLimiter(0.5, clock=clock, sleep=clock.sleep)
+    assert [limiter.acquire() for _ in range(3)] == [0, 2.0, 2.0]
+
+
+def test_pause_holds_every_caller_off():
+    clock = FakeClock()
+    limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    limiter.pause(5)
+    assert limiter.acquire() == pytest.approx(5)
+    assert limiter.acquire() == pytest.approx(limiter.interval)
+    limiter.pause(0.01)  # a pause shorter than the next slot changes nothing
+    assert limiter.acquire() == pytest.approx(limiter.interval)
+
+
+def test_threads_get_distinct_slots_in_order():
+    clock = FakeClock()  # frozen: every reservation is relative to the same instant
+    limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
+    waits: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        start.wait()
+        mine = [limiter.reserve() for _ in range(50)]
+        with lock:
+            waits.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(waits) == pytest.approx([i * limiter.interval for i in range(400)])
+
+
+@pytest.mark.parametrize("rate", [0, -1, float("nan"), float("inf")])
+def test_unusable_rates_are_refused(rate):
+    with pytest.raises(ConfigError):
+        RateLimiter(rate)
+
+
+def test_threads_sharing_a_client_stay_under_the_limit_in_real_time(fault_server):
+    """Three threads, one client with an API key (10 req/s): the server's own clock decides."""
+    fault_server.play(fault_server.reply(b"<eSearchResult><Count>0</Count><IdList/></eSearchResult>"))
+    client = EutilsClient(fault_server.settings(rate=None, api_key="k"))
+    assert client.settings.effective_rate == 10
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(5):
+                client.esearch("x")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    client.close()
+    assert not errors
+    arrivals = [seen.at for seen in fault_server.seen]
+    assert len(arrivals) == 15
+    assert busiest_second(arrivals) <= 10
+    assert busiest_second(arrivals) >= 8  # paced, not serialised far below the limit
+    assert elapsed >= 14 * 0.1
+    assert client.stats["waited"] > 1.0
