@@ -3,7 +3,8 @@
 NCBI counts requests per rolling second (3/s without an API key, 10/s with one) and answers
 HTTP 429 beyond that. A bucket that lets bursts through would be refused, so this one holds
 a single token: each call to :meth:`RateLimiter.acquire` reserves the next free slot and
-sleeps until it comes, and slots are ``(1 + window_margin) / k`` seconds apart with
+sleeps until it comes, and slots are ``(1 + window_margin) / k`` seconds apart (margin 10%
+by default: arrivals jitter when the machine is busy) with
 ``k = floor(rate)``. Any ``k + 1`` consecutive requests therefore span more than
 ``1 + window_margin`` seconds, so a server counting requests in any one-second window never
 sees more than ``rate`` of them, even when arrivals jitter by up to ``window_margin``.
@@ -34,7 +35,7 @@ class RateLimiter:
         self,
         rate: float,
         *,
-        window_margin: float = 0.03,
+        window_margin: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -43,6 +44,7 @@ class RateLimiter:
         if window_margin < 0:
             raise ConfigError("window_margin must not be negative")
         self.rate = float(rate)
+        self.window_margin = window_margin
         per_window = math.floor(rate) if rate >= 1 else rate
         #: seconds between two consecutive slots
         self.interval = (1.0 + window_margin) / per_window if rate >= 1 else 1.0 / rate
