@@ -34,7 +34,7 @@ SOURCE_CITEDIN = "elink:pubmed_pubmed_citedin"
 SOURCE_REFS = "elink:pubmed_pubmed_refs"
 SOURCE_RECORD = "pubmed:references"
 #: extra efetch rounds for ids a response left out before calling them unknown
-_REASK_ROUNDS = 2
+_REASK_ROUNDS = 4
 
 
 class EutilsLike(Protocol):
@@ -154,7 +154,8 @@ class Crawler:
             report.elapsed = time.monotonic() - started
             self.store.add_crawl_requests(crawl_id, report.requests)
         report.failed = [(p, d.split("|", 1)[-1]) for p, d in self.store.node_details(crawl_id, "failed")]
-        report.missing = [p for p, _ in self.store.node_details(crawl_id, "missing")]
+        missing_seeds = self.store.missing_pmids(seeds) - self.store.known_pmids(seeds)
+        report.missing = sorted({p for p, _ in self.store.node_details(crawl_id, "missing")} | missing_seeds, key=int)
         states = self.store.node_states(crawl_id)
         report.excluded = states.get("excluded", 0)
         report.members = self.store.member_count(crawl_id)

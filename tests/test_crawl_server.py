@@ -1,0 +1,133 @@
+"""End to end: the real client and reader crawl the project's local E-utilities server.
+
+Expected sets are derived from the corpus itself (an independent lxml pass over the real file,
+or the synthetic corpus's own link index), never hard-coded.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from citegraph.config import Settings
+from citegraph.crawl import CrawlOptions, Crawler
+from citegraph.pubmed_xml import parse_articles
+from citegraph.sources.eutils import EutilsClient
+from citegraph.store import Store
+from citegraph.testing import Corpus, EutilsServer, FaultPlan
+
+ROOT = "90000001"
+
+
+def run_crawl(server: EutilsServer, folder: Path, seeds: list[str], **options):
+    settings = Settings(eutils_url=server.url, cache_dir=folder, rate=server.rate_limit or 50,
+                        backoff_base=0.05, backoff_max=0.5, max_attempts=8)
+    with EutilsClient(settings) as client, Store(settings.store_path) as store:
+        crawler = Crawler(client, store, parse=parse_articles, concurrency=settings.concurrency,
+                          requests_made=lambda: client.stats["requests"])
+        report = crawler.run(seeds, CrawlOptions(**options))
+        articles = store.known_pmids(p for p, _ in store.nodes(report.crawl_id))
+        edges = set(store._execute("SELECT citing, cited, source FROM citations").fetchall())
+    return report, articles, edges
+
+
+def citing_in_file(path: Path, cited: str) -> set[str]:
+    """Records of a PubMed XML file whose reference list names ``cited`` (plain lxml, not our reader)."""
+    found: set[str] = set()
+    with gzip.open(path, "rb") as stream:
+        for _, elem in etree.iterparse(stream, tag="PubmedArticle"):
+            pmid = elem.findtext("MedlineCitation/PMID")
+            ref_ids = elem.xpath(
+                "PubmedData/ReferenceList//Reference/ArticleIdList/ArticleId[@IdType='pubmed']/text()"
+                " | MedlineCitation/CommentsCorrectionsList/CommentsCorrections[@RefType='Cites']/PMID/text()"
+            )
+            if cited in {r.strip() for r in ref_ids}:
+                found.add(pmid)
+            elem.clear()
+    return found
+
+
+@pytest.fixture(scope="module")
+def real_corpus(pubmed_update_file):
+    return Corpus.load([pubmed_update_file])
+
+
+def test_depth1_cited_by_on_real_corpus_stores_exactly_the_citing_records(real_corpus, pubmed_update_file, tmp_path):
+    # 11846609 is the PMID most often cited by the records of pubmed21n1298 (see SOURCES.md);
+    # it is not itself a record of the file
+    seed = "11846609"
+    expected = citing_in_file(pubmed_update_file, seed)
+    assert len(expected) > 10
+    with EutilsServer(real_corpus, rate_limit=10) as server:
+        report, articles, edges = run_crawl(server, tmp_path, [seed], depth=1)
+        assert server.stats()["by_status"].get("429", 0) == 0
+    assert report.complete
+    assert articles == expected
+    assert report.missing == [seed]  # reported: the seed itself has no record
+    assert {(int(p), int(seed)) for p in expected} <= {(a, b) for a, b, _ in edges}
+    assert report.members == len(expected) + 1  # the seed has no record but is a member
+
+
+# -- synthetic corpus, 20,000 records, depth 3, NCBI's 3 requests/s -----------------------------
+
+@pytest.fixture(scope="module")
+def synthetic_20k():
+    return Corpus.synthetic(20_000, seed=7)
+
+
+@pytest.fixture(scope="module")
+def clean_crawl(synthetic_20k, tmp_path_factory):
+    with EutilsServer(synthetic_20k, rate_limit=3) as server:
+        result = run_crawl(server, tmp_path_factory.mktemp("clean"), [ROOT], depth=3)
+        stats = server.stats()
+    return result, stats
+
+
+def test_clean_crawl_never_exceeds_the_rate_and_batches_well(clean_crawl, synthetic_20k):
+    (report, articles, _edges), stats = clean_crawl
+    assert stats["by_status"].get("429", 0) == 0
+    assert report.complete and report.members > 5_000
+    per_paper = report.requests / report.members
+    print(f"\n20k synthetic, depth 3: {report.members} papers, {report.requests} requests, "
+          f"{per_paper:.4f} requests/paper, {report.elapsed:.1f} s")
+    assert per_paper < 0.05
+    assert stats["total"] == report.requests
+    # generation 1 is exactly the corpus's citers of the root
+    assert report.generations[1] == len(set(synthetic_20k.cited_by(ROOT)))
+
+
+def test_faults_change_nothing_in_the_result(clean_crawl, synthetic_20k, tmp_path):
+    (clean_report, clean_articles, clean_edges), _ = clean_crawl
+    plan = FaultPlan({"5xx": 0.10, "reset": 0.05, "truncate": 0.05}, seed=11)
+    with EutilsServer(synthetic_20k, rate_limit=3, faults=plan) as server:
+        report, articles, edges = run_crawl(server, tmp_path, [ROOT], depth=3)
+        stats = server.stats()
+    injected = sum(n for status, n in stats["by_status"].items() if status != "200")
+    faults = len(server.fault_log)
+    print(f"\nwith faults: {stats}, {faults} faults injected, {report.requests} requests")
+    assert faults > 0 and injected > 0
+    assert report.complete
+    assert articles == clean_articles
+    assert edges == clean_edges
+    assert report.generations == clean_report.generations
+
+
+def test_efetch_short_answers_are_asked_again(synthetic_20k, tmp_path):
+    plan = FaultPlan({"short": 0.3}, seed=5)
+    with EutilsServer(synthetic_20k, faults=plan) as server:
+        report, articles, _ = run_crawl(server, tmp_path, [ROOT], depth=1)
+    expected = set(synthetic_20k.cited_by(ROOT)) | {ROOT}
+    assert articles == expected
+    assert report.missing == []
+
+
+def test_unknown_seed_is_reported_missing(synthetic_20k, tmp_path):
+    with EutilsServer(synthetic_20k) as server:
+        report, articles, _ = run_crawl(server, tmp_path, ["1"], depth=1)
+    # NCBI knows nothing of it: no record, no links; the seed stays a member, nothing else
+    assert articles == set()
+    assert report.complete and report.members == 1
+    assert report.missing == ["1"]
