@@ -91,8 +91,10 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
-        """Read ``CITEGRAPH_EUTILS_URL``, ``CITEGRAPH_CACHE``, ``NCBI_EMAIL``, ``NCBI_API_KEY``
-        and ``CITEGRAPH_RATE``, then apply ``overrides`` (None means 'not given')."""
+        """Read ``CITEGRAPH_EUTILS_URL``, ``CITEGRAPH_CACHE``, ``NCBI_EMAIL``, ``NCBI_API_KEY``,
+        ``CITEGRAPH_RATE`` and the tuning knobs ``CITEGRAPH_MAX_ATTEMPTS``, ``CITEGRAPH_BACKOFF``
+        (first backoff, seconds), ``CITEGRAPH_CONCURRENCY``; then apply ``overrides`` (None
+        means 'not given')."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
         if env.get("CITEGRAPH_EUTILS_URL"):
@@ -108,5 +110,13 @@ class Settings:
                 values["rate"] = float(env["CITEGRAPH_RATE"])
             except ValueError:
                 raise ConfigError(f"CITEGRAPH_RATE is not a number: {env['CITEGRAPH_RATE']!r}") from None
+        for name, key, kind in (("CITEGRAPH_MAX_ATTEMPTS", "max_attempts", int),
+                                ("CITEGRAPH_BACKOFF", "backoff_base", float),
+                                ("CITEGRAPH_CONCURRENCY", "concurrency", int)):
+            if env.get(name):
+                try:
+                    values[key] = kind(env[name])
+                except ValueError:
+                    raise ConfigError(f"{name} is not a number: {env[name]!r}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

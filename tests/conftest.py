@@ -38,7 +38,8 @@ def pubmed_update_file() -> Path:
 def _isolated_environment(tmp_path, monkeypatch):
     """Every test gets its own data folder and no NCBI credentials from the developer's shell."""
     monkeypatch.setenv("CITEGRAPH_CACHE", str(tmp_path / "cache"))
-    for name in ("NCBI_API_KEY", "NCBI_EMAIL", "CITEGRAPH_EUTILS_URL", "CITEGRAPH_RATE"):
+    for name in ("NCBI_API_KEY", "NCBI_EMAIL", "CITEGRAPH_EUTILS_URL", "CITEGRAPH_RATE", "CITEGRAPH_MAX_ATTEMPTS",
+                 "CITEGRAPH_BACKOFF", "CITEGRAPH_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -1,0 +1,213 @@
+"""The command line through its real entry point: output streams, JSON, exit codes, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import cli
+from citegraph.testing import Corpus, EutilsServer
+
+REPO = Path(__file__).resolve().parents[1]
+ROOT = "90000001"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return Corpus.synthetic(1500, seed=3)
+
+
+@pytest.fixture
+def server(corpus, monkeypatch):
+    with EutilsServer(corpus, rate_limit=20) as srv:
+        monkeypatch.setenv("CITEGRAPH_EUTILS_URL", srv.url)
+        monkeypatch.setenv("CITEGRAPH_RATE", "20")
+        yield srv
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("citegraph: error: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_crawl_then_stats_show_export(server, corpus, capsys, tmp_path):
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "1", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    citers = set(corpus.cited_by(ROOT))
+    assert report["members"] == len(citers) + 1 and report["complete"]
+
+    code, out, _ = run(capsys, "stats", "--json")
+    stats = json.loads(out)
+    assert stats["articles"] == len(citers) + 1
+    assert stats["citations"] >= len(citers)
+
+    code, out, _ = run(capsys, "show", ROOT, "--json", "--depth", "1")
+    shown = json.loads(out)
+    assert set(shown["citing_by_generation"]["1"]) == citers
+    assert shown["article"]["pmid"] == ROOT
+
+    target = tmp_path / "out.jsonl"
+    code, _, err = run(capsys, "export", "--format", "jsonl", "-o", str(target))
+    assert code == 0, err
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    assert {r["pmid"] for r in rows} == citers | {ROOT}
+    assert list(rows[0]) == ["pmid", "title", "abstract", "year", "journal", "doi", "pmcid", "authors", "mesh",
+                             "publication_types", "references"]
+    citer = next(r for r in rows if r["pmid"] != ROOT)
+    assert ROOT in citer["references"]
+
+
+def test_human_output_goes_to_stdout_and_messages_to_stderr(server, capsys):
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "1")
+    assert code == 0
+    assert "requests" in out and "papers" in out
+    code, out, err = run(capsys, "show", ROOT, "--depth", "1", "--limit", "3")
+    assert "PMID " + ROOT in out and "Most cited" in out
+
+
+def test_doi_seed_is_resolved(server, corpus, capsys):
+    doi = corpus.doi(ROOT)
+    code, out, err = run(capsys, "crawl", doi, "--depth", "0", "--json")
+    assert code == 0, err
+    assert json.loads(out)["seeds"] == [ROOT]
+
+
+def test_unresolvable_doi_is_reported_not_dropped(server, capsys):
+    code, out, err = run(capsys, "crawl", ROOT, "10.9999/no.such.paper", "--depth", "0", "--json")
+    assert code == 0
+    assert json.loads(out)["unresolved"] == ["10.9999/no.such.paper"]
+    assert "not found in PubMed: 10.9999/no.such.paper" in err
+
+
+@pytest.mark.parametrize("seed", ["abc", "0", "-5", "123456789012", "10.12/"])
+def test_invalid_seed_is_one_line_error(seed, capsys):
+    code, out, err = run(capsys, "crawl", "--", seed)
+    assert_one_line_error(code, err)
+    assert out == ""
+
+
+def test_usage_error_exits_2(capsys):
+    code, _, err = run(capsys, "crawl")
+    assert code == 2
+    assert "seed" in err
+
+
+def test_unreachable_server_is_one_line_error(monkeypatch, capsys):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("CITEGRAPH_EUTILS_URL", f"http://127.0.0.1:{port}/entrez/eutils/")
+    monkeypatch.setenv("CITEGRAPH_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("CITEGRAPH_BACKOFF", "0.01")
+    monkeypatch.setenv("NCBI_API_KEY", "SECRET-KEY-123")
+    code, _, err = run(capsys, "crawl", ROOT)
+    assert_one_line_error(code, err, f"127.0.0.1:{port}")
+    assert "SECRET-KEY-123" not in err
+
+
+def test_corrupt_store_is_one_line_error(tmp_path, capsys):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "citegraph.sqlite").write_bytes(b"\x00garbage" * 512)
+    code, _, err = run(capsys, "--cache-dir", str(folder), "stats")
+    assert_one_line_error(code, err, "damaged")
+
+
+def test_read_only_data_folder_is_one_line_error(tmp_path, capsys, make_read_only, server):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    make_read_only(folder)
+    code, _, err = run(capsys, "--cache-dir", str(folder), "crawl", ROOT)
+    assert_one_line_error(code, err, str(folder))
+
+
+def test_store_missing_for_show_is_one_line_error(tmp_path, capsys):
+    code, _, err = run(capsys, "--cache-dir", str(tmp_path / "none"), "show", ROOT)
+    assert_one_line_error(code, err, "no store")
+
+
+def test_absurd_depth_needs_a_budget(capsys):
+    code, _, err = run(capsys, "crawl", ROOT, "--depth", "9")
+    assert_one_line_error(code, err, "--max-papers")
+
+
+def test_console_script_and_python_cli_py_run(tmp_path):
+    env = {**os.environ, "CITEGRAPH_CACHE": str(tmp_path)}
+    for command in ([sys.executable, "cli.py", "--version"], [sys.executable, "-m", "cli", "--help"]):
+        done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "citegraph" in done.stdout
+
+
+def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path):
+    """A crawl killed with SIGKILL part-way resumes on rerun and ends with what an
+    uninterrupted crawl stores; nothing already stored is fetched again."""
+    with EutilsServer(corpus, rate_limit=50, latency_ms=40) as srv:
+        env = {**os.environ, "CITEGRAPH_EUTILS_URL": srv.url, "CITEGRAPH_RATE": "50",
+               "CITEGRAPH_CONCURRENCY": "2"}
+        command = [sys.executable, "cli.py", "-q", "crawl", ROOT, "--depth", "2", "--json"]
+        killed_env = {**env, "CITEGRAPH_CACHE": str(tmp_path / "killed")}
+        victim = subprocess.Popen(command, cwd=REPO, env=killed_env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        store_file = tmp_path / "killed" / "citegraph.sqlite"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            if store_file.exists() and _count(store_file, "articles") > 0:
+                break
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        before = _count(store_file, "articles")
+        assert 0 < before
+        srv.reset_stats()
+        done = subprocess.run(command, cwd=REPO, env=killed_env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        resumed = json.loads(done.stdout)
+        refetched = srv.stats()["by_endpoint"]["efetch"]
+
+        clean = subprocess.run(command, cwd=REPO, env={**env, "CITEGRAPH_CACHE": str(tmp_path / "clean")},
+                               capture_output=True, text=True, timeout=120)
+        assert clean.returncode == 0, clean.stderr
+    assert resumed["status"] == "running" and resumed["complete"]
+    assert before < _count(tmp_path / "clean" / "citegraph.sqlite", "articles")  # killed part-way
+    assert _rows(store_file, "SELECT pmid FROM articles") == _rows(tmp_path / "clean" / "citegraph.sqlite",
+                                                                 "SELECT pmid FROM articles")
+    assert _rows(store_file, "SELECT citing, cited, source FROM citations") == _rows(
+        tmp_path / "clean" / "citegraph.sqlite", "SELECT citing, cited, source FROM citations")
+    # what was stored before the kill was not fetched again
+    assert resumed["articles_fetched"] == _count(store_file, "articles") - before
+    assert refetched >= 1
+
+
+def _count(path: Path, table: str) -> int:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def _rows(path: Path, sql: str) -> set:
+    with sqlite3.connect(path) as db:
+        return set(db.execute(sql).fetchall())
