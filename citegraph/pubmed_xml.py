@@ -1,0 +1,263 @@
+"""PubMed XML (efetch responses, baseline and update files) to :mod:`citegraph.models`.
+
+Bytes in, models out, no network. The reader streams with ``lxml.etree.iterparse``, keeping
+only the record being read in memory, so a 233 MB update file costs no more than one record.
+
+* :func:`iter_articles` streams ``PubmedArticle`` / ``PubmedBookArticle`` (and, on request,
+  ``DeleteCitation``) from bytes, a file path (plain or gzip) or a binary file object.
+* :func:`parse_articles` reads one whole efetch response body.
+* :func:`parse_record` re-reads one stored record (``Article.raw_xml``).
+
+Malformed, truncated or non-PubMed input raises :class:`citegraph.errors.ParseError` naming
+what went wrong and where; records before the error have already been yielded. The parser
+never loads a DTD, never touches the network and never expands entities.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import threading
+from collections.abc import Iterator
+from typing import BinaryIO, Union
+
+from lxml import etree
+
+from .errors import ParseError
+from .models import Article, DeletedCitations
+from .pubmed_xml_record import article_from_element, book_article_from_element, plain_text
+
+__all__ = ["iter_articles", "parse_articles", "parse_record"]
+
+Source = Union[bytes, bytearray, str, "os.PathLike[str]", BinaryIO]
+
+_RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation", "ERROR")
+_ROOT_TAGS = frozenset({"PubmedArticleSet", "PubmedBookArticleSet"})
+_GZIP_MAGIC = b"\x1f\x8b"
+# libxml2 error codes that mean "a tag was never closed" rather than "a wrong tag"
+_ERR_TAG_NAME_MISMATCH = 76
+_ERR_DOCUMENT_END = 5  # extra content after the root element
+
+
+
+_local = threading.local()
+
+
+def _parser_options() -> dict:
+    """Hardened settings: no DTD, no network, no entity expansion, libxml2's size limits on."""
+    return dict(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def iter_articles(source: Source, *, deletions: bool = False) -> Iterator[Article | DeletedCitations]:
+    """Yield the records of a PubMed XML document in file order, streaming.
+
+    ``source`` is the XML as bytes, a path to a ``.xml`` or gzip-compressed file (detected
+    by its magic bytes, not its name), or a binary file object. ``PubmedBookArticle``
+    records come out as articles with ``is_book=True``. With ``deletions=True`` each
+    ``DeleteCitation`` element is yielded as a :class:`DeletedCitations`.
+
+    Raises :class:`ParseError` for malformed, truncated or non-PubMed XML, and for an NCBI
+    ``ERROR`` element; the records before the fault have been yielded by then.
+    """
+    reader = _open(source)
+    try:
+        yield from _iterate(reader, deletions)
+    finally:
+        reader.close()
+
+
+def parse_articles(data: bytes) -> list[Article]:
+    """All articles of one efetch response body (an empty ``PubmedArticleSet`` gives [])."""
+    return [rec for rec in iter_articles(data) if isinstance(rec, Article)]
+
+
+def parse_record(raw_xml: bytes) -> Article:
+    """Re-read one stored ``PubmedArticle`` / ``PubmedBookArticle`` element."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:  # lxml parsers must not be shared between threads
+        parser = _local.parser = etree.XMLParser(**_parser_options())
+    try:
+        elem = etree.fromstring(raw_xml, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"malformed stored PubMed record: {exc}") from None
+    except ValueError as exc:  # e.g. a str with an encoding declaration
+        raise ParseError(f"stored PubMed record is not bytes XML: {exc}") from None
+    if elem.tag == "PubmedArticle":
+        return article_from_element(elem, bytes(raw_xml))
+    if elem.tag == "PubmedBookArticle":
+        return book_article_from_element(elem, bytes(raw_xml))
+    raise ParseError(f"not a PubMed record: root element <{elem.tag}>")
+
+
+# --------------------------------------------------------------------------- input handling
+
+
+class _ReadError(Exception):
+    """The input stream failed (bad or cut gzip data); turned into ParseError with context."""
+
+
+class _Reader:
+    """A binary stream for iterparse that remembers the first bytes, counts lines and EOF."""
+
+    __slots__ = ("_stream", "_owned", "head", "lines", "eof")
+
+    def __init__(self, stream: BinaryIO, owned: list) -> None:
+        self._stream = stream
+        self._owned = owned
+        self.head = b""
+        self.lines = 1
+        self.eof = False
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            chunk = self._stream.read(size)
+        except EOFError as exc:  # gzip stream cut short
+            raise _ReadError(f"truncated gzip input: {exc}") from None
+        except OSError as exc:  # includes gzip.BadGzipFile
+            raise _ReadError(f"cannot read PubMed XML input: {exc}") from None
+        if not chunk:
+            self.eof = True
+            return b""
+        if len(self.head) < 200:
+            self.head += chunk[:200]
+        self.lines += chunk.count(b"\n")
+        return chunk
+
+    def close(self) -> None:
+        for stream in reversed(self._owned):
+            stream.close()
+
+
+class _Prefixed(io.RawIOBase):
+    """A non-seekable stream with the bytes already read (to sniff gzip) put back in front."""
+
+    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+        self._prefix = prefix
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._prefix:
+            head = self._prefix if size < 0 else self._prefix[:size]
+            self._prefix = self._prefix[len(head):]
+            return head
+        return self._stream.read(size)
+
+
+def _open(source: Source) -> _Reader:
+    owned: list = []
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        stream: BinaryIO = io.BytesIO(source)
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            stream = open(source, "rb")
+        except OSError as exc:
+            raise ParseError(f"cannot open PubMed XML file {os.fspath(source)[:200]!r}: {exc.strerror}") from None
+        owned.append(stream)
+    elif hasattr(source, "read"):
+        stream = source
+    else:
+        raise TypeError(f"iter_articles() needs bytes, a path or a binary file, not {type(source).__name__}")
+
+    peek = getattr(stream, "peek", None)
+    if peek is not None:
+        magic = peek(2)[:2]
+    elif getattr(stream, "seekable", lambda: False)():
+        pos = stream.tell()
+        magic = stream.read(2)
+        stream.seek(pos)
+    else:
+        magic = stream.read(2)
+        stream = _Prefixed(magic, stream)
+    if isinstance(magic, str):
+        raise TypeError("iter_articles() needs a binary file object, not a text one")
+    if magic == _GZIP_MAGIC:
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")
+        owned.append(stream)
+    return _Reader(stream, owned)
+
+
+# --------------------------------------------------------------------------- streaming loop
+
+
+def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCitations]:
+    events = etree.iterparse(reader, events=("end",), tag=_RECORD_TAGS, **_parser_options())
+    last_pmid = ""
+    checked_root = False
+    try:
+        for _event, elem in events:
+            parent = elem.getparent()
+            if not checked_root:
+                root_tag = elem.tag if parent is None else parent.tag
+                if parent is not None and root_tag not in _ROOT_TAGS and elem.tag != "ERROR":
+                    raise ParseError(f"not PubMed XML: <{elem.tag}> inside <{root_tag}>")
+                checked_root = True
+            tag = elem.tag
+            if tag == "PubmedArticle":
+                record: Article | DeletedCitations = article_from_element(elem, _serialize(elem))
+                last_pmid = record.pmid
+            elif tag == "PubmedBookArticle":
+                record = book_article_from_element(elem, _serialize(elem))
+                last_pmid = record.pmid
+            elif tag == "DeleteCitation":
+                record = DeletedCitations([p.text.strip() for p in elem.iterchildren("PMID") if p.text])
+            else:  # ERROR
+                message = plain_text("".join(elem.itertext())) or "(empty ERROR element)"
+                raise ParseError(f"NCBI returned an ERROR ({_where(last_pmid)}): {message}")
+            elem.clear()
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+            if tag != "DeleteCitation" or deletions:
+                yield record
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(_syntax_message(exc, reader, last_pmid)) from None
+    except _ReadError as exc:
+        raise ParseError(f"{exc} ({_where(last_pmid)})") from None
+    root = events.root
+    if root is None:  # pragma: no cover - iterparse raises on empty input
+        raise ParseError("empty document: no PubMed XML")
+    if root.tag not in _ROOT_TAGS and root.tag not in _RECORD_TAGS:
+        raise ParseError(f"not PubMed XML: root element <{root.tag}>{_head(reader)}")
+
+
+def _serialize(elem) -> bytes:
+    return etree.tostring(elem, encoding="utf-8", with_tail=False)
+
+
+def _where(last_pmid: str) -> str:
+    return f"after PMID {last_pmid}" if last_pmid else "before the first record"
+
+
+def _head(reader: _Reader) -> str:
+    text = plain_text(reader.head[:80].decode("utf-8", "replace"))
+    return f" (input starts with {text!r})" if text else ""
+
+
+def _syntax_message(exc: etree.XMLSyntaxError, reader: _Reader, last_pmid: str) -> str:
+    where = _where(last_pmid)
+    line = exc.lineno or 0
+    if not reader.head.strip():
+        return "empty document: no PubMed XML"
+    if reader.head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"<":
+        return f"not XML{_head(reader)}"
+    truncated = (
+        reader.eof
+        and line >= reader.lines
+        and exc.code not in (_ERR_TAG_NAME_MISMATCH, _ERR_DOCUMENT_END)
+    )
+    kind = "truncated XML" if truncated else "malformed XML"
+    return f"{kind} {where} (line {line}): {exc.msg}"
