@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 
 from .errors import InputError, NetworkError, SourceError
 from .models import Article
-from .store import Store
+from .store import PreparedArticles, Store, prepare_articles
 
 __all__ = ["CrawlOptions", "CrawlProgress", "CrawlReport", "Crawler", "DIRECTIONS", "LINKNAMES"]
 
@@ -245,7 +245,7 @@ class _Run:
 
     # -- work done on pool threads: network only, no store access ---------------------------
 
-    def _fetch(self, pmids: list[str]) -> tuple[list[Article], list[str]]:
+    def _fetch(self, pmids: list[str]) -> tuple[list[Article], list[str], PreparedArticles]:
         articles = self.c.client.efetch(pmids, parse=self.c.parse)
         got = {a.pmid for a in articles}
         absent = [p for p in pmids if p not in got]
@@ -257,7 +257,9 @@ class _Run:
             articles.extend(more)
             got.update(a.pmid for a in more)
             absent = [p for p in absent if p not in got]
-        return articles, absent
+        asked = set(pmids)
+        articles = [a for a in articles if a.pmid in asked]
+        return articles, absent, prepare_articles(articles, source="efetch")
 
     def _link(self, pmids: list[str], record_refs: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
         links: dict[str, dict[str, list[str]]] = {}
@@ -275,7 +277,7 @@ class _Run:
         if future in self.fetching:
             batch = self.fetching.pop(future)
             try:
-                articles, absent = future.result()
+                articles, absent, rows = future.result()
             except NetworkError:
                 raise  # the server is unreachable: stop; the batch is still 'fetch' in the store
             except SourceError as exc:
@@ -283,7 +285,7 @@ class _Run:
                 self._fail(batch, "fetch", exc)
                 return
             self._fetch_done(batch)
-            self._commit_fetch(batch, articles, absent)
+            self._commit_fetch(articles, absent, rows)
         else:
             batch = self.linking.pop(future)
             try:
@@ -313,16 +315,14 @@ class _Run:
             return "excluded"
         return expand
 
-    def _commit_fetch(self, batch: list[str], articles: list[Article], absent: list[str]) -> None:
-        asked = set(batch)
-        articles = [a for a in articles if a.pmid in asked]
+    def _commit_fetch(self, articles: list[Article], absent: list[str], rows: PreparedArticles) -> None:
         states: dict[str, list[str]] = {}
         for article in articles:
             states.setdefault(self._state_after_record(article.pmid, article.year, True), []).append(article.pmid)
         for pmid in absent:
             states.setdefault(self._state_after_record(pmid, None, False), []).append(pmid)
         with self.store.transaction():
-            self.store.put_articles(articles, source="efetch")
+            self.store.put_articles(rows)
             for article in articles:
                 self.report.edges_added += self.store.add_citations(
                     ((article.pmid, ref) for ref in article.reference_pmids), SOURCE_RECORD

@@ -1,0 +1,489 @@
+"""A local NCBI E-utilities server for tests, demos and benchmarks.
+
+It answers ``/entrez/eutils/{efetch,elink,esearch,esummary}.fcgi`` (also without ``.fcgi``)
+by GET or POST from a :class:`~citegraph.testing.corpus.Corpus`, in the byte shapes of the
+real service (see :mod:`citegraph.testing.responses`), and can behave like the real service on
+a bad day: a per-client rate limit answered with HTTP 429, latency, and reproducible faults
+(:mod:`citegraph.testing.faults`). ``GET /_stats`` reports what it served.
+
+    with EutilsServer(Corpus.synthetic(1000, seed=1), rate_limit=3) as server:
+        requests.get(server.url + "efetch.fcgi", params={"db": "pubmed", "id": "90000001"})
+
+Command line (``python -m citegraph.testing.eutils_server --help``): prints exactly
+``listening on http://127.0.0.1:PORT`` on stdout when ready, then one line per request on
+stderr. The API key never appears in a log line or in the statistics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import Counter, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Iterable, Mapping
+from urllib.parse import parse_qsl, urlsplit
+
+from . import responses
+from .corpus import Corpus
+from .endpoints import ENDPOINTS, Query, Reply, error_document
+from .faults import KINDS, Fault, FaultPlan, canonical_params
+from .ratelimit import SlidingWindow
+
+__all__ = ["EutilsServer", "FaultLog", "main"]
+
+PREFIX = "/entrez/eutils/"
+MAX_BODY = 64 * 1024 * 1024
+
+
+class FaultLog(list):
+    """A list of (endpoint, kind) that can also be called to get itself."""
+
+    def __call__(self) -> list[tuple[str, str]]:
+        return list(self)
+
+
+class _Outcome:
+    """What to send back: a reply plus, for the ``reset`` fault, where to cut the connection."""
+
+    __slots__ = ("endpoint", "status", "body", "content_type", "headers", "reset_at", "fault", "items", "delay")
+
+    def __init__(self, endpoint: str, status: int, body: bytes, content_type: str) -> None:
+        self.endpoint = endpoint
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+        self.headers: dict[str, str] = {}
+        self.reset_at: int | None = None
+        self.fault: str | None = None
+        self.items = 0
+        self.delay = 0.0
+
+
+class EutilsServer:
+    """An E-utilities look-alike on 127.0.0.1, serving ``corpus`` from a background thread."""
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_ms: float = 0,
+        per_record_ms: float = 0,
+        rate_limit: int | None = None,
+        faults: FaultPlan | Mapping[str, float] | None = None,
+        seed: int = 0,
+        retry_after: float | None = None,
+        stall_seconds: float = 10.0,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.corpus = corpus
+        self.host = host
+        self.port = port
+        self.latency_ms = latency_ms
+        self.per_record_ms = per_record_ms
+        self.rate_limit = rate_limit
+        if faults is None or isinstance(faults, FaultPlan):
+            self.faults = faults or FaultPlan({}, seed=seed)
+        else:
+            self.faults = FaultPlan(faults, seed=seed)
+        self.retry_after = retry_after
+        self.stall_seconds = stall_seconds
+        self.log = log
+        self._window = SlidingWindow()
+        self._lock = threading.Lock()
+        self._seen: Counter = Counter()
+        self._forced: dict[str, deque[str]] = {}
+        self._stats_total = 0
+        self._by_endpoint: Counter = Counter({name: 0 for name in ENDPOINTS})
+        self._by_status: Counter = Counter()
+        self._fault_log: list[tuple[str, str]] = []
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+
+    # -- life cycle -------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """Base URL, ``http://127.0.0.1:PORT/entrez/eutils/`` (valid once started)."""
+        return f"http://{self.host}:{self.port}{PREFIX}"
+
+    def start(self) -> "EutilsServer":
+        if self._httpd is not None:
+            raise RuntimeError("server already started")
+        self._stopping.clear()
+        httpd = _HTTPServer((self.host, self.port), _Handler)
+        httpd.app = self
+        self.port = httpd.server_address[1]
+        self._httpd = httpd
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name=f"eutils-server-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: the port is closed and open keep-alive connections are cut."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        with self._lock:
+            conns = list(self._connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "EutilsServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- statistics and control -------------------------------------------------------------------
+    def stats(self) -> dict:
+        """``{"total": N, "by_endpoint": {...}, "by_status": {"200": N, ...}}`` (what /_stats sends)."""
+        with self._lock:
+            return {
+                "total": self._stats_total,
+                "by_endpoint": dict(self._by_endpoint),
+                "by_status": {str(k): v for k, v in sorted(self._by_status.items())},
+            }
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self._stats_total = 0
+            self._by_endpoint = Counter({name: 0 for name in ENDPOINTS})
+            self._by_status = Counter()
+            self._fault_log = []
+
+    @property
+    def fault_log(self) -> "FaultLog":
+        """(endpoint, kind) of every fault injected since the last ``reset_stats``, in order.
+
+        A list; calling it (``server.fault_log()``) gives the same list, for callers that
+        treat it as a method.
+        """
+        with self._lock:
+            return FaultLog(self._fault_log)
+
+    def force(self, endpoint: str, kinds: Iterable[str]) -> None:
+        """Make the next requests to ``endpoint`` (``"*"``: any endpoint) fail with ``kinds``,
+        one kind per request, before any drawn fault."""
+        if endpoint != "*" and endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {endpoint!r}")
+        kinds = list(kinds)
+        for kind in kinds:
+            if kind not in KINDS:
+                raise ValueError(f"unknown fault kind {kind!r} (known: {', '.join(KINDS)})")
+        with self._lock:
+            self._forced.setdefault(endpoint, deque()).extend(kinds)
+
+    # -- request handling (no sockets: testable directly) -----------------------------------------
+    def handle(self, path: str, params: list[tuple[str, str]], client_ip: str) -> _Outcome:
+        """Answer one request: rate limit, fault, endpoint, latency."""
+        name = path[len(PREFIX):] if path.startswith(PREFIX) else None
+        if name is not None and name.endswith(".fcgi"):
+            name = name[: -len(".fcgi")]
+        if name not in ENDPOINTS:
+            out = _Outcome("", 404, b"<html><body><h1>404 Not Found</h1></body></html>\n", "text/html; charset=UTF-8")
+            self._count(out)
+            return out
+        query = Query(params)
+        api_key = query.first("api_key")
+        # the key itself is never stored, only a digest of it
+        client = "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:16] if api_key else client_ip
+        count = self._window.hit(client)
+        limit = self.rate_limit
+        if limit is not None and count > limit:
+            out = self._too_many(name, api_key or client_ip, count, limit or 0)
+        else:
+            fault = self._next_fault(name, params)
+            out = self._answer(name, query, fault, api_key or client_ip, count)
+        if limit is not None:
+            out.headers["X-RateLimit-Limit"] = str(limit)
+            out.headers["X-RateLimit-Remaining"] = str(max(0, limit - count))
+            out.headers["Access-Control-Expose-Headers"] = "X-RateLimit-Limit,X-RateLimit-Remaining"
+        self._count(out)
+        return out
+
+    def _too_many(self, name: str, who: str, count: int, limit: int) -> _Outcome:
+        out = _Outcome(name, 429, responses.rate_limit_body(who, count, limit), "application/json")
+        if self.retry_after is not None:
+            out.headers["Retry-After"] = f"{self.retry_after:g}"
+        return out
+
+    def _next_fault(self, name: str, params: list[tuple[str, str]]) -> Fault | None:
+        with self._lock:
+            for key in (name, "*"):
+                queue = self._forced.get(key)
+                if queue:
+                    kind = queue.popleft()
+                    digest = hashlib.blake2b(repr((name, canonical_params(params))).encode(), digest_size=8)
+                    return Fault(kind, int.from_bytes(digest.digest(), "big"), forced=True)
+            if not self.faults.rates:
+                return None
+            signature = (name, canonical_params(params))
+            nth = self._seen[signature]
+            self._seen[signature] = nth + 1
+        return self.faults.draw(name, params, nth)
+
+    def _answer(self, name: str, query: Query, fault: Fault | None, who: str, count: int) -> _Outcome:
+        kind = fault.kind if fault else None
+        if kind == "429":
+            out = self._too_many(name, who, count, self.rate_limit or 3)
+        elif kind == "5xx":
+            status = (500, 502, 503)[fault.token % 3]  # type: ignore[union-attr]
+            out = _Outcome(name, status, responses.server_error_page(status), "text/html")
+        elif kind == "html200":
+            out = _Outcome(name, 200, responses.html_error_page(fault.token), "text/html; charset=UTF-8")  # type: ignore[union-attr]
+        elif kind == "error200":
+            out = _Outcome(name, 200, error_document(name), "text/xml; charset=UTF-8")
+        else:
+            drop = fault.token if kind == "short" else None  # type: ignore[union-attr]
+            try:
+                reply = ENDPOINTS[name](self.corpus, query, drop)
+            except Exception as exc:  # a bug here must not kill the server thread silently
+                reply = Reply(500, responses.server_error_page(500), "text/html")
+                self._emit(f"internal error in {name}: {type(exc).__name__}: {exc}")
+            out = _Outcome(name, reply.status, reply.body, reply.content_type)
+            out.items = reply.items
+            if kind == "short" and not reply.shortened:
+                kind = None  # nothing to leave out: the answer goes as it is, no fault
+            if kind == "truncate" and len(reply.body) > 2:
+                cut = min(len(reply.body) - 1, max(1, int(len(reply.body) * fault.fraction())))  # type: ignore[union-attr]
+                out.body = reply.body[:cut]
+            elif kind == "reset":
+                out.reset_at = max(0, min(len(reply.body) - 1, int(len(reply.body) * fault.fraction())))  # type: ignore[union-attr]
+            elif kind == "stall":
+                out.delay += self.stall_seconds
+        out.fault = kind
+        out.delay += (self.latency_ms + self.per_record_ms * out.items) / 1000.0
+        if kind is not None:
+            with self._lock:
+                self._fault_log.append((name, kind))
+        return out
+
+    def _count(self, out: _Outcome) -> None:
+        with self._lock:
+            self._stats_total += 1
+            if out.endpoint:
+                self._by_endpoint[out.endpoint] += 1
+            self._by_status[out.status] += 1
+
+    def _emit(self, line: str) -> None:
+        if self.log is not None:
+            try:
+                self.log(line)
+            except Exception:  # logging must never break serving
+                pass
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    app: EutilsServer
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hung up is not news; anything else goes to the log, not stderr."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)) or self.app._stopping.is_set():
+            return
+        self.app._emit(f"error serving {client_address[0]}: {type(exc).__name__}: {exc}")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "citegraph-test-eutils"
+    sys_version = ""
+    #: idle keep-alive connections are closed after this many seconds
+    timeout = 15
+    server: _HTTPServer
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def setup(self) -> None:
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        with self.server.app._lock:
+            self.server.app._connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.server.app._lock:
+                self.server.app._connections.discard(self.connection)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base class name
+        pass  # one line per request is written by _respond, without the query string
+
+    def do_GET(self) -> None:
+        self._respond("GET", b"")
+
+    def do_POST(self) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self._send_plain(400, b"bad Content-Length\n")
+            return
+        self._respond("POST", self.rfile.read(length) if length else b"")
+
+    def _send_plain(self, status: int, body: bytes, content_type: str = "text/plain; charset=UTF-8") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self._write_with_headers(body)
+
+    def _respond(self, method: str, body: bytes) -> None:
+        app = self.server.app
+        started = time.perf_counter()
+        parts = urlsplit(self.path)
+        if parts.path == "/_stats":
+            self._send_plain(200, json.dumps(app.stats()).encode(), "application/json")
+            return
+        params = parse_qsl(parts.query, keep_blank_values=True)
+        if body:
+            params += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        out = app.handle(parts.path, params, self.client_address[0])
+        app._wait(out.delay)
+        self.send_response(out.status)
+        self.send_header("Content-Type", out.content_type)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Cache-Control", "private")
+        for key, value in out.headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(out.body)))
+        if out.reset_at is not None:
+            self._write_with_headers(out.body[: out.reset_at])
+            self._reset()
+        else:
+            self._write_with_headers(out.body)
+        ms = (time.perf_counter() - started) * 1000
+        n_ids = sum(len([t for t in v.split(",") if t.strip()]) for k, v in params if k == "id")
+        fault = f" fault={out.fault}" if out.fault else ""
+        app._emit(f"{self.client_address[0]} {method} {out.endpoint or parts.path} ids={n_ids} "
+                  f"-> {out.status} {len(out.body)}B {ms:.1f}ms{fault}")
+
+    def _write_with_headers(self, body: bytes) -> None:
+        """Headers and body in one write: no Nagle / delayed-ACK stall between them."""
+        self._headers_buffer.append(b"\r\n")
+        data = b"".join(self._headers_buffer) + body
+        self._headers_buffer = []
+        self.wfile.write(data)
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP RST (after part of the body was sent)."""
+        try:
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        try:
+            self.rfile.close()
+        except OSError:
+            pass
+        self.connection.close()
+
+
+def _parse_args(argv: list[str] | None):
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m citegraph.testing.eutils_server",
+        description="Serve PubMed records like NCBI's E-utilities, on 127.0.0.1.",
+    )
+    parser.add_argument("--corpus", nargs="+", default=[], metavar="FILE",
+                        help="PubMed XML files (.xml or .xml.gz); later files replace earlier records")
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N", help="add N synthetic records")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the synthetic corpus and the faults")
+    parser.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    parser.add_argument("--latency-ms", type=float, default=0, help="added to every request")
+    parser.add_argument("--per-record-ms", type=float, default=0, help="added per record returned")
+    parser.add_argument("--rate-limit", type=int, default=None, metavar="R",
+                        help="at most R requests per client in any 1 s window (HTTP 429 beyond)")
+    parser.add_argument("--retry-after", type=float, default=None, help="send Retry-After with 429s")
+    parser.add_argument("--fail-rate", type=float, default=0.0, metavar="X",
+                        help="probability of a fault per request, spread over the kinds")
+    parser.add_argument("--faults", default="", metavar="SPEC", help="e.g. 5xx=0.1,reset=0.05,truncate=0.05")
+    parser.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    args = parser.parse_args(argv)
+    if not args.corpus and not args.synthetic:
+        parser.error("give --corpus FILE... and/or --synthetic N")
+    if args.fail_rate and args.faults:
+        parser.error("use either --fail-rate or --faults")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    args = _parse_args(argv)
+    try:
+        if args.faults:
+            plan = FaultPlan.parse(args.faults, seed=args.seed)
+        else:
+            plan = FaultPlan.uniform(args.fail_rate, seed=args.seed) if args.fail_rate else FaultPlan({}, seed=args.seed)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    corpus = Corpus.load(args.corpus) if args.corpus else Corpus()
+    if args.synthetic:
+        from .synthetic import SyntheticCorpus
+
+        corpus.add_synthetic(SyntheticCorpus(args.synthetic, args.seed))
+    info = corpus.warm().summary()
+    print(f"corpus: {info['records']} records, {info['edges']} citation links "
+          f"({time.perf_counter() - started:.1f} s)", file=sys.stderr, flush=True)
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    server = EutilsServer(corpus, port=args.port, latency_ms=args.latency_ms, per_record_ms=args.per_record_ms,
+                          rate_limit=args.rate_limit, faults=plan, retry_after=args.retry_after,
+                          log=None if args.quiet else log)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"error: cannot listen on {args.port}: {exc}", file=sys.stderr)
+        return 1
+    print(f"listening on http://127.0.0.1:{server.port}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        print("stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
