@@ -49,7 +49,7 @@ class Settings:
     #: requests per second; None means NCBI's limit (3 without a key, 10 with one)
     rate: float | None = None
     #: requests allowed in flight at once (they still wait on the rate limiter)
-    concurrency: int = 4
+    concurrency: int = 8
 
     def __post_init__(self) -> None:
         if not re.match(r"^https?://", self.eutils_url):

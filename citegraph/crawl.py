@@ -193,8 +193,21 @@ class _Run:
         self.record_refs: dict[str, list[str]] = {}
         self.fetching: dict[Future, list[str]] = {}
         self.linking: dict[Future, list[str]] = {}
+        #: Without a year window, whether a cited-by paper is linked does not depend on its
+        #: record, so it is linked as soon as it is discovered, while its record is fetched:
+        #: generations are then linked back to back instead of waiting for efetch.
+        self.eager = options.direction == "cited-by" and options.since is None and options.until is None
+        #: papers whose record is still to come (state 'fetch')
+        self.awaiting_record: set[str] = set()
+        #: eager mode: papers awaiting their record that were already linked / failed to link
+        self.linked_early: set[str] = set()
+        self.link_errors: dict[str, str] = {}
         self._queue_fetch(p for p, _ in self.store.nodes(crawl_id, "fetch"))
         self._queue_links([p for p, _ in self.store.nodes(crawl_id, "link")])
+        self._remember_link_flags(self.store.linked_flags(crawl_id, "fetch"))
+        if self.eager:
+            self._queue_links([p for p in self.awaiting_record if self._expands(p)
+                               and p not in self.linked_early and p not in self.link_errors])
 
     # -- scheduling ------------------------------------------------------------------------
 
@@ -217,8 +230,19 @@ class _Run:
         """The generation to link now: the lowest that has, or may still get, link work."""
         generations = {g for g, queue in self.to_link.items() if queue}
         generations.update(self.generation_of[batch[0]] for batch in self.linking.values())
-        generations.update(g for g, n in self.fetch_work.items() if n and g < self.options.depth)
+        if not self.eager:  # a fetched paper becomes link work of its generation
+            generations.update(g for g, n in self.fetch_work.items() if n and g < self.options.depth)
         return min(generations, default=None)
+
+    def _expands(self, pmid: str) -> bool:
+        return self.generation_of[pmid] < self.options.depth
+
+    def _remember_link_flags(self, flags: dict[str, int]) -> None:
+        for pmid, flag in flags.items():
+            if flag == 1:
+                self.linked_early.add(pmid)
+            elif flag == -1:
+                self.link_errors[pmid] = "elink failed"
 
     def _submit(self, pool: ThreadPoolExecutor) -> None:
         # keep a little more work queued than there are threads, so the limiter never idles;
@@ -228,7 +252,7 @@ class _Run:
             generation = self._link_generation()
             queue = self.to_link.get(generation) if generation is not None else None
             link_ready = bool(queue) and (
-                len(queue) >= self.options.link_batch or not self.fetch_work.get(generation)
+                len(queue) >= self.options.link_batch or self.eager or not self.fetch_work.get(generation)
             )
             fetch_ready = bool(self.to_fetch) and (
                 len(self.to_fetch) >= self.options.fetch_batch or (not self.linking and not link_ready)
@@ -300,8 +324,19 @@ class _Run:
 
     def _fail(self, batch: list[str], stage: str, exc: Exception) -> None:
         with self.store.transaction():
-            self.store.set_node_state(self.crawl_id, batch, "failed", f"{stage}|{exc}")
-        self.report.failed.extend((p, str(exc)) for p in batch)
+            self._fail_in_transaction({p: str(exc) for p in batch}, stage)
+
+    def _fail_in_transaction(self, messages: dict[str, str], stage: str) -> None:
+        # a paper whose record is still on its way keeps state 'fetch'; the failed link is
+        # remembered and turns into state 'failed' when the record arrives
+        pending = [p for p in messages if stage == "link" and p in self.awaiting_record]
+        if pending:
+            self.store.mark_linked(self.crawl_id, pending, flag=-1)
+            self.link_errors.update((p, messages[p]) for p in pending)
+        for pmid, message in messages.items():
+            if pmid not in pending:
+                self.store.set_node_state(self.crawl_id, [pmid], "failed", f"{stage}|{message}")
+        self.report.failed.extend(messages.items())
 
     def _state_after_record(self, pmid: str, year: int | None, has_record: bool) -> str:
         """Where a paper goes once we know its record (or that there is none)."""
@@ -321,6 +356,14 @@ class _Run:
             states.setdefault(self._state_after_record(article.pmid, article.year, True), []).append(article.pmid)
         for pmid in absent:
             states.setdefault(self._state_after_record(pmid, None, False), []).append(pmid)
+        failed_links: dict[str, str] = {}
+        if self.eager:
+            # these papers were queued for linking when discovered: settle what linking did
+            waiting = states.pop("link", [])
+            states["link"] = [p for p in waiting if p not in self.linked_early and p not in self.link_errors]
+            states.setdefault("done", []).extend(p for p in waiting if p in self.linked_early)
+            failed_links = {p: self.link_errors.pop(p) for p in waiting if p in self.link_errors}
+            self.linked_early.difference_update(waiting)
         with self.store.transaction():
             self.store.put_articles(rows)
             for article in articles:
@@ -331,9 +374,12 @@ class _Run:
                 self.store.mark_missing(absent, "efetch returned no record")
             for state, pmids in states.items():
                 self.store.set_node_state(self.crawl_id, pmids, state)
+            for pmid, message in failed_links.items():
+                self.store.set_node_state(self.crawl_id, [pmid], "failed", f"link|{message}")
         self.report.articles_fetched += len(articles)
         self.members -= len(states.get("missing", [])) + len(states.get("excluded", []))
-        self._queue_links(states.get("link", []), {a.pmid: a.reference_pmids for a in articles})
+        if not self.eager:
+            self._queue_links(states.get("link", []), {a.pmid: a.reference_pmids for a in articles})
 
     def _commit_links(self, batch: list[str], links: dict[str, dict[str, list[str]]]) -> None:
         # an id whose LinkSet carried an ERROR is failed, never taken for "no links"
@@ -343,9 +389,7 @@ class _Run:
         discovered: list[tuple[str, int]] = []
         with self.store.transaction():
             if errors:
-                for pmid, message in errors.items():
-                    self.store.set_node_state(self.crawl_id, [pmid], "failed", f"link|elink error: {message}")
-                self.report.failed.extend((p, f"elink error: {m}") for p, m in errors.items())
+                self._fail_in_transaction({p: f"elink error: {m}" for p, m in errors.items()}, "link")
                 batch = [p for p in batch if p not in errors]
             for pmid in batch:
                 citing = links.get("cited-by", {}).get(pmid, [])
@@ -357,7 +401,8 @@ class _Run:
                 next_generation = self.generation_of[pmid] + 1
                 for other in (*citing, *cited, *links.get("record", {}).get(pmid, [])):
                     discovered.append((other, next_generation))
-            self.store.set_node_state(self.crawl_id, batch, "done")
+            self.store.mark_linked(self.crawl_id, batch)
+            self.linked_early.update(p for p in batch if p in self.awaiting_record)
             self._add_discovered(discovered)
 
     def add_discovered(self, found: Iterable[tuple[str, int]]) -> None:
@@ -396,16 +441,18 @@ class _Run:
         self.store.add_nodes(self.crawl_id, rows)
         self.members -= sum(1 for _, _, s in rows if s in ("missing", "excluded"))
         self._queue_fetch(p for p, _, s in rows if s == "fetch")
-        self._queue_links([p for p, _, s in rows if s == "link"],
+        self._queue_links([p for p, _, s in rows if s == "link" or (s == "fetch" and self.eager and self._expands(p))],
                           {p: a.reference_pmids for p, a in stored.items()})
 
     def _queue_fetch(self, pmids: Iterable[str]) -> None:
         for pmid in pmids:
             self.to_fetch.append(pmid)
+            self.awaiting_record.add(pmid)
             self.fetch_work[self.generation_of[pmid]] += 1
 
     def _fetch_done(self, batch: list[str]) -> None:
         for pmid in batch:
+            self.awaiting_record.discard(pmid)
             self.fetch_work[self.generation_of[pmid]] -= 1
 
     def _queue_links(self, pmids: list[str], refs: dict[str, list[str]] | None = None) -> None:
@@ -425,11 +472,16 @@ class _Run:
             return
         fetch = [p for p, d in failed if d.startswith("fetch|")]
         link = [p for p, d in failed if not d.startswith("fetch|")]
+        flags = self.store.linked_flags(self.crawl_id, "failed")
         with self.store.transaction():
             self.store.set_node_state(self.crawl_id, fetch, "fetch")
             self.store.set_node_state(self.crawl_id, link, "link")
+            # a failed link is tried again: forget the failure flag of papers being refetched
+            self.store.mark_linked(self.crawl_id, [p for p in fetch if flags.get(p) == -1], flag=0)
         self._queue_fetch(fetch)
-        self._queue_links(link)
+        self.linked_early.update(p for p in fetch if flags.get(p) == 1)
+        relink = [p for p in fetch if self.eager and self._expands(p) and flags.get(p) != 1]
+        self._queue_links(link + relink)
 
     def _report_progress(self) -> None:
         if self.c.progress is None:

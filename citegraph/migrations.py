@@ -71,7 +71,56 @@ CREATE TABLE crawl_nodes (
 CREATE INDEX crawl_nodes_state ON crawl_nodes(crawl_id, state, generation);
 """
 
+
+def _meta_select(row: str) -> str:
+    """SELECT of one ``article_meta`` row from the ``data`` JSON of ``row`` (NEW or a table alias)."""
+    return f"""SELECT {row}.pmid,
+        COALESCE(json_extract({row}.data, '$.publication_types'), '[]'),
+        (SELECT json_group_array(json_array(json_extract(m.value, '$.ui'), json_extract(m.value, '$.descriptor')))
+           FROM json_each({row}.data, '$.mesh') AS m),
+        EXISTS (SELECT 1 FROM json_each({row}.data, '$.publication_types') AS p
+                 WHERE p.value = 'Retracted Publication')
+        OR EXISTS (SELECT 1 FROM json_each({row}.data, '$.comments_corrections') AS c
+                    WHERE json_extract(c.value, '$.ref_type') = 'RetractionIn')"""
+
+
+# What the analysis layer filters and labels by, extracted from ``articles.data`` so that a
+# 100,000-paper store loads it in well under a second (no JSON record decoding in Python).
+# Triggers keep it in step with every insert, update and delete of ``articles``.
+_ARTICLE_META = f"""
+CREATE TABLE article_meta (
+    pmid               INTEGER PRIMARY KEY,
+    -- JSON array of publication type names
+    publication_types  TEXT NOT NULL DEFAULT '[]',
+    -- JSON array of [descriptor UI, descriptor name]
+    mesh               TEXT NOT NULL DEFAULT '[]',
+    -- 1 when the record is a Retracted Publication or has a RetractionIn correction
+    retracted          INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO article_meta (pmid, publication_types, mesh, retracted) {_meta_select("a")} FROM articles AS a;
+CREATE TRIGGER article_meta_insert AFTER INSERT ON articles BEGIN
+    DELETE FROM article_meta WHERE pmid = NEW.pmid;
+    INSERT INTO article_meta (pmid, publication_types, mesh, retracted) {_meta_select("NEW")};
+END;
+CREATE TRIGGER article_meta_update AFTER UPDATE OF data ON articles BEGIN
+    DELETE FROM article_meta WHERE pmid = NEW.pmid;
+    INSERT INTO article_meta (pmid, publication_types, mesh, retracted) {_meta_select("NEW")};
+END;
+CREATE TRIGGER article_meta_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM article_meta WHERE pmid = OLD.pmid;
+END;
+"""
+
+# A cited-by crawl without a year window links a paper as soon as it is discovered, while its
+# record is still being fetched: `linked` remembers that for papers still in state 'fetch'
+# (1 linked, -1 linking failed; 0 otherwise).
+_EAGER_LINKING = """
+ALTER TABLE crawl_nodes ADD COLUMN linked INTEGER NOT NULL DEFAULT 0;
+"""
+
 #: (version, name, SQL script)
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial schema: articles, citations, missing, crawls, crawl_nodes", _INITIAL),
+    (2, "article_meta: publication types, MeSH and retraction flag for analysis (kept by triggers)", _ARTICLE_META),
+    (3, "crawl_nodes.linked: link papers before their records arrive", _EAGER_LINKING),
 ]

@@ -193,6 +193,40 @@ class Store:
         for pmid, year, title, journal in self._execute("SELECT pmid, year, title, journal FROM articles"):
             yield str(pmid), year, title, journal
 
+    def article_meta(self, pmids: Iterable[str | int] | None = None
+                     ) -> Iterator[tuple[str, list[str], list[tuple[str, str]], bool]]:
+        """(pmid, publication types, [(MeSH UI, descriptor)], retracted) of every article, or of
+        ``pmids``, from the ``article_meta`` table (no record decoding)."""
+        sql = "SELECT pmid, publication_types, mesh, retracted FROM article_meta"
+        if pmids is None:
+            batches: Iterable = [self._execute(sql)]
+        else:
+            batches = (self._execute(f"{sql} WHERE pmid IN ({','.join('?' * len(c))})", c)
+                       for c in _chunks([int(p) for p in pmids]))
+        loads = json.loads
+        for rows in batches:
+            for pmid, types, mesh, retracted in rows:
+                yield str(pmid), loads(types), [tuple(m) for m in loads(mesh)], bool(retracted)
+
+    def abstracts(self, pmids: Iterable[str | int]) -> dict[str, str]:
+        """{pmid: abstract} of the stored ``pmids`` (empty abstracts left out)."""
+        found: dict[str, str] = {}
+        for chunk in _chunks([int(p) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            rows = self._execute(f"SELECT pmid, json_extract(data, '$.abstract') FROM articles WHERE pmid IN ({marks})",
+                                 chunk)
+            found.update((str(p), a) for p, a in rows if a)
+        return found
+
+    def crawl_times(self, pmids: Iterable[str | int]) -> dict[str, float]:
+        """{pmid: fetched_at} of the stored ``pmids``."""
+        found: dict[str, float] = {}
+        for chunk in _chunks([int(p) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            found.update((str(p), t) for p, t in self._execute(
+                f"SELECT pmid, fetched_at FROM articles WHERE pmid IN ({marks})", chunk))
+        return found
+
     def find_by(self, column: str, values: Iterable[str]) -> dict[str, str]:
         """Stored PMIDs by DOI or PMCID (case-insensitive): {value as stored: pmid}."""
         if column not in ("doi", "pmcid"):
@@ -218,7 +252,26 @@ class Store:
         self.mark_missing(ids, reason)
         return removed
 
+    def revisions(self, pmids: Iterable[str | int]) -> dict[str, tuple[str, int]]:
+        """``{pmid: (date_revised, version)}`` of those of ``pmids`` that are stored."""
+        found: dict[str, tuple[str, int]] = {}
+        for chunk in _chunks([int(p) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            rows = self._execute(f"SELECT pmid, date_revised, version FROM articles WHERE pmid IN ({marks})", chunk)
+            found.update((str(p), (d, v)) for p, d, v in rows)
+        return found
+
     # -- citations -------------------------------------------------------------------------
+
+    def delete_citations_from(self, pmids: Iterable[str | int], source_prefix: str) -> int:
+        """Remove the edges ``pmids`` cite whose source starts with ``source_prefix``."""
+        before = self._db.total_changes
+        pattern = source_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        for chunk in _chunks([int(p) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            self._execute(f"DELETE FROM citations WHERE citing IN ({marks}) AND source LIKE ? ESCAPE '\\'",
+                          [*chunk, pattern])
+        return self._db.total_changes - before
 
     def add_citations(self, edges: Iterable[tuple[str | int, str | int]], source: str,
                       now: float | None = None) -> int:
@@ -236,6 +289,12 @@ class Store:
         for citing, cited in self._execute("SELECT DISTINCT citing, cited FROM citations"):
             yield str(citing), str(cited)
 
+    def iter_citation_sources(self) -> Iterator[tuple[str, str, str]]:
+        """Every (citing, cited, source) row: one edge told by two sources comes twice."""
+        for citing, cited, source in self._execute(
+                "SELECT citing, cited, source FROM citations ORDER BY citing, cited, source"):
+            yield str(citing), str(cited), source
+
     def citing(self, pmid: str | int) -> list[str]:
         rows = self._execute("SELECT DISTINCT citing FROM citations WHERE cited = ? ORDER BY citing", (int(pmid),))
         return [str(r[0]) for r in rows]
@@ -243,6 +302,18 @@ class Store:
     def cited(self, pmid: str | int) -> list[str]:
         rows = self._execute("SELECT DISTINCT cited FROM citations WHERE citing = ? ORDER BY cited", (int(pmid),))
         return [str(r[0]) for r in rows]
+
+    def cited_by_counts(self, pmids: Iterable[str | int], *, stored_only: bool = False) -> dict[str, int]:
+        """{pmid: how many distinct papers cite it} for those of ``pmids`` cited at all;
+        with ``stored_only``, only citing papers that have a stored record count."""
+        join = " JOIN articles a ON a.pmid = c.citing" if stored_only else ""
+        found: dict[str, int] = {}
+        for chunk in _chunks([int(p) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            rows = self._execute(f"SELECT c.cited, COUNT(DISTINCT c.citing) FROM citations c{join} "
+                                 f"WHERE c.cited IN ({marks}) GROUP BY c.cited", chunk)
+            found.update((str(cited), count) for cited, count in rows)
+        return found
 
     # -- unknown / deleted ids -------------------------------------------------------------
 
@@ -337,6 +408,28 @@ class Store:
                 (crawl_id, state),
             )
         return [(str(p), g) for p, g in rows]
+
+    def linked_flags(self, crawl_id: int, state: str = "fetch") -> dict[str, int]:
+        """``linked`` of the members in ``state`` whose flag is set (1 linked, -1 link failed)."""
+        rows = self._execute(
+            "SELECT pmid, linked FROM crawl_nodes WHERE crawl_id = ? AND state = ? AND linked != 0",
+            (crawl_id, state),
+        )
+        return {str(p): flag for p, flag in rows}
+
+    def mark_linked(self, crawl_id: int, pmids: Iterable[str | int], flag: int = 1) -> None:
+        """Record a link result: papers still waiting for their record get the flag, papers
+        in state 'link' become 'done' (``flag`` 1) — one statement each, whatever the order
+        in which efetch and elink finished."""
+        ids = [(crawl_id, int(p)) for p in pmids]
+        self._executemany(
+            "UPDATE crawl_nodes SET linked = ? WHERE crawl_id = ? AND pmid = ? AND state = 'fetch'",
+            ((flag, c, p) for c, p in ids),
+        )
+        if flag == 1:
+            self._executemany(
+                "UPDATE crawl_nodes SET state = 'done' WHERE crawl_id = ? AND pmid = ? AND state = 'link'", ids
+            )
 
     def node_states(self, crawl_id: int) -> dict[str, int]:
         rows = self._execute(

@@ -108,12 +108,25 @@ def test_new_crawl_does_not_refetch_stored_records(store):
 
 
 def test_unknown_pmids_are_missing_not_members(store):
-    report = crawl(store, FakeClient(unknown={"3"}), depth=2)
+    # with a year window a paper is linked only once its record is known to be in it
+    report = crawl(store, FakeClient(unknown={"3"}), depth=2, since=1900)
     assert report.missing == ["3"]
     # 3 is not linked (no record), so 5 is not reached at depth 2; 4 comes through 2
     assert dict(store.nodes(report.crawl_id, "done")) == {"1": 0, "2": 1, "4": 2}
     assert report.members == 3
     assert store.missing_pmids(["3"]) == {"3"}
+
+
+def test_eager_linking_links_before_the_record_arrives(store):
+    # without a window, papers are linked as soon as they are discovered: 3's citing paper 5
+    # is found even though 3's record turns out to be missing
+    client = FakeClient(unknown={"3"})
+    report = crawl(store, client, depth=2)
+    assert report.missing == ["3"]
+    assert dict(store.nodes(report.crawl_id, "done")) == {"1": 0, "2": 1, "4": 2, "5": 2}
+    # generation 1 was linked in one elink, in the same round as its efetch
+    first_elink_after_seed = [ids for kind, ids in client.calls if kind == "elink"][1]
+    assert set(first_elink_after_seed) == {"2", "3"}
 
 
 def test_seed_without_record_is_still_linked(store):
@@ -141,12 +154,17 @@ def test_persistent_http_error_marks_failed_then_rerun_resumes(store):
     client = FakeClient(fail_efetch_times=100)
     report = crawl(store, client, depth=1)
     assert not report.complete
-    assert sorted(p for p, _ in report.failed) == ["1"]
+    # the seed was linked while its efetch failed, so its citers were found and failed too
+    assert sorted(p for p, _ in report.failed) == ["1", "2", "3"]
     assert "503" in report.failed[0][1]
     client.fail_efetch_times = 0
+    client.calls.clear()
     again = crawl(store, client, depth=1)
     assert again.status == "running" and again.complete
     assert store.known_pmids(["1", "2", "3"]) == {"1", "2", "3"}
+    # the seed's links were stored the first time: only the records are asked for again
+    assert client.count("elink") == 0 and client.count("efetch") >= 1
+    assert dict(store.nodes(again.crawl_id, "done")) == {"1": 0, "2": 1, "3": 1}
 
 
 def test_network_down_raises_and_keeps_state_for_resume(store):

@@ -1,0 +1,159 @@
+"""Crawl economy: how close a crawl gets to the floor set by NCBI's rate limit.
+
+Starts the project's local E-utilities server in a separate process on a synthetic corpus,
+with NCBI's rate limit and a realistic latency (a fixed cost per request plus a cost per record
+returned), crawls from the synthetic root to depth 3 and prints, per (corpus size, rate):
+papers, edges, requests by endpoint, requests per paper, wall time, the floor
+(requests / rate), wall / floor, 429s seen by the server, peak memory of the crawling process
+and store size per paper. In the same run it crawls a small set of papers the way per-paper
+client libraries do (one efetch and one elink per paper, through the same client) and prints
+the ratio against the batched crawl of the same papers.
+
+    python benchmarks/bench_crawl.py                      # sizes 10000 and 100000, rates 3 and 10
+    python benchmarks/bench_crawl.py --sizes 10000 --rates 3 --per-paper 60
+
+Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import deque
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from citegraph.config import Settings  # noqa: E402
+from citegraph.crawl import CrawlOptions, Crawler  # noqa: E402
+from citegraph.pubmed_xml import parse_articles  # noqa: E402
+from citegraph.sources.eutils import EutilsClient  # noqa: E402
+from citegraph.store import Store  # noqa: E402
+
+ROOT = "90000001"
+
+
+class ServerProcess:
+    """``python -m citegraph.testing.eutils_server`` in a child process."""
+
+    def __init__(self, size: int, seed: int, rate: float, latency_ms: float, per_record_ms: float) -> None:
+        command = [sys.executable, "-m", "citegraph.testing.eutils_server", "--synthetic", str(size),
+                   "--seed", str(seed), "--port", "0", "--rate-limit", str(int(rate)),
+                   "--latency-ms", str(latency_ms), "--per-record-ms", str(per_record_ms), "--quiet"]
+        self.process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        text=True)
+        line = self.process.stdout.readline()
+        match = re.match(r"listening on (http://127\.0\.0\.1:\d+)", line)
+        if not match:
+            self.process.kill()
+            raise SystemExit(f"server did not start: {line!r}")
+        self.base = match.group(1)
+        self.url = self.base + "/entrez/eutils/"
+
+    def stats(self) -> dict:
+        with urllib.request.urlopen(self.base + "/_stats", timeout=10) as response:
+            return json.load(response)
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def peak_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def batched(server: ServerProcess, rate: float, folder: Path, depth: int, max_papers: int | None):
+    settings = Settings(eutils_url=server.url, cache_dir=folder, rate=rate)
+    with EutilsClient(settings) as client, Store(settings.store_path) as store:
+        crawler = Crawler(client, store, parse=parse_articles, concurrency=settings.concurrency,
+                          requests_made=lambda: client.stats["requests"])
+        started = time.monotonic()
+        report = crawler.run([ROOT], CrawlOptions(depth=depth, max_papers=max_papers))
+        wall = time.monotonic() - started
+        counts = store.counts()
+    return report, wall, counts, client.stats
+
+
+def per_paper(server: ServerProcess, rate: float, limit: int) -> tuple[int, int, float]:
+    """Breadth-first from the root, one efetch and one elink per paper (what per-paper
+    libraries do), for the first ``limit`` papers. Returns (papers, requests, wall)."""
+    settings = Settings(eutils_url=server.url, cache_dir=Path(tempfile.mkdtemp()), rate=rate)
+    seen = {ROOT}
+    queue = deque([ROOT])
+    papers = 0
+    started = time.monotonic()
+    with EutilsClient(settings) as client:
+        while queue and papers < limit:
+            pmid = queue.popleft()
+            client.efetch([pmid], parse=parse_articles)
+            links = client.elink([pmid], "pubmed_pubmed_citedin")
+            papers += 1
+            for citing in links.get(pmid, []):
+                if citing not in seen:
+                    seen.add(citing)
+                    queue.append(citing)
+        requests = client.stats["requests"]
+    shutil.rmtree(settings.cache_dir, ignore_errors=True)
+    return papers, requests, time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--rates", default="3,10")
+    parser.add_argument("--depth", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--latency-ms", type=float, default=200.0)
+    parser.add_argument("--per-record-ms", type=float, default=0.2)
+    parser.add_argument("--per-paper", type=int, default=60, help="papers in the per-paper comparison (0: skip)")
+    args = parser.parse_args()
+    print(f"crawl economy: depth {args.depth}, latency {args.latency_ms:g} ms + {args.per_record_ms:g} ms/record, "
+          f"{os.cpu_count()} cores")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        for rate in [float(r) for r in args.rates.split(",")]:
+            server = ServerProcess(size, args.seed, rate, args.latency_ms, args.per_record_ms)
+            folder = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
+            try:
+                report, wall, counts, client_stats = batched(server, rate, folder, args.depth, None)
+                stats = server.stats()
+                store_bytes = sum(p.stat().st_size for p in folder.iterdir())
+                requests = stats["total"]
+                floor = requests / rate
+                print(f"\n== {size:,} synthetic records, {rate:g} requests/s")
+                print(f"papers {report.members:,}  edges {counts['citations']:,}  "
+                      f"requests {requests} ({stats['by_endpoint']})  429s {stats['by_status'].get('429', 0)}")
+                print(f"requests/paper {requests / report.members:.4f}  wall {wall:.1f} s  floor {floor:.1f} s  "
+                      f"wall/floor {wall / floor:.2f}")
+                print(f"peak RSS of the crawling process {peak_rss_mb():.0f} MB  "
+                      f"store {store_bytes / report.members / 1024:.1f} KiB/paper  "
+                      f"client waited on the limiter {client_stats['waited']:.1f} s (summed over threads)")
+                if args.per_paper:
+                    small = Path(tempfile.mkdtemp(prefix="bench-crawl-small-"))
+                    b_report, b_wall, _, b_stats = batched(server, rate, small, 2, args.per_paper)
+                    shutil.rmtree(small, ignore_errors=True)
+                    n, p_requests, p_wall = per_paper(server, rate, args.per_paper)
+                    print(f"per-paper strategy on {n} papers: {p_requests} requests, {p_wall:.1f} s; "
+                          f"batched on {b_report.members} papers: {b_stats['requests']} requests, {b_wall:.1f} s; "
+                          f"ratio {p_requests / max(1, b_stats['requests']):.0f}x requests, "
+                          f"{p_wall / max(b_wall, 1e-9):.1f}x wall")
+            finally:
+                server.close()
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
