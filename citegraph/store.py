@@ -98,13 +98,21 @@ class Store:
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise _classify(exc, self.path) from None
+
+    def _rollback(self) -> None:
+        # SQLite has already rolled back by itself after some errors (SQLITE_FULL, IOERR)
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def _execute(self, sql: str, params: Sequence = ()) -> sqlite3.Cursor:
         try:
@@ -135,10 +143,17 @@ class Store:
             raise StoreError(f"the store {self.path} needs a schema upgrade; open it once without --readonly")
         for version, name, script in pending:
             # executescript commits first, so wrap the script itself in a transaction
-            self._db.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\n"
-                f"INSERT INTO schema_migrations VALUES ({version}, {_sql_quote(name)}, {time.time()});\nCOMMIT;"
-            )
+            try:
+                self._db.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\n"
+                    f"INSERT INTO schema_migrations VALUES ({version}, {_sql_quote(name)}, {time.time()});\nCOMMIT;"
+                )
+            except sqlite3.Error:
+                self._rollback()
+                # another process opening the same new store may have applied it first
+                done = self._db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone()
+                if not done:
+                    raise
 
     @property
     def schema_version(self) -> int:
