@@ -212,19 +212,27 @@ class _Run:
     # -- scheduling ------------------------------------------------------------------------
 
     def loop(self) -> None:
-        with ThreadPoolExecutor(max_workers=self.c.concurrency, thread_name_prefix="citegraph-crawl") as pool:
-            try:
-                while True:
-                    self._submit(pool)
-                    if not self.fetching and not self.linking:
-                        break
-                    done, _ = wait([*self.fetching, *self.linking], return_when=FIRST_COMPLETED)
-                    for future in done:
-                        self._complete(future)
-            except BaseException:
-                for future in [*self.fetching, *self.linking]:
-                    future.cancel()
-                raise
+        pool = ThreadPoolExecutor(max_workers=self.c.concurrency, thread_name_prefix="citegraph-crawl")
+        try:
+            while True:
+                self._submit(pool)
+                if not self.fetching and not self.linking:
+                    break
+                done, _ = wait([*self.fetching, *self.linking], return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._complete(future)
+        except KeyboardInterrupt:
+            # Ctrl-C: keep what has already arrived, drop what is queued, and do not wait for
+            # requests in flight (they are asked again on resume)
+            for future in [*self.fetching, *self.linking]:
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    self._complete(future)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
     def _link_generation(self) -> int | None:
         """The generation to link now: the lowest that has, or may still get, link work."""

@@ -211,3 +211,30 @@ def _count(path: Path, table: str) -> int:
 def _rows(path: Path, sql: str) -> set:
     with sqlite3.connect(path) as db:
         return set(db.execute(sql).fetchall())
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_ends_quickly_keeps_what_arrived_and_says_how_to_resume(corpus, tmp_path, signum):
+    # every request takes 2.5 s at the server: waiting for the ones in flight would take about 2 s
+    with EutilsServer(corpus, latency_ms=2500) as srv:
+        env = {**os.environ, "CITEGRAPH_EUTILS_URL": srv.url, "CITEGRAPH_RATE": "50",
+               "CITEGRAPH_CACHE": str(tmp_path)}
+        command = [sys.executable, "cli.py", "crawl", ROOT, "--depth", "2"]
+        victim = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        store_file = tmp_path / "citegraph.sqlite"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _count(store_file, "articles") == 0:
+            time.sleep(0.05)
+        time.sleep(0.3)  # the next requests are in flight now
+        sent = time.monotonic()
+        victim.send_signal(signum)
+        out, err = victim.communicate(timeout=30)
+        took = time.monotonic() - sent
+    assert victim.returncode == 130, err
+    assert took < 1.5, f"took {took:.1f} s to stop"
+    assert "run the same command again to resume" in err and "Traceback" not in err
+    assert "articles" in err and "stored" in err
+    with sqlite3.connect(store_file) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= 1
