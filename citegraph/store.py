@@ -37,7 +37,7 @@ def _classify(exc: sqlite3.Error, path: Path) -> StoreError:
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return StoreCorruptError(
             f"the store {path} is damaged or not a citegraph database ({exc}); "
-            "move it aside and run the crawl again to rebuild it"
+            "`citegraph doctor --repair` saves what is readable"
         )
     if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
         return StoreReadOnlyError(f"cannot write the store {path}: {exc} (is the data folder writable?)")
@@ -240,6 +240,15 @@ class Store:
             marks = ",".join("?" * len(chunk))
             found.update((str(p), t) for p, t in self._execute(
                 f"SELECT pmid, fetched_at FROM articles WHERE pmid IN ({marks})", chunk))
+        return found
+
+    def summaries_of(self, pmids: Iterable[str | int]) -> dict[str, tuple[int | None, str, str]]:
+        """{pmid: (year, title, journal)} of those of ``pmids`` that are stored (no JSON decoding)."""
+        found: dict[str, tuple[int | None, str, str]] = {}
+        for chunk in _chunks([int(p) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            rows = self._execute(f"SELECT pmid, year, title, journal FROM articles WHERE pmid IN ({marks})", chunk)
+            found.update((str(pmid), (year, title or "", journal or "")) for pmid, year, title, journal in rows)
         return found
 
     def find_by(self, column: str, values: Iterable[str]) -> dict[str, str]:
