@@ -1,0 +1,149 @@
+"""Kill -9 soak: a crawl killed with SIGKILL again and again ends exactly like one never killed.
+
+    python benchmarks/soak_kill.py 20 [--size 4000] [--depth 2] [--seed 5]
+
+Serves a synthetic corpus with injected faults from this process, runs ``citegraph crawl`` in
+a child process, kills it with SIGKILL at a random moment, records what the store holds, and
+starts the same command again; N times, then lets it finish. Checks at the end:
+- the store equals that of an uninterrupted crawl (articles and edges with their sources);
+- ``PRAGMA integrity_check`` is ok;
+- no request asked again for data that was committed before a kill (every efetch and elink id
+  the server saw is compared with the store as it was at the previous kill).
+Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from citegraph.testing import Corpus, EutilsServer, FaultPlan  # noqa: E402
+
+ROOT = "90000001"
+
+
+class RecordingServer(EutilsServer):
+    """Remembers which ids each efetch / elink asked for, in arrival order."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked: list[tuple[float, str, list[str]]] = []
+        self._asked_lock = threading.Lock()
+
+    def handle(self, path, params, client_ip):  # noqa: D102 - see EutilsServer.handle
+        endpoint = path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".fcgi")
+        if endpoint in ("efetch", "elink"):
+            ids = [i for name, value in params if name == "id" for i in value.split(",") if i]
+            with self._asked_lock:
+                self.asked.append((time.monotonic(), endpoint, ids))
+        return super().handle(path, params, client_ip)
+
+
+def snapshot(store: Path) -> tuple[set[str], set[str]]:
+    """(PMIDs with a stored record, PMIDs already linked) as committed right now."""
+    if not store.exists():
+        return set(), set()
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30) as db:
+        articles = {str(r[0]) for r in db.execute("SELECT pmid FROM articles")}
+        linked = {str(r[0]) for r in db.execute(
+            "SELECT pmid FROM crawl_nodes WHERE state = 'done' OR (state = 'fetch' AND linked = 1)")}
+    return articles, linked
+
+
+def rows(store: Path, sql: str) -> set:
+    with sqlite3.connect(store) as db:
+        return set(db.execute(sql).fetchall())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kills", type=int)
+    parser.add_argument("--size", type=int, default=6000)
+    parser.add_argument("--depth", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    corpus = Corpus.synthetic(args.size, seed=args.seed)
+    plan = FaultPlan({"5xx": 0.05, "reset": 0.03, "truncate": 0.03, "short": 0.03}, seed=args.seed)
+    folder = Path(tempfile.mkdtemp(prefix="soak-kill-"))
+    with RecordingServer(corpus, rate_limit=10, latency_ms=150, per_record_ms=0.5, faults=plan) as server:
+        env = {**os.environ, "CITEGRAPH_EUTILS_URL": server.url, "CITEGRAPH_RATE": "10",
+               "CITEGRAPH_BACKOFF": "0.05"}
+        command = [sys.executable, str(REPO / "cli.py"), "-q", "crawl", ROOT, "--depth", str(args.depth)]
+        # the uninterrupted crawl first: the reference, and how long a whole crawl takes here
+        clean_folder = folder / "clean"
+        started = time.monotonic()
+        clean = subprocess.run(command, env={**env, "CITEGRAPH_CACHE": str(clean_folder)},
+                               capture_output=True, text=True)
+        duration = time.monotonic() - started
+        print(f"uninterrupted crawl: {duration:.1f} s, exit {clean.returncode}", flush=True)
+        server.asked.clear()
+        soaked = folder / "soaked"
+        store = soaked / "citegraph.sqlite"
+        violations: list[str] = []
+        kills = finished_early = 0
+        while kills < args.kills:
+            committed, linked = snapshot(store)
+            since = time.monotonic()
+            child = subprocess.Popen(command, env={**env, "CITEGRAPH_CACHE": str(soaked)},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                child.wait(timeout=rng.uniform(0.08, 0.5) * duration)
+                finished_early += 1
+                print(f"run {kills + finished_early}: finished before the kill (exit {child.returncode})")
+                break
+            except subprocess.TimeoutExpired:
+                child.send_signal(signal.SIGKILL)
+                child.wait()
+                kills += 1
+            for at, endpoint, ids in list(server.asked):
+                if at < since:
+                    continue
+                again = [i for i in ids if i in (committed if endpoint == "efetch" else linked)]
+                if again:
+                    violations.append(f"run {kills}: {endpoint} asked again for {len(again)} committed ids")
+            after, _ = snapshot(store)
+            print(f"kill {kills}: {len(after):,} articles stored ({len(after) - len(committed):+,})", flush=True)
+        committed, linked = snapshot(store)
+        since = time.monotonic()
+        final = subprocess.run(command + ["--json"], env={**env, "CITEGRAPH_CACHE": str(soaked)},
+                               capture_output=True, text=True)
+        for at, endpoint, ids in list(server.asked):
+            if at >= since:
+                again = [i for i in ids if i in (committed if endpoint == "efetch" else linked)]
+                if again:
+                    violations.append(f"final run: {endpoint} asked again for {len(again)} committed ids")
+        stats = server.stats()
+        faults = len(server.fault_log)
+    clean_store = clean_folder / "citegraph.sqlite"
+    same_articles = rows(store, "SELECT pmid FROM articles") == rows(clean_store, "SELECT pmid FROM articles")
+    same_edges = rows(store, "SELECT citing, cited, source FROM citations") == rows(
+        clean_store, "SELECT citing, cited, source FROM citations")
+    with sqlite3.connect(store) as db:
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    print(f"\n{kills} kills, final run exit {final.returncode}, clean run exit {clean.returncode}")
+    print(f"articles {len(rows(store, 'SELECT pmid FROM articles')):,} (same as uninterrupted: {same_articles}); "
+          f"edges same: {same_edges}; integrity_check: {integrity}")
+    print(f"server: {stats['total']} requests {stats['by_status']}, {faults} faults injected")
+    print(f"requests repeated for committed data: {len(violations)}")
+    for line in violations[:10]:
+        print("  " + line)
+    ok = final.returncode == 0 and same_articles and same_edges and integrity == "ok" and not violations
+    print("SOAK OK" if ok else "SOAK FAILED")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
