@@ -70,7 +70,7 @@ def rows(store: Path, sql: str) -> set:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kills", type=int)
-    parser.add_argument("--size", type=int, default=6000)
+    parser.add_argument("--size", type=int, default=10000)
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
@@ -88,7 +88,10 @@ def main() -> None:
         clean = subprocess.run(command, env={**env, "CITEGRAPH_CACHE": str(clean_folder)},
                                capture_output=True, text=True)
         duration = time.monotonic() - started
-        print(f"uninterrupted crawl: {duration:.1f} s, exit {clean.returncode}", flush=True)
+        startup = server.asked[0][0] - started if server.asked else 1.0  # until the first request
+        total = len(rows(clean_folder / "citegraph.sqlite", "SELECT pmid FROM articles"))
+        print(f"uninterrupted crawl: {duration:.1f} s ({startup:.1f} s to the first request), "
+              f"{total:,} articles, exit {clean.returncode}", flush=True)
         server.asked.clear()
         soaked = folder / "soaked"
         store = soaked / "citegraph.sqlite"
@@ -100,7 +103,9 @@ def main() -> None:
             child = subprocess.Popen(command, env={**env, "CITEGRAPH_CACHE": str(soaked)},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                child.wait(timeout=rng.uniform(0.08, 0.5) * duration)
+                # short random stretches of work, so that N kills fit in one crawl (each one
+                # loses the requests in flight)
+                child.wait(timeout=startup + rng.uniform(0.02, 0.12) * (duration - startup))
                 finished_early += 1
                 print(f"run {kills + finished_early}: finished before the kill (exit {child.returncode})")
                 break
