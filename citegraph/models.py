@@ -96,6 +96,30 @@ class Article:
     date_revised: str = ""
     #: True for ``PubmedBookArticle`` records
     is_book: bool = False
+    # -- fidelity fields (issue 3); plain JSON-ready values, empty when the record has none --
+    #: the title in the original language (``VernacularTitle``)
+    vernacular_title: str = ""
+    #: a structured abstract's parts: [{"label", "category" (NLM category), "text"}]
+    abstract_sections: list[dict] = field(default_factory=list)
+    #: ``OtherAbstract`` elements: [{"type", "language", "text"}] (e.g. a Spanish abstract)
+    other_abstracts: list[dict] = field(default_factory=list)
+    #: the AuthorList's CompleteYN: False when PubMed says the list is incomplete
+    authors_complete: bool = True
+    issn_print: str = ""
+    issn_electronic: str = ""
+    issn_linking: str = ""
+    #: electronic publication date (``ArticleDate``) as YYYY-MM-DD
+    article_date: str = ""
+    #: PubMed history dates by status: {"received": "2020-01-31", "pubmed": ..., "entrez": ...}
+    history: dict = field(default_factory=dict)
+    #: descriptor UIs of ``publication_types``, in the same order ("" when absent)
+    publication_type_uis: list[str] = field(default_factory=list)
+    #: [{"name", "ui", "registry_number"}]
+    chemicals: list[dict] = field(default_factory=list)
+    #: [{"id", "acronym", "agency", "country"}]
+    grants: list[dict] = field(default_factory=list)
+    #: ``ELocationID`` values by type: {"doi": "10.1/x", "pii": "e123"}
+    elocation_ids: dict = field(default_factory=dict)
     #: the record's XML exactly as received (one ``PubmedArticle`` element), UTF-8
     raw_xml: bytes = field(default=b"", repr=False)
 
@@ -116,6 +140,12 @@ class Article:
         return list(seen)
 
     @property
+    def has_expression_of_concern(self) -> bool:
+        return "Expression of Concern" in self.publication_types or any(
+            cc.ref_type == "ExpressionOfConcernIn" for cc in self.comments_corrections
+        )
+
+    @property
     def is_retracted(self) -> bool:
         return "Retracted Publication" in self.publication_types or any(
             cc.ref_type == "RetractionIn" for cc in self.comments_corrections
@@ -132,13 +162,15 @@ class Article:
             data[name] = [_shallow(item) for item in data[name]]
         for name, value in data.items():
             if type(value) is list and name not in ("authors", "mesh", "references", "comments_corrections"):
-                data[name] = list(value)
+                data[name] = [dict(v) if type(v) is dict else v for v in value] if value else []
+            elif type(value) is dict:
+                data[name] = dict(value)
         return data
 
     @classmethod
     def from_dict(cls, data: dict, raw_xml: bytes = b"") -> "Article":
         """The inverse of :meth:`to_dict`; unknown keys (from a newer version) are ignored."""
-        known = {f.name for f in fields(cls)}
+        known = _names(cls)
         values = {k: v for k, v in data.items() if k in known}
         values["authors"] = [_build(Author, a) for a in values.get("authors", [])]
         values["mesh"] = [_build(MeshHeading, m) for m in values.get("mesh", [])]
@@ -169,7 +201,7 @@ def _shallow(item) -> dict:
 
 
 def _build(kind, data: dict):
-    known = {f.name for f in fields(kind)}
+    known = _names(kind)
     return kind(**{k: v for k, v in data.items() if k in known})
 
 
