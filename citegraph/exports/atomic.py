@@ -11,7 +11,7 @@ from typing import IO, Iterator
 
 from ..errors import CitegraphError
 
-__all__ = ["open_output"]
+__all__ = ["open_output", "open_binary_output"]
 
 
 @contextmanager
@@ -33,6 +33,35 @@ def open_output(target: str | Path, *, encoding: str = "utf-8", newline: str | N
         raise CitegraphError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp_name, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise CitegraphError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+@contextmanager
+def open_binary_output(target: str | Path) -> Iterator[IO[bytes]]:
+    """Like :func:`open_output` for binary formats (xlsx, GraphML, ...); ``-`` is stdout's buffer."""
+    if str(target) == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    path = Path(target)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise CitegraphError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())

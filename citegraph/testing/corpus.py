@@ -45,6 +45,9 @@ class Corpus:
         self._refs: dict[int, array] = {}
         self._doi_of: dict[int, str] = {}
         self._by_doi: dict[str, int] = {}
+        #: esearch ``[pmcid]``: PMCID (upper case) -> pmid, and back
+        self._by_pmcid: dict[str, int] = {}
+        self._pmcid_of: dict[int, str] = {}
         self._cited_by: dict[int, array] | None = None
         self._synthetic: SyntheticCorpus | None = None
         self._lock = threading.RLock()
@@ -85,6 +88,9 @@ class Corpus:
                     continue
                 refs = array("I", (p for p in (_as_int(x) for x in rec.reference_pmids) if p is not None))
                 self._put(pmid, rec.raw_xml.strip(), refs, rec.doi)
+                if rec.pmcid:
+                    self._pmcid_of[pmid] = rec.pmcid.strip().upper()
+                    self._by_pmcid[self._pmcid_of[pmid]] = pmid
                 added += 1
             self._cited_by = None
         return added
@@ -109,6 +115,9 @@ class Corpus:
             self._by_doi[doi.strip().lower()] = pmid
 
     def _drop_doi(self, pmid: int) -> None:
+        pmcid = self._pmcid_of.pop(pmid, None)
+        if pmcid is not None and self._by_pmcid.get(pmcid) == pmid:
+            del self._by_pmcid[pmcid]
         old = self._doi_of.pop(pmid, None)
         if old is not None and self._by_doi.get(old.strip().lower()) == pmid:
             del self._by_doi[old.strip().lower()]
@@ -174,6 +183,11 @@ class Corpus:
     def pmid_for_doi(self, doi: str) -> str | None:
         """The PMID of the record with this DOI (case-insensitive), or None."""
         pmid = self._by_doi.get(doi.strip().lower())
+        return None if pmid is None else str(pmid)
+
+    def pmid_for_pmcid(self, pmcid: str) -> str | None:
+        """The PMID of the record with this PMCID (``PMC123``, any case), or None."""
+        pmid = self._by_pmcid.get(pmcid.strip().upper())
         return None if pmid is None else str(pmid)
 
     def doi(self, pmid: int | str) -> str | None:

@@ -6,7 +6,7 @@ names one item to leave out of the answer (a record, a LinkSet or Link, an Id).
 
 Supported: ``efetch`` (db=pubmed, XML), ``elink`` (dbfrom=pubmed, cmd=neighbor, link names
 ``pubmed_pubmed_citedin`` and ``pubmed_pubmed_refs``), ``esearch`` (db=pubmed, terms
-``<pmid>[uid]``, ``<pmid>[pmid]``, ``<doi>[doi]``, quoted or not, OR-ed) and ``esummary``
+``<pmid>[uid]``, ``<pmid>[pmid]``, ``<doi>[doi]``, ``<PMCID>[pmcid]``, quoted or not, OR-ed) and ``esummary``
 (db=pubmed, version-1 DocSum). The history server (``usehistory``, ``WebEnv``) and JSON
 output are not.
 """
@@ -170,6 +170,7 @@ _TERM = re.compile(r'^\(*\s*"?(?P<value>[^"\[\]]+?)"?\s*\[(?P<field>[^\]]+)\]\s*
 _OR = re.compile(r"\s+OR\s+")
 _UID_FIELDS = {"uid", "pmid", "pubmed id", "uids"}
 _DOI_FIELDS = {"doi", "aid", "lid", "location id"}
+_PMCID_FIELDS = {"pmcid", "pmc"}
 
 
 def _search_term(corpus: Corpus, term: str) -> tuple[list[str], str, str]:
@@ -188,6 +189,9 @@ def _search_term(corpus: Corpus, term: str) -> tuple[list[str], str, str]:
     if field in _DOI_FIELDS:
         pmid = corpus.pmid_for_doi(value)
         return ([pmid] if pmid else []), f"{value}[doi]", value
+    if field in _PMCID_FIELDS:
+        pmid = corpus.pmid_for_pmcid(value)
+        return ([pmid] if pmid else []), f"{value}[pmcid]", value
     return [], f"{value}[{field}]", value
 
 

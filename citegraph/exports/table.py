@@ -1,0 +1,30 @@
+"""The columns shared by the spreadsheet formats (csv, xlsx): one row per article."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..models import Article
+from .fields import article_year
+from .selection import Provenance, Selection
+
+__all__ = ["COLUMNS", "rows"]
+
+COLUMNS = ("pmid", "doi", "pmcid", "title", "authors", "year", "journal", "journal_abbrev", "volume", "issue",
+           "pages", "publication_types", "mesh", "abstract", "seeds", "generation", "path")
+
+
+def row(article: Article, prov: Provenance) -> list[str]:
+    """Cells as text; lists joined with '; ' (authors as 'Rosenberg SA'), path with ' > '."""
+    return [
+        article.pmid, article.doi or "", article.pmcid or "", article.title,
+        "; ".join(a.display_name for a in article.authors), article_year(article), article.journal,
+        article.journal_abbrev, article.volume, article.issue, article.pages,
+        "; ".join(article.publication_types), "; ".join(m.descriptor for m in article.mesh), article.abstract,
+        " ".join(prov.seeds), "" if prov.generation is None else str(prov.generation), " > ".join(prov.path),
+    ]
+
+
+def rows(selection: Selection) -> Iterator[list[str]]:
+    for article in selection.articles:
+        yield row(article, selection.provenance_of(article.pmid))
