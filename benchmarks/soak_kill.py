@@ -62,6 +62,18 @@ def snapshot(store: Path) -> tuple[set[str], set[str]]:
     return articles, linked
 
 
+def progress(store: Path) -> int:
+    """Rows committed so far (records and crawl members): grows with every batch."""
+    if not store.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30) as db:
+            return (db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+                    + db.execute("SELECT COUNT(*) FROM crawl_nodes WHERE state != 'fetch' OR linked != 0").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
 def rows(store: Path, sql: str) -> set:
     with sqlite3.connect(store) as db:
         return set(db.execute(sql).fetchall())
@@ -103,9 +115,12 @@ def main() -> None:
             child = subprocess.Popen(command, env={**env, "CITEGRAPH_CACHE": str(soaked)},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                # short random stretches of work, so that N kills fit in one crawl (each one
-                # loses the requests in flight)
-                child.wait(timeout=startup + rng.uniform(0.02, 0.12) * (duration - startup))
+                # kill at a random moment shortly after the run has committed something new
+                # (an efetch or elink batch), so the kills spread over the whole crawl
+                before = progress(store)
+                while child.poll() is None and progress(store) == before:
+                    time.sleep(0.02)
+                child.wait(timeout=rng.uniform(0.0, 0.6))
                 finished_early += 1
                 print(f"run {kills + finished_early}: finished before the kill (exit {child.returncode})")
                 break
