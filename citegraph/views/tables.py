@@ -20,7 +20,7 @@ def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Ar
     table.add_column("PMID", style="cyan", no_wrap=True)
     table.add_column("year", style="green", no_wrap=True)
     table.add_column(count_label, justify="right", style="yellow", no_wrap=True)
-    table.add_column("title", ratio=1, overflow="fold")
+    table.add_column("title", ratio=1, overflow="ellipsis", no_wrap=True)
     for rank, (pmid, count) in enumerate(rows, 1):
         article = article_of(pmid)
         title_text = text(article.title) if article else Text("(no stored record)", style="dim")

@@ -28,7 +28,9 @@ def generation_tree(graph: nx.DiGraph, root: str, generations: dict[str, int],
         parents = [p for p in graph.successors(pmid) if generations.get(p, 0 if p == root else -1) == generation - 1]
         if parents:
             children.setdefault(min(parents, key=int), []).append(pmid)
-    tree = Tree(article_line(article_of(root), root))
+    top = article_line(article_of(root), root)
+    top.no_wrap, top.overflow = True, "ellipsis"
+    tree = Tree(top)
     shown = 1
     stack: list[tuple[Tree, str]] = [(tree, root)]
     while stack:
@@ -41,6 +43,7 @@ def generation_tree(graph: nx.DiGraph, root: str, generations: dict[str, int],
             count = graph.in_degree(kid)
             if count:
                 label.append(f"  ({count} cite it)", style="yellow")
+            label.no_wrap, label.overflow = True, "ellipsis"  # one line per paper, whatever the width
             stack.append((branch.add(label), kid))
             shown += 1
         hidden = len(kids) - min(len(kids), per_node)

@@ -1,0 +1,387 @@
+"""``citegraph browse``: walk the citation graph in the terminal (Textual).
+
+The list shows the current paper's citing papers (``r``: its references); the detail pane
+the highlighted paper's card and abstract. Untrusted text (titles, abstracts, names) only
+reaches a widget as a :class:`rich.text.Text` built by :mod:`citegraph.views.safe` or as a
+view from :mod:`citegraph.views`: Textual parses markup in plain strings, never in ``Text``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rich.console import Group
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Input, Static
+
+from ..views.article import article_card, article_line
+from ..views.analysis import chains_view
+from ..views.safe import clean, text
+from ..views.timeline import OTHER, timeline_chart
+from .data import BrowseData
+from .paper_list import PaperList
+from .screens import InfoScreen, keys_table
+
+__all__ = ["BrowseApp", "Filter", "parse_filter", "SORTS"]
+
+SORTS = ("year", "cited by", "PageRank")
+#: the list's column heads, aligned with :meth:`BrowseApp._row`
+ROW_HEADER = "    PMID year cited   rank  title"
+_YEARS = re.compile(r"^(\d{4})?(?:-|\.\.)(\d{4})?$|^(\d{4})$")
+
+
+@dataclass
+class Filter:
+    words: list[str] = field(default_factory=list)
+    since: int | None = None
+    until: int | None = None
+    topic: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.since or self.until or self.topic)
+
+    def describe(self) -> str:
+        parts = [" ".join(self.words)] if self.words else []
+        if self.since or self.until:
+            parts.append(f"{self.since or ''}-{self.until or ''}")
+        if self.topic:
+            parts.append(f"topic:{self.topic}")
+        return " ".join(parts)
+
+
+def parse_filter(value: str) -> Filter:
+    """'car t 2010-2015 topic:CAR-T' -> words, year range, topic (case-insensitive)."""
+    result = Filter()
+    for token in value.split():
+        match = _YEARS.match(token)
+        if match and token not in ("-", ".."):
+            if match.group(3):
+                result.since = result.until = int(match.group(3))
+            else:
+                result.since = int(match.group(1)) if match.group(1) else None
+                result.until = int(match.group(2)) if match.group(2) else None
+        elif token.lower().startswith("topic:") and len(token) > 6:
+            result.topic = token[6:]
+        else:
+            result.words.append(token.casefold())
+    return result
+
+
+class BrowseApp(App[None]):
+    """The browser. ``data`` is a :class:`BrowseData`; ``seed`` the paper it opens on."""
+
+    TITLE = "citegraph browse"
+    ENABLE_COMMAND_PALETTE = False
+    CSS = """
+    #current { height: auto; max-height: 3; padding: 0 1; background: $boost; }
+    #main { height: 1fr; }
+    #left { width: 1fr; height: 1fr; }
+    #list-header { height: 1; padding: 0 0; color: $text-muted; text-style: bold; }
+    #list { height: 1fr; }
+    #detail { width: 1fr; height: 1fr; border-left: solid $primary-darken-2; }
+    #main.narrow { layout: vertical; }
+    #main.narrow #left { height: 1fr; width: 1fr; }
+    #main.narrow #detail { height: 1fr; width: 1fr; border-left: none; border-top: solid $primary-darken-2; }
+    #status { height: 1; padding: 0 1; background: $panel; }
+    #filter { display: none; }
+    #filter.shown { display: block; }
+    """
+    BINDINGS = [
+        Binding("q", "quit", "quit"),
+        Binding("question_mark", "keys", "keys"),
+        Binding("backspace,b", "back", "back"),
+        Binding("h", "home", "seed", show=False),
+        Binding("r", "toggle_direction", "cites/cited"),
+        Binding("s", "next_sort", "sort"),
+        Binding("S", "reverse_sort", "reverse", show=False),
+        Binding("slash", "filter", "filter"),
+        Binding("escape", "clear_filter", "clear", show=False),
+        Binding("c", "next_topic", "topic", show=False),
+        Binding("p", "path", "path"),
+        Binding("t", "timeline", "timeline"),
+    ]
+
+    def __init__(self, data: BrowseData, seed: str, *, limit: int = 10_000, load_graph: bool = True,
+                 in_process: bool | None = None) -> None:
+        super().__init__()
+        self.data = data
+        self.seed = seed
+        self.limit = limit
+        self.current = seed
+        self.direction = "citing"
+        self.sort = "year"
+        self.descending = True
+        self.filter = Filter()
+        self.history: list[tuple[str, str]] = []
+        self.listed: list[str] = []  # every paper passing the filter, sorted
+        self.shown: list[str] = []  # the rows of the table (at most ``limit``)
+        self._load_graph = load_graph
+        self._in_process = data.overview_in_process(in_process) if load_graph else True
+        self._lists: dict[tuple[str, str], list[str]] = {}
+        self._counts: dict[str, int] = {}
+
+    # -- layout --------------------------------------------------------------------------------
+    def _main(self, selector: str, kind=None):
+        """A widget of the browser's own screen, even while a pop-up is on top of it."""
+        screen = self.screen_stack[0]
+        return screen.query_one(selector, kind) if kind else screen.query_one(selector)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="current")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Static(Text(ROW_HEADER), id="list-header")
+                yield PaperList(id="list")
+            with VerticalScroll(id="detail"):
+                yield Static(id="card")
+        yield Input(id="filter", placeholder="filter: words, 1990-2000, topic:NAME  (Enter applies, Esc clears)")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._apply_layout(self.size.width)
+        self.show_paper(self.seed, remember=False)
+        self._main("#list", PaperList).focus()
+        if self._load_graph:  # after the first screen is drawn
+            self.call_after_refresh(self.load_graph)
+
+    def on_resize(self, event) -> None:
+        self._apply_layout(event.size.width)
+
+    def _apply_layout(self, width: int) -> None:
+        self._main("#main").set_class(width < 120, "narrow")
+
+    # -- the graph worker ----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="graph")
+    def load_graph(self) -> None:
+        self.data.load_overview(self.seed, in_process=self._in_process)
+        self.call_from_thread(self._graph_loaded)
+
+    def on_unmount(self) -> None:
+        self.data.stop()
+
+    def _graph_loaded(self) -> None:
+        self._lists.clear()
+        self.refresh_list(keep=True)
+
+    # -- what is shown -------------------------------------------------------------------------
+    def show_paper(self, pmid: str, *, remember: bool = True) -> None:
+        if remember:
+            self.history.append((self.current, self.direction))
+        self.current = pmid
+        self.refresh_list()
+
+    def _papers(self) -> list[str]:
+        key = (self.current, self.direction)
+        if key not in self._lists:
+            papers = (self.data.citing(self.current) if self.direction == "citing"
+                      else self.data.references(self.current))
+            self._lists[key] = papers
+            if len(self._lists) > 64:
+                self._lists.pop(next(iter(self._lists)))
+        return self._lists[key]
+
+    def _passes(self, pmid: str) -> bool:
+        f = self.filter
+        year, title, journal = self.data.summaries.get(pmid, (None, "", ""))
+        if (f.since or f.until) and (year is None or (f.since and year < f.since) or (f.until and year > f.until)):
+            return False
+        if f.topic:
+            wanted = f.topic.casefold()
+            if not any(wanted in topic.casefold() for topic in self.data.topics_of(pmid)):
+                return False
+        if f.words:
+            haystack = f"{title} {journal}".casefold()
+            if not all(word in haystack for word in f.words):
+                return False
+        return True
+
+    def refresh_list(self, *, keep: bool = False) -> None:
+        papers = self._papers()
+        if self.filter:
+            papers = [p for p in papers if self._passes(p)]
+        summaries = self.data.summaries
+        if self.sort == "year":
+            papers = sorted(papers, key=lambda p: ((summaries.get(p) or (0,))[0] or 0, int(p)), reverse=self.descending)
+        elif self.sort == "cited by":
+            counts = self.data.cited_by_counts(papers)
+            papers = sorted(papers, key=lambda p: (counts[p], int(p)), reverse=self.descending)
+        else:
+            ranks = self.data.pagerank or {}
+            papers = sorted(papers, key=lambda p: (ranks.get(p, 0.0), int(p)), reverse=self.descending)
+        self.listed = papers
+        self.shown = papers[: self.limit]
+        self._fill_table(keep=keep)
+        self._show_current()
+
+    def _fill_table(self, *, keep: bool = False) -> None:
+        highlighted = self.highlighted if keep else None
+        self._counts = {}
+        cursor = self.shown.index(highlighted) if highlighted in self.shown else 0
+        self._main("#list", PaperList).set_rows(len(self.shown), self._row, cursor)
+        self._show_detail(self.highlighted or self.current)
+        self._show_status()
+
+    def _row(self, index: int, width: int) -> Text:
+        """One line of the list, built when it scrolls into view."""
+        pmid = self.shown[index]
+        if pmid not in self._counts:  # counts for the next screenful in one query
+            self._counts.update(self.data.cited_by_counts(self.shown[index:index + 100]))
+        year, title, _ = self.data.summaries.get(pmid, (None, None, ""))
+        ranks = self.data.pagerank
+        rank = f"{ranks[pmid] * len(ranks):6.1f}" if ranks and pmid in ranks else "     …"
+        line = Text(f"{pmid:>8} ", style="cyan")
+        line.append(f"{year or '':>4} ", style="green")
+        line.append(f"{self._counts.get(pmid, 0):>5} ", style="yellow")
+        line.append(rank + "  ", style="magenta")
+        if title is None:
+            line.append("(outside the store)", style="dim")
+        else:
+            line.append_text(text(title or "(no title)"))
+        return line
+
+    @property
+    def highlighted(self) -> str | None:
+        cursor = self._main("#list", PaperList).cursor
+        return self.shown[cursor] if 0 <= cursor < len(self.shown) else None
+
+    def _show_current(self) -> None:
+        line = Text("seed " if self.current == self.seed else f"depth {len(self.history)}  ", style="dim")
+        line.append_text(article_line(self.data.article(self.current), self.current))
+        self._main("#current", Static).update(line)
+
+    def _show_status(self) -> None:
+        what = "papers citing" if self.direction == "citing" else "references of"
+        status = Text()
+        total = len(self._papers())
+        count = len(self.listed)
+        status.append(f"{what} {self.current}: ", style="bold")
+        if len(self.shown) < count:
+            status.append(f"{len(self.shown):,} of {count:,} shown", style="yellow")
+        else:
+            status.append(f"{count:,}")
+        if self.filter:
+            status.append(f" (of {total:,}; filter: ")
+            status.append_text(text(self.filter.describe()))
+            status.append(")")
+        status.append(f" · sort {self.sort} {'↓' if self.descending else '↑'}")
+        if self.data.pagerank is None:
+            status.append(" · graph: " + ("unavailable" if self.data.overview_error else "loading…"), style="dim")
+        status.append(" · ? keys", style="dim")
+        self._main("#status", Static).update(status)
+
+    def _show_detail(self, pmid: str | None) -> None:
+        card = self._main("#card", Static)
+        if pmid is None:
+            card.update(Text("nothing to show", style="dim"))
+            return
+        article = self.data.article(pmid)
+        if article is None:
+            card.update(Text(f"PMID {pmid}: no stored record (a reference outside the crawl)", style="dim"))
+            return
+        parts = [article_card(article, cited_by=self.data.cited_by_count(pmid),
+                              cites=self.data.stored_references(pmid), abstract_chars=0)]
+        topics = self.data.topics_of(pmid)
+        if topics:
+            parts.append(Text.assemble(("topics: ", "dim"), text(", ".join(topics))))
+        if article.abstract:
+            parts.append(Text(clean(article.abstract, single_line=False)))
+        card.update(Group(*parts))
+        self._main("#detail", VerticalScroll).scroll_home(animate=False)
+
+    # -- events --------------------------------------------------------------------------------
+    def on_paper_list_highlighted(self, event: PaperList.Highlighted) -> None:
+        self._show_detail(self.shown[event.index] if 0 <= event.index < len(self.shown) else self.current)
+
+    def on_paper_list_selected(self, event: PaperList.Selected) -> None:
+        if 0 <= event.index < len(self.shown):
+            self.show_paper(self.shown[event.index])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.filter = parse_filter(event.value)
+        event.input.remove_class("shown")
+        self._main("#list", PaperList).focus()
+        self.refresh_list()
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        if self.history:
+            self.current, self.direction = self.history.pop()
+            self.refresh_list()
+
+    def action_home(self) -> None:
+        if self.current != self.seed:
+            self.show_paper(self.seed)
+
+    def action_toggle_direction(self) -> None:
+        self.direction = "references" if self.direction == "citing" else "citing"
+        self.refresh_list()
+
+    def action_next_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.descending = self.sort != "year" or self.descending
+        self.refresh_list()
+
+    def action_reverse_sort(self) -> None:
+        self.descending = not self.descending
+        self.refresh_list()
+
+    def action_filter(self) -> None:
+        box = self._main("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self._main("#filter", Input)
+        box.value = ""
+        box.remove_class("shown")
+        self._main("#list", PaperList).focus()
+        if self.filter:
+            self.filter = Filter()
+            self.refresh_list()
+
+    def action_next_topic(self) -> None:
+        names = self.data.topic_names
+        if not names:
+            self.notify("no topic lens: topics are unavailable", severity="warning", markup=False)
+            return
+        current = self.filter.topic
+        index = names.index(current) + 1 if current in names else 0
+        self.filter.topic = names[index] if index < len(names) else None
+        self.refresh_list()
+
+    def action_path(self) -> None:
+        target = self.highlighted or self.current
+        chain = self.data.path_from(self.seed, target)
+        title = f"Path from the seed {self.seed} to {target}"
+        if chain is None:
+            body = Text(f"No citation path from {self.seed} to {target} in the store.", style="yellow")
+        else:
+            papers = {p: {"year": info[0], "title": info[1]} for p in chain
+                      if (info := self.data.summary(p)) is not None}
+            steps = len(chain) - 1
+            body = chains_view([chain], papers, link="cited by",
+                               title=f"{steps} citation step{'s' if steps != 1 else ''} (each paper is cited by the next)")
+        self.push_screen(InfoScreen(body, title, close_key="p"))
+
+    def action_timeline(self) -> None:
+        topics = self.data.topics
+        counts: dict[int, dict[str, int]] = {}
+        for pmid in self.listed:
+            year = (self.data.summaries.get(pmid) or (None,))[0]
+            if year is None:
+                continue
+            topic = (topics.get(pmid) or [OTHER])[0] if topics else OTHER
+            stack = counts.setdefault(year, {})
+            stack[topic] = stack.get(topic, 0) + 1
+        what = "citing" if self.direction == "citing" else "cited by"
+        chart = timeline_chart(counts, title=f"{len(self.listed):,} papers {what} {self.current}, per year")
+        self.push_screen(InfoScreen(chart, "Timeline", close_key="t"))
+
+    def action_keys(self) -> None:
+        self.push_screen(InfoScreen(keys_table(), "Keys", close_key="question_mark"))

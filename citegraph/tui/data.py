@@ -1,0 +1,239 @@
+"""What the browser shows, loaded lean: the app must open a 50,000-paper store in well under 2 s.
+
+Nothing is read at start: a paper's citing papers and references are one indexed query each,
+their (year, title, journal) one more (no JSON decoding), and full records are read one at a
+time (:meth:`BrowseData.article`, cached) for the detail pane.
+
+The whole-graph answers (in-graph citation counts, PageRank, topics, the descent tree from
+the seed that gives paths) come from :func:`compute_overview`, which builds the networkx
+graph and asks :mod:`citegraph.analysis`. On a large store that takes seconds of pure Python,
+so :meth:`BrowseData.load_overview` runs it in a separate process (the browser's own thread
+would hold the GIL and slow every key press) and keeps only the compact results. Until they
+arrive, counts come from SQL, paths from a breadth-first search through SQL, and PageRank
+shows as pending.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections import OrderedDict, deque
+from pathlib import Path
+from typing import Iterable
+
+from ..models import Article
+from ..store import Store
+
+__all__ = ["BrowseData", "compute_overview", "IN_PROCESS_BELOW"]
+
+#: stores smaller than this (bytes; about 5,000 papers) get their overview computed in-process
+IN_PROCESS_BELOW = 25_000_000
+
+
+def compute_overview(store_path: str | Path, seed: str) -> dict:
+    """In-graph citation counts, PageRank, lens topics and the seed's descent tree.
+
+    ``{"cited_by": {pmid: n}, "cites": {pmid: n}, "pagerank": {pmid: x}, "topic_names": [key],
+    "topics": {pmid: [key]}, "parent": {pmid: a paper it cites one generation nearer the seed}}``
+    (counts only for papers that have some). Plain dicts, cheap to send between processes.
+    """
+    from ..graph import build_graph
+    from . import adapters
+
+    with Store(store_path) as store:
+        graph = build_graph(store)
+        topic_names, topics = adapters.topics(graph, store)
+    return {
+        "cited_by": {n: d for n, d in graph.in_degree() if d},
+        "cites": {n: d for n, d in graph.out_degree() if d},
+        "pagerank": adapters.pagerank(graph),
+        "topic_names": topic_names,
+        "topics": topics,
+        "parent": adapters.descent_tree(graph, seed),
+    }
+
+
+def _overview_child(send, store_path: str, seed: str) -> None:
+    try:
+        send.send((True, compute_overview(store_path, seed)))
+    except Exception as exc:  # reported to the browser, which goes on without it
+        send.send((False, f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
+
+
+class BrowseData:
+    """Lean access to a store for the browser; :meth:`load_overview` may run on a worker thread
+    (it publishes its results in one step at the end)."""
+
+    def __init__(self, store: Store, *, cache_size: int = 256) -> None:
+        self.store = store
+        #: (year, title, journal) of the stored papers seen so far (see :meth:`known`)
+        self.summaries: dict[str, tuple[int | None, str, str]] = {}
+        self._absent: set[str] = set()
+        self._articles: OrderedDict[str, Article | None] = OrderedDict()
+        self._cache_size = cache_size
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+        #: set by load_overview (see compute_overview)
+        self.overview: dict | None = None
+        self.overview_seed: str | None = None
+        self.overview_error: str | None = None
+        self._process = None
+
+    @property
+    def pagerank(self) -> dict[str, float] | None:
+        return self.overview["pagerank"] if self.overview else None
+
+    @property
+    def topics(self) -> dict[str, list[str]] | None:
+        return self.overview["topics"] if self.overview else None
+
+    @property
+    def topic_names(self) -> list[str]:
+        return self.overview["topic_names"] if self.overview else []
+
+    # -- one paper ---------------------------------------------------------------------------
+    def known(self, pmids: Iterable[str]) -> None:
+        """Read the summaries of those of ``pmids`` not seen yet (one query per 500)."""
+        new = [p for p in pmids if p not in self.summaries and p not in self._absent]
+        if new:
+            found = self.store.summaries_of(new)
+            self.summaries.update(found)
+            self._absent.update(p for p in new if p not in found)
+
+    def summary(self, pmid: str) -> tuple[int | None, str, str] | None:
+        """(year, title, journal), or None when ``pmid`` has no stored record."""
+        self.known([pmid])
+        return self.summaries.get(pmid)
+
+    def article(self, pmid: str) -> Article | None:
+        """The full record (cached); None for a PMID without a stored record."""
+        if pmid in self._articles:
+            self._articles.move_to_end(pmid)
+            return self._articles[pmid]
+        article = self.store.get_article(pmid) if self.summary(pmid) is not None else None
+        self._articles[pmid] = article
+        if len(self._articles) > self._cache_size:
+            self._articles.popitem(last=False)
+        return article
+
+    def citing(self, pmid: str) -> list[str]:
+        """Stored papers that cite ``pmid``."""
+        citing = self.store.citing(pmid)
+        self.known(citing)
+        return [p for p in citing if p in self.summaries]
+
+    def references(self, pmid: str) -> list[str]:
+        """Papers ``pmid`` cites, stored or not (references outside the crawl are listed too)."""
+        cited = self.store.cited(pmid)
+        self.known(cited)
+        return cited
+
+    def stored_references(self, pmid: str) -> int:
+        """How many stored papers ``pmid`` cites."""
+        if self.overview is not None:
+            return self.overview["cites"].get(pmid, 0)
+        return sum(1 for p in self.references(pmid) if p in self.summaries)
+
+    def cited_by_count(self, pmid: str) -> int:
+        """In-graph citations: how many stored papers cite ``pmid``."""
+        return self.cited_by_counts([pmid])[pmid]
+
+    def cited_by_counts(self, pmids: Iterable[str]) -> dict[str, int]:
+        pmids = list(pmids)
+        if self.overview is not None:
+            counts = self.overview["cited_by"]
+            return {p: counts.get(p, 0) for p in pmids}
+        missing = [p for p in pmids if p not in self._counts]
+        if missing:
+            self._counts.update(self.store.cited_by_counts(missing))  # the overview corrects for unstored citers
+            for p in missing:
+                self._counts.setdefault(p, 0)
+        return {p: self._counts[p] for p in pmids}
+
+    def topics_of(self, pmid: str) -> list[str]:
+        return self.topics.get(pmid, []) if self.topics is not None else []
+
+    # -- the whole graph (worker thread) -----------------------------------------------------
+    def overview_in_process(self, in_process: bool | None = None) -> bool:
+        """Whether the overview is computed in this process (small stores) or another one.
+
+        For another one, call this before a Textual app starts: it starts multiprocessing's
+        resource tracker while ``sys.stderr`` is still the real one (Textual replaces it with
+        an object without a file descriptor, and the tracker needs one)."""
+        if in_process is None:
+            in_process = self.store.path.stat().st_size < IN_PROCESS_BELOW
+        if not in_process:
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
+        return in_process
+
+    def load_overview(self, seed: str, *, in_process: bool | None = None) -> None:
+        """Compute :func:`compute_overview` (in a separate process for large stores) and publish it."""
+        if in_process is None:
+            in_process = self.overview_in_process()
+        try:
+            overview = compute_overview(self.store.path, seed) if in_process else self._in_subprocess(seed)
+        except Exception as exc:  # the browser keeps working without it
+            self.overview_error = f"{type(exc).__name__}: {exc}"
+            return
+        with self._lock:
+            self.overview_seed = seed
+            self.overview = overview
+
+    def _in_subprocess(self, seed: str) -> dict:
+        context = multiprocessing.get_context("spawn")  # no fork of a process running threads
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_overview_child, args=(send, str(self.store.path), seed), daemon=True)
+        process.start()
+        send.close()
+        self._process = process
+        try:
+            ok, value = receive.recv()  # waits without holding the GIL
+        except EOFError:
+            raise RuntimeError("the overview process ended without an answer (stopped?)") from None
+        finally:
+            receive.close()
+            process.join(5)
+            self._process = None
+        if not ok:
+            raise RuntimeError(value)
+        return value
+
+    def stop(self) -> None:
+        """Stop a running overview process (the browser is closing)."""
+        process = self._process
+        if process is not None and process.is_alive():
+            process.terminate()
+
+    def path_from(self, seed: str, pmid: str) -> list[str] | None:
+        """A shortest chain seed <- ... <- pmid (each paper cited by the next), or None."""
+        if pmid == seed:
+            return [seed]
+        if self.overview is not None and self.overview_seed == seed:
+            parent = self.overview["parent"]
+            if pmid not in parent:
+                return None
+            chain = [pmid]
+            while chain[-1] != seed:
+                chain.append(parent[chain[-1]])
+            return chain[::-1]
+        # without the overview: breadth-first over references from pmid, through SQL
+        parent_of: dict[str, str | None] = {pmid: None}
+        queue = deque([pmid])
+        while queue and len(parent_of) < 50_000:
+            node = queue.popleft()
+            for cited in self.references(node):
+                if cited in parent_of:
+                    continue
+                parent_of[cited] = node
+                if cited == seed:
+                    chain = [seed]
+                    while parent_of[chain[-1]] is not None:
+                        chain.append(parent_of[chain[-1]])
+                    return chain
+                if cited in self.summaries:
+                    queue.append(cited)
+        return None
