@@ -129,8 +129,15 @@ def _pub_date(elem) -> tuple[str, int | None]:
 
 def _iso_date(elem) -> str:
     """YYYY-MM-DD from a Year/Month/Day element (month may be a number or a name)."""
-    parts = _child_texts(elem)
-    year, month, day = parts.get("Year", ""), parts.get("Month", ""), parts.get("Day", "")
+    year = month = day = ""
+    for child in elem:  # plain text only in these (no markup): .text is enough
+        tag = child.tag
+        if tag == "Year":
+            year = (child.text or "").strip()
+        elif tag == "Month":
+            month = (child.text or "").strip()
+        elif tag == "Day":
+            day = (child.text or "").strip()
     if not year.isdigit():
         return ""
     month_no = int(month) if month.isdigit() else _MONTHS.get(month[:3].lower(), 0)
@@ -144,8 +151,8 @@ def _iso_date(elem) -> str:
 # --------------------------------------------------------------------------- record parts
 
 
-def _abstract(elem) -> str:
-    """Abstract paragraphs; a structured one as 'LABEL: text' lines."""
+def _abstract(elem, sections: list | None = None) -> str:
+    """Abstract paragraphs; a structured one as 'LABEL: text' lines (parts into ``sections``)."""
     paragraphs = []
     for part in elem:
         if part.tag != "AbstractText":
@@ -156,6 +163,8 @@ def _abstract(elem) -> str:
             paragraphs.append(f"{label}: {text}")
         elif text or label:
             paragraphs.append(text or label)
+        if sections is not None and (label or part.get("NlmCategory")):
+            sections.append({"label": label, "category": part.get("NlmCategory") or "", "text": text})
     return "\n".join(paragraphs)
 
 
@@ -264,6 +273,11 @@ def _journal(journal, article: Article) -> None:
             article.journal = _text(part)
         elif tag == "ISOAbbreviation":
             article.journal_abbrev = _text(part)
+        elif tag == "ISSN":
+            if part.get("IssnType") == "Electronic":
+                article.issn_electronic = (part.text or "").strip()
+            else:
+                article.issn_print = (part.text or "").strip()
         elif tag == "JournalIssue":
             for item in part:
                 if item.tag == "Volume":
@@ -281,28 +295,38 @@ def _journal_article(art, article: Article, elocations: dict[str, str]) -> None:
         tag = child.tag
         if tag == "AuthorList":
             article.authors.extend(_authors(child))
+            if child.get("CompleteYN") == "N":
+                article.authors_complete = False
         elif tag == "Journal":
             _journal(child, article)
         elif tag == "ArticleTitle":
             article.title = _text(child)
         elif tag == "Abstract":
-            article.abstract = _abstract(child)
+            article.abstract = _abstract(child, article.abstract_sections)
         elif tag == "Pagination":
             _pagination(child, article)
         elif tag == "ELocationID":
             kind = child.get("EIdType", "")
             if child.get("ValidYN") != "N" and child.text and kind not in elocations:
                 elocations[kind] = child.text.strip()
+        elif tag == "GrantList":
+            for grant in child:
+                parts = _child_texts(grant)
+                article.grants.append({"id": parts.get("GrantID", ""), "acronym": parts.get("Acronym", ""),
+                                       "agency": parts.get("Agency", ""), "country": parts.get("Country", "")})
         elif tag == "Language":
             if not article.language and child.text:
                 article.language = child.text.strip()
         elif tag == "PublicationTypeList":
             article.publication_types = [_text(p) for p in child]
+            article.publication_type_uis = [p.get("UI", "") for p in child]
         elif tag == "ArticleDate":
+            if not article.article_date:
+                article.article_date = _iso_date(child)
             if article.year is None:
                 _, article.year = _pub_date(child)
         elif tag == "VernacularTitle":
-            vernacular = _text(child)
+            vernacular = article.vernacular_title = _text(child)
         elif tag == "Affiliation":  # before 2014 the first author's affiliation sat here
             old_affiliation = _text(child)
     if not article.title and vernacular:
@@ -344,7 +368,20 @@ def article_from_element(elem, raw: bytes) -> Article:
             elif tag == "KeywordList":
                 article.keywords.extend(k for k in map(_text, child) if k)
             elif tag == "MedlineJournalInfo":
-                medline_ta = _child_text(child, "MedlineTA")
+                info = _child_texts(child)
+                medline_ta = info.get("MedlineTA", "")
+                article.issn_linking = info.get("ISSNLinking", "")
+            elif tag == "ChemicalList":
+                for chem in child:
+                    name = _first(chem, "NameOfSubstance")
+                    article.chemicals.append({
+                        "name": _text(name) if name is not None else "",
+                        "ui": name.get("UI", "") if name is not None else "",
+                        "registry_number": _child_text(chem, "RegistryNumber"),
+                    })
+            elif tag == "OtherAbstract":
+                article.other_abstracts.append({"type": child.get("Type", ""), "language": child.get("Language", ""),
+                                                "text": _abstract(child)})
     if not article.pmid:
         raise ParseError("PubmedArticle without a PMID")
     if data is not None:
@@ -353,7 +390,13 @@ def article_from_element(elem, raw: bytes) -> Article:
                 _references(child, article.references)
             elif child.tag == "ArticleIdList":
                 _article_ids(child, article)
+            elif child.tag == "History":
+                for date in child:
+                    status = date.get("PubStatus")
+                    if status and status not in article.history:
+                        article.history[status] = _iso_date(date)
     article.journal_abbrev = article.journal_abbrev or medline_ta
+    article.elocation_ids = elocations
     article.doi = article.doi or elocations.get("doi")
     article.pii = article.pii or elocations.get("pii")
     return article
@@ -388,12 +431,13 @@ def book_article_from_element(elem, raw: bytes) -> Article:
             if child.get("Type") != "editors":
                 article.authors.extend(_authors(child))
         elif tag == "Abstract":
-            article.abstract = _abstract(child)
+            article.abstract = _abstract(child, article.abstract_sections)
         elif tag == "Language":
             if not article.language and child.text:
                 article.language = child.text.strip()
         elif tag == "PublicationType":
             article.publication_types.append(_text(child))
+            article.publication_type_uis.append(child.get("UI", ""))
         elif tag == "Pagination":
             _pagination(child, article)
         elif tag == "KeywordList":
@@ -415,4 +459,9 @@ def book_article_from_element(elem, raw: bytes) -> Article:
         for child in data:
             if child.tag == "ArticleIdList":
                 _article_ids(child, article)
+            elif child.tag == "History":
+                for date in child:
+                    status = date.get("PubStatus")
+                    if status and status not in article.history:
+                        article.history[status] = _iso_date(date)
     return article

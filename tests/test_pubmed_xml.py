@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import subprocess
 import sys
 import textwrap
@@ -320,10 +321,24 @@ def test_raw_xml_round_trips_to_an_equal_article():
     )
     first, second = parse_articles(xml)
     assert first.raw_xml.startswith(b"<PubmedArticle>") and first.raw_xml.endswith(b"</PubmedArticle>")
-    assert "\u03b2".encode() in first.raw_xml  # serialized as UTF-8
+    # cut from the input exactly as received (character references stay references)
+    assert b"&#x3b2;-lactams &amp; <i>E. coli</i>" in first.raw_xml and xml.count(first.raw_xml) == 1
     assert parse_articles(wrap(first.raw_xml)) == [first]
     assert parse_record(first.raw_xml) == first
     assert parse_record(second.raw_xml) == second != first
+
+
+def test_raw_xml_is_reserialised_when_a_record_cannot_stand_alone():
+    # entities declared in the DOCTYPE (left unexpanded) or another encoding than UTF-8: a cut
+    # record would not read the same on its own, so the reader serialises the element instead
+    declared = document(record("9")).replace(b"<PubmedArticleSet>", b"<PubmedArticleSet>", 1).replace(
+        b'pubmed_190101.dtd">', b'pubmed_190101.dtd" [<!ENTITY w "word">]>')
+    latin = ('<?xml version="1.0" encoding="ISO-8859-1"?><PubmedArticleSet>' + record("9", article=(
+        "<ArticleTitle>caf\u00e9</ArticleTitle>")) + "</PubmedArticleSet>").encode("latin-1")
+    for xml in (declared, latin):
+        (article,) = parse_articles(xml)
+        assert article.raw_xml not in xml and parse_record(article.raw_xml) == article
+    assert one(latin).title == "caf\u00e9"
 
 
 def test_parse_record_rejects_what_is_not_a_record():
@@ -544,6 +559,90 @@ def test_http_doctype_is_not_fetched():
     assert time.perf_counter() - start < 1
 
 
+class _Listener:
+    """A TCP socket on 127.0.0.1 that counts the connections made to it (none expected)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = False
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join()
+        self.sock.close()
+
+
+def test_external_entities_over_http_and_file_are_never_fetched(tmp_path):
+    listener = _Listener()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    url = f"http://127.0.0.1:{listener.port}"
+    xml = f"""<?xml version="1.0"?>
+<!DOCTYPE PubmedArticleSet SYSTEM "{url}/pubmed.dtd" [
+ <!ENTITY % remote SYSTEM "{url}/param.dtd">
+ %remote;
+ <!ENTITY web SYSTEM "{url}/entity.txt">
+ <!ENTITY file SYSTEM "file://{secret}">
+]>
+<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID Version="1">1</PMID>
+<Article><ArticleTitle>a &web; b &file; c</ArticleTitle></Article></MedlineCitation></PubmedArticle>
+</PubmedArticleSet>""".encode()
+    gz = tmp_path / "hostile.xml.gz"
+    gz.write_bytes(gzip.compress(xml))
+    try:
+        for source in (xml, gz):
+            try:
+                titles = [a.title for a in iter_articles(source)]
+            except ParseError:
+                titles = []
+            assert not any("TOP-SECRET" in t for t in titles)
+        time.sleep(0.3)  # give a stray connection time to arrive
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+def test_billion_laughs_memory_stays_bounded():
+    # in a fresh process, so the high-water mark is this parse's own (VmHWM, not ru_maxrss)
+    code = textwrap.dedent(f"""
+        from citegraph.errors import ParseError
+        from citegraph.pubmed_xml import parse_articles
+        try:
+            parse_articles({BILLION_LAUGHS!r})
+        except ParseError:
+            pass
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                print(int(line.split()[1]) // 1024)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) < 150  # MB; fully expanded, the entity is 3 GB
+
+
 # --------------------------------------------------------------------------- real recorded responses
 
 
@@ -735,11 +834,16 @@ def test_every_recorded_record_round_trips_through_raw_xml(ncbi_fixtures, name):
 # --------------------------------------------------------------------------- the real update file
 
 
+#: records of pubmed21n1298 checked field by field below (values read in the file by hand)
+UPDATE_FILE_SAMPLES = {"30600808", "32472320", "32090497"}
+
+
 @pytest.fixture(scope="module")
 def update_file_counts(pubmed_update_file):
     """Counts from citegraph's reader and, independently, from a plain lxml pass."""
     ours = {"articles": 0, "books": 0, "deletions": [], "refs_with_pmid": 0, "reference_pmids": 0,
-            "years": {}, "dois": {}, "round_trip_failures": 0}
+            "years": {}, "dois": {}, "round_trip_failures": 0,
+            "compared": [], "samples": {}}
     for n, item in enumerate(iter_articles(pubmed_update_file, deletions=True)):
         if isinstance(item, DeletedCitations):
             ours["deletions"].append(item.pmids)
@@ -750,17 +854,23 @@ def update_file_counts(pubmed_update_file):
         ours["reference_pmids"] += len(item.reference_pmids)
         ours["years"][item.pmid] = item.year
         ours["dois"][item.pmid] = item.doi
+        ours["compared"].append(_compared_fields(item))
+        if item.pmid in UPDATE_FILE_SAMPLES:
+            item.raw_xml = b""
+            ours["samples"][item.pmid] = item
         if n % 500 == 0 and parse_record(item.raw_xml) != item:
             ours["round_trip_failures"] += 1
 
     plain = {"articles": 0, "deletions": [], "refs_with_pmid": 0, "top_level_refs_with_pmid": 0,
-             "reference_pmids": 0, "medline_date_pmids": [], "dois": {}}
+             "reference_pmids": 0, "medline_date_pmids": [], "dois": {}, "versus_pubmed_parser": {}}
     with gzip.open(pubmed_update_file) as stream:
         for _, elem in etree.iterparse(stream, tag=("PubmedArticle", "DeleteCitation")):
             if elem.tag == "DeleteCitation":
                 plain["deletions"].append([p.text for p in elem.findall("PMID")])
             else:
                 pmid = elem.findtext("MedlineCitation/PMID")
+                # pubmed_parser reads the same element; compared with what iter_articles gave
+                _compare_with_pubmed_parser(elem, ours["compared"][plain["articles"]], plain["versus_pubmed_parser"])
                 plain["articles"] += 1
                 with_pmid = elem.xpath("PubmedData//Reference[ArticleIdList/ArticleId[@IdType='pubmed']]")
                 plain["refs_with_pmid"] += len(with_pmid)
@@ -812,3 +922,201 @@ def test_update_file_medline_dates_get_a_year_and_dois_match(update_file_counts)
     assert len(plain["medline_date_pmids"]) == 419
     assert all(2000 <= (ours["years"][pmid] or 0) <= 2022 for pmid in plain["medline_date_pmids"])
     assert ours["dois"] == plain["dois"]
+
+
+# --------------------------------------------------------------------------- versus pubmed_parser
+#
+# pubmed_parser (a test-only dependency, https://github.com/titipata/pubmed_parser, 0.5.1) reads
+# every PubmedArticle of the real update file independently of citegraph; both get the same lxml
+# element. Each field must agree on >= 99.5% of the records, and every disagreement must fall in a
+# kind explained below, checked on the XML itself (which reader the DTD proves right).
+
+COMPARED = ("pmid", "title", "year", "journal", "doi", "mesh", "author_count", "reference_pmids")
+
+
+def _norm(text: str) -> str:
+    """XML whitespace collapsed (typographic spaces such as U+00A0 kept, as the DTD's text is)."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip(" ")
+
+
+def _explain(field: str, elem, ours, theirs) -> str | None:
+    """The kind of a disagreement, or None when it is unexplained."""
+    art = elem.find("MedlineCitation/Article")
+    if field == "title":
+        title = art.find("ArticleTitle")
+        title_text = _norm("".join(title.itertext())) if title is not None else ""
+        if not title_text and ours == _norm("".join(art.find("VernacularTitle").itertext())):
+            # <ArticleTitle/> empty: the DTD puts a non-English title in VernacularTitle; pubmed_parser
+            # gives "", citegraph falls back to the vernacular title (and keeps it in vernacular_title)
+            return "empty ArticleTitle: vernacular title used"
+        if title is not None and any(len(child) for child in title):
+            # inline markup nested two deep (<i><sup>..</sup></i>) or MathML: pubmed_parser's
+            # stringify_children reads only one level below ArticleTitle and drops the rest
+            if title.find(".//{http://www.w3.org/1998/Math/MathML}math") is not None or ours == title_text:
+                return "nested markup: pubmed_parser drops text below the first level"
+        return None
+    if field == "doi":
+        elocations = art.findall("ELocationID")
+        listed = elem.xpath("string(PubmedData/ArticleIdList/ArticleId[@IdType='doi'])").strip()
+        last = elocations[-1] if elocations else None
+        last_doi = (last.text or "").strip() if last is not None and last.get("EIdType") == "doi" else ""
+        if elocations and theirs == last_doi and ours == (listed or _first_valid_doi(elocations)):
+            # pubmed_parser loops over every ELocationID keeping the last one's value ("" for a pii),
+            # and never looks at ArticleIdList once an ELocationID exists; the DTD makes
+            # ArticleIdList/ArticleId[@IdType="doi"] the record's DOI
+            return "ELocationID loop: pubmed_parser keeps the last ELocationID"
+        return None
+    if field == "reference_pmids":
+        lists = elem.findall("PubmedData/ReferenceList")
+        nested = elem.findall("PubmedData/ReferenceList/ReferenceList")
+        first = [r.strip() for r in elem.xpath(
+            "PubmedData/ReferenceList[1]/Reference/ArticleIdList/ArticleId[@IdType='pubmed']/text()")]
+        every = [r.strip() for r in elem.xpath(
+            "PubmedData//Reference/ArticleIdList/ArticleId[@IdType='pubmed']/text()")]
+        if (len(lists) > 1 or nested) and theirs == first and ours == every:
+            # the DTD allows ReferenceList to repeat and nest (titled sections); pubmed_parser reads
+            # only the direct children of the first one
+            return "repeated or nested ReferenceList: pubmed_parser reads the first only"
+        return None
+    return None
+
+
+def _first_valid_doi(elocations) -> str:
+    for e in elocations:
+        if e.get("EIdType") == "doi" and e.get("ValidYN") != "N":
+            return (e.text or "").strip()
+    return ""
+
+
+def _compared_fields(article: Article) -> dict:
+    return {
+        "pmid": article.pmid,
+        "title": article.title,
+        "year": str(article.year or ""),
+        "journal": article.journal,
+        "doi": article.doi or "",
+        "mesh": "; ".join(f"{m.ui}:{m.descriptor}" for m in article.mesh),
+        "author_count": len(article.authors),
+        "reference_pmids": [r.pmid for r in article.references if r.pmid],
+    }
+
+
+def _pubmed_parser_fields(elem) -> dict:
+    """pubmed_parser's own functions (as parse_article_info calls them), only for the compared
+    fields: its whole parse_article_info also reads abstracts, chemicals, grants... and costs
+    twice as much."""
+    from pubmed_parser import medline_parser as mp  # test-only dependency
+    from pubmed_parser.utils import stringify_children
+
+    medline = elem.find("MedlineCitation")
+    article = medline.find("Article")
+    title = article.find("ArticleTitle")
+    journal = article.find("Journal")
+    return {
+        "pmid": mp.parse_pmid(elem),
+        "title": stringify_children(title).strip() if title is not None else "",
+        "year": mp.date_extractor(journal, True),
+        "journal": " ".join(journal.xpath("Title/text()")),
+        "doi": mp.parse_doi(elem),
+        "mesh": mp.parse_mesh_terms(medline),
+        "author_count": len(mp.parse_author_affiliation(medline)),
+        "reference_pmids": [r["pmid"] for r in mp.parse_references(elem, True) if r["pmid"]],
+    }
+
+
+def _compare_with_pubmed_parser(elem, ours: dict, result: dict) -> None:
+    theirs = _pubmed_parser_fields(elem)
+    result["records"] = result.get("records", 0) + 1
+    for field in COMPARED:
+        if ours[field] != theirs[field]:
+            kind = _explain(field, elem, ours[field], theirs[field]) or "UNEXPLAINED"
+            result.setdefault(field, {}).setdefault(kind, []).append(ours["pmid"])
+
+
+@pytest.mark.shared
+def test_update_file_agrees_with_pubmed_parser_on_every_record(update_file_counts):
+    _, plain = update_file_counts
+    versus = plain["versus_pubmed_parser"]
+    assert versus["records"] == 20788
+    for field in COMPARED:
+        kinds = versus.get(field, {})
+        assert "UNEXPLAINED" not in kinds, (field, kinds.get("UNEXPLAINED", [])[:10])
+        disagreeing = sum(len(pmids) for pmids in kinds.values())
+        assert disagreeing <= 0.005 * versus["records"], (field, disagreeing)
+    # one record of each kind, read by hand in the file
+    assert "32472320" in versus["title"]["empty ArticleTitle: vernacular title used"]
+    assert "33404422" in versus["title"]["nested markup: pubmed_parser drops text below the first level"]
+    assert "33108351" in versus["doi"]["ELocationID loop: pubmed_parser keeps the last ELocationID"]
+    assert "34086132" in versus["reference_pmids"][
+        "repeated or nested ReferenceList: pubmed_parser reads the first only"]
+
+
+@pytest.mark.shared
+def test_update_file_vernacular_title_and_other_language_abstract(update_file_counts):
+    # PMID 30600808: Spanish ArticleTitle in brackets, English VernacularTitle, and a Spanish
+    # <OtherAbstract Type="Publisher" Language="spa"> with four labelled parts.
+    article = update_file_counts[0]["samples"]["30600808"]
+    assert article.title.startswith("[Valor predictivo de la procalcitonina para la necesidad de cirug\u00eda")
+    assert article.vernacular_title == ("Predictive value of procalcitonin for the need of surgery and the presence "
+                                        "of ischemia and necrosis in patients with small bowel obstruction.")
+    (other,) = article.other_abstracts
+    assert (other["type"], other["language"]) == ("Publisher", "spa")
+    assert other["text"].startswith("Objetivo: El prop\u00f3sito de este estudio de cohorte prospectivo")
+    assert [line.split(":")[0] for line in other["text"].split("\n")] == [
+        "Objetivo", "M\u00e9todo", "Resultados", "Conclusiones"]
+
+
+@pytest.mark.shared
+def test_update_file_empty_title_issn_and_history(update_file_counts):
+    # PMID 32472320: <ArticleTitle/> with <VernacularTitle>Briefsammlung Wittelshöfer.</VernacularTitle>,
+    # ISSN Electronic 1563-258X, ISSNLinking 0043-5341, PubStatus="pubmed" 2020-05-31.
+    article = update_file_counts[0]["samples"]["32472320"]
+    assert article.title == article.vernacular_title == "Briefsammlung Wittelsh\u00f6fer."
+    assert (article.issn_electronic, article.issn_linking) == ("1563-258X", "0043-5341")
+    assert article.history["pubmed"] == "2020-05-31"
+
+
+@pytest.mark.shared
+def test_update_file_expression_of_concern(update_file_counts):
+    # PMID 32090497: <CommentsCorrections RefType="ExpressionOfConcernIn"> ... 34096680
+    article = update_file_counts[0]["samples"]["32090497"]
+    assert [(c.ref_type, c.pmid) for c in article.comments_corrections
+            if c.ref_type == "ExpressionOfConcernIn"] == [("ExpressionOfConcernIn", "34096680")]
+    assert article.has_expression_of_concern and not article.is_retracted
+
+
+def test_pubmed5_grants_nlm_categories_dates_issn_and_type_uis(ncbi_fixtures):
+    # biopython/pubmed5.xml, PMID 28775130 (Occup Environ Med 2017)
+    (article,) = parse_articles(fixture_bytes(ncbi_fixtures, "biopython/pubmed5.xml"))
+    assert article.grants[0] == {"id": "Z01 CP010119", "acronym": "CP", "agency": "NCI NIH HHS",
+                                 "country": "United States"}
+    assert {"id": "Z99 CA999999", "acronym": "NULL", "agency": "Intramural NIH HHS",
+            "country": "United States"} in article.grants
+    assert article.abstract_sections[:2] == [
+        {"label": "OBJECTIVES", "category": "OBJECTIVE", "text": article.abstract_sections[0]["text"]},
+        {"label": "METHODS", "category": "METHODS", "text": article.abstract_sections[1]["text"]},
+    ]
+    assert article.abstract_sections[0]["text"].startswith("Animal studies suggest that exposure to pestici")
+    assert article.article_date == "2017-08-03" and article.history["received"] == "2017-03-10"
+    assert (article.issn_electronic, article.issn_linking) == ("1470-7926", "1351-0711")
+    assert article.publication_type_uis[article.publication_types.index("Journal Article")] == "D016428"
+    assert article.authors_complete
+
+
+def test_pubmed4_chemicals(ncbi_fixtures):
+    # biopython/pubmed4.xml, PMID 27797938: the first two <Chemical> entries
+    (article,) = parse_articles(fixture_bytes(ncbi_fixtures, "biopython/pubmed4.xml"))
+    assert article.chemicals[:2] == [
+        {"name": "TERT protein, human", "ui": "C509186", "registry_number": "EC 2.7.7.49"},
+        {"name": "Telomerase", "ui": "D019098", "registry_number": "EC 2.7.7.49"},
+    ]
+
+
+def test_incomplete_author_list_and_elocation_ids():
+    xml = document(record("5", article=(
+        '<ArticleTitle>t</ArticleTitle><ELocationID EIdType="pii" ValidYN="Y">e12</ELocationID>'
+        '<ELocationID EIdType="doi" ValidYN="Y">10.1/x</ELocationID>'
+        '<AuthorList CompleteYN="N"><Author ValidYN="Y"><LastName>A</LastName></Author></AuthorList>')))
+    article = one(xml)
+    assert not article.authors_complete
+    assert article.elocation_ids == {"pii": "e12", "doi": "10.1/x"}

@@ -1,0 +1,135 @@
+"""Split a PubMed XML file into self-contained pieces of whole records, without parsing it.
+
+Used by :mod:`citegraph.importer` to spread parsing over worker processes: the parent reads
+(and gunzips) the file and cuts it after record end tags; each piece is the file's prolog and
+root start tag (so entity declarations and namespaces still apply), a run of complete records,
+and the root end tag. Every piece is a well-formed document that :func:`iter_articles` reads
+exactly as it would read those records inside the whole file.
+
+The cut is a byte search for ``</PubmedArticle>``, ``</PubmedBookArticle>`` and
+``</DeleteCitation>``. It never decides what the records mean: whatever is malformed inside a
+piece is reported by the reader that parses it.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from .errors import ParseError
+
+__all__ = ["Piece", "iter_pieces"]
+
+_BLOCK = 1 << 20  # compressed bytes per read
+_END_TAGS = (b"</PubmedArticle>", b"</PubmedBookArticle>", b"</DeleteCitation>")
+_ROOT = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet)(?=[\s>/])[^>]*>")
+_TRAILER = re.compile(rb"\s*</(PubmedArticleSet|PubmedBookArticleSet)>\s*\Z")
+
+
+class Piece:
+    """One self-contained document of whole records; ``offset``: compressed bytes read so far."""
+
+    __slots__ = ("data", "offset")
+
+    def __init__(self, data: bytes, offset: int) -> None:
+        self.data = data
+        self.offset = offset
+
+
+class _Inflater:
+    """Decompressed blocks of a plain or gzip (possibly multi-member) binary stream."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.offset = 0
+        first = stream.read(_BLOCK)
+        self.offset += len(first)
+        self._gzip = first[:2] == b"\x1f\x8b"
+        self._pending = first
+        self._z = zlib.decompressobj(31) if self._gzip else None
+
+    def blocks(self) -> Iterator[bytes]:
+        data = self._pending
+        self._pending = b""
+        while data:
+            if self._z is None:
+                yield data
+            else:
+                try:
+                    out = self._z.decompress(data)
+                    while self._z.eof and self._z.unused_data:  # a second gzip member
+                        rest = self._z.unused_data
+                        self._z = zlib.decompressobj(31)
+                        out += self._z.decompress(rest)
+                except zlib.error as exc:
+                    raise ParseError(f"cannot read gzip input: {exc}") from None
+                if out:
+                    yield out
+            data = self._stream.read(_BLOCK)
+            self.offset += len(data)
+        if self._z is not None and not self._z.eof:
+            raise ParseError("truncated gzip input: the compressed stream ends before its end marker")
+
+
+def iter_pieces(stream: BinaryIO, target_bytes: int = 8 << 20) -> Iterator[Piece]:
+    """Pieces of about ``target_bytes`` (uncompressed) each, in file order.
+
+    Raises :class:`ParseError` when the input is not a PubMed article set (no root element in
+    its first megabyte), is cut short, or has text after the last complete record other than
+    the root end tag. Whole pieces before the fault have been yielded by then.
+    """
+    inflater = _Inflater(stream)
+    blocks = inflater.blocks()
+    buf = bytearray()
+    header = b""
+    failure: ParseError | None = None
+    while True:
+        try:
+            block = next(blocks, None)
+        except ParseError as exc:  # cut or bad gzip data: still hand out the whole records read
+            failure = exc
+            block = None
+        if block is None:
+            break
+        buf += block
+        if not header:
+            match = _ROOT.search(buf)
+            if match is None:
+                if len(buf) < _BLOCK:
+                    continue
+                raise ParseError("not a PubMed article set: no <PubmedArticleSet> start tag in the first megabyte")
+            header = bytes(buf[:match.end()])
+            del buf[:match.end()]
+        if len(buf) < target_bytes:
+            continue
+        cut = _last_record_end(buf)
+        if cut:
+            yield Piece(header + bytes(buf[:cut]) + _closing(header), inflater.offset)
+            del buf[:cut]
+    if not header:
+        raise failure or ParseError("not a PubMed article set: no <PubmedArticleSet> start tag")
+    cut = _last_record_end(buf)
+    if cut:
+        yield Piece(header + bytes(buf[:cut]) + _closing(header), inflater.offset)
+        del buf[:cut]
+    if failure is not None:
+        raise failure
+    if not _TRAILER.match(buf):
+        # an incomplete record, or the root never closed: let the caller's reader say which
+        yield Piece(header + bytes(buf), inflater.offset)
+
+
+def _last_record_end(buf: bytearray) -> int:
+    best = 0
+    for tag in _END_TAGS:
+        at = buf.rfind(tag)
+        if at >= 0:
+            best = max(best, at + len(tag))
+    return best
+
+
+def _closing(header: bytes) -> bytes:
+    name = _ROOT.search(header).group(1)
+    return b"</" + name + b">"

@@ -1,0 +1,227 @@
+"""Offline import of PubMed XML files (citegraph/importer.py, `citegraph import`).
+
+The real file is pubmed21n1298.xml.gz, an NLM PubMed update file (2021): it is imported twice,
+once per module, through the worker-process pipeline. The small files are written here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import cli
+from citegraph import importer
+from citegraph.importer import ImportFailed, import_files
+from citegraph.store import Store
+
+
+def record(pmid: str, revised: str = "2021-01-01", title: str = "", cites: tuple[str, ...] = ()) -> str:
+    year, month, day = revised.split("-")
+    refs = "".join(
+        f'<Reference><Citation>ref {c}</Citation><ArticleIdList><ArticleId IdType="pubmed">{c}</ArticleId>'
+        f"</ArticleIdList></Reference>" for c in cites
+    )
+    return (
+        f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}</PMID>'
+        f"<DateRevised><Year>{year}</Year><Month>{month}</Month><Day>{day}</Day></DateRevised>"
+        f'<Article PubModel="Print"><ArticleTitle>{title or "Title " + pmid}</ArticleTitle></Article>'
+        f"</MedlineCitation><PubmedData><ReferenceList>{refs}</ReferenceList></PubmedData></PubmedArticle>\n"
+    )
+
+
+def write(path: Path, *records: str, deleted: tuple[str, ...] = ()) -> Path:
+    body = "".join(records)
+    if deleted:
+        body += "<DeleteCitation>" + "".join(f'<PMID Version="1">{p}</PMID>' for p in deleted) + "</DeleteCitation>\n"
+    xml = ('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2019//EN"'
+           ' "http://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_190101.dtd">\n<PubmedArticleSet>\n'
+           + body + "</PubmedArticleSet>\n").encode()
+    path.write_bytes(gzip.compress(xml) if path.suffix == ".gz" else xml)
+    return path
+
+
+def snapshot(path: Path) -> dict:
+    """Every row of the tables an import writes, timestamps included."""
+    db = sqlite3.connect(path)
+    try:
+        return {
+            "articles": db.execute("SELECT * FROM articles ORDER BY pmid").fetchall(),
+            "citations": db.execute("SELECT * FROM citations ORDER BY citing, cited, source").fetchall(),
+            "missing": db.execute("SELECT * FROM missing ORDER BY pmid").fetchall(),
+        }
+    finally:
+        db.close()
+
+
+def titles(store: Store) -> dict[str, str]:
+    return {pmid: title for pmid, _, title, _ in store.article_summaries()}
+
+
+# --------------------------------------------------------------------------- the real update file
+
+
+@pytest.fixture(scope="module")
+def real_import(pubmed_update_file, tmp_path_factory):
+    path = tmp_path_factory.mktemp("real") / "store.db"
+    with Store(path) as store:
+        first = import_files([pubmed_update_file], store, workers=2)
+    once = snapshot(path)
+    with Store(path) as store:
+        second = import_files([pubmed_update_file], store, workers=2)
+    return path, first, second, once, snapshot(path)
+
+
+@pytest.fixture(scope="module")
+def real_file_facts(pubmed_update_file):
+    """Read with regular expressions, independently of the reader: PMIDs and deletions."""
+    text = gzip.decompress(pubmed_update_file.read_bytes()).decode()
+    pmids = re.findall(r'<MedlineCitation[^>]*>\s*<PMID Version="\d+">(\d+)</PMID>', text)
+    (block,) = re.findall(r"<DeleteCitation>(.*?)</DeleteCitation>", text, re.S)
+    return pmids, re.findall(r"<PMID[^>]*>(\d+)</PMID>", block)
+
+
+@pytest.mark.shared
+def test_real_file_imported_twice_gives_the_same_store(real_import, real_file_facts):
+    path, first, second, once, twice = real_import
+    pmids, _ = real_file_facts
+    assert first.records == second.records == len(pmids) == 20788
+    assert len(once["articles"]) == len(set(pmids))  # a few PMIDs occur twice in the file
+    assert second.written == 0 and second.citations == 0
+    assert once == twice
+    assert {row[10] for row in once["articles"]} == {"file:pubmed21n1298.xml.gz"}
+
+
+@pytest.mark.shared
+def test_real_file_deleted_pmids_are_absent_and_listed_missing(real_import, real_file_facts):
+    path, first, _, once, _ = real_import
+    _, deleted = real_file_facts
+    assert len(deleted) == 20 and first.deletions == 20
+    with Store(path) as store:
+        assert store.known_pmids(deleted) == set()
+        assert store.missing_pmids(deleted) == set(deleted)
+
+
+@pytest.mark.shared
+def test_real_file_edges_are_the_reference_pmids_of_each_record(real_import):
+    path, _, _, once, _ = real_import
+    edges: dict[int, set[int]] = {}
+    for citing, cited, source, _ in once["citations"]:
+        assert source == "file:pubmed21n1298.xml.gz"
+        edges.setdefault(citing, set()).add(cited)
+    with Store(path) as store:
+        for pmid, *_ in once["articles"][::997]:  # a sample, checked against the stored raw XML
+            raw = store.get_article(pmid).raw_xml.decode()
+            references = raw[raw.find("<ReferenceList"):] if "<ReferenceList" in raw else ""
+            cited = set(re.findall(r'<ArticleId IdType="pubmed">\s*(\d+)\s*</ArticleId>', references))
+            cited |= set(re.findall(r'<CommentsCorrections RefType="Cites">(?:(?!</CommentsCorrections>).)*?'
+                                    r'<PMID[^>]*>(\d+)</PMID>', raw, re.S))
+            assert edges.get(pmid, set()) == {int(c) for c in cited} - {pmid}
+
+
+# --------------------------------------------------------------------------- versions and deletions
+
+
+@pytest.mark.parametrize("order", ["new-then-old", "old-then-new"])
+def test_an_older_version_never_overwrites_a_newer_one(tmp_path, order):
+    new = write(tmp_path / "new.xml", record("11", "2021-05-01", "new title", cites=("6",)))
+    old = write(tmp_path / "old.xml", record("11", "2020-01-01", "old title", cites=("5",)))
+    files = [new, old] if order == "new-then-old" else [old, new]
+    with Store(tmp_path / "s.db") as store:
+        report = import_files(files, store)
+        assert titles(store) == {"11": "new title"}
+        assert store.cited("11") == ["6"]  # the old version's edge went with it
+        assert (report.written, report.older) == ((1, 1) if order == "new-then-old" else (2, 0))
+
+
+def test_same_revision_is_left_alone_and_edges_from_other_sources_stay(tmp_path):
+    path = write(tmp_path / "a.xml", record("11", cites=("5",)))
+    with Store(tmp_path / "s.db") as store:
+        store.add_citations([("11", "9")], source="elink")
+        import_files([path], store)
+        before = snapshot(tmp_path / "s.db")
+        report = import_files([path], store)
+        assert (report.written, report.unchanged) == (0, 1)
+        assert snapshot(tmp_path / "s.db") == before
+        assert store.cited("11") == ["5", "9"]
+
+
+def test_delete_citation_removes_the_record_and_its_own_edges(tmp_path):
+    first = write(tmp_path / "a.xml", record("11", cites=("12",)), record("12", cites=("13",)))
+    second = write(tmp_path / "b.xml", record("14", cites=("12",)), deleted=("12", "99"))
+    with Store(tmp_path / "s.db") as store:
+        report = import_files([first, second], store)
+        assert sorted(titles(store)) == ["11", "14"]
+        assert store.cited("12") == []  # the deleted record's references went
+        assert store.citing("12") == ["11", "14"]  # records that cite it keep their edges
+        assert store.missing_pmids(["12", "99", "11"]) == {"12", "99"}
+        assert (report.deletions, report.deleted) == (2, 1)
+
+
+# --------------------------------------------------------------------------- truncated files
+
+
+@pytest.fixture
+def parallel_small_files(monkeypatch):
+    """Worker processes even for the small files written here (normally from 1 MB up)."""
+    monkeypatch.setattr(importer, "_PARALLEL_FROM", 0)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_truncated_file_stops_with_the_last_record_read_and_a_rerun_continues(tmp_path, workers,
+                                                                              parallel_small_files):
+    records = [record(str(n), title="w " * 400, cites=(str(n + 1000),)) for n in range(1, 61)]
+    whole = write(tmp_path / "whole.xml.gz", *records)
+    packed = whole.read_bytes()
+    cut = tmp_path / "cut.xml.gz"
+    cut.write_bytes(packed[: len(packed) * 2 // 3])
+    with Store(tmp_path / "s.db") as store:
+        with pytest.raises(ImportFailed) as caught:
+            import_files([cut], store, workers=workers, batch_size=10)
+        message = str(caught.value)
+        last = re.search(r"the last record read was PMID (\d+)", message)
+        assert message.startswith("cut.xml.gz: truncated") and last, message
+        stored = sorted(int(p) for p in titles(store))
+        assert store.check() == []
+        # whole batches only, in file order, each with its edges
+        assert stored == list(range(1, len(stored) + 1)) and 10 <= len(stored) < 60
+        assert int(last.group(1)) == stored[-1]
+        assert all(store.cited(p) == [str(p + 1000)] for p in stored)
+        cut.write_bytes(packed)  # the full file arrives: the same command continues
+        report = import_files([cut], store, workers=workers, batch_size=10)
+        assert report.unchanged == len(stored) and report.written == 60 - len(stored)
+        assert sorted(int(p) for p in titles(store)) == list(range(1, 61))
+
+
+def test_not_pubmed_xml_is_refused_naming_the_file(tmp_path, parallel_small_files):
+    bad = tmp_path / "page.xml"
+    bad.write_bytes(b"<html><body>Resource temporarily unavailable</body></html>")
+    with Store(tmp_path / "s.db") as store:
+        for workers in (1, 2):
+            with pytest.raises(ImportFailed, match=r"^page\.xml: .*no record was read"):
+                import_files([bad], store, workers=workers)
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_cli_import_json_and_one_line_error(tmp_path, capsys):
+    a = write(tmp_path / "a.xml", record("11", cites=("12",)), record("12"))
+    b = write(tmp_path / "b.xml.gz", record("13", cites=("11", "12")), deleted=("12",))
+    code = cli.main(["--cache-dir", str(tmp_path / "c"), "import", "--workers", "1", "--json", str(a), str(b)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["files"] == ["a.xml", "b.xml.gz"]
+    assert (data["records"], data["written"], data["deletions"], data["deleted"]) == (3, 3, 1, 1)
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(a.read_bytes()[:-60])
+    code = cli.main(["--cache-dir", str(tmp_path / "c"), "import", str(broken)])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("citegraph: error: broken.xml: ")
+    assert "PMID 11" in err or "PMID 12" in err
