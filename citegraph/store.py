@@ -223,6 +223,22 @@ class Store:
             for pmid, types, mesh, retracted in rows:
                 yield str(pmid), loads(types), [tuple(m) for m in loads(mesh)], bool(retracted)
 
+    def sync_article_meta(self) -> None:
+        """Bring ``article_meta`` up to date with the stored records (cheap when it is: one scan
+        of a small index); the analysis commands call it before reading the table."""
+        from .migrations import ARTICLE_META_SYNC
+
+        if self.readonly:
+            return
+        with self.transaction():
+            for statement in ARTICLE_META_SYNC.strip().split(";\n"):
+                if statement.strip():
+                    self._execute(statement)
+
+    def retracted_pmids(self) -> set[str]:
+        """PMIDs of the stored articles that are retracted (see ``article_meta``)."""
+        return {str(p) for (p,) in self._execute("SELECT pmid FROM article_meta WHERE retracted = 1")}
+
     def abstracts(self, pmids: Iterable[str | int]) -> dict[str, str]:
         """{pmid: abstract} of the stored ``pmids`` (empty abstracts left out)."""
         found: dict[str, str] = {}
@@ -318,6 +334,11 @@ class Store:
         for citing, cited, source in self._execute(
                 "SELECT citing, cited, source FROM citations ORDER BY citing, cited, source"):
             yield str(citing), str(cited), source
+
+    def citation_pairs(self) -> list[tuple[int, int]]:
+        """Every (citing, cited) row as integers, duplicates across sources included: the
+        cheapest way to read all edges (callers that need distinct pairs dedupe)."""
+        return self._execute("SELECT citing, cited FROM citations").fetchall()
 
     def citing(self, pmid: str | int) -> list[str]:
         rows = self._execute("SELECT DISTINCT citing FROM citations WHERE cited = ? ORDER BY citing", (int(pmid),))

@@ -49,7 +49,7 @@ def test_first_call_goes_at_once_and_the_next_ones_are_spaced():
     limiter = RateLimiter(3, clock=clock, sleep=clock.sleep)
     waits = [limiter.acquire() for _ in range(4)]
     assert waits[0] == 0
-    assert waits[1:] == pytest.approx([1.1 / 3] * 3)  # default window margin: 10%
+    assert waits[1:] == pytest.approx([(1 + limiter.window_margin) / 3] * 3)
 
 
 @pytest.mark.parametrize("rate", [1, 3, 10, 2.5, 7.3, 50])

@@ -1,0 +1,119 @@
+"""Influence analysis on a 100,000-paper synthetic store: graph load time and each command's time.
+
+Builds the store once from the synthetic corpus (records parsed and stored as a crawl stores
+them, edges from their reference lists; no HTTP) and caches it under /tmp, then loads the graph
+and runs what each analysis command runs (selection, metadata, lens classification and the
+analysis itself) from the synthetic root, 90000001, whose descendants are nearly the whole store.
+
+    python benchmarks/bench_analysis.py                 # 100,000 papers
+    python benchmarks/bench_analysis.py --size 20000 --skip communities
+
+Not part of the test suite. Prints wall and CPU time: on a shared machine the wall time grows
+with other processes' load, so run it on a quiet one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _synthetic_store import build_store  # noqa: E402
+
+from citegraph.analysis import communities, influence, lens, mainpath, paths, related, timeline  # noqa: E402
+from citegraph.analysis.load import load_graph, load_meta, prepare  # noqa: E402
+from citegraph.store import Store  # noqa: E402
+
+ROOT = "90000001"
+
+
+def timed(label: str, func, results: dict):
+    start, cpu = time.perf_counter(), time.process_time()
+    value = func()
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    results[label] = (elapsed, cpu)
+    print(f"{label:<44} {elapsed:8.2f} s wall {cpu:8.2f} s cpu", flush=True)
+    return value
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip", nargs="*", default=[], help="commands to leave out")
+    args = parser.parse_args()
+    path = Path(f"/tmp/citegraph-bench-analysis-{args.size}-s{args.seed}.sqlite")
+    if not path.exists():
+        print(f"building {path} ...", flush=True)
+        print(f"built in {build_store(path, args.size, args.seed):.1f} s", flush=True)
+    results: dict[str, float] = {}
+    with Store(path) as store:  # opening applies pending migrations (once)
+        counts = store.counts()
+    print(f"store {path}: {counts['articles']:,} articles, {counts['citations']:,} citations")
+    with Store(path) as store:
+        graph = timed("load graph (nodes + edges)", lambda: load_graph(store), results)
+        timed("load metadata (types, MeSH, retraction)", lambda: load_meta(store), results)
+        print(f"graph: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges")
+        late = max(graph.nodes, key=int)
+        middle = str(int(ROOT) + args.size // 2)
+
+        def command(name: str, run) -> None:
+            if name.split()[0] not in args.skip:
+                timed(name, run, results)
+
+        def on(seeds=(ROOT,), **kwargs):
+            return prepare(store, seeds=seeds, graph=graph, **kwargs)
+
+        command("rank --by citations", lambda: influence.rank(on().graph, ROOT, "citations"))
+        command("rank --by pagerank", lambda: influence.rank(on().graph, ROOT, "pagerank"))
+        command("rank --by betweenness", lambda: influence.rank(on().graph, ROOT, "betweenness"))
+        command("path LATE ROOT (whole store)", lambda: paths.shortest_chains(on(()).graph, late, ROOT))
+        command("why LATE --seed ROOT", lambda: paths.why(on().graph, late, ROOT))
+        command("mainpath ROOT --key-routes 3", lambda: mainpath.main_paths(on().graph, ROOT, 3))
+        command("mainpath ROOT --search local", lambda: mainpath.main_paths(on().graph, ROOT, 0, "local"))
+        command("related MIDDLE (whole store)", lambda: related.related(on(()).graph, middle))
+        command("timeline ROOT --by generation", lambda: timeline.timeline(on().graph, ROOT, "generation"))
+
+        def topics():
+            prep = on(use_lens=True)
+            return lens.topic_summary(prep.graph, ROOT, prep.lens, prep.topics_of)
+
+        command("topics ROOT (abstracts + lens + summary)", topics)
+
+        def timeline_topics():
+            prep = on(use_lens=True)
+            return timeline.timeline(prep.graph, ROOT, "topic", prep.topics_of, [t.key for t in prep.lens.topics])
+
+        command("timeline ROOT --by topic", timeline_topics)
+        command("communities --seed ROOT --depth 1",
+                lambda: _communities(on(depth=1, mesh=True)))
+        command("communities --seed ROOT --until 1995",
+                lambda: _communities(on(filters=_until(1995), mesh=True)))
+    print()
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(wall time grows with the load of other processes; CPU time much less)")
+    print("| step | wall s | CPU s |")
+    print("|---|---|---|")
+    for label, (elapsed, cpu) in results.items():
+        print(f"| {label} | {elapsed:.2f} | {cpu:.2f} |")
+    return 0
+
+
+def _communities(prep):
+    return communities.communities(prep.graph, prep.meta)
+
+
+def _until(year: int):
+    from citegraph.analysis.selection import Filters
+
+    return Filters(until=year)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

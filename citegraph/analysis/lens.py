@@ -1,0 +1,210 @@
+"""Topic lenses: a small TOML file mapping topic names to MeSH descriptors and title/abstract
+patterns, so a user can see when each line of work appears among a seed's descendants and
+through which papers it descends from the seed.
+
+The format (see the default ``citegraph/lenses/cell-therapy.toml``)::
+
+    name = "my-lens"
+    [[topic]]
+    key = "car-t"                      # short id (defaults to the name)
+    name = "CAR-T cells"
+    mesh = ["D000076962", "Receptors, Chimeric Antigen"]   # UI or descriptor name
+    patterns = ['chimeric antigen receptor']             # regex, case-insensitive
+    exact_patterns = ['\\bCAR-T\\b']                     # regex, case-sensitive
+
+A paper belongs to a topic when any of its MeSH descriptors or any pattern matches.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import networkx as nx
+
+from ..errors import InputError
+from .influence import citation_counts, generations
+from .paths import why
+from .selection import PaperMeta
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["Topic", "Lens", "DEFAULT_LENS", "parse_lens", "load_lens", "classify", "topic_summary"]
+
+DEFAULT_LENS = "cell-therapy"
+
+
+def _required_literals(pattern: re.Pattern) -> tuple[str, ...]:
+    """The runs of plain characters every match of ``pattern`` contains, lower-cased (none
+    when there is nothing to rely on, e.g. a top-level alternation)."""
+    try:
+        from re import _parser as sre_parse  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an optimisation only
+        return ()
+    runs, run = [], []
+    for op, arg in list(parsed) + [(None, None)]:
+        if op is sre_parse.LITERAL:
+            run.append(chr(arg))
+            continue
+        if op is sre_parse.AT:  # \b, ^, $: zero-width, the run goes on
+            continue
+        if run:
+            runs.append("".join(run).lower())
+        run = []
+    return tuple(sorted((r for r in set(runs) if len(r) >= 3), key=len, reverse=True)[:2])
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    name: str
+    mesh: frozenset[str]  # lower-cased UIs and names
+    patterns: tuple[re.Pattern, ...]
+
+    def __post_init__(self) -> None:
+        # each pattern with the literal text a match needs: a cheap substring test on the
+        # lower-cased text skips most regular expression searches
+        object.__setattr__(self, "_checks", tuple((_required_literals(p), p) for p in self.patterns))
+
+    def matches(self, title: str, meta: PaperMeta, lowered: str | None = None) -> bool:
+        """Whether a paper (its title, metadata, and optionally title + abstract lower-cased)
+        belongs to this topic."""
+        if self.mesh and any(ui.lower() in self.mesh or name.lower() in self.mesh for ui, name in meta.mesh):
+            return True
+        text = f"{title}\n{meta.abstract}" if meta.abstract else title
+        if lowered is None:
+            lowered = text.lower()
+        return any(all(lit in lowered for lit in literals) and p.search(text) for literals, p in self._checks)
+
+
+@dataclass(frozen=True)
+class Lens:
+    name: str
+    description: str
+    topics: tuple[Topic, ...]
+    source: str
+
+    def topic(self, wanted: str) -> Topic:
+        for topic in self.topics:
+            if wanted.lower() in (topic.key.lower(), topic.name.lower()):
+                return topic
+        raise InputError(f"lens {self.name!r} has no topic {wanted!r}; it has "
+                         + ", ".join(t.key for t in self.topics))
+
+
+def _strings(value: object, what: str, source: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(f"lens {source}: {what} must be a list of strings")
+    return value
+
+
+def _compile(pattern: str, flags: int, source: str, key: str) -> re.Pattern:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise InputError(f"lens {source}: topic {key!r}: bad pattern {pattern!r}: {exc}") from None
+
+
+def parse_lens(text: str, source: str = "<lens>") -> Lens:
+    """A :class:`Lens` from TOML text; :class:`InputError` says what is wrong with it."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"lens {source} is not valid TOML: {exc}") from None
+    entries = data.get("topic")
+    if not isinstance(entries, list) or not entries:
+        raise InputError(f"lens {source} defines no [[topic]]")
+    topics: list[Topic] = []
+    seen: set[str] = set()
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name", entry.get("key")), str):
+            raise InputError(f"lens {source}: every [[topic]] needs a name")
+        name = entry.get("name") or entry["key"]
+        key = str(entry.get("key") or name)
+        if key.lower() in seen:
+            raise InputError(f"lens {source}: topic {key!r} is defined twice")
+        seen.add(key.lower())
+        mesh = frozenset(m.strip().lower() for m in _strings(entry.get("mesh"), "mesh", source))
+        patterns = tuple(_compile(p, re.IGNORECASE, source, key) for p in _strings(entry.get("patterns"), "patterns", source))
+        patterns += tuple(_compile(p, 0, source, key) for p in _strings(entry.get("exact_patterns"), "exact_patterns",
+                                                                        source))
+        if not mesh and not patterns:
+            raise InputError(f"lens {source}: topic {key!r} has neither mesh nor patterns")
+        topics.append(Topic(key=key, name=str(name), mesh=mesh, patterns=patterns))
+    return Lens(name=str(data.get("name", Path(source).stem)), description=str(data.get("description", "")),
+                topics=tuple(topics), source=source)
+
+
+def load_lens(path: str | Path | None = None) -> Lens:
+    """The lens in ``path``, or the default ``cell-therapy`` lens shipped with citegraph."""
+    if path is None:
+        text = (resources.files("citegraph") / "lenses" / f"{DEFAULT_LENS}.toml").read_text(encoding="utf-8")
+        return parse_lens(text, f"{DEFAULT_LENS} (built in)")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read lens {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    return parse_lens(text, str(path))
+
+
+def classify(lens: Lens, graph: nx.DiGraph, meta: Mapping[str, PaperMeta],
+             nodes: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """{pmid: [topic keys]} for the papers (default: all of ``graph``) in at least one topic."""
+    empty = PaperMeta()
+    found: dict[str, list[str]] = {}
+    for node in graph.nodes if nodes is None else nodes:
+        title = graph.nodes[node].get("title") or ""
+        info = meta.get(node, empty)
+        lowered = f"{title}\n{info.abstract}".lower() if info.abstract else title.lower()
+        keys = [t.key for t in lens.topics if t.matches(title, info, lowered)]
+        if keys:
+            found[node] = keys
+    return found
+
+
+def topic_summary(graph: nx.DiGraph, seed: str, lens: Lens, topics_of: Mapping[str, Iterable[str]]) -> list[dict]:
+    """Per lens topic, among the seed's descendants: how many papers, first and peak year, the
+    earliest and the most cited paper, and the citation chain from the seed to the earliest.
+
+    Rows: ``{"key", "name", "papers", "first_year", "peak_year", "earliest": pmid | None,
+    "most_cited": {"pmid", "citations"} | None, "path_to_earliest": [seed, ..., earliest]}``.
+    Earliest: lowest year, then lowest generation, then lowest PMID; most cited: in-graph
+    citations, then earliest year, then lowest PMID; peak year: most papers, earliest on a tie.
+    """
+    gen = generations(graph, seed)
+    gen.pop(seed)
+    rows = []
+    for topic in lens.topics:
+        members = [n for n in gen if topic.key in topics_of.get(n, ())]
+        row = {"key": topic.key, "name": topic.name, "papers": len(members), "first_year": None, "peak_year": None,
+               "earliest": None, "most_cited": None, "path_to_earliest": []}
+        if members:
+            year = {n: graph.nodes[n].get("year") for n in members}
+            dated = [n for n in members if year[n] is not None]
+            per_year: dict[int, int] = {}
+            for n in dated:
+                per_year[year[n]] = per_year.get(year[n], 0) + 1
+            never = 10_000
+            earliest = min(members, key=lambda n: (year[n] if year[n] is not None else never, gen[n], int(n)))
+            counts = citation_counts(graph, members)
+            top = min(members, key=lambda n: (-counts[n], year[n] if year[n] is not None else never, int(n)))
+            chains = why(graph, earliest, seed, limit=1)["paths"]
+            row.update(first_year=min(per_year) if per_year else None,
+                       peak_year=min(per_year, key=lambda y: (-per_year[y], y)) if per_year else None,
+                       earliest=earliest, most_cited={"pmid": top, "citations": counts[top]},
+                       path_to_earliest=chains[0] if chains else [])
+        rows.append(row)
+    return rows

@@ -1,0 +1,140 @@
+"""Reading what the analysis needs from the store, once per command: the graph (see
+:mod:`citegraph.graph`), per-paper metadata (publication types, MeSH, retraction flag from the
+``article_meta`` table of migration 2, brought up to date on demand by
+:meth:`Store.sync_article_meta`, so no record is decoded; abstracts only on request), the
+lens classification, the selection, and the retraction flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import networkx as nx
+
+from ..errors import InputError
+from ..graph import build_graph
+from ..store import Store
+from .lens import Lens, classify, load_lens
+from .retraction import through_retracted
+from .selection import Filters, PaperMeta, neighbourhood, select
+
+__all__ = ["load_graph", "load_meta", "add_unstored_seed", "Prepared", "prepare"]
+
+
+def load_graph(store: Store, *, include_unstored: bool = False) -> nx.DiGraph:
+    """The same graph as :func:`citegraph.graph.build_graph`, built faster: edges read as integer
+    pairs, filtered in one pass and written straight into the adjacency dicts."""
+    if include_unstored:
+        return build_graph(store, include_unstored=True)
+    graph = nx.DiGraph()
+    names: dict[int, str] = {}
+    nodes = []
+    for pmid, year, title, journal in store.article_summaries():
+        names[int(pmid)] = pmid
+        nodes.append((pmid, {"year": year, "title": title, "journal": journal, "stored": True}))
+    graph.add_nodes_from(nodes)
+    get = names.get
+    succ, pred = getattr(graph, "_succ", None), getattr(graph, "_pred", None)
+    if not (isinstance(succ, dict) and isinstance(pred, dict) and len(succ) == len(pred) == len(nodes)):
+        graph.add_edges_from((get(a), get(b)) for a, b in store.citation_pairs() if a in names and b in names)
+        return graph
+    # Fill networkx's adjacency dicts directly (a DiGraph is dicts of dicts: succ[u][v] and
+    # pred[v][u] hold the same edge-attribute dict); add_edges_from costs four times as much
+    # per edge, which is most of the load time of a large store.
+    for a, b in store.citation_pairs():
+        u = get(a)
+        v = get(b)
+        if u is None or v is None:
+            continue
+        data: dict = {}
+        succ[u][v] = data
+        pred[v][u] = data
+    return graph
+
+
+def load_meta(store: Store, pmids: Iterable[str] | None = None, *, abstracts: bool = False) -> dict[str, PaperMeta]:
+    """{pmid: PaperMeta} of every stored article, or of ``pmids``; ``abstracts`` adds the abstract
+    (slower: it reads the stored records)."""
+    wanted = None if pmids is None else list(pmids)
+    store.sync_article_meta()
+    rows = list(store.article_meta(wanted))
+    text = store.abstracts([r[0] for r in rows]) if abstracts else {}
+    return {pmid: PaperMeta(tuple(types), tuple(mesh), retracted, text.get(pmid, ""))
+            for pmid, types, mesh, retracted in rows}
+
+
+def add_unstored_seed(graph: nx.DiGraph, store: Store, pmid: str) -> None:
+    """Put a seed that has no stored record into ``graph`` with the stored papers citing it
+    (a crawl's seed can be unknown to efetch yet cited); :class:`InputError` if nothing is known."""
+    if pmid in graph:
+        return
+    citing = [c for c in store.citing(pmid) if c in graph]
+    if not citing:
+        raise InputError(f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
+    graph.add_node(pmid, year=None, title="", journal="", stored=False)
+    graph.add_edges_from((c, pmid) for c in citing)
+
+
+@dataclass
+class Prepared:
+    """What an analysis command works on."""
+
+    graph: nx.DiGraph
+    seeds: list[str]
+    meta: dict[str, PaperMeta]
+    lens: Lens | None = None
+    topics_of: dict[str, list[str]] = field(default_factory=dict)
+    retracted: set[str] = field(default_factory=set)
+    #: {pmid: retracted paper on a shortest chain from it to the first seed}
+    via: dict[str, str] = field(default_factory=dict)
+
+    def paper(self, pmid: str) -> dict:
+        attrs = self.graph.nodes[pmid] if pmid in self.graph else {}
+        return {"year": attrs.get("year"), "title": attrs.get("title") or "", "journal": attrs.get("journal") or "",
+                "retracted": pmid in self.retracted, "via_retracted": self.via.get(pmid)}
+
+    def papers(self, pmids: Iterable[str]) -> dict[str, dict]:
+        return {p: self.paper(p) for p in dict.fromkeys(pmids)}
+
+
+def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None, direction: str = "cited-by",
+            filters: Filters | None = None, lens_path: str | Path | None = None, use_lens: bool = False,
+            abstracts: bool = False, include_unstored: bool = False, graph: nx.DiGraph | None = None,
+            mesh: bool = False) -> Prepared:
+    """Load the graph (unless given one already loaded: it may gain unstored seeds), select the
+    seeds' neighbourhood (or everything), apply ``filters``, classify by the lens when
+    ``use_lens`` (or a topic filter) asks for it, and flag retractions.
+
+    Metadata (publication types, MeSH) is read only when a filter, the lens or ``mesh`` needs
+    it, abstracts only when text is matched; the retraction flags always (one small query)."""
+    filters = filters or Filters()
+    seeds = list(dict.fromkeys(seeds))
+    if graph is None:
+        graph = load_graph(store, include_unstored=include_unstored)
+    for seed in seeds:
+        add_unstored_seed(graph, store, seed)
+    nodes = list(neighbourhood(graph, seeds, depth, direction)) if seeds else None
+    need_lens = use_lens or bool(filters.topics)
+    lens = load_lens(lens_path) if need_lens else None
+    if lens is not None:
+        for wanted in filters.topics:
+            lens.topic(wanted)  # an unknown topic is an error, not an empty result
+    if mesh or need_lens or filters.needs_meta or filters.needs_text or abstracts:
+        meta = load_meta(store, nodes, abstracts=abstracts or need_lens or filters.needs_text)
+    else:
+        meta = {}
+    topics_of = classify(lens, graph, meta, nodes) if lens is not None else {}
+    if filters.topics and lens is not None:
+        # filters name topics by key or name; classification speaks in keys
+        keys = tuple(lens.topic(t).key for t in filters.topics)
+        filters = Filters(since=filters.since, until=filters.until, exclude_types=filters.exclude_types,
+                          topics=keys, mesh=filters.mesh, match=filters.match, journal=filters.journal)
+    selected = select(graph, seeds=seeds, depth=depth, direction=direction, filters=filters, meta=meta,
+                      topics_of=topics_of)
+    store.sync_article_meta()
+    retracted = store.retracted_pmids() & set(selected.nodes)
+    via = through_retracted(selected, seeds[0], retracted) if seeds and retracted else {}
+    return Prepared(graph=selected, seeds=seeds, meta=meta, lens=lens, topics_of=topics_of, retracted=retracted,
+                    via=via)

@@ -1,0 +1,187 @@
+"""Which papers an analysis looks at: the whole graph, or the neighbourhood of seeds, filtered.
+
+Filters remove papers from the graph (seeds are always kept); citation chains that ran through
+a removed paper are cut, so a descendant reached only through removed papers drops out of a
+seed's neighbourhood. Neighbourhoods are taken first, on the unfiltered graph, then filtered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import networkx as nx
+
+from ..errors import InputError
+
+__all__ = ["PaperMeta", "Filters", "DIRECTIONS", "neighbourhood", "passes", "select", "require_node",
+           "induced_subgraph"]
+
+DIRECTIONS = ("cited-by", "references", "both")
+
+
+@dataclass(frozen=True, slots=True)
+class PaperMeta:
+    """What filters, lenses and labels need beyond the graph's node attributes."""
+
+    publication_types: tuple[str, ...] = ()
+    #: (descriptor UI, descriptor name)
+    mesh: tuple[tuple[str, str], ...] = ()
+    retracted: bool = False
+    abstract: str = ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Paper filters shared by every analysis command. Empty means "keep everything"."""
+
+    since: int | None = None
+    until: int | None = None
+    #: publication type names to leave out (case-insensitive), e.g. "Comment", "Published Erratum"
+    exclude_types: tuple[str, ...] = ()
+    #: keep papers in any of these lens topics (keys or names, case-insensitive)
+    topics: tuple[str, ...] = ()
+    #: keep papers with any of these MeSH descriptors (UI or name, case-insensitive)
+    mesh: tuple[str, ...] = ()
+    #: keep papers whose title or abstract matches this regular expression (case-insensitive)
+    match: str | None = None
+    #: keep papers whose journal title contains this text (case-insensitive)
+    journal: str | None = None
+    _pattern: re.Pattern | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise InputError(f"--since {self.since} is after --until {self.until}")
+        if self.match:
+            try:
+                object.__setattr__(self, "_pattern", re.compile(self.match, re.IGNORECASE))
+            except re.error as exc:
+                raise InputError(f"--match {self.match!r} is not a valid regular expression: {exc}") from None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.since is not None or self.until is not None or self.exclude_types or self.topics
+                    or self.mesh or self.match or self.journal)
+
+    @property
+    def needs_meta(self) -> bool:
+        return bool(self.exclude_types or self.mesh)
+
+    @property
+    def needs_text(self) -> bool:
+        return bool(self.match)
+
+
+def require_node(graph: nx.DiGraph, pmid: str, what: str = "PMID") -> None:
+    """Raise :class:`InputError` unless ``pmid`` is a node of ``graph``."""
+    if pmid not in graph:
+        raise InputError(f"{what} {pmid} is not in the selected graph (crawl it first, or loosen the filters)")
+
+
+def induced_subgraph(graph: nx.DiGraph, nodes: Iterable[str]) -> nx.DiGraph:
+    """The subgraph on ``nodes``: ``graph`` itself when that is every node; a read-only view
+    when it is most of them (copying millions of edges would cost more than filtering them on
+    each traversal); otherwise a new graph (in ``graph``'s node order) sharing the node
+    attribute dicts, built many times faster than ``graph.subgraph(nodes).copy()``."""
+    keep = {n for n in nodes if n in graph}
+    if len(keep) == graph.number_of_nodes():
+        return graph
+    if len(keep) * 2 > graph.number_of_nodes():
+        return graph.subgraph(keep)
+    sub = nx.DiGraph()
+    node_attrs = graph.nodes
+    sub.add_nodes_from((n, node_attrs[n]) for n in graph if n in keep)
+    succ = graph.succ
+    sub.add_edges_from((u, v) for u in sub for v in succ[u] if v in keep)
+    return sub
+
+
+def neighbourhood(graph: nx.DiGraph, seeds: Iterable[str], depth: int | None = None,
+                  direction: str = "cited-by") -> dict[str, int]:
+    """{pmid: hops} of the papers within ``depth`` hops of any seed (seeds at 0; ``None``: no limit).
+
+    ``cited-by`` follows the papers citing each paper (descendants), ``references`` the papers
+    it cites (ancestors), ``both`` either.
+    """
+    if direction not in DIRECTIONS:
+        raise InputError(f"unknown direction {direction!r}; use one of {', '.join(DIRECTIONS)}")
+    hops: dict[str, int] = {}
+    queue: deque[str] = deque()
+    for seed in seeds:
+        require_node(graph, seed, "seed")
+        if seed not in hops:
+            hops[seed] = 0
+            queue.append(seed)
+    pred, succ = graph.pred, graph.succ
+    while queue:
+        node = queue.popleft()
+        h = hops[node]
+        if depth is not None and h >= depth:
+            continue
+        nexts: list = []
+        if direction != "references":
+            nexts.extend(pred[node])
+        if direction != "cited-by":
+            nexts.extend(succ[node])
+        for other in nexts:
+            if other not in hops:
+                hops[other] = h + 1
+                queue.append(other)
+    return hops
+
+
+def _lower_set(values: Iterable[str]) -> set[str]:
+    return {v.strip().lower() for v in values if v.strip()}
+
+
+def passes(attrs: Mapping, meta: PaperMeta | None, filters: Filters, topics: Iterable[str] = ()) -> bool:
+    """Whether one paper (graph node attributes, its metadata, its lens topics) passes ``filters``."""
+    year = attrs.get("year")
+    if filters.since is not None and (year is None or year < filters.since):
+        return False
+    if filters.until is not None and (year is None or year > filters.until):
+        return False
+    if filters.journal and filters.journal.lower() not in (attrs.get("journal") or "").lower():
+        return False
+    meta = meta or PaperMeta()
+    if filters.exclude_types:
+        excluded = _lower_set(filters.exclude_types)
+        if any(t.lower() in excluded for t in meta.publication_types):
+            return False
+    if filters.mesh:
+        wanted = _lower_set(filters.mesh)
+        if not any(ui.lower() in wanted or name.lower() in wanted for ui, name in meta.mesh):
+            return False
+    if filters.topics:
+        if not _lower_set(filters.topics) & _lower_set(topics):
+            return False
+    if filters._pattern is not None:
+        if not (filters._pattern.search(attrs.get("title") or "") or filters._pattern.search(meta.abstract)):
+            return False
+    return True
+
+
+def select(graph: nx.DiGraph, *, seeds: Iterable[str] = (), depth: int | None = None,
+           direction: str = "cited-by", filters: Filters | None = None,
+           meta: Mapping[str, PaperMeta] | None = None,
+           topics_of: Mapping[str, Iterable[str]] | None = None) -> nx.DiGraph:
+    """The subgraph an analysis works on: the seeds' neighbourhood (or the whole graph when no
+    seed is given), less the papers ``filters`` reject. Seeds are always kept.
+
+    ``meta`` and ``topics_of`` supply what the MeSH, publication-type, text and topic filters
+    read; papers missing from them count as having none.
+    """
+    seeds = list(dict.fromkeys(seeds))
+    nodes: Iterable[str] = neighbourhood(graph, seeds, depth, direction) if seeds else graph.nodes
+    filters = filters or Filters()
+    if filters.active:
+        meta = meta or {}
+        topics_of = topics_of or {}
+        keep_always = set(seeds)
+        nodes = [n for n in nodes
+                 if n in keep_always or passes(graph.nodes[n], meta.get(n), filters, topics_of.get(n, ()))]
+    elif not seeds:
+        return graph  # nothing to leave out; callers never modify the graph
+    return induced_subgraph(graph, nodes)

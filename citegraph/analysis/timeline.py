@@ -1,0 +1,48 @@
+"""Timelines: papers per year among a seed's descendants, overall, per generation, per topic."""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+import networkx as nx
+
+from ..errors import InputError
+from .influence import generations
+
+__all__ = ["timeline", "GROUPINGS"]
+
+GROUPINGS = ("generation", "topic")
+
+
+def _count(years: Iterable[int | None]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for year in years:
+        if year is not None:
+            counts[year] = counts.get(year, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def timeline(graph: nx.DiGraph, seed: str, by: str | None = None,
+             topics_of: Mapping[str, Iterable[str]] | None = None, topic_keys: Iterable[str] = ()) -> dict:
+    """``{"seed", "papers", "undated", "years": {year: n}, "groups": {group: {year: n}}}`` over the
+    seed's descendants (the seed itself not counted). ``by`` = ``"generation"`` groups by
+    generation ("1", "2", ...), ``"topic"`` by lens topic (``topics_of``; a paper in two topics
+    counts in both; ``topic_keys`` fixes the order and keeps empty topics)."""
+    if by not in (None, *GROUPINGS):
+        raise InputError(f"unknown grouping {by!r}; use one of {', '.join(GROUPINGS)}")
+    gen = generations(graph, seed)
+    gen.pop(seed)
+    year = {n: graph.nodes[n].get("year") for n in gen}
+    result: dict = {"seed": seed, "papers": len(gen), "undated": sum(1 for y in year.values() if y is None),
+                    "years": _count(year.values()), "groups": {}}
+    if by == "generation":
+        for g in sorted(set(gen.values())):
+            result["groups"][str(g)] = _count(year[n] for n in gen if gen[n] == g)
+    elif by == "topic":
+        topics_of = topics_of or {}
+        keys = list(dict.fromkeys(topic_keys))
+        for n in gen:
+            keys.extend(k for k in topics_of.get(n, ()) if k not in keys)
+        for key in keys:
+            result["groups"][key] = _count(year[n] for n in gen if key in topics_of.get(n, ()))
+    return result

@@ -1,0 +1,209 @@
+"""Renderables for the influence-analysis commands (rank, path, why, mainpath, related,
+communities, topics, timeline).
+
+Each takes the plain data an analysis function returned and a ``papers`` mapping
+``{pmid: {"year", "title", "retracted", "via_retracted"}}``; titles are untrusted and pass
+through :mod:`.safe`. Retracted papers are marked ``RETRACTED``, papers descending from the seed
+through a retracted paper ``via retracted <pmid>``.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from .safe import clean, text
+
+__all__ = ["big", "flag", "paper_line", "chains_view", "ranking_table", "mainpath_view", "related_table",
+           "communities_view", "topics_table", "timeline_table"]
+
+Papers = Mapping[str, Mapping]
+
+
+def flag(pmid: str, papers: Papers) -> Text:
+    info = papers.get(pmid) or {}
+    if info.get("retracted"):
+        return Text("RETRACTED", style="bold red")
+    if info.get("via_retracted"):
+        return Text(f"via retracted {clean(info['via_retracted'])}", style="red")
+    return Text("")
+
+
+def paper_line(pmid: str, papers: Papers) -> Text:
+    """'PMID  year  title  [flag]' on one line."""
+    info = papers.get(pmid) or {}
+    line = Text()
+    line.append(clean(pmid), style="bold cyan")
+    line.append(f"  {info.get('year') or '----'}  ", style="green")
+    line.append_text(text(info.get("title") or "(no stored record)", "" if info.get("title") else "dim"))
+    marker = flag(pmid, papers)
+    if marker:
+        line.append("  ")
+        line.append_text(marker)
+    return line
+
+
+def big(number: int) -> str:
+    """An exact count with separators, or in scientific notation beyond a billion (SPC values
+    grow exponentially and can have hundreds of digits)."""
+    if number < 10 ** 9:
+        return f"{number:,}"
+    digits = str(number)
+    return f"{digits[0]}.{digits[1:3]}e{len(digits) - 1}"
+
+
+def _table(title: str) -> Table:
+    # a Text title: lens names come from the user's file, and a str title would be read as markup
+    return Table(title=text(title, "italic"), title_justify="left", pad_edge=False, expand=False)
+
+
+def chains_view(paths: Sequence[Sequence[str]], papers: Papers, *, title: str, link: str) -> Group:
+    """Citation chains, one paper per line, ``link`` ("cites", "cited by") between them."""
+    parts: list = [Text(title, style="bold")]
+    if not paths:
+        parts.append(Text("no citation chain in the selected graph", style="dim"))
+    for number, path in enumerate(paths, 1):
+        parts.append(Text(f"chain {number} ({len(path) - 1} steps)", style="dim"))
+        for i, pmid in enumerate(path):
+            line = Text("   " if i == 0 else f"  {link} ", style="dim")
+            line.append_text(paper_line(pmid, papers))
+            parts.append(line)
+    return Group(*parts)
+
+
+def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_label: str) -> Table:
+    table = _table(title)
+    with_score = score_label != "cited by"
+    columns = [("#", {"justify": "right", "style": "dim"}), ("PMID", {"style": "cyan"}), ("year", {"style": "green"}),
+               ("gen", {"justify": "right"}), ("cited by", {"justify": "right", "style": "yellow"})]
+    if with_score:
+        columns.append((score_label, {"justify": "right"}))
+    for name, opts in columns:
+        table.add_column(name, no_wrap=True, **opts)
+    table.add_column("title", ratio=1, overflow="fold")
+    table.add_column("flag", no_wrap=True)
+    for number, row in enumerate(rows, 1):
+        info = papers.get(row["pmid"]) or {}
+        cells = [str(number), clean(row["pmid"]), str(info.get("year") or ""), str(row["generation"]),
+                 str(row["citations"])]
+        if with_score:
+            cells.append(f"{row['score']:.4g}")
+        table.add_row(*cells, text(info.get("title") or ""), flag(row["pmid"], papers))
+    return table
+
+
+def _spc(link: Mapping) -> str:
+    return big(link["spc"]) if link.get("spc") is not None else f"share {link['share']:.3g}"
+
+
+def mainpath_view(result: Mapping, papers: Papers) -> Group:
+    parts: list = []
+    total = big(result["total_paths"]) if result["total_paths"] is not None else \
+        f"about 10^{result.get('log10_total_paths', 0):,.0f}"
+    head = Text(f"{result['paper_count']:,} papers, {result['link_count']:,} citation links, "
+                f"{total} source-to-sink paths", style="dim")
+    if result["dropped_cycle_links"]:
+        head.append(f"; {len(result['dropped_cycle_links'])} links dropped to break citation cycles")
+    parts.append(head)
+    parts.append(Text(f"{result.get('search', 'global').capitalize()} main path (oldest first; SPC of each link)",
+                      style="bold"))
+    path = result["main_path"]
+    spcs = [_spc(link) for link in result["main_path_links"]]
+    for i, pmid in enumerate(path):
+        line = Text("   " if i == 0 else f"  ↳ SPC {spcs[i - 1]} ", style="dim")
+        line.append_text(paper_line(pmid, papers))
+        parts.append(line)
+    for number, route in enumerate(result["key_routes"], 1):
+        link = route["link"]
+        parts.append(Text(f"Key route {number}: {clean(link['cited'])} → {clean(link['citing'])} (SPC {_spc(link)})",
+                          style="bold"))
+        for i, pmid in enumerate(route["path"]):
+            line = Text("   " if i == 0 else "  ↳ ", style="dim")
+            line.append_text(paper_line(pmid, papers))
+            parts.append(line)
+    return Group(*parts)
+
+
+def related_table(rows: Sequence[Mapping], papers: Papers, *, title: str) -> Table:
+    table = _table(title)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("PMID", style="cyan", no_wrap=True)
+    table.add_column("year", style="green", no_wrap=True)
+    table.add_column("co-cited", justify="right", style="yellow", no_wrap=True)
+    table.add_column("coupled", justify="right", style="yellow", no_wrap=True)
+    table.add_column("title", ratio=1, overflow="fold")
+    table.add_column("flag", no_wrap=True)
+    for number, row in enumerate(rows, 1):
+        info = papers.get(row["pmid"]) or {}
+        table.add_row(str(number), clean(row["pmid"]), str(info.get("year") or ""), str(row["co_cited"]),
+                      str(row["coupled"]), text(info.get("title") or "(no stored record)"), flag(row["pmid"], papers))
+    return table
+
+
+def communities_view(rows: Sequence[Mapping], papers: Papers) -> Table:
+    table = _table("Communities (Louvain), labelled by their most distinctive MeSH descriptors")
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("papers", justify="right", no_wrap=True)
+    table.add_column("years", no_wrap=True, style="green")
+    table.add_column("label", ratio=1, overflow="fold")
+    table.add_column("most cited", ratio=1, overflow="fold")
+    for row in rows:
+        label = Text("; ").join(text(f"{lab['descriptor']} ({lab['papers']})") for lab in row["labels"]) \
+            if row["labels"] else Text("(no MeSH)", style="dim")
+        years = f"{row['years'][0]}-{row['years'][1]}" if row["years"] else ""
+        top = Text("\n").join(paper_line(t["pmid"], papers) for t in row["top"][:3])
+        table.add_row(str(row["id"]), f"{row['size']:,}", years, label, top)
+    return table
+
+
+def topics_table(rows: Sequence[Mapping], papers: Papers, *, title: str) -> Group:
+    table = _table(title)
+    table.add_column("topic", overflow="fold")
+    table.add_column("papers", justify="right", no_wrap=True)
+    table.add_column("first", no_wrap=True, style="green")
+    table.add_column("peak", no_wrap=True, style="green")
+    table.add_column("earliest", ratio=1, overflow="fold")
+    table.add_column("most cited", ratio=1, overflow="fold")
+    chains: list = []
+    for row in rows:
+        earliest = paper_line(row["earliest"], papers) if row["earliest"] else Text("")
+        top = row["most_cited"]
+        most = paper_line(top["pmid"], papers) if top else Text("")
+        if top:
+            most.append(f"  (cited by {top['citations']})", style="yellow")
+        table.add_row(text(row["name"]), str(row["papers"]), str(row["first_year"] or ""),
+                      str(row["peak_year"] or ""), earliest, most)
+        if len(row["path_to_earliest"]) > 1:
+            line = Text()
+            line.append_text(text(row["name"], "bold"))
+            line.append(": ")
+            line.append(" → ".join(clean(p) for p in row["path_to_earliest"]), style="cyan")
+            if any((papers.get(p) or {}).get("retracted") for p in row["path_to_earliest"]):
+                line.append("  (through a RETRACTED paper)", style="bold red")
+            chains.append(line)
+    parts: list = [table]
+    if chains:
+        parts.append(Text("Citation path from the seed to each topic's earliest paper", style="bold"))
+        parts.extend(chains)
+    return Group(*parts)
+
+
+def timeline_table(result: Mapping, *, width: int = 40) -> Table:
+    """Papers per year as a table with a bar, and one column per group when grouped."""
+    years = result["years"]
+    groups = result["groups"]
+    table = _table(f"Papers per year among the {result['papers']:,} descendants of {clean(result['seed'])}"
+                   + (f" ({result['undated']:,} undated)" if result["undated"] else ""))
+    table.add_column("year", style="green", no_wrap=True)
+    table.add_column("papers", justify="right", no_wrap=True)
+    for name in groups:
+        table.add_column(clean(name), justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True, style="blue")
+    top = max(years.values(), default=0)
+    for year, count in years.items():
+        bar = "█" * max(1, round(count / top * width)) if top else ""
+        table.add_row(str(year), str(count), *(str(g.get(year, "")) for g in groups.values()), bar)
+    return table

@@ -1,0 +1,45 @@
+import io
+
+from rich.console import Console
+
+from citegraph.views.analysis import big, chains_view, mainpath_view, topics_table
+
+
+def render(renderable) -> str:
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    console.print(renderable)
+    return console.file.getvalue()
+
+
+PAPERS = {
+    "1": {"year": 1987, "title": "Seed [bold]paper[/bold] \x1b]52;c;ZXZpbA==\x07", "retracted": False,
+          "via_retracted": None},
+    "2": {"year": 1990, "title": "Withdrawn", "retracted": True, "via_retracted": None},
+    "3": {"year": 1995, "title": "Leans on it", "retracted": False, "via_retracted": "2"},
+}
+
+
+def test_chain_neutralises_titles_and_flags_retractions():
+    out = render(chains_view([["1", "2", "3"]], PAPERS, title="chains", link="cited by"))
+    assert "[bold]paper[/bold]" in out  # markup shown literally, not interpreted
+    assert "\x1b" not in out and "␛" in out  # the escape sequence made visible and inert
+    assert "RETRACTED" in out and "via retracted 2" in out
+
+
+def test_mainpath_view_handles_huge_and_unknown_counts():
+    link = {"cited": "1", "citing": "2", "spc": 10 ** 40, "share": 0.5}
+    result = {"paper_count": 2, "link_count": 1, "total_paths": 2 * 10 ** 40, "dropped_cycle_links": [],
+              "main_path": ["1", "2"], "main_path_links": [link], "key_routes": [], "search": "global"}
+    assert "SPC 1.00e40" in render(mainpath_view(result, PAPERS))
+    unknown = {**result, "total_paths": None, "log10_total_paths": 812.4,
+               "main_path_links": [{**link, "spc": None}]}
+    out = render(mainpath_view(unknown, PAPERS))
+    assert "about 10^812" in out and "share 0.5" in out
+    assert big(999) == "999" and big(1234567890123) == "1.23e12"
+
+
+def test_topics_table_marks_a_path_through_a_retracted_paper():
+    rows = [{"key": "x", "name": "X", "papers": 2, "first_year": 1990, "peak_year": 1995, "earliest": "3",
+             "most_cited": {"pmid": "3", "citations": 4}, "path_to_earliest": ["1", "2", "3"]}]
+    out = render(topics_table(rows, PAPERS, title="topics"))
+    assert "1 → 2 → 3" in out and "through a RETRACTED paper" in out
