@@ -18,15 +18,11 @@ Not part of the test suite.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import deque
 from pathlib import Path
 
@@ -38,34 +34,15 @@ from citegraph.crawl import CrawlOptions, Crawler  # noqa: E402
 from citegraph.pubmed_xml import parse_articles  # noqa: E402
 from citegraph.sources.eutils import EutilsClient  # noqa: E402
 from citegraph.store import Store  # noqa: E402
+from citegraph.testing.process import ServerProcess  # noqa: E402
 
 ROOT = "90000001"
 
 
-class ServerProcess:
-    """``python -m citegraph.testing.eutils_server`` in a child process."""
-
-    def __init__(self, size: int, seed: int, rate: float, latency_ms: float, per_record_ms: float) -> None:
-        command = [sys.executable, "-m", "citegraph.testing.eutils_server", "--synthetic", str(size),
-                   "--seed", str(seed), "--port", "0", "--rate-limit", str(int(rate)),
-                   "--latency-ms", str(latency_ms), "--per-record-ms", str(per_record_ms), "--quiet"]
-        self.process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        text=True)
-        line = self.process.stdout.readline()
-        match = re.match(r"listening on (http://127\.0\.0\.1:\d+)", line)
-        if not match:
-            self.process.kill()
-            raise SystemExit(f"server did not start: {line!r}")
-        self.base = match.group(1)
-        self.url = self.base + "/entrez/eutils/"
-
-    def stats(self) -> dict:
-        with urllib.request.urlopen(self.base + "/_stats", timeout=10) as response:
-            return json.load(response)
-
-    def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+def serve(size: int, seed: int, rate: float, latency_ms: float, per_record_ms: float) -> ServerProcess:
+    """The local E-utilities server in a child process (its clock is not this process's)."""
+    return ServerProcess(["--synthetic", str(size), "--seed", str(seed), "--rate-limit", str(int(rate)),
+                          "--latency-ms", str(latency_ms), "--per-record-ms", str(per_record_ms)])
 
 
 def peak_rss_mb() -> float:
@@ -125,7 +102,7 @@ def main() -> None:
           f"{os.cpu_count()} cores")
     for size in [int(s) for s in args.sizes.split(",")]:
         for rate in [float(r) for r in args.rates.split(",")]:
-            server = ServerProcess(size, args.seed, rate, args.latency_ms, args.per_record_ms)
+            server = serve(size, args.seed, rate, args.latency_ms, args.per_record_ms)
             folder = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
             try:
                 report, wall, counts, client_stats = batched(server, rate, folder, args.depth, None)
