@@ -89,7 +89,69 @@ def iter_articles(source: Source, *, deletions: bool = False) -> Iterator[Articl
 
 def parse_articles(data: bytes) -> list[Article]:
     """All articles of one efetch response body (an empty ``PubmedArticleSet`` gives [])."""
+    fast = _parse_whole(data)
+    if fast is not None:
+        return fast
     return [rec for rec in iter_articles(data) if isinstance(rec, Article)]
+
+
+def _parse_whole(data: bytes) -> list[Article] | None:
+    """The common case of :func:`parse_articles`: a well-formed, uncompressed PubmedArticleSet.
+
+    One ``etree.fromstring`` call parses the whole body with the interpreter lock released,
+    so the crawl's threads parse in parallel (``iterparse`` holds the lock while it reads
+    from Python). Anything unusual (an error, a different root, compressed input) returns
+    None and goes the streaming way, which words the errors.
+    """
+    if not isinstance(data, (bytes, bytearray)) or data[:2] == _GZIP_MAGIC:
+        return None
+    parser = getattr(_local, "parser", None)
+    if parser is None:  # lxml parsers must not be shared between threads
+        parser = _local.parser = etree.XMLParser(**_parser_options())
+    try:
+        root = etree.fromstring(bytes(data), parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root.tag not in _ROOT_TAGS:
+        return None
+    data = bytes(data)
+    docinfo = root.getroottree().docinfo
+    # a record cut from a non-UTF-8 document, or one with entities declared in its DOCTYPE,
+    # would not read the same on its own: serialise those instead
+    first = data.find(b"<" + root.tag.encode())
+    prolog = data[:first] if first >= 0 else data
+    slicing = (docinfo.encoding or "UTF-8").upper() in ("UTF-8", "UTF8") and b"<!ENTITY" not in prolog
+    articles: list[Article] = []
+    cursor = 0
+    for elem in root.iterchildren(tag=("PubmedArticle", "PubmedBookArticle", "DeleteCitation", "ERROR")):
+        tag = elem.tag
+        if tag == "ERROR":
+            return None
+        if tag == "DeleteCitation":
+            continue
+        raw, cursor = _slice_record(data, tag.encode(), cursor) if slicing else (None, cursor)
+        build = article_from_element if tag == "PubmedArticle" else book_article_from_element
+        article = build(elem, raw or _serialize(elem))
+        if raw is not None and (b">" + article.pmid.encode() + b"</PMID>") not in raw:
+            article.raw_xml = _serialize(elem)  # the cut is not this record: never guess
+        articles.append(article)
+    return articles
+
+
+def _slice_record(data: bytes, tag: bytes, cursor: int) -> tuple[bytes | None, int]:
+    """The bytes of the next ``<tag>...</tag>`` at or after ``cursor`` (records do not nest)."""
+    opening = b"<" + tag
+    start = data.find(opening, cursor)
+    while start >= 0 and data[start + len(opening):start + len(opening) + 1] not in (b">", b" "):
+        start = data.find(opening, start + 1)  # <PubmedArticleSet>, not a record
+    if start < 0:
+        return None, cursor
+    close = b"</" + tag + b">"
+    end = data.find(close, start)
+    if end < 0:
+        return None, cursor
+    end += len(close)
+    return data[start:end], end
 
 
 def parse_record(raw_xml: bytes) -> Article:

@@ -1120,3 +1120,19 @@ def test_incomplete_author_list_and_elocation_ids():
     article = one(xml)
     assert not article.authors_complete
     assert article.elocation_ids == {"pii": "e12", "doi": "10.1/x"}
+
+
+def test_whole_body_parse_equals_the_streaming_reader(ncbi_fixtures):
+    # parse_articles parses a well-formed efetch body in one call (in parallel across threads);
+    # it must give exactly what the streaming reader gives, raw bytes included
+    from citegraph.testing.synthetic import SyntheticCorpus
+
+    synthetic = SyntheticCorpus(300, seed=4)
+    bodies = [synthetic.to_bytes()]
+    bodies += [path.read_bytes() for path in sorted(ncbi_fixtures.glob("*/*.xml"))
+               if b"<PubmedArticleSet" in path.read_bytes()[:2000]]
+    assert len(bodies) > 10
+    for body in bodies:
+        streamed = [a for a in iter_articles(body) if not isinstance(a, DeletedCitations)]
+        assert parse_articles(body) == streamed
+        assert [a.raw_xml for a in parse_articles(body)] == [a.raw_xml for a in streamed]
