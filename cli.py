@@ -378,7 +378,9 @@ def stats(app: App, as_json: bool) -> None:
 
     extra = {"store": data["store"]}
     if latest:
-        extra["latest crawl"] = f"#{latest['id']} from {', '.join(latest['seeds'])} ({latest['status']})"
+        seeds = latest["seeds"]
+        shown = ", ".join(seeds[:5]) + (f" and {len(seeds) - 5:,} more" if len(seeds) > 5 else "")
+        extra["latest crawl"] = f"#{latest['id']} from {shown} ({latest['status']})"
     app.out.print(stats_table(counts, extra))
 
 
