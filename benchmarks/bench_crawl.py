@@ -42,7 +42,7 @@ ROOT = "90000001"
 def serve(size: int, seed: int, rate: float, latency_ms: float, per_record_ms: float) -> ServerProcess:
     """The local E-utilities server in a child process (its clock is not this process's)."""
     return ServerProcess(["--synthetic", str(size), "--seed", str(seed), "--rate-limit", str(int(rate)),
-                          "--latency-ms", str(latency_ms), "--per-record-ms", str(per_record_ms)])
+                          "--latency-ms", str(latency_ms), "--per-record-ms", str(per_record_ms), "--prerender"])
 
 
 def peak_rss_mb() -> float:

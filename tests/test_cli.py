@@ -224,9 +224,10 @@ def test_interrupt_ends_quickly_keeps_what_arrived_and_says_how_to_resume(corpus
                                   text=True)
         store_file = tmp_path / "citegraph.sqlite"
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _count(store_file, "articles") == 0:
+        # the first elink answer is committed (crawl members exist); efetch is in flight
+        while time.monotonic() < deadline and _count(store_file, "crawl_nodes") <= 1:
             time.sleep(0.05)
-        time.sleep(0.3)  # the next requests are in flight now
+        time.sleep(0.3)
         sent = time.monotonic()
         victim.send_signal(signum)
         out, err = victim.communicate(timeout=30)
@@ -237,4 +238,5 @@ def test_interrupt_ends_quickly_keeps_what_arrived_and_says_how_to_resume(corpus
     assert "articles" in err and "stored" in err
     with sqlite3.connect(store_file) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= 1
+        assert db.execute("SELECT COUNT(*) FROM crawl_nodes").fetchone()[0] > 1
+        assert db.execute("SELECT status FROM crawls").fetchall() == [("running",)]

@@ -82,7 +82,7 @@ def synthetic_20k():
 
 
 def serve_20k(*extra: str) -> ServerProcess:
-    return ServerProcess(["--synthetic", "20000", "--seed", "7", "--rate-limit", "3", *extra])
+    return ServerProcess(["--synthetic", "20000", "--seed", "7", "--rate-limit", "3", "--prerender", *extra])
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 NCBI counts requests per rolling second (3/s without an API key, 10/s with one) and answers
 HTTP 429 beyond that. A bucket that lets bursts through would be refused, so this one holds
 a single token: each call to :meth:`RateLimiter.acquire` reserves the next free slot and
-sleeps until it comes, and slots are ``(1 + window_margin) / k`` seconds apart (margin 15%
+sleeps until it comes, and slots are ``(1 + window_margin) / k`` seconds apart (margin 20%
 by default: arrivals jitter when the machine is busy) with
 ``k = floor(rate)``. Any ``k + 1`` consecutive requests therefore span more than
 ``1 + window_margin`` seconds, so a server counting requests in any one-second window never
@@ -35,7 +35,7 @@ class RateLimiter:
         self,
         rate: float,
         *,
-        window_margin: float = 0.15,
+        window_margin: float = 0.2,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:

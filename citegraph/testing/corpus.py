@@ -146,6 +146,16 @@ class Corpus:
         """Every PMID of the corpus, ascending."""
         return [str(p) for p in sorted(self._raw)]
 
+    def render_all(self) -> "Corpus":
+        """Render every synthetic record now (memory for speed: no rendering per request)."""
+        synth = self._synthetic
+        if synth is not None:
+            with self._lock:
+                for key, raw in self._raw.items():
+                    if raw is None:
+                        self._raw[key] = synth.record(key - synth.pmid(0))
+        return self
+
     def raw_xml(self, pmid: int | str) -> bytes | None:
         """The record's ``PubmedArticle`` element as stored, or None when it is not here."""
         key = _as_int(pmid)

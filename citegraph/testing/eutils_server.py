@@ -430,6 +430,8 @@ def _parse_args(argv: list[str] | None):
                         help="probability of a fault per request, spread over the kinds")
     parser.add_argument("--faults", default="", metavar="SPEC", help="e.g. 5xx=0.1,reset=0.05,truncate=0.05")
     parser.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    parser.add_argument("--prerender", action="store_true",
+                        help="render every synthetic record at start (faster answers, more memory)")
     args = parser.parse_args(argv)
     if not args.corpus and not args.synthetic:
         parser.error("give --corpus FILE... and/or --synthetic N")
@@ -456,6 +458,11 @@ def main(argv: list[str] | None = None) -> int:
         from .synthetic import SyntheticCorpus
 
         corpus.add_synthetic(SyntheticCorpus(args.synthetic, args.seed))
+    if args.prerender:
+        corpus.render_all()
+    # handler threads take their arrival time (for the rate limit) as soon as they hold the
+    # interpreter lock: a short switch interval keeps that prompt while responses are built
+    sys.setswitchinterval(0.0005)
     info = corpus.warm().summary()
     print(f"corpus: {info['records']} records, {info['edges']} citation links "
           f"({time.perf_counter() - started:.1f} s)", file=sys.stderr, flush=True)
