@@ -25,26 +25,8 @@ def open_output(target: str | Path, *, encoding: str = "utf-8", newline: str | N
         yield sys.stdout
         sys.stdout.flush()
         return
-    path = Path(target)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise CitegraphError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp_name, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise CitegraphError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
+    with _replace_atomically(Path(target), "w", encoding=encoding, newline=newline) as stream:
+        yield stream
 
 
 @contextmanager
@@ -54,14 +36,20 @@ def open_binary_output(target: str | Path) -> Iterator[IO[bytes]]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    path = Path(target)
+    with _replace_atomically(Path(target), "wb") as stream:
+        yield stream
+
+
+@contextmanager
+def _replace_atomically(path: Path, mode: str, **text_options: object) -> Iterator[IO]:
+    """A temporary file beside ``path`` that replaces it once everything was written."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     except OSError as exc:
         raise CitegraphError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "wb") as stream:
+        with os.fdopen(fd, mode, **text_options) as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
