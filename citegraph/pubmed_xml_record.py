@@ -335,6 +335,14 @@ def _journal_article(art, article: Article, elocations: dict[str, str]) -> None:
         article.authors[0].affiliations.append(old_affiliation)
 
 
+def _history(history, article: Article) -> None:
+    """PubMed history dates by status (the first date of each status wins)."""
+    for date in history:
+        status = date.get("PubStatus")
+        if status and status not in article.history:
+            article.history[status] = _iso_date(date)
+
+
 def article_from_element(elem, raw: bytes) -> Article:
     """A PubmedArticle element."""
     article = Article(pmid="", raw_xml=raw)
@@ -391,10 +399,7 @@ def article_from_element(elem, raw: bytes) -> Article:
             elif child.tag == "ArticleIdList":
                 _article_ids(child, article)
             elif child.tag == "History":
-                for date in child:
-                    status = date.get("PubStatus")
-                    if status and status not in article.history:
-                        article.history[status] = _iso_date(date)
+                _history(child, article)
     article.journal_abbrev = article.journal_abbrev or medline_ta
     article.elocation_ids = elocations
     article.doi = article.doi or elocations.get("doi")
@@ -460,8 +465,5 @@ def book_article_from_element(elem, raw: bytes) -> Article:
             if child.tag == "ArticleIdList":
                 _article_ids(child, article)
             elif child.tag == "History":
-                for date in child:
-                    status = date.get("PubStatus")
-                    if status and status not in article.history:
-                        article.history[status] = _iso_date(date)
+                _history(child, article)
     return article

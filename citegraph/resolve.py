@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Protocol, Sequence
 
-from .identifiers import Identifier, parse_identifier
+from .identifiers import parse_identifier
 from .models import Article
 from .store import Store
 

@@ -34,7 +34,7 @@ def _authors(article: Article, limit: int = 6) -> str:
     return ", ".join(names)
 
 
-def article_line(article: Article | None, pmid: str, *, width_hint: int = 0) -> Text:
+def article_line(article: Article | None, pmid: str) -> Text:
     """One line for lists and trees: 'PMID  year  title'."""
     line = Text()
     line.append(pmid, style="bold cyan")
