@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import StoreError
+from .record_codec import unpack_raw
 from .store import Store
 
 __all__ = ["Diagnosis", "diagnose", "repair"]
@@ -100,8 +100,8 @@ def _undecodable(db: sqlite3.Connection) -> list[str]:
         for pmid, data, raw in rows:
             try:
                 json.loads(data)
-                zlib.decompress(raw)
-            except (ValueError, zlib.error, TypeError):
+                unpack_raw(raw)
+            except (ValueError, TypeError):  # RawFormatError is a ValueError
                 bad.append(str(pmid))
     except sqlite3.Error:
         pass  # reported by the integrity check

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -18,13 +17,12 @@ from typing import Iterable, Iterator, Sequence
 from .errors import StoreCorruptError, StoreError, StoreReadOnlyError
 from .migrations import MIGRATIONS
 from .models import Article
+from .record_codec import dump_article, load_article, pack_raw
 
 __all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles"]
 
 _BUSY_TIMEOUT_MS = 60_000
 _CHUNK = 500  # ids per "IN (...)" query: well under SQLite's variable limit
-# level 1 compresses PubMed XML to about a quarter, at a third of level 6's cost
-_ZLIB_LEVEL = 1
 _CACHE_KIB = 65_536
 
 
@@ -516,13 +514,12 @@ class PreparedArticles(list):
 
 def prepare_articles(articles: Iterable[Article], source: str, now: float | None = None) -> PreparedArticles:
     """Serialise and compress records for :meth:`Store.put_articles`; touches no database,
-    so it can run on a worker thread (zlib releases the GIL while it compresses)."""
+    so it can run on a worker thread or process (see :mod:`citegraph.record_codec`)."""
     now = time.time() if now is None else now
     return PreparedArticles(
         (
             int(a.pmid), a.version, a.title, a.year, a.journal, a.doi, a.pmcid, a.date_revised,
-            json.dumps(a.to_dict(), ensure_ascii=False, separators=(",", ":")),
-            zlib.compress(a.raw_xml, _ZLIB_LEVEL), source, now,
+            dump_article(a), pack_raw(a.raw_xml), source, now,
         )
         for a in articles
     )
@@ -530,7 +527,7 @@ def prepare_articles(articles: Iterable[Article], source: str, now: float | None
 
 def _article(row: tuple) -> Article:
     data, raw = row
-    return Article.from_dict(json.loads(data), zlib.decompress(raw) if raw else b"")
+    return load_article(data, raw)
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
