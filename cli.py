@@ -135,6 +135,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
     """
     from citegraph.crawl import CrawlOptions, Crawler
     from citegraph.identifiers import parse_identifier
+    from citegraph.parse_pool import ParsePool
     from citegraph.pubmed_xml import parse_articles
     from citegraph.resolve import resolve_identifiers
 
@@ -157,8 +158,9 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
                 app.info(f"not found in PubMed: {value}", "yellow")
             if not resolution.pmids:
                 raise InputError("none of the seeds could be resolved to a PubMed id")
-            with _CrawlProgress(app) as progress, _sigterm_as_interrupt():
-                crawler = Crawler(client, store, parse=parse_articles, concurrency=app.settings.concurrency,
+            with _CrawlProgress(app) as progress, _sigterm_as_interrupt(), \
+                    ParsePool(app.settings.parse_processes) as parse_pool:
+                crawler = Crawler(client, store, parse=parse_pool.parse, concurrency=app.settings.concurrency,
                                   progress=progress.update, requests_made=lambda: client.stats["requests"])
                 try:
                     report = crawler.run(resolution.pmids, options, again=again)
@@ -236,30 +238,94 @@ class _CrawlProgress:
 
 # -- terminal views and browser ----------------------------------------------------------
 
-def _paged(app: App, pager: bool):
-    """A context in which ``app.out`` output goes through the system pager (``--pager``).
+#: CITEGRAPH_PAGER values that turn the automatic pager off (``--pager`` then prints as well)
+NO_PAGER = ("never", "cat", "")
 
-    Colours survive the pager (``less -R``) unless NO_COLOR is set; without a terminal on
-    stdout the output is printed as usual.
-    """
-    from contextlib import nullcontext
 
-    if not pager or not app.out.is_terminal:
-        return nullcontext()
-    os.environ.setdefault("LESS", "-R")
-    return app.out.pager(styles=not app.out.no_color)
+def _pager_command() -> str | None:
+    """The pager to run: $CITEGRAPH_PAGER, else $PAGER, else less (or more); None for none."""
+    import shutil
+
+    chosen = os.environ.get("CITEGRAPH_PAGER")
+    if chosen is not None:
+        return None if chosen.strip().lower() in NO_PAGER else chosen
+    chosen = os.environ.get("PAGER", "").strip()
+    if chosen:
+        return None if chosen.lower() in NO_PAGER else chosen
+    return next((name for name in ("less", "more") if shutil.which(name)), None)
+
+
+def _run_pager(command: str, text: str) -> None:
+    """Show ``text`` through ``command`` (a shell command line, as git and pydoc run $PAGER);
+    less gets -R (colours), -F (quit if it fits) and -X (leave the text on screen) unless $LESS
+    says otherwise. Ctrl-C belongs to the pager while it runs."""
+    import subprocess
+
+    env = {**os.environ, "LESS": os.environ.get("LESS") or "FRX"}
+    process = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+    try:
+        with contextlib.suppress(BrokenPipeError):  # the user left the pager early
+            process.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
+            process.stdin.close()
+    finally:
+        while True:
+            try:
+                process.wait()
+                break
+            except KeyboardInterrupt:
+                pass
+
+
+def _stdout_is_terminal(app: App) -> bool:
+    """Whether stdout really is a terminal (FORCE_COLOR colours a pipe; it does not page it)."""
+    try:
+        return app.out.file.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def _paged(app: App, pager: bool | None, *, as_json: bool = False):
+    """A context whose ``app.out`` output goes through a pager: always with ``--pager``
+    (``pager`` True), never with ``--no-pager`` (False), and by default (None) when it is taller
+    than the terminal, like git. Never for JSON, nor when stdout is not a terminal; never
+    automatically when CITEGRAPH_PAGER is ``never`` or ``cat``. Colours go through (less -R)
+    unless NO_COLOR is set. Output is held until the command ends, then paged or printed."""
+    automatic_off = os.environ.get("CITEGRAPH_PAGER", "x").strip().lower() in NO_PAGER
+    if as_json or pager is False or (pager is None and automatic_off) or not _stdout_is_terminal(app):
+        yield
+        return
+    out = app.out
+    out.begin_capture()
+    try:
+        yield
+    except BaseException:
+        out.file.write(out.end_capture())  # what was printed before the error
+        out.file.flush()
+        raise
+    text = out.end_capture()
+    command = _pager_command()
+    if command and (pager or text.count("\n") >= out.height):
+        out.file.flush()
+        _run_pager(command, text)
+    else:
+        out.file.write(text)
+        out.file.flush()
 
 
 def _pager_option(command):
-    """Decorator (below ``@click.pass_obj``): adds ``--pager`` and pages what the command prints."""
+    """Decorator (below ``@click.pass_obj``): adds ``--pager/--no-pager`` and pages what the
+    command prints (see :func:`_paged`)."""
     import functools
 
     @functools.wraps(command)
-    def wrapper(app: App, *args, pager: bool = False, **kwargs):
-        with _paged(app, pager):
+    def wrapper(app: App, *args, pager: bool | None = None, **kwargs):
+        with _paged(app, pager, as_json=bool(kwargs.get("as_json"))):
             return command(app, *args, **kwargs)
 
-    return click.option("--pager", is_flag=True, help="Page long output ($PAGER, or less).")(wrapper)
+    return click.option("--pager/--no-pager", default=None,
+                        help="Page the output always / never [default: when it is taller than the terminal; "
+                             "$CITEGRAPH_PAGER, $PAGER or less; CITEGRAPH_PAGER=never turns it off].")(wrapper)
 
 
 @cli.command()
@@ -277,6 +343,9 @@ def browse(app: App, pmid: str | None, limit: int) -> None:
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InputError("browse needs a terminal (stdin and stdout); for scripts use `citegraph show --json`")
+    # a lone Esc waits ESCDELAY ms for the rest of an escape sequence, checked on Textual's
+    # 100 ms input poll: its default of 100 can miss one poll and take 200 ms (user's value wins)
+    os.environ.setdefault("ESCDELAY", "30")
     with app.open_store(must_exist=True) as store:
         if pmid is None:
             latest = store.latest_crawl()
@@ -362,6 +431,7 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.pass_obj
+@_pager_option
 def stats(app: App, as_json: bool) -> None:
     """Counts of what the store holds."""
     with app.open_store(must_exist=True) as store:
@@ -558,6 +628,7 @@ def _selection_json(prep, sel: dict) -> dict:
 @click.option("--limit", type=click.IntRange(1, None), default=10, show_default=True, help="Chains to list.")
 @_analysis_options()
 @click.pass_obj
+@_pager_option
 def path(app: App, source: str, target: str, limit: int, as_json: bool, sel: dict) -> None:
     """Shortest citation chains between two papers (FROM cites ... cites TO, or the reverse)."""
     from citegraph.analysis.paths import shortest_chains
@@ -588,6 +659,7 @@ def path(app: App, source: str, target: str, limit: int, as_json: bool, sel: dic
 @click.option("--limit", type=click.IntRange(1, None), default=5, show_default=True, help="Chains to list.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
+@_pager_option
 def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) -> None:
     """Why PMID is among the seed's descendants: the citation chains from the seed to it."""
     from citegraph.analysis.paths import why as why_chains
@@ -614,6 +686,7 @@ def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) ->
 @click.option("--limit", type=click.IntRange(1, None), default=20, show_default=True, help="Rows to show.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
+@_pager_option
 def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> None:
     """Rank the seed's descendants by citations, PageRank or betweenness."""
     from citegraph.analysis.influence import rank as rank_papers
@@ -641,6 +714,7 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
               help="global: largest SPC total; local: highest-SPC link at each step.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
+@_pager_option
 def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, sel: dict) -> None:
     """Main path analysis (search path count) of the seed and its descendants."""
     from citegraph.analysis.mainpath import main_paths
@@ -664,6 +738,7 @@ def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, s
 @click.option("--limit", type=click.IntRange(1, None), default=20, show_default=True, help="Rows to show.")
 @_analysis_options()
 @click.pass_obj
+@_pager_option
 def related(app: App, pmid: str, limit: int, as_json: bool, sel: dict) -> None:
     """Papers related to PMID by co-citation and bibliographic coupling, with counts."""
     from citegraph.analysis.load import add_unstored_seed
@@ -690,15 +765,20 @@ def related(app: App, pmid: str, limit: int, as_json: bool, sel: dict) -> None:
               help="Louvain resolution: above 1 gives more, smaller communities.")
 @click.option("--random-seed", type=int, default=0, show_default=True, help="Random seed of Louvain.")
 @click.option("--members", is_flag=True, help="List every member (JSON always does).")
+@click.option("--limit", type=click.IntRange(1, None), metavar="N",
+              help="Communities to list, largest first [default: 20; with --json, all].")
 @_analysis_options()
 @click.pass_obj
-def communities(app: App, resolution: float, random_seed: int, members: bool, as_json: bool, sel: dict) -> None:
+@_pager_option
+def communities(app: App, resolution: float, random_seed: int, members: bool, as_json: bool, sel: dict,
+                limit: int | None = None) -> None:
     """Communities of papers (Louvain), labelled by their most distinctive MeSH descriptors."""
     from citegraph.analysis.communities import communities as find_communities
 
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, _pmids(sel["extra_seeds"] or ()), sel, mesh=True)
     rows = find_communities(prep.graph, prep.meta, resolution=resolution, seed=random_seed)
+    total, rows = len(rows), rows[:limit or (None if as_json else 20)]
     papers = prep.papers(t["pmid"] for row in rows for t in row["top"])
     if as_json:
         _print_json({"communities": rows, "papers": papers, "selection": _selection_json(prep, sel)})
@@ -706,6 +786,8 @@ def communities(app: App, resolution: float, random_seed: int, members: bool, as
     from citegraph.views.analysis import communities_view, paper_line
 
     app.out.print(communities_view(rows, papers))
+    if len(rows) < total:
+        app.out.print(f"… {total - len(rows):,} more communities (--limit N lists more)", markup=False, style="dim")
     if members:
         for row in rows:
             app.out.print(f"community {row['id']}:", markup=False)
@@ -718,6 +800,7 @@ def communities(app: App, resolution: float, random_seed: int, members: bool, as
 @click.argument("seed")
 @_analysis_options(seed_option=False)
 @click.pass_obj
+@_pager_option
 def topics(app: App, seed: str, as_json: bool, sel: dict) -> None:
     """Per lens topic among the seed's descendants: papers, first and peak year, the earliest and
     the most cited paper, and the citation path from the seed to the earliest."""
@@ -747,6 +830,7 @@ def topics(app: App, seed: str, as_json: bool, sel: dict) -> None:
 @click.option("--by", type=click.Choice(["generation", "topic"]), help="Also count per generation or lens topic.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
+@_pager_option
 def timeline(app: App, seed: str, by: str | None, as_json: bool, sel: dict) -> None:
     """Papers per year among the seed's descendants (overall, per generation or per topic)."""
     from citegraph.analysis.timeline import timeline as count_timeline

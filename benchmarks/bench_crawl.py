@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from citegraph.config import Settings  # noqa: E402
 from citegraph.crawl import CrawlOptions, Crawler  # noqa: E402
+from citegraph.parse_pool import ParsePool  # noqa: E402
 from citegraph.pubmed_xml import parse_articles  # noqa: E402
 from citegraph.sources.eutils import EutilsClient  # noqa: E402
 from citegraph.store import Store  # noqa: E402
@@ -53,10 +54,24 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU seconds all processes on the machine have used (every core), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def batched(server: ServerProcess, rate: float, folder: Path, depth: int, max_papers: int | None):
-    settings = Settings(eutils_url=server.url, cache_dir=folder, rate=rate)
-    with EutilsClient(settings) as client, Store(settings.store_path) as store:
-        crawler = Crawler(client, store, parse=parse_articles, concurrency=settings.concurrency,
+    settings = Settings.from_env(eutils_url=server.url, cache_dir=folder, rate=rate)
+    with EutilsClient(settings) as client, Store(settings.store_path) as store, \
+            ParsePool(settings.parse_processes) as pool:
+        crawler = Crawler(client, store, parse=pool.parse, concurrency=settings.concurrency,
                           requests_made=lambda: client.stats["requests"])
         started = time.monotonic()
         report = crawler.run([ROOT], CrawlOptions(depth=depth, max_papers=max_papers))
@@ -105,7 +120,10 @@ def main() -> None:
             server = serve(size, args.seed, rate, args.latency_ms, args.per_record_ms)
             folder = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
             try:
+                cpu = (time.process_time(), process_cpu(server.process.pid), machine_busy(), os.getloadavg()[0])
                 report, wall, counts, client_stats = batched(server, rate, folder, args.depth, None)
+                cpu = (time.process_time() - cpu[0], process_cpu(server.process.pid) - cpu[1],
+                       machine_busy() - cpu[2], cpu[3])
                 stats = server.stats()
                 store_bytes = sum(p.stat().st_size for p in folder.iterdir())
                 requests = stats["total"]
@@ -118,6 +136,9 @@ def main() -> None:
                 print(f"peak RSS of the crawling process {peak_rss_mb():.0f} MB  "
                       f"store {store_bytes / report.members / 1024:.1f} KiB/paper  "
                       f"client waited on the limiter {client_stats['waited']:.1f} s (summed over threads)")
+                print(f"CPU: crawling process {cpu[0]:.1f} s, server {cpu[1]:.1f} s, whole machine {cpu[2]:.1f} s "
+                      f"of {wall * (os.cpu_count() or 1):.1f} s available (parse workers = machine - the others - "
+                      f"other users); load average before the run {cpu[3]:.2f}")
                 if args.per_paper:
                     small = Path(tempfile.mkdtemp(prefix="bench-crawl-small-"))
                     b_report, b_wall, _, b_stats = batched(server, rate, small, 2, args.per_paper)

@@ -50,6 +50,8 @@ class Settings:
     rate: float | None = None
     #: requests allowed in flight at once (they still wait on the rate limiter)
     concurrency: int = 8
+    #: processes that parse efetch answers during a crawl; None: one per CPU (none on one CPU)
+    parse_processes: int | None = None
 
     def __post_init__(self) -> None:
         if not re.match(r"^https?://", self.eutils_url):
@@ -64,6 +66,8 @@ class Settings:
             raise ConfigError("rate must be positive")
         if self.max_attempts < 1 or self.concurrency < 1:
             raise ConfigError("max_attempts and concurrency must be at least 1")
+        if self.parse_processes is not None and self.parse_processes < 0:
+            raise ConfigError("parse_processes must be 0 or more")
         object.__setattr__(self, "cache_dir", Path(self.cache_dir))
 
     def __repr__(self) -> str:  # the dataclass repr already hides api_key; say that one is set
@@ -93,7 +97,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
         """Read ``CITEGRAPH_EUTILS_URL``, ``CITEGRAPH_CACHE``, ``NCBI_EMAIL``, ``NCBI_API_KEY``,
         ``CITEGRAPH_RATE`` and the tuning knobs ``CITEGRAPH_MAX_ATTEMPTS``, ``CITEGRAPH_BACKOFF``
-        (first backoff, seconds), ``CITEGRAPH_CONCURRENCY``; then apply ``overrides`` (None
+        (first backoff, seconds), ``CITEGRAPH_CONCURRENCY``, ``CITEGRAPH_PARSE_PROCESSES``; then apply ``overrides`` (None
         means 'not given')."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
@@ -112,7 +116,8 @@ class Settings:
                 raise ConfigError(f"CITEGRAPH_RATE is not a number: {env['CITEGRAPH_RATE']!r}") from None
         for name, key, kind in (("CITEGRAPH_MAX_ATTEMPTS", "max_attempts", int),
                                 ("CITEGRAPH_BACKOFF", "backoff_base", float),
-                                ("CITEGRAPH_CONCURRENCY", "concurrency", int)):
+                                ("CITEGRAPH_CONCURRENCY", "concurrency", int),
+                                ("CITEGRAPH_PARSE_PROCESSES", "parse_processes", int)):
             if env.get(name):
                 try:
                     values[key] = kind(env[name])

@@ -15,6 +15,7 @@ overlaps freely with linking.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import time
 from collections import Counter, deque
@@ -24,7 +25,8 @@ from typing import Callable, Iterable, Protocol, Sequence
 
 from .errors import InputError, NetworkError, SourceError
 from .models import Article
-from .store import PreparedArticles, Store, prepare_articles
+from .parse_pool import REFERENCE_LIST_SOURCE, RecordDigest, digest_articles
+from .store import PreparedArticles, Store
 
 __all__ = ["CrawlOptions", "CrawlProgress", "CrawlReport", "Crawler", "DIRECTIONS", "LINKNAMES"]
 
@@ -32,7 +34,7 @@ DIRECTIONS = ("cited-by", "references", "both")
 LINKNAMES = {"cited-by": "pubmed_pubmed_citedin", "references": "pubmed_pubmed_refs"}
 SOURCE_CITEDIN = "elink:pubmed_pubmed_citedin"
 SOURCE_REFS = "elink:pubmed_pubmed_refs"
-SOURCE_RECORD = "pubmed:references"
+SOURCE_RECORD = REFERENCE_LIST_SOURCE
 #: extra efetch rounds for ids a response left out before calling them unknown
 _REASK_ROUNDS = 4
 
@@ -115,7 +117,7 @@ class CrawlReport:
 class Crawler:
     """Runs one crawl against ``client`` into ``store``; never prints."""
 
-    def __init__(self, client: EutilsLike, store: Store, *, parse: Callable[[bytes], list[Article]],
+    def __init__(self, client: EutilsLike, store: Store, *, parse: Callable[[bytes], list[Article] | list[RecordDigest]],
                  concurrency: int = 4, progress: Callable[[CrawlProgress], None] | None = None,
                  requests_made: Callable[[], int] | None = None) -> None:
         self.client = client
@@ -277,21 +279,21 @@ class _Run:
 
     # -- work done on pool threads: network only, no store access ---------------------------
 
-    def _fetch(self, pmids: list[str]) -> tuple[list[Article], list[str], PreparedArticles]:
-        articles = self.c.client.efetch(pmids, parse=self.c.parse)
+    def _fetch(self, pmids: list[str]) -> tuple[list[RecordDigest], list[str], PreparedArticles]:
+        articles = _digests(self.c.client.efetch(pmids, parse=self.c.parse))
         got = {a.pmid for a in articles}
         absent = [p for p in pmids if p not in got]
         # efetch sometimes answers with fewer records than asked: ask again for the rest
         for _ in range(_REASK_ROUNDS):
             if not absent:
                 break
-            more = self.c.client.efetch(absent, parse=self.c.parse)
+            more = _digests(self.c.client.efetch(absent, parse=self.c.parse))
             articles.extend(more)
             got.update(a.pmid for a in more)
             absent = [p for p in absent if p not in got]
         asked = set(pmids)
         articles = [a for a in articles if a.pmid in asked]
-        return articles, absent, prepare_articles(articles, source="efetch")
+        return articles, absent, PreparedArticles(a.row for a in articles)
 
     def _link(self, pmids: list[str], record_refs: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
         links: dict[str, dict[str, list[str]]] = {}
@@ -358,7 +360,7 @@ class _Run:
             return "excluded"
         return expand
 
-    def _commit_fetch(self, articles: list[Article], absent: list[str], rows: PreparedArticles) -> None:
+    def _commit_fetch(self, articles: list[RecordDigest], absent: list[str], rows: PreparedArticles) -> None:
         states: dict[str, list[str]] = {}
         for article in articles:
             states.setdefault(self._state_after_record(article.pmid, article.year, True), []).append(article.pmid)
@@ -374,10 +376,8 @@ class _Run:
             self.linked_early.difference_update(waiting)
         with self.store.transaction():
             self.store.put_articles(rows)
-            for article in articles:
-                self.report.edges_added += self.store.add_citations(
-                    ((article.pmid, ref) for ref in article.reference_pmids), SOURCE_RECORD
-                )
+            self.report.edges_added += self.store.add_citation_rows(
+                itertools.chain.from_iterable(a.edge_rows for a in articles))
             if absent:
                 self.store.mark_missing(absent, "efetch returned no record")
             for state, pmids in states.items():
@@ -508,3 +508,10 @@ class _Run:
 
 def _take(queue: deque[str], n: int) -> list[str]:
     return [queue.popleft() for _ in range(min(n, len(queue)))]
+
+
+def _digests(parsed: list) -> list[RecordDigest]:
+    """The crawl's view of an efetch answer, whether ``parse`` gave articles or digests."""
+    if parsed and isinstance(parsed[0], Article):
+        return digest_articles(parsed, "efetch")
+    return list(parsed)

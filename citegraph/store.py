@@ -322,6 +322,15 @@ class Store:
         )
         return self._db.total_changes - before
 
+    def add_citation_rows(self, rows: Iterable[tuple[int, int, str, float]]) -> int:
+        """Store ready-made ``(citing, cited, source, seen_at)`` rows (integers, no
+        self-citations), e.g. from :class:`citegraph.parse_pool.RecordDigest`: the fast
+        path of :meth:`add_citations` for the many edges of fetched reference lists."""
+        before = self._db.total_changes
+        self._executemany(
+            "INSERT OR IGNORE INTO citations (citing, cited, source, seen_at) VALUES (?, ?, ?, ?)", rows)
+        return self._db.total_changes - before
+
     def iter_citations(self) -> Iterator[tuple[str, str]]:
         """Distinct (citing, cited) pairs, whatever their sources."""
         for citing, cited in self._execute("SELECT DISTINCT citing, cited FROM citations"):
@@ -337,6 +346,25 @@ class Store:
         """Every (citing, cited) row as integers, duplicates across sources included: the
         cheapest way to read all edges (callers that need distinct pairs dedupe)."""
         return self._execute("SELECT citing, cited FROM citations").fetchall()
+
+    def citation_columns(self) -> tuple[str, str]:
+        """Every (citing, cited) row as two comma-separated texts of the same length (citing
+        PMIDs, cited PMIDs), duplicates included: SQLite builds them without a Python object
+        per row, so a numeric parser reads millions of edges in well under a second. Stores
+        too large for one text (about 100 million edges) are read row by row."""
+        try:
+            citing, cited = self._db.execute(
+                "SELECT group_concat(citing), group_concat(cited) FROM citations").fetchone()
+        except sqlite3.Error as exc:
+            if "too big" not in str(exc).lower():
+                raise _classify(exc, self.path) from None
+            rows = self.citation_pairs()
+            citing, cited = ",".join(str(r[0]) for r in rows), ",".join(str(r[1]) for r in rows)
+        return citing or "", cited or ""
+
+    def article_years(self) -> list[tuple[int, int | None]]:
+        """(pmid, year) of every stored article (from the year index: no record is read)."""
+        return self._execute("SELECT pmid, year FROM articles").fetchall()
 
     def citing(self, pmid: str | int) -> list[str]:
         rows = self._execute("SELECT DISTINCT citing FROM citations WHERE cited = ? ORDER BY citing", (int(pmid),))

@@ -14,6 +14,7 @@ from lxml import etree
 
 from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
+from citegraph.parse_pool import ParsePool
 from citegraph.pubmed_xml import parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
@@ -23,11 +24,12 @@ from citegraph.testing.process import ServerProcess
 ROOT = "90000001"
 
 
-def run_crawl(url: str, folder: Path, seeds: list[str], rate: float = 50, **options):
+def run_crawl(url: str, folder: Path, seeds: list[str], rate: float = 50, pool: ParsePool | None = None, **options):
+    """Crawl with the reader on the crawl's threads, or in ``pool``'s worker processes."""
     settings = Settings(eutils_url=url, cache_dir=folder, rate=rate,
                         backoff_base=0.05, backoff_max=0.5, max_attempts=8)
     with EutilsClient(settings) as client, Store(settings.store_path) as store:
-        crawler = Crawler(client, store, parse=parse_articles, concurrency=settings.concurrency,
+        crawler = Crawler(client, store, parse=pool.parse if pool else parse_articles, concurrency=settings.concurrency,
                           requests_made=lambda: client.stats["requests"])
         report = crawler.run(seeds, CrawlOptions(**options))
         articles = store.known_pmids(p for p, _ in store.nodes(report.crawl_id))
@@ -107,10 +109,14 @@ def test_clean_crawl_never_exceeds_the_rate_and_batches_well(clean_crawl, synthe
 
 
 def test_faults_change_nothing_in_the_result(clean_crawl, tmp_path):
+    """The same crawl through faults, with the records read in worker processes (the clean one
+    reads them on its threads): the same papers, edges and generations."""
     (clean_report, clean_articles, clean_edges), clean_stats = clean_crawl
-    with serve_20k("--faults", "5xx=0.10,reset=0.05,truncate=0.05") as server:  # faults drawn from seed 7
-        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=3, depth=3)
+    with serve_20k("--faults", "5xx=0.10,reset=0.05,truncate=0.05") as server, \
+            ParsePool(2) as pool:  # faults drawn from seed 7
+        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=3, depth=3, pool=pool)
         stats = server.stats()
+    assert pool.parsed_in_workers > 5
     server_errors = sum(n for status, n in stats["by_status"].items() if status.startswith("5"))
     print(f"\nwith faults: {stats}, {report.requests} requests")
     # resets and truncated bodies arrive as status 200: they show as extra requests

@@ -1,0 +1,142 @@
+"""Turning efetch answers into store rows, in worker processes when the crawl is large.
+
+A crawl spends most of its CPU reading PubMed XML and serialising the records (about 0.4 ms a
+record), and in threads that work holds the interpreter lock: at 10 requests/s the crawl then
+waits on itself instead of on NCBI. :class:`ParsePool` moves it into worker processes; what
+comes back is small and cheap to unpickle: per record its PMID, year, the PMIDs it cites and
+the row the store inserts (:class:`RecordDigest`).
+
+The pool starts on the first large answer (small crawls never pay for it), its workers ignore
+Ctrl-C (the crawl's own handler decides what to keep) and it is shut down without waiting on
+an interrupt.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Iterable, NamedTuple
+
+from .models import Article
+from .pubmed_xml import parse_articles
+from .store import prepare_articles
+
+__all__ = ["RecordDigest", "digest_articles", "digest_efetch", "ParsePool", "default_parse_processes"]
+
+#: answers smaller than this are parsed on the calling thread (about 70 records)
+_POOL_FROM_BYTES = 1 << 20
+
+
+#: provenance of the edges read from a record's own reference list
+REFERENCE_LIST_SOURCE = "pubmed:references"
+
+
+class RecordDigest(NamedTuple):
+    """What a crawl needs of one fetched record. ``row`` is ready for :meth:`Store.put_articles`
+    and ``edge_rows`` (its reference-list edges) for :meth:`Store.add_citation_rows`."""
+
+    pmid: str
+    year: int | None
+    reference_pmids: list[str]
+    row: tuple
+    edge_rows: list[tuple]
+
+
+def digest_articles(articles: Iterable[Article], source: str = "efetch",
+                    now: float | None = None) -> list[RecordDigest]:
+    articles = list(articles)
+    now = time.time() if now is None else now
+    rows = prepare_articles(articles, source, now)
+    digests = []
+    for article, row in zip(articles, rows):
+        refs = article.reference_pmids
+        citing = int(article.pmid)
+        # in key order, which is also the order SQLite's B-tree inserts fastest
+        edges = [(citing, cited, REFERENCE_LIST_SOURCE, now) for cited in sorted(map(int, refs)) if cited != citing]
+        digests.append(RecordDigest(article.pmid, article.year, refs, row, edges))
+    return digests
+
+
+def digest_efetch(body: bytes) -> list[RecordDigest]:
+    """Parse one efetch answer and prepare its rows (runs in a worker process)."""
+    return digest_articles(parse_articles(body), "efetch", time.time())
+
+
+def default_parse_processes() -> int:
+    """One worker per CPU (the crawl's own process mostly waits on the network and SQLite);
+    none on a single CPU, where a worker could only take turns with the crawl."""
+    cpus = os.cpu_count() or 1
+    return cpus if cpus > 1 else 0
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class ParsePool:
+    """``pool.parse(body)`` gives :func:`digest_efetch` of ``body``, computed in a worker process
+    (0 workers: on the calling thread). Thread-safe; use as a context manager."""
+
+    def __init__(self, processes: int | None = None, *, min_bytes: int = _POOL_FROM_BYTES) -> None:
+        self.processes = default_parse_processes() if processes is None else max(0, processes)
+        #: answers smaller than this are parsed on the calling thread
+        self.min_bytes = min_bytes
+        #: answers parsed by the worker processes so far
+        self.parsed_in_workers = 0
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def parse(self, body: bytes) -> list[RecordDigest]:
+        if self.processes == 0 or len(body) < self.min_bytes:
+            return digest_efetch(body)
+        executor = self._start()
+        if executor is None:  # closed: an interrupt is under way
+            return digest_efetch(body)
+        try:
+            digests = executor.submit(digest_efetch, bytes(body)).result()
+        except BrokenProcessPool as exc:
+            # a worker died (killed, out of memory): parse here instead of failing the crawl
+            self._broken(exc)
+            return digest_efetch(body)
+        with self._lock:
+            self.parsed_in_workers += 1
+        return digests
+
+    def _start(self) -> ProcessPoolExecutor | None:
+        with self._lock:
+            if self._closed:
+                return None
+            if self._executor is None:
+                # forkserver: never fork a process that holds threads (the crawl's own)
+                methods = multiprocessing.get_all_start_methods()
+                context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+                self._executor = ProcessPoolExecutor(self.processes, mp_context=context,
+                                                     initializer=_ignore_interrupts)
+            return self._executor
+
+    def _broken(self, exc: BaseException) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+            self.processes = 0
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self, *, wait: bool = True) -> None:
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=wait, cancel_futures=True)
+
+    def __enter__(self) -> "ParsePool":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # on Ctrl-C or an error, do not wait for a worker's parse in flight
+        self.close(wait=exc_type is None)
