@@ -25,6 +25,7 @@ parent writes them in file order.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import re
 import os
@@ -142,7 +143,8 @@ class _Batch:
     pmids: list[str]
     revisions: list[tuple[str, int]]
     rows: list
-    edges: list[list[str]]
+    #: per record, its reference-list edges as ready (citing, cited, source, seen_at) rows
+    edges: list[list[tuple]]
     deletions: list[str]
     last_pmid: str
     error: str = ""
@@ -150,15 +152,22 @@ class _Batch:
 
 def _prepare(records: list[Article], deletions: list[str], source: str, now: float | None,
              last_pmid: str, error: str = "") -> _Batch:
+    now = time.time() if now is None else now
     return _Batch(
         pmids=[a.pmid for a in records],
         revisions=[(a.date_revised, a.version) for a in records],
         rows=list(prepare_articles(records, source, now)),
-        edges=[a.reference_pmids for a in records],
+        edges=[_edge_rows(a, source, now) for a in records],
         deletions=deletions,
         last_pmid=last_pmid,
         error=error,
     )
+
+
+def _edge_rows(article: Article, source: str, now: float) -> list[tuple]:
+    citing = int(article.pmid)
+    # in key order, the order SQLite's B-tree inserts fastest
+    return [(citing, cited, source, now) for cited in sorted(map(int, article.reference_pmids)) if cited != citing]
 
 
 def _parse_piece(data: bytes, source: str, now: float | None) -> _Batch:
@@ -268,9 +277,7 @@ def _write(store: Store, batch: _Batch, source: str, report: ImportReport, now: 
                 store.delete_citations_from(replaced, SOURCE_PREFIX)
             store.put_articles(_Rows(batch.rows[i] for i in keep))
             report.written += len(keep)
-            report.citations += store.add_citations(
-                ((batch.pmids[i], cited) for i in keep for cited in batch.edges[i]), source, now
-            )
+            report.citations += store.add_citation_rows(itertools.chain.from_iterable(batch.edges[i] for i in keep))
         if batch.deletions:
             report.deletions += len(batch.deletions)
             report.deleted += _delete(store, batch.deletions, now)

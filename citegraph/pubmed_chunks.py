@@ -23,6 +23,7 @@ from .errors import ParseError
 __all__ = ["Piece", "iter_pieces"]
 
 _BLOCK = 1 << 20  # compressed bytes per read
+_TAIL = 1 << 20  # where the last record end is looked for first
 _END_TAGS = (b"</PubmedArticle>", b"</PubmedBookArticle>", b"</DeleteCitation>")
 _ROOT = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet)(?=[\s>/])[^>]*>")
 _TRAILER = re.compile(rb"\s*</(PubmedArticleSet|PubmedBookArticleSet)>\s*\Z")
@@ -106,13 +107,13 @@ def iter_pieces(stream: BinaryIO, target_bytes: int = 8 << 20) -> Iterator[Piece
             continue
         cut = _last_record_end(buf)
         if cut:
-            yield Piece(header + bytes(buf[:cut]) + _closing(header), inflater.offset)
+            yield Piece(_piece(header, buf, cut), inflater.offset)
             del buf[:cut]
     if not header:
         raise failure or ParseError("not a PubMed article set: no <PubmedArticleSet> start tag")
     cut = _last_record_end(buf)
     if cut:
-        yield Piece(header + bytes(buf[:cut]) + _closing(header), inflater.offset)
+        yield Piece(_piece(header, buf, cut), inflater.offset)
         del buf[:cut]
     if failure is not None:
         raise failure
@@ -121,13 +122,24 @@ def iter_pieces(stream: BinaryIO, target_bytes: int = 8 << 20) -> Iterator[Piece
         yield Piece(header + bytes(buf), inflater.offset)
 
 
+def _piece(header: bytes, buf: bytearray, cut: int) -> bytes:
+    """header + buf[:cut] + the root end tag, copied once (slices would copy twice more)."""
+    with memoryview(buf) as view:
+        return b"".join((header, view[:cut], _closing(header)))
+
+
 def _last_record_end(buf: bytearray) -> int:
-    best = 0
-    for tag in _END_TAGS:
-        at = buf.rfind(tag)
-        if at >= 0:
-            best = max(best, at + len(tag))
-    return best
+    # look in the last stretch first: a tag absent from it (book articles and deletions are
+    # rare) would otherwise cost a scan of the whole buffer
+    for start in (max(0, len(buf) - _TAIL), 0):
+        best = 0
+        for tag in _END_TAGS:
+            at = buf.rfind(tag, start)
+            if at >= 0:
+                best = max(best, at + len(tag))
+        if best or start == 0:
+            return best
+    return 0
 
 
 def _closing(header: bytes) -> bytes:
