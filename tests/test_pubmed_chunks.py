@@ -1,0 +1,69 @@
+"""Cutting a PubMed XML file into pieces of whole records loses and repeats nothing."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+
+from citegraph.errors import ParseError
+from citegraph.models import DeletedCitations
+from citegraph.pubmed_chunks import iter_pieces
+from citegraph.pubmed_xml import iter_articles
+from citegraph.testing import Corpus
+
+
+def _records(n: int, seed: int = 3) -> list[bytes]:
+    return [raw for _, raw in Corpus.synthetic(n, seed=seed).iter_raw()]
+
+
+def _read_pieces(data: bytes, target: int) -> list:
+    out = []
+    for piece in iter_pieces(io.BytesIO(data), target):
+        out.extend(iter_articles(piece.data, deletions=True))
+    return out
+
+
+def _keys(items) -> list:
+    return [("deleted", tuple(i.pmids)) if isinstance(i, DeletedCitations) else i.pmid for i in items]
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_pieces_hold_every_record_once_in_order(compress):
+    records = _records(400)
+    deletion = b"<DeleteCitation><PMID Version=\"1\">123</PMID><PMID Version=\"1\">456</PMID></DeleteCitation>"
+    document = (b'<?xml version="1.0" encoding="utf-8"?>\n<PubmedArticleSet>\n' + b"\n".join(records)
+                + b"\n" + deletion + b"\n</PubmedArticleSet>\n")
+    assert len(document) > 3 << 20  # several pieces, and longer than the tail searched first
+    data = gzip.compress(document) if compress else document
+    whole = list(iter_articles(document, deletions=True))
+    pieces = _read_pieces(data, 1 << 20)
+    assert _keys(pieces) == _keys(whole)
+    assert _keys(pieces)[-1] == ("deleted", ("123", "456"))
+    assert [p.raw_xml for p in pieces[:-1]] == [w.raw_xml for w in whole[:-1]]
+
+
+def test_a_record_longer_than_the_tail_window_is_not_split():
+    # one record of more than a megabyte (a huge reference list) between ordinary ones: the
+    # last end tag lies before the stretch searched first
+    records = _records(30)
+    big = records[5].replace(b"</ReferenceList>", b"<Reference><Citation>" + b"x" * (3 << 20)
+                             + b"</Citation></Reference></ReferenceList>", 1)
+    assert big != records[5]
+    records[5] = big
+    document = b"<PubmedArticleSet>" + b"".join(records) + b"</PubmedArticleSet>"
+    pieces = _read_pieces(document, 64 << 10)
+    assert _keys(pieces) == _keys(iter_articles(document))
+
+
+def test_a_cut_file_hands_out_the_whole_records_then_fails():
+    records = _records(50)
+    document = b"<PubmedArticleSet>" + b"".join(records) + b"</PubmedArticleSet>"
+    data = gzip.compress(document)[: -2000]
+    got = []
+    with pytest.raises(ParseError, match="truncated"):
+        for piece in iter_pieces(io.BytesIO(data), 1 << 10):
+            got.extend(iter_articles(piece.data))
+    assert 0 < len(got) < 50
+    assert _keys(got) == _keys(iter_articles(document))[: len(got)]
