@@ -291,7 +291,7 @@ def test_429_retry_after_holds_the_whole_client_off(fault_server, client_for, he
     (wait,) = sleep.longer_than(0.5)
     assert 5.9 <= wait <= 7.0
     # the pause lives in the shared limiter: another thread's next request waits too
-    assert client.limiter.reserve() > 5.0
+    assert client.limiter.next_free_in() > 5.0
 
 
 def test_429_asking_for_more_than_backoff_max_gives_up_at_once(fault_server, client_for):
