@@ -103,10 +103,11 @@ def iter_pieces(stream: BinaryIO, target_bytes: int = 8 << 20) -> Iterator[Piece
                 raise ParseError("not a PubMed article set: no <PubmedArticleSet> start tag in the first megabyte")
             header = bytes(buf[:match.end()])
             del buf[:match.end()]
-        if len(buf) < target_bytes:
-            continue
-        cut = _last_record_end(buf)
-        if cut:
+        # one block of gzip data can hold several pieces' worth: cut them all
+        while len(buf) >= target_bytes:
+            cut = _record_end_near(buf, target_bytes)
+            if not cut:
+                break  # a record longer than the buffer so far: read on
             yield Piece(_piece(header, buf, cut), inflater.offset)
             del buf[:cut]
     if not header:
@@ -126,6 +127,20 @@ def _piece(header: bytes, buf: bytearray, cut: int) -> bytes:
     """header + buf[:cut] + the root end tag, copied once (slices would copy twice more)."""
     with memoryview(buf) as view:
         return b"".join((header, view[:cut], _closing(header)))
+
+
+def _record_end_near(buf: bytearray, target: int) -> int:
+    """The end of the last record that ends within ``target`` bytes, else of the first record
+    that ends after it (a record longer than a piece); 0 when no record ends in ``buf``."""
+    best = 0
+    for tag in _END_TAGS:
+        at = buf.rfind(tag, 0, target)
+        if at >= 0:
+            best = max(best, at + len(tag))
+    if best:
+        return best
+    ends = [at + len(tag) for tag in _END_TAGS if (at := buf.find(tag, target)) >= 0]
+    return min(ends, default=0)
 
 
 def _last_record_end(buf: bytearray) -> int:

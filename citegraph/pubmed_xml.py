@@ -33,6 +33,7 @@ from lxml import etree
 
 from .errors import ParseError
 from .models import Article, DeletedCitations
+from .pubmed_chunks import iter_pieces
 from .pubmed_xml_record import article_from_element, book_article_from_element, plain_text
 
 __all__ = ["iter_articles", "parse_articles", "parse_record"]
@@ -52,6 +53,10 @@ _local = threading.local()
 _TAG_END = frozenset(b" \t\r\n>/")
 _ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _KEEP = 1 << 20  # unclaimed input kept before compacting the slicing buffer
+# bytes read in one call (a tree costs several times its text): larger inputs stream
+_WHOLE_MAX_BYTES = 64 << 20
+_PIECE_BYTES = 1 << 20  # uncompressed bytes per piece of a file (peak memory ~75 MB)
+_DONE = object()
 
 
 def _parser_options() -> dict:
@@ -80,9 +85,28 @@ def iter_articles(source: Source, *, deletions: bool = False) -> Iterator[Articl
     Raises :class:`ParseError` for malformed, truncated or non-PubMed XML, and for an NCBI
     ``ERROR`` element; the records before the fault have been yielded by then.
     """
+    yielded = 0
+    if isinstance(source, (bytes, bytearray, memoryview)) and len(source) <= _WHOLE_MAX_BYTES:
+        fast = _parse_whole(bytes(source), deletions)
+        if fast is not None:
+            yield from fast
+            return
+    elif isinstance(source, (str, os.PathLike)):
+        # whole pieces of the file, each parsed in one call: 1.5x the speed of iterparse; on
+        # anything unusual the streaming reader takes over from the start (it words the error)
+        # and the records already given are skipped
+        try:
+            for record in _iter_file_pieces(source, deletions):
+                yielded += 1
+                yield record
+            return
+        except _NotPlain:
+            pass
     reader = _open(source)
     try:
-        yield from _iterate(reader, deletions)
+        for index, record in enumerate(_iterate(reader, deletions)):
+            if index >= yielded:
+                yield record
     finally:
         reader.close()
 
@@ -95,8 +119,71 @@ def parse_articles(data: bytes) -> list[Article]:
     return [rec for rec in iter_articles(data) if isinstance(rec, Article)]
 
 
-def _parse_whole(data: bytes) -> list[Article] | None:
-    """The common case of :func:`parse_articles`: a well-formed, uncompressed PubmedArticleSet.
+class _NotPlain(Exception):
+    """The fast whole-piece path cannot read this input: use the streaming reader."""
+
+
+def _iter_file_pieces(path, deletions: bool) -> Iterator[Article | DeletedCitations]:
+    try:
+        stream = open(path, "rb")
+    except OSError:
+        raise _NotPlain from None  # the streaming path words the error
+    with stream:
+        for data in _prefetched(iter_pieces(stream, _PIECE_BYTES)):
+            if data is None:
+                raise _NotPlain
+            records = _parse_whole(data, deletions)
+            if records is None:
+                raise _NotPlain
+            yield from records
+
+
+def _prefetched(pieces: Iterator, depth: int = 2) -> Iterator[bytes | None]:
+    """The pieces' bytes, read and gunzipped on a helper thread one piece ahead (zlib and
+    file reads release the interpreter lock: on two cores the parse does not wait for them).
+    A failure of the splitter comes out as None."""
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            for piece in pieces:
+                while not stop.is_set():
+                    try:
+                        out.put(piece.data, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            item = _DONE
+        except Exception:  # noqa: BLE001 - bad gzip, a cut file...: the streaming path words it
+            item = None
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=run, name="citegraph-pieces", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is _DONE:
+                return
+            yield item
+            if item is None:
+                return
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | DeletedCitations] | None:
+    """The common case: a well-formed, uncompressed PubmedArticleSet (an efetch answer, a piece
+    of a file), read in one call.
 
     One ``etree.fromstring`` call parses the whole body with the interpreter lock released,
     so the crawl's threads parse in parallel (``iterparse`` holds the lock while it reads
@@ -121,13 +208,15 @@ def _parse_whole(data: bytes) -> list[Article] | None:
     first = data.find(b"<" + root.tag.encode())
     prolog = data[:first] if first >= 0 else data
     slicing = (docinfo.encoding or "UTF-8").upper() in ("UTF-8", "UTF8") and b"<!ENTITY" not in prolog
-    articles: list[Article] = []
+    articles: list[Article | DeletedCitations] = []
     cursor = 0
     for elem in root.iterchildren(tag=("PubmedArticle", "PubmedBookArticle", "DeleteCitation", "ERROR")):
         tag = elem.tag
         if tag == "ERROR":
             return None
         if tag == "DeleteCitation":
+            if deletions:
+                articles.append(DeletedCitations([p.text.strip() for p in elem.iterchildren("PMID") if p.text]))
             continue
         raw, cursor = _slice_record(data, tag.encode(), cursor) if slicing else (None, cursor)
         build = article_from_element if tag == "PubmedArticle" else book_article_from_element

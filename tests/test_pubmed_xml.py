@@ -1136,3 +1136,65 @@ def test_whole_body_parse_equals_the_streaming_reader(ncbi_fixtures):
         streamed = [a for a in iter_articles(body) if not isinstance(a, DeletedCitations)]
         assert parse_articles(body) == streamed
         assert [a.raw_xml for a in parse_articles(body)] == [a.raw_xml for a in streamed]
+
+
+# --------------------------------------------------------------------------- files read in pieces
+
+
+def _outcome(source):
+    """(PMIDs read, error message or None): what a caller of iter_articles sees."""
+    pmids = []
+    try:
+        for item in iter_articles(source, deletions=True):
+            pmids.append(getattr(item, "pmid", None) or tuple(item.pmids))
+    except ParseError as exc:
+        return pmids, str(exc)
+    return pmids, None
+
+
+@pytest.fixture(scope="module")
+def big_document() -> bytes:
+    """About 5 MB of synthetic records: more than one piece of a file."""
+    from citegraph.testing import Corpus
+
+    raws = [raw for _, raw in Corpus.synthetic(400, seed=9).iter_raw()]
+    return b"<?xml version=\"1.0\"?>\n<PubmedArticleSet>\n" + b"\n".join(raws) + b"\n</PubmedArticleSet>\n"
+
+
+@pytest.mark.parametrize("damage", ["none", "cut-gzip", "cut-xml", "error-element", "garbage", "deletions"])
+def test_a_file_path_reads_exactly_as_the_stream_does(tmp_path, big_document, damage, monkeypatch):
+    """Paths are read piece by piece (faster); on any damage the result, records and error
+    message alike, is what the streaming reader gives for the same bytes."""
+    data = big_document
+    middle = data.index(b"<PubmedArticle>", len(data) * 3 // 4)
+    if damage == "cut-xml":
+        data = data[: middle + 500]
+    elif damage == "error-element":
+        data = data[:middle] + b"<ERROR>Something went wrong</ERROR>" + data[middle:]
+    elif damage == "garbage":
+        data = data[:middle] + b"<PubmedArticle><oops></PubmedArticle>" + data[middle:]
+    elif damage == "deletions":
+        data = data.replace(b"</PubmedArticleSet>", b"<DeleteCitation><PMID Version=\"1\">77</PMID></DeleteCitation>"
+                                                  b"</PubmedArticleSet>")
+    packed = gzip.compress(data)
+    if damage == "cut-gzip":
+        packed = packed[: len(packed) * 7 // 8]
+    path = tmp_path / "file.xml.gz"
+    path.write_bytes(packed)
+    with open(path, "rb") as stream:  # a file object is read by the streaming reader
+        expected = _outcome(stream)
+    if damage in ("none", "deletions"):  # sound files never need the streaming reader
+        import citegraph.pubmed_xml as reader
+
+        def no_streaming(*args, **kwargs):
+            raise AssertionError("the streaming reader was used for a sound file")
+
+        monkeypatch.setattr(reader, "_iterate", no_streaming)
+    got = _outcome(path)
+    assert got == expected
+    if damage == "none":
+        assert len(got[0]) == 400 and got[1] is None
+    elif damage == "deletions":
+        assert got[0][-1] == ("77",) and got[1] is None
+    else:
+        assert got[1] is not None and 0 < len(got[0]) < 400
