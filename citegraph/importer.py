@@ -26,7 +26,6 @@ parent writes them in file order.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import re
 import os
 import time
@@ -40,6 +39,7 @@ from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
 from .pubmed_xml import iter_articles
 from .store import Store, prepare_articles
+from .worker_pool import worker_pool
 
 __all__ = ["ImportFailed", "ImportProgress", "ImportReport", "import_files", "default_workers"]
 
@@ -316,6 +316,4 @@ def _size(path: Path) -> int:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    # forkserver: no fork of a process that may hold threads (a running server, a pytest plugin)
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+    return worker_pool(workers)

@@ -7,15 +7,13 @@ comes back is small and cheap to unpickle: per record its PMID, year, the PMIDs 
 the row the store inserts (:class:`RecordDigest`).
 
 The pool starts on the first large answer (small crawls never pay for it), its workers ignore
-Ctrl-C (the crawl's own handler decides what to keep) and it is shut down without waiting on
-an interrupt.
+Ctrl-C (the crawl's own handler decides what to keep) and exit when the crawl is gone, and it
+is shut down without waiting on an interrupt (see :mod:`citegraph.worker_pool`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +23,7 @@ from typing import Iterable, NamedTuple
 from .models import Article
 from .pubmed_xml import parse_articles
 from .store import prepare_articles
+from .worker_pool import worker_pool
 
 __all__ = ["RecordDigest", "digest_articles", "digest_efetch", "ParsePool", "default_parse_processes"]
 
@@ -74,10 +73,6 @@ def default_parse_processes() -> int:
     return cpus if cpus > 1 else 0
 
 
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 class ParsePool:
     """``pool.parse(body)`` gives :func:`digest_efetch` of ``body``, computed in a worker process
     (0 workers: on the calling thread). Thread-safe; use as a context manager."""
@@ -113,11 +108,7 @@ class ParsePool:
             if self._closed:
                 return None
             if self._executor is None:
-                # forkserver: never fork a process that holds threads (the crawl's own)
-                methods = multiprocessing.get_all_start_methods()
-                context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-                self._executor = ProcessPoolExecutor(self.processes, mp_context=context,
-                                                     initializer=_ignore_interrupts)
+                self._executor = worker_pool(self.processes)
             return self._executor
 
     def _broken(self, exc: BaseException) -> None:

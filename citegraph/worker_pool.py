@@ -1,0 +1,72 @@
+"""Worker processes for CPU-bound parsing (crawl and import), that never outlive their owner.
+
+``concurrent.futures`` workers wait for work on a pipe they hold both ends of, so when the
+process that owns the pool dies without shutting it down (``kill -9``, ``os._exit`` after a
+Ctrl-C) they would wait forever, and keep multiprocessing's fork server alive with them.
+Each worker here watches its owner and exits when it is gone. Workers also ignore Ctrl-C:
+the owner's own handler decides what to keep and stops them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+__all__ = ["worker_pool"]
+
+_WATCH_SECONDS = 0.5
+
+
+def worker_pool(processes: int) -> ProcessPoolExecutor:
+    # forkserver: never fork a process that holds threads (the crawl's own, a server's)
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    owner = os.getpid()
+    return ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker,
+                               initargs=(owner, _start_time(owner)))
+
+
+def _stat(pid: int) -> list[bytes] | None:
+    """Fields 3 onwards of /proc/PID/stat (state, ppid, ...), None without /proc or process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _start_time(pid: int) -> bytes | None:
+    """The process's start time (field 22): a PID reused later differs."""
+    fields = _stat(pid)
+    return fields[19] if fields and len(fields) > 19 else None
+
+
+def _owner_alive(pid: int, started: bytes | None) -> bool:
+    fields = _stat(pid)
+    if fields is None:  # no /proc (or the process is gone): ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+    # a zombie is dead: its parent may be waiting for our pipes to close before reaping it
+    if fields[0] in (b"Z", b"X"):
+        return False
+    return started is None or fields[19] == started
+
+
+def _init_worker(owner: int, started: bytes | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while _owner_alive(owner, started):
+            time.sleep(_WATCH_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="citegraph-owner-watch", daemon=True).start()

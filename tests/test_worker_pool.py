@@ -1,0 +1,62 @@
+"""Parsing workers never outlive the process that owns them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("death", ["SIGKILL", "os._exit"])
+def test_workers_exit_when_their_owner_dies_without_shutting_them_down(death, tmp_path):
+    (tmp_path / "slow_pid.py").write_text(
+        "import os, time\n\ndef _pid_after_a_while(_):\n    time.sleep(0.2)\n    return os.getpid()\n")
+    code = textwrap.dedent(f"""
+        import os, signal, sys, time
+        sys.path[:0] = [{str(REPO)!r}, {str(tmp_path)!r}]
+        from citegraph.worker_pool import worker_pool
+        from slow_pid import _pid_after_a_while
+        pool = worker_pool(2)
+        pids = set()
+        for _ in range(20):  # until both workers are up
+            pids.update(pool.map(_pid_after_a_while, range(4)))
+            if len(pids) == 2:
+                break
+        print(" ".join(map(str, sorted(pids))), flush=True)
+        if {death!r} == "SIGKILL":
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(130)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    pids = [int(p) for p in done.stdout.split()]
+    assert len(pids) == 2, done.stderr
+    assert all(pid != done.returncode for pid in pids)
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids), "workers outlived their owner"
+
+
+def test_workers_ignore_ctrl_c():
+    from citegraph.worker_pool import worker_pool
+
+    with worker_pool(1) as pool:
+        pid = pool.submit(os.getpid).result()
+        os.kill(pid, 2)  # SIGINT, as a terminal's Ctrl-C sends to the whole process group
+        time.sleep(0.3)
+        assert pool.submit(os.getpid).result() == pid
