@@ -523,6 +523,10 @@ def _parse_xml(body: bytes, endpoint: str) -> etree._Element:
         raise ResponseError(f"{endpoint}: truncated or malformed XML ({exc})", transient=True) from None
 
 
+#: the linked ids of one LinkSetDb, as plain strings, in one call
+_LINK_IDS = etree.XPath("Link/Id/text()", smart_strings=False)
+
+
 def _read_elink(body: bytes, asked: list[str], linkname: str, last: bool) -> LinkResult:
     root = _parse_xml(body, "elink")
     top = root.findall("ERROR")
@@ -532,7 +536,7 @@ def _read_elink(body: bytes, asked: list[str], linkname: str, last: bool) -> Lin
     if root.tag != "eLinkResult":
         raise ResponseError(f"elink: unexpected <{root.tag}> document instead of eLinkResult", transient=True)
     wanted = set(asked)
-    links: dict[str, list[str]] = {}
+    links: dict[str, dict[str, None]] = {}
     errors: dict[str, str] = {}
     unattributed: list[str] = []
     for linkset in root.findall("LinkSet"):
@@ -555,15 +559,15 @@ def _read_elink(body: bytes, asked: list[str], linkname: str, last: bool) -> Lin
         if messages:
             errors[pmid] = _error_message(messages)
             continue
-        found = links.setdefault(pmid, [])
+        found = links.setdefault(pmid, {})  # a dict: ordered, and deduplicated in O(1)
         for db in linkset.findall("LinkSetDb"):
             name = (db.findtext("LinkName") or linkname).strip()
             if name != linkname:
                 continue
-            for link in db.findall("Link/Id"):
-                linked = (link.text or "").strip()
-                if linked and linked not in found:
-                    found.append(linked)
+            for linked in _LINK_IDS(db):
+                linked = linked.strip()
+                if linked:
+                    found[linked] = None
     for pmid in errors:
         links.pop(pmid, None)
     missing = [i for i in asked if i not in links and i not in errors]
@@ -578,7 +582,8 @@ def _read_elink(body: bytes, asked: list[str], linkname: str, last: bool) -> Lin
     temporary = {i: m for i, m in errors.items() if looks_temporary(m)}
     if temporary and not last:
         raise ResponseError(f"elink: temporary errors for {len(temporary)} ids: {next(iter(temporary.values()))}")
-    return LinkResult(((i, links[i]) for i in asked if i in links), errors={i: errors[i] for i in asked if i in errors})
+    return LinkResult(((i, list(links[i])) for i in asked if i in links),
+                      errors={i: errors[i] for i in asked if i in errors})
 
 
 def _read_esearch(body: bytes, partial: bool) -> list[str]:
