@@ -83,8 +83,8 @@ def synthetic_20k():
     return Corpus.synthetic(20_000, seed=7)
 
 
-def serve_20k(*extra: str) -> ServerProcess:
-    return ServerProcess(["--synthetic", "20000", "--seed", "7", "--rate-limit", "3", "--prerender", *extra])
+def serve_20k(*extra: str, rate: int = 3) -> ServerProcess:
+    return ServerProcess(["--synthetic", "20000", "--seed", "7", "--rate-limit", str(rate), "--prerender", *extra])
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +112,10 @@ def test_faults_change_nothing_in_the_result(clean_crawl, tmp_path):
     """The same crawl through faults, with the records read in worker processes (the clean one
     reads them on its threads): the same papers, edges and generations."""
     (clean_report, clean_articles, clean_edges), clean_stats = clean_crawl
-    with serve_20k("--faults", "5xx=0.10,reset=0.05,truncate=0.05") as server, \
+    # at 10 requests/s, as with an API key (the clean crawl checks the 3/s pacing)
+    with serve_20k("--faults", "5xx=0.10,reset=0.05,truncate=0.05", rate=10) as server, \
             ParsePool(2) as pool:  # faults drawn from seed 7
-        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=3, depth=3, pool=pool)
+        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=10, depth=3, pool=pool)
         stats = server.stats()
     assert pool.parsed_in_workers > 5
     server_errors = sum(n for status, n in stats["by_status"].items() if status.startswith("5"))

@@ -8,6 +8,7 @@ view from :mod:`citegraph.views`: Textual parses markup in plain strings, never 
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 
@@ -16,14 +17,18 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Static
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
 from ..views.article import article_card, article_line
 from ..views.analysis import chains_view
 from ..views.safe import clean, text
 from ..views.timeline import OTHER, timeline_chart
+from . import quick_escape
 from .data import BrowseData
+from .keybar import KeyBar
 from .paper_list import PaperList
 from .screens import InfoScreen, keys_table
 
@@ -33,6 +38,12 @@ SORTS = ("year", "cited by", "PageRank")
 #: the list's column heads, aligned with :meth:`BrowseApp._row`
 ROW_HEADER = "    PMID year cited   rank  title"
 _YEARS = re.compile(r"^(\d{4})?(?:-|\.\.)(\d{4})?$|^(\d{4})$")
+#: the key line: (key, what it does, action); the filter box takes its place while it is open
+MAIN_KEYS = [("⏎", "follow", "follow"), ("q", "quit", "quit"), ("?", "keys", "keys"), ("⌫", "back", "back"),
+             ("r", "cites/cited", "toggle_direction"), ("s", "sort", "next_sort"), ("/", "filter", "filter"),
+             ("p", "path", "path"), ("t", "timeline", "timeline")]
+#: seconds of no typing before the filter box's text is applied to the list
+FILTER_DELAY = 0.15
 
 
 @dataclass
@@ -88,8 +99,10 @@ class BrowseApp(App[None]):
     #main.narrow #left { height: 1fr; width: 1fr; }
     #main.narrow #detail { height: 1fr; width: 1fr; border-left: none; border-top: solid $primary-darken-2; }
     #status { height: 1; padding: 0 1; background: $panel; }
-    #filter { display: none; }
+    #bottom { height: 1; }
+    #filter { display: none; height: 1; border: none; padding: 0 1; }
     #filter.shown { display: block; }
+    #keys.hidden { display: none; }
     """
     BINDINGS = [
         Binding("q", "quit", "quit"),
@@ -124,6 +137,23 @@ class BrowseApp(App[None]):
         self._in_process = data.overview_in_process(in_process) if load_graph else True
         self._lists: dict[tuple[str, str], list[str]] = {}
         self._counts: dict[str, int] = {}
+        self._filter_timer: Timer | None = None
+        self._path_screen: InfoScreen | None = None
+        self._freeze_gc = False
+
+    def run(self, *args, **kwargs):
+        """Run in the terminal, with Esc answered promptly (see :mod:`.quick_escape`) and the
+        long-lived data kept out of the garbage collector's way (:meth:`_freeze`)."""
+        quick_escape.install()
+        self._freeze_gc = True
+        return super().run(*args, **kwargs)
+
+    def _freeze(self) -> None:
+        """Exempt everything alive now from the cyclic garbage collector (this process is the
+        browser's alone): the store's summaries and, later, the overview's some 250,000 objects
+        made each full collection stall a key press for 50 ms and more."""
+        if self._freeze_gc:
+            gc.freeze()
 
     # -- layout --------------------------------------------------------------------------------
     def _main(self, selector: str, kind=None):
@@ -139,14 +169,17 @@ class BrowseApp(App[None]):
                 yield PaperList(id="list")
             with VerticalScroll(id="detail"):
                 yield Static(id="card")
-        yield Input(id="filter", placeholder="filter: words, 1990-2000, topic:NAME  (Enter applies, Esc clears)")
         yield Static(id="status")
-        yield Footer()
+        with Container(id="bottom"):  # one line: the keys, or the filter box in their place
+            yield KeyBar(MAIN_KEYS, id="keys")
+            yield Input(id="filter", placeholder="filter as you type: words, 1990-2000, topic:NAME  "
+                                                 "(Enter: back to the list, Esc: clear)")
 
     def on_mount(self) -> None:
         self._apply_layout(self.size.width)
         self.show_paper(self.seed, remember=False)
         self._main("#list", PaperList).focus()
+        self.call_after_refresh(self._freeze)
         if self._load_graph:  # after the first screen is drawn
             self.call_after_refresh(self.load_graph)
 
@@ -168,6 +201,7 @@ class BrowseApp(App[None]):
     def _graph_loaded(self) -> None:
         self._lists.clear()
         self.refresh_list(keep=True)
+        self._freeze()
 
     # -- what is shown -------------------------------------------------------------------------
     def show_paper(self, pmid: str, *, remember: bool = True) -> None:
@@ -184,7 +218,13 @@ class BrowseApp(App[None]):
             self._lists[key] = papers
             if len(self._lists) > 64:
                 self._lists.pop(next(iter(self._lists)))
+            if len(papers) > 100 and self.data.overview is None:  # so that sorting by citations is quick
+                self.prefetch_counts(papers)
         return self._lists[key]
+
+    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
+    def prefetch_counts(self, papers: list[str]) -> None:
+        self.data.prefetch_counts(papers)  # on failure the list reads its counts when it needs them
 
     def _passes(self, pmid: str) -> bool:
         f = self.filter
@@ -302,11 +342,21 @@ class BrowseApp(App[None]):
         if 0 <= event.index < len(self.shown):
             self.show_paper(self.shown[event.index])
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Filter as the user types, once typing pauses (a burst of keys costs one refresh)."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, self._apply_typed_filter)
+
+    def _apply_typed_filter(self) -> None:
+        self._filter_timer = None
+        wanted = parse_filter(self._main("#filter", Input).value)
+        if wanted != self.filter:
+            self.filter = wanted
+            self.refresh_list()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.filter = parse_filter(event.value)
-        event.input.remove_class("shown")
-        self._main("#list", PaperList).focus()
-        self.refresh_list()
+        self.action_filter_done()
 
     # -- actions -------------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -333,17 +383,37 @@ class BrowseApp(App[None]):
 
     def action_filter(self) -> None:
         box = self._main("#filter", Input)
+        self._main("#keys", KeyBar).add_class("hidden")
         box.add_class("shown")
         box.focus()
 
-    def action_clear_filter(self) -> None:
+    def action_filter_done(self) -> None:
+        """Enter in the filter box: apply what is typed now, back to the list."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._apply_typed_filter()
+        self._close_filter_box()
+
+    def _close_filter_box(self) -> None:
         box = self._main("#filter", Input)
-        box.value = ""
         box.remove_class("shown")
+        self._main("#keys", KeyBar).remove_class("hidden")
         self._main("#list", PaperList).focus()
+
+    def action_clear_filter(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        box = self._main("#filter", Input)
+        with box.prevent(Input.Changed):
+            box.value = ""
+        self._close_filter_box()
         if self.filter:
             self.filter = Filter()
             self.refresh_list()
+
+    def action_follow(self) -> None:
+        self._main("#list", PaperList).action_select()
 
     def action_next_topic(self) -> None:
         names = self.data.topic_names
@@ -356,18 +426,46 @@ class BrowseApp(App[None]):
         self.refresh_list()
 
     def action_path(self) -> None:
+        """The path pop-up: at once from the overview's descent tree; before the overview has
+        arrived, a search through the store runs on a worker thread behind a placeholder."""
         target = self.highlighted or self.current
-        chain = self.data.path_from(self.seed, target)
         title = f"Path from the seed {self.seed} to {target}"
+        if self.data.path_ready(self.seed):
+            body = self._path_body(target, self.data.path_from(self.seed, target))
+            self.push_screen(InfoScreen(body, title, close_key="p"))
+            return
+        screen = InfoScreen(Text("searching the store for a citation path…", style="dim"), title, close_key="p")
+        self._path_screen = screen
+        self.push_screen(screen, callback=lambda _: self._path_closed(screen))
+        self.find_path(target, screen)
+
+    def _path_closed(self, screen: InfoScreen) -> None:
+        if self._path_screen is screen:
+            self._path_screen = None
+            self.workers.cancel_group(self, "path")
+
+    @work(thread=True, exclusive=True, group="path")
+    def find_path(self, target: str, screen: InfoScreen) -> None:
+        worker = get_current_worker()
+        try:
+            chain = self.data.search_path(self.seed, target, cancelled=lambda: worker.is_cancelled)
+        except Exception as exc:  # shown in the pop-up; the browser goes on
+            chain = Text(f"The path search failed: {type(exc).__name__}: {exc}", style="red")
+        if not worker.is_cancelled:
+            self.call_from_thread(self._path_found, target, chain, screen)
+
+    def _path_found(self, target: str, chain: list[str] | Text | None, screen: InfoScreen) -> None:
+        if self._path_screen is screen and screen.is_attached:
+            screen.set_body(chain if isinstance(chain, Text) else self._path_body(target, chain))
+
+    def _path_body(self, target: str, chain: list[str] | None):
         if chain is None:
-            body = Text(f"No citation path from {self.seed} to {target} in the store.", style="yellow")
-        else:
-            papers = {p: {"year": info[0], "title": info[1]} for p in chain
-                      if (info := self.data.summary(p)) is not None}
-            steps = len(chain) - 1
-            body = chains_view([chain], papers, link="cited by",
-                               title=f"{steps} citation step{'s' if steps != 1 else ''} (each paper is cited by the next)")
-        self.push_screen(InfoScreen(body, title, close_key="p"))
+            return Text(f"No citation path from {self.seed} to {target} in the store.", style="yellow")
+        papers = {p: {"year": info[0], "title": info[1]} for p in chain
+                  if (info := self.data.summary(p)) is not None}
+        steps = len(chain) - 1
+        return chains_view([chain], papers, link="cited by",
+                           title=f"{steps} citation step{'s' if steps != 1 else ''} (each paper is cited by the next)")
 
     def action_timeline(self) -> None:
         topics = self.data.topics

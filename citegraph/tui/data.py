@@ -16,10 +16,11 @@ shows as pending.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections import OrderedDict, deque
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..models import Article
 from ..store import Store
@@ -53,11 +54,28 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
     }
 
 
-def _overview_child(send, store_path: str, seed: str) -> None:
+#: entries per message from the overview process: unpickling one message holds the GIL (the
+#: browser's key presses wait), so the 50,000-paper overview goes in ~2 ms slices, not one 0.1 s lump
+OVERVIEW_SLICE = 4000
+
+
+def _overview_child(send, store_path: str, seed: str, slice_size: int = OVERVIEW_SLICE) -> None:
+    """The overview process: background work, so it yields the CPU to the browser (nice)."""
     try:
-        send.send((True, compute_overview(store_path, seed)))
+        if hasattr(os, "nice"):
+            os.nice(10)
+        overview = compute_overview(store_path, seed)
+        for key, value in overview.items():
+            if isinstance(value, dict):
+                items = list(value.items())
+                send.send(("part", key, {}))
+                for start in range(0, len(items), slice_size):
+                    send.send(("part", key, dict(items[start:start + slice_size])))
+            else:
+                send.send(("part", key, value))
+        send.send(("done", None, None))
     except Exception as exc:  # reported to the browser, which goes on without it
-        send.send((False, f"{type(exc).__name__}: {exc}"))
+        send.send(("error", f"{type(exc).__name__}: {exc}", None))
     finally:
         send.close()
 
@@ -80,6 +98,8 @@ class BrowseData:
         self.overview_seed: str | None = None
         self.overview_error: str | None = None
         self._process = None
+        #: dict entries per message from the overview process (see OVERVIEW_SLICE)
+        self.overview_slice = OVERVIEW_SLICE
 
     @property
     def pagerank(self) -> dict[str, float] | None:
@@ -152,6 +172,16 @@ class BrowseData:
                 self._counts.setdefault(p, 0)
         return {p: self._counts[p] for p in pmids}
 
+    def prefetch_counts(self, pmids: Iterable[str]) -> None:
+        """Read the in-store citation counts of ``pmids`` ahead of need (before the overview has
+        arrived), for a worker thread: through a connection of its own."""
+        missing = [p for p in pmids if p not in self._counts]
+        if not missing or self.overview is not None:
+            return
+        with Store(self.store.path, readonly=True) as store:
+            found = store.cited_by_counts(missing)
+        self._counts.update({p: found.get(p, 0) for p in missing})
+
     def topics_of(self, pmid: str) -> list[str]:
         return self.topics.get(pmid, []) if self.topics is not None else []
 
@@ -186,21 +216,29 @@ class BrowseData:
     def _in_subprocess(self, seed: str) -> dict:
         context = multiprocessing.get_context("spawn")  # no fork of a process running threads
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_overview_child, args=(send, str(self.store.path), seed), daemon=True)
+        process = context.Process(target=_overview_child, daemon=True,
+                                  args=(send, str(self.store.path), seed, self.overview_slice))
         process.start()
         send.close()
         self._process = process
+        overview: dict = {}
         try:
-            ok, value = receive.recv()  # waits without holding the GIL
+            while True:
+                kind, key, value = receive.recv()  # waits without holding the GIL
+                if kind == "done":
+                    return overview
+                if kind == "error":
+                    raise RuntimeError(key)
+                if isinstance(value, dict) and key in overview:
+                    overview[key].update(value)
+                else:
+                    overview[key] = value
         except EOFError:
             raise RuntimeError("the overview process ended without an answer (stopped?)") from None
         finally:
             receive.close()
             process.join(5)
             self._process = None
-        if not ok:
-            raise RuntimeError(value)
-        return value
 
     def stop(self) -> None:
         """Stop a running overview process (the browser is closing)."""
@@ -208,11 +246,15 @@ class BrowseData:
         if process is not None and process.is_alive():
             process.terminate()
 
+    def path_ready(self, seed: str) -> bool:
+        """Whether :meth:`path_from` answers at once (from the overview's descent tree)."""
+        return self.overview is not None and self.overview_seed == seed
+
     def path_from(self, seed: str, pmid: str) -> list[str] | None:
         """A shortest chain seed <- ... <- pmid (each paper cited by the next), or None."""
         if pmid == seed:
             return [seed]
-        if self.overview is not None and self.overview_seed == seed:
+        if self.path_ready(seed):
             parent = self.overview["parent"]
             if pmid not in parent:
                 return None
@@ -220,20 +262,36 @@ class BrowseData:
             while chain[-1] != seed:
                 chain.append(parent[chain[-1]])
             return chain[::-1]
-        # without the overview: breadth-first over references from pmid, through SQL
-        parent_of: dict[str, str | None] = {pmid: None}
-        queue = deque([pmid])
-        while queue and len(parent_of) < 50_000:
-            node = queue.popleft()
-            for cited in self.references(node):
-                if cited in parent_of:
-                    continue
-                parent_of[cited] = node
-                if cited == seed:
-                    chain = [seed]
-                    while parent_of[chain[-1]] is not None:
-                        chain.append(parent_of[chain[-1]])
-                    return chain
-                if cited in self.summaries:
-                    queue.append(cited)
-        return None
+        return _search_path(self.store, seed, pmid)
+
+    def search_path(self, seed: str, pmid: str, *, cancelled: Callable[[], bool] = lambda: False) -> list[str] | None:
+        """:meth:`path_from` for a worker thread: before the overview has arrived, the search
+        reads the store through a connection of its own and stops (None) once ``cancelled()``."""
+        if pmid == seed or self.path_ready(seed):
+            return self.path_from(seed, pmid)
+        with Store(self.store.path, readonly=True) as store:
+            return _search_path(store, seed, pmid, cancelled)
+
+
+def _search_path(store: Store, seed: str, pmid: str,
+                 cancelled: Callable[[], bool] = lambda: False) -> list[str] | None:
+    """Breadth-first over references from ``pmid`` through SQL (at most 50,000 papers)."""
+    if pmid == seed:
+        return [seed]
+    parent_of: dict[str, str | None] = {pmid: None}
+    queue = deque([pmid])
+    while queue and len(parent_of) < 50_000:
+        if cancelled():
+            return None
+        node = queue.popleft()
+        for cited in store.cited(node):
+            if cited in parent_of:
+                continue
+            parent_of[cited] = node
+            if cited == seed:
+                chain = [seed]
+                while parent_of[chain[-1]] is not None:
+                    chain.append(parent_of[chain[-1]])
+                return chain
+            queue.append(cited)
+    return None

@@ -77,7 +77,7 @@ class PaperList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
-        width = self.size.width
+        width = self.scrollable_content_region.width  # without the scrollbar, so "…" stays visible
         base = self.rich_style
         if index >= self.count:
             return Strip.blank(width, base)

@@ -21,7 +21,7 @@ KEYS = [
     ("h", "home: back to the seed"),
     ("r", "toggle between citing papers and references"),
     ("s / S", "next sort (year, cited by, PageRank) / reverse the order"),
-    ("/", "filter: words in title or journal, 1990-2000 (years), topic:NAME"),
+    ("/", "filter as you type: words in title or journal, 1990-2000 (years), topic:NAME; Enter: to the list"),
     ("Esc", "clear the filter (or close a pop-up)"),
     ("c", "next topic filter (when a topic lens is available)"),
     ("p", "path from the seed to the highlighted paper"),
@@ -32,9 +32,9 @@ KEYS = [
 
 
 def keys_table() -> Table:
-    table = Table(show_header=False, box=None, pad_edge=False, expand=True)
+    table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column(ratio=1)
+    table.add_column()
     for key, what in KEYS:
         table.add_row(Text(key), Text(what))
     return table
@@ -43,10 +43,12 @@ def keys_table() -> Table:
 class InfoScreen(ModalScreen[None]):
     """A scrollable pop-up holding one renderable; any of Esc, q or its own key closes it."""
 
+    # opaque: a see-through pop-up makes Textual redraw the whole screen beneath it, tinted,
+    # on every refresh (40-60 ms a key on a 2-core machine)
     DEFAULT_CSS = """
-    InfoScreen { align: center middle; }
+    InfoScreen { align: center middle; background: $background; }
     InfoScreen > VerticalScroll {
-        width: 90%; height: 80%; border: round $accent; background: $surface; padding: 0 1;
+        width: 100%; height: 100%; border: round $accent; background: $surface; padding: 0 1;
     }
     """
     BINDINGS = [Binding("escape,q", "close", "close")]
@@ -67,6 +69,11 @@ class InfoScreen(ModalScreen[None]):
         if self._close_key and event.key == self._close_key:
             event.stop()
             self.dismiss(None)
+
+    def set_body(self, renderable: RenderableType) -> None:
+        """Replace what the pop-up shows (a placeholder, once the answer is ready)."""
+        self._renderable = renderable
+        self.query_one("#info-body", Static).update(renderable)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -12,6 +12,9 @@ from conftest import overview_ready, screen_lines
 
 from citegraph.store import Store
 from citegraph.tui import BrowseApp, BrowseData, parse_filter
+from citegraph.tui.data import compute_overview
+from citegraph.tui.keybar import KeyBar
+from citegraph.tui.app import FILTER_DELAY
 from citegraph.tui.paper_list import PaperList
 
 
@@ -131,9 +134,13 @@ def test_paths_before_the_overview_arrives_come_from_sql(small_store):
         assert data.path_from("1", "7") == ["1", "2", "5", "7"]
         assert data.path_from("1", "8") == ["1", "4", "8"]  # 8 cites 4, which cites 1 directly
         assert data.path_from("3", "8") is None
+        assert data.search_path("1", "7") == ["1", "2", "5", "7"]  # a worker's own connection
+        assert data.search_path("1", "7", cancelled=lambda: True) is None
         data.overview_in_process(False)
+        data.overview_slice = 3  # the overview arrives in slices of 3 entries per dict
         data.load_overview("1", in_process=False)  # the large-store route: another process
         assert data.overview_error is None and data.topic_names
+        assert data.overview == compute_overview(small_store, "1")
         assert data.path_from("1", "8") == ["1", "4", "8"]
         assert data.cited_by_counts(["2", "3", "99"]) == {"2": 3, "3": 1, "99": 0}
 
@@ -193,3 +200,79 @@ def test_the_overview_arriving_under_a_pop_up(small_store):
     assert screen == "InfoScreen" and app.return_code in (None, 0)
     assert (sort, shown) == ("cited by", ["2", "4", "3"])
     assert "loading" not in text
+
+
+def test_the_list_follows_typing_in_the_filter_box(small_store):
+    async def script(app, pilot):
+        seen = []
+        await pilot.press("slash", "b", "e", "t")
+        seen.append((list(app.shown), app.query_one(KeyBar).display))  # within the delay: not yet
+        await pilot.pause(FILTER_DELAY * 3)
+        seen.append(sorted(app.shown))  # "bet": Beta cytokine trial
+        await pilot.press("backspace", "backspace", "backspace")
+        await pilot.pause(FILTER_DELAY * 3)
+        seen.append(sorted(app.shown))
+        await pilot.press("a", "l", "p", "enter")  # Enter applies at once and goes back to the list
+        seen.append((sorted(app.shown), app.focused is app.query_one(PaperList), app.query_one(KeyBar).display))
+        await pilot.press("slash", "x", "escape")  # Esc in the box clears the filter and closes the box
+        await pilot.pause(FILTER_DELAY * 2)
+        seen.append((sorted(app.shown), app.focused is app.query_one(PaperList), app.query_one(KeyBar).display))
+        return seen
+
+    _, seen = browse(small_store, script, load_graph=False)
+    assert seen[0] == (["4", "2", "3"], False)  # the filter box is in the key line's place
+    assert seen[1] == ["3"]
+    assert seen[2] == ["2", "3", "4"]
+    assert seen[3] == (["2"], True, True)  # "alp": Alpha lymphocyte study
+    assert seen[4] == (["2", "3", "4"], True, True)
+
+
+def test_the_key_line_is_clickable(small_store):
+    async def script(app, pilot):
+        bar = app.query_one(KeyBar)
+        start = next(start for start, _, action in bar._spans if action == "next_sort")
+        await pilot.click(KeyBar, offset=(start + 1, 0))
+        return app.sort, "s sort" in "\n".join(screen_lines(app))
+
+    _, (sort, shown) = browse(small_store, script, load_graph=False)
+    assert sort == "cited by" and shown
+
+
+def test_the_path_pop_up_waits_for_the_search_behind_a_placeholder(small_store):
+    import threading
+
+    release = threading.Event()
+
+    async def script(app, pilot):
+        search = app.data.search_path
+
+        def slow(seed, pmid, cancelled):
+            release.wait(10)
+            return search(seed, pmid, cancelled=cancelled)
+
+        app.data.search_path = slow
+        await pilot.press("down", "p")  # paper 2, before the overview: a search on a worker
+        before = "\n".join(screen_lines(app))
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return before, "\n".join(screen_lines(app))
+
+    _, (before, after) = browse(small_store, script, load_graph=False)
+    assert "searching the store" in before and "citation step" not in before
+    assert "1 citation step" in after and "Alpha lymphocyte" in after and "searching" not in after
+
+
+def test_a_failing_path_search_is_reported_in_the_pop_up(small_store):
+    async def script(app, pilot):
+        def broken(seed, pmid, cancelled):
+            raise OSError("disk gone")
+
+        app.data.search_path = broken
+        await pilot.press("down", "p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return "\n".join(screen_lines(app)), app.is_running
+
+    _, (screen, running) = browse(small_store, script, load_graph=False)
+    assert "The path search failed: OSError: disk gone" in screen and running

@@ -1,4 +1,4 @@
-"""Timeline bar charts, and the CLI's width, NO_COLOR and --pager handling."""
+"""Timeline bar charts, and the CLI's width and NO_COLOR handling (the pager: tests/test_cli_pager.py)."""
 
 from __future__ import annotations
 
@@ -114,15 +114,3 @@ def test_show_fits_80_columns_and_honours_no_color(stored, capsys, monkeypatch):
     text = LINK.sub("", COLOUR.sub("", plain))
     assert "… 33 more" in text and "Paper 6 " in text
     assert all(len(line) <= 80 for line in text.splitlines())
-
-
-def test_pager_pages_on_a_terminal_and_prints_otherwise(stored, capsys, monkeypatch):
-    paged = []
-    monkeypatch.setattr("rich.pager.SystemPager._pager", lambda self, content: paged.append(content))
-    assert cli.main(["--cache-dir", str(stored), "show", "1", "--pager"]) == 0
-    assert "Paper 1" in capsys.readouterr().out and not paged  # not a terminal: printed
-    monkeypatch.setenv("FORCE_COLOR", "1")
-    monkeypatch.setenv("NO_COLOR", "1")
-    assert cli.main(["--cache-dir", str(stored), "show", "1", "--pager"]) == 0
-    assert capsys.readouterr().out == ""
-    assert len(paged) == 1 and "Paper 1" in paged[0] and "most cited" in paged[0].lower()
