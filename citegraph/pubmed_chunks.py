@@ -23,7 +23,7 @@ from .errors import ParseError
 __all__ = ["Piece", "iter_pieces"]
 
 _BLOCK = 1 << 20  # compressed bytes per read
-_TAIL = 1 << 20  # where the last record end is looked for first
+_TAIL = 256 << 10  # where the last record end is looked for first
 _END_TAGS = (b"</PubmedArticle>", b"</PubmedBookArticle>", b"</DeleteCitation>")
 _ROOT = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet)(?=[\s>/])[^>]*>")
 _TRAILER = re.compile(rb"\s*</(PubmedArticleSet|PubmedBookArticleSet)>\s*\Z")
@@ -132,13 +132,18 @@ def _piece(header: bytes, buf: bytearray, cut: int) -> bytes:
 def _record_end_near(buf: bytearray, target: int) -> int:
     """The end of the last record that ends within ``target`` bytes, else of the first record
     that ends after it (a record longer than a piece); 0 when no record ends in ``buf``."""
-    best = 0
-    for tag in _END_TAGS:
-        at = buf.rfind(tag, 0, target)
-        if at >= 0:
-            best = max(best, at + len(tag))
-    if best:
-        return best
+    # the stretch just before the target first: a tag absent from it (book articles and
+    # deletions are rare) would otherwise cost a scan of everything before it
+    for start in (max(0, target - _TAIL), 0):
+        best = 0
+        for tag in _END_TAGS:
+            at = buf.rfind(tag, start, target)
+            if at >= 0:
+                best = max(best, at + len(tag))
+        if best:
+            return best
+        if start == 0:
+            break
     ends = [at + len(tag) for tag in _END_TAGS if (at := buf.find(tag, target)) >= 0]
     return min(ends, default=0)
 
