@@ -83,9 +83,9 @@ def article_card(article: Article, *, cited_by: int | None = None, cites: int | 
     if cited_by is not None or cites is not None:
         counts = Text()
         if cited_by is not None:
-            counts.append(f"cited by {cited_by} stored papers", style="yellow")
+            counts.append(f"cited by {_papers(cited_by)}", style="yellow")
         if cites is not None:
-            counts.append(f"{'   ' if cited_by is not None else ''}cites {cites} stored papers", style="yellow")
+            counts.append(f"{'   ' if cited_by is not None else ''}cites {_papers(cites)}", style="yellow")
         if article.references:
             counts.append(f"   ({len(article.references)} references in the record)", style="dim")
         parts.append(counts)
@@ -102,3 +102,7 @@ def article_card(article: Article, *, cited_by: int | None = None, cites: int | 
         parts.append(Text(abstract))
     return Panel(Group(*parts), title=Text(f"PMID {article.pmid}", style="bold"), title_align="left",
                  border_style="red" if article.is_retracted else "blue")
+
+
+def _papers(count: int) -> str:
+    return f"{count:,} stored paper" + ("" if count == 1 else "s")

@@ -50,6 +50,8 @@ def test_card_flags_retraction_and_counts():
     out = render(article_card(article, cited_by=12, cites=4))
     assert "RETRACTED" in out
     assert "cited by 12 stored papers" in out and "cites 4 stored papers" in out
+    one = render(article_card(article, cited_by=1, cites=1))
+    assert "cited by 1 stored paper " in one and "cites 1 stored paper" in one and "papers" not in one
 
 
 def test_tree_and_table_render_literal_titles_at_80_columns():
