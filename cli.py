@@ -124,15 +124,27 @@ def _read_seed_file(path: Path, app: App | None = None) -> list[str]:
 @click.option("--since", type=int, metavar="YEAR", help="Leave out papers published before YEAR.")
 @click.option("--until", type=int, metavar="YEAR", help="Leave out papers published after YEAR.")
 @click.option("--again", is_flag=True, help="Crawl again even if the same crawl is complete.")
+@click.option("--refresh", "refresh_seed", metavar="SEED",
+              help="Re-link the papers of SEED's latest crawl whose links are older than --max-age and list "
+                   "the citing papers that are new since (a watch list).")
+@click.option("--max-age", default="7d", show_default=True, metavar="DURATION",
+              help="With --refresh: re-link papers whose links are older than this (30m, 12h, 7d, 2w).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, direction: str,
-          max_papers: int | None, since: int | None, until: int | None, again: bool, as_json: bool) -> None:
+          max_papers: int | None, since: int | None, until: int | None, again: bool, refresh_seed: str | None,
+          max_age: str, as_json: bool) -> None:
     """Crawl from SEEDS (PMID, DOI or PMCID) through NCBI E-utilities into the store.
 
     Running the same command after an interruption resumes where it stopped; nothing already
-    stored is fetched again.
+    stored is fetched again. With --refresh SEED, look for papers citing SEED's crawl that are
+    new since its papers were last linked.
     """
+    if refresh_seed is not None:
+        if seeds or seed_file:
+            raise click.UsageError("--refresh takes its seed as its value; give no other seeds")
+        _refresh(app, refresh_seed, max_age, as_json)
+        return
     from citegraph.crawl import CrawlOptions, Crawler
     from citegraph.identifiers import parse_identifier
     from citegraph.parse_pool import ParsePool
@@ -183,6 +195,36 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             app.err.print(f"failed: {pmid}: {redact(reason, app.settings.api_key)}", markup=False, highlight=False)
         if len(report.failed) > 20:
             app.err.print(f"... and {len(report.failed) - 20} more failed papers", markup=False)
+    if not report.complete:
+        raise CitegraphError(f"{len(report.failed)} papers failed; run the same command again to retry them")
+
+
+def _refresh(app: App, seed: str, max_age: str, as_json: bool) -> None:
+    """``crawl --refresh``: see citegraph.refresh."""
+    from citegraph.identifiers import parse_pmid
+    from citegraph.pubmed_xml import parse_articles
+    from citegraph.refresh import parse_duration, refresh
+
+    seed, seconds = parse_pmid(seed), parse_duration(max_age)
+    with app.open_store(must_exist=True) as store, _sigterm_as_interrupt():
+        client = app.client()
+        try:
+            report = refresh(client, store, seed, seconds, parse=parse_articles,
+                             requests_made=lambda: client.stats["requests"])
+        finally:
+            client.close()
+    data = report.to_dict()
+    if as_json:
+        _print_json(data)
+    else:
+        from citegraph.views.watchlist import watchlist_table
+
+        app.out.print(watchlist_table(data))
+        app.info(f"re-linked {report.relinked:,} of the crawl's papers (left {report.fresh:,} linked within "
+                 f"{max_age} alone); {report.fetched:,} new records, {report.new_edges:,} new citation edges, "
+                 f"{report.requests:,} requests")
+        for pmid, reason in report.failed[:20]:
+            app.err.print(f"failed: {pmid}: {redact(reason, app.settings.api_key)}", markup=False, highlight=False)
     if not report.complete:
         raise CitegraphError(f"{len(report.failed)} papers failed; run the same command again to retry them")
 
@@ -306,8 +348,12 @@ def _paged(app: App, pager: bool | None, *, as_json: bool = False):
     text = out.end_capture()
     command = _pager_command()
     if command and (pager or text.count("\n") >= out.height):
+        import re
+
         out.file.flush()
-        _run_pager(command, text)
+        # hyperlinks (OSC 8, ours only: views neutralise escapes in stored text) are dropped, as
+        # rich's own pager does: less before version 566 and more show them as garbage
+        _run_pager(command, re.sub("\x1b]8;[^\x1b\x07]*(?:\x1b\\\\|\x07)", "", text))
     else:
         out.file.write(text)
         out.file.flush()

@@ -136,6 +136,10 @@ def main() -> None:
                 print(f"peak RSS of the crawling process {peak_rss_mb():.0f} MB  "
                       f"store {store_bytes / report.members / 1024:.1f} KiB/paper  "
                       f"client waited on the limiter {client_stats['waited']:.1f} s (summed over threads)")
+                verdict = lambda ok: "PASS" if ok else "FAIL"  # noqa: E731
+                print(f"targets: requests/paper <= 0.02 {verdict(requests / report.members <= 0.02)}, "
+                      f"wall/floor <= 1.25 {verdict(wall / floor <= 1.25)}, "
+                      f"no 429 {verdict(stats['by_status'].get('429', 0) == 0)}")
                 print(f"CPU: crawling process {cpu[0]:.1f} s, server {cpu[1]:.1f} s, whole machine {cpu[2]:.1f} s "
                       f"of {wall * (os.cpu_count() or 1):.1f} s available (parse workers = machine - the others - "
                       f"other users); load average before the run {cpu[3]:.2f}")

@@ -149,6 +149,27 @@ INSERT OR REPLACE INTO article_meta (pmid, publication_types, mesh, retracted, f
     WHERE a.fetched_at > (SELECT COALESCE(MAX(fetched_at), -1e300) FROM article_meta);
 """
 
+# When each crawl member's citing papers (elink) were last asked for, so that
+# `citegraph crawl --refresh` re-links only papers whose links are older than --max-age.
+# NULL: linked before this migration (the crawl's finish time stands in) or never linked.
+_LINKED_AT = """
+ALTER TABLE crawl_nodes ADD COLUMN linked_at REAL;
+"""
+
+# The topic-lens classification of each paper (title, abstract and MeSH against a lens's
+# topics), by lens digest: classifying 100,000 papers takes seconds, reading the result back a
+# fraction of one. A row is valid while the article's fetched_at is unchanged.
+_TOPIC_CACHE = """
+CREATE TABLE topic_cache (
+    lens        TEXT NOT NULL,
+    pmid        INTEGER NOT NULL,
+    fetched_at  REAL NOT NULL,
+    -- topic keys separated by tabs (empty: in no topic)
+    topics      TEXT NOT NULL,
+    PRIMARY KEY (lens, pmid)
+) WITHOUT ROWID;
+"""
+
 #: (version, name, SQL script)
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial schema: articles, citations, missing, crawls, crawl_nodes", _INITIAL),
@@ -156,4 +177,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (3, "crawl_nodes.linked: link papers before their records arrive", _EAGER_LINKING),
     (4, "articles_lean: covering index for loading the graph's nodes without reading records", _ARTICLES_LEAN),
     (5, "article_meta filled on demand (Store.sync_article_meta), not by triggers", _META_ON_DEMAND),
+    (6, "crawl_nodes.linked_at: when a member's links were last fetched (crawl --refresh)", _LINKED_AT),
+    (7, "topic_cache: lens classification of each paper, kept until its record changes", _TOPIC_CACHE),
 ]

@@ -247,6 +247,23 @@ class Store:
             found.update((str(p), a) for p, a in rows if a)
         return found
 
+    def cached_topics(self, lens: str) -> dict[str, str]:
+        """{pmid: topic keys joined by tabs, '' for none} of the papers classified by the lens
+        with digest ``lens`` whose record has not changed since (see ``topic_cache``)."""
+        return dict(self._execute(
+            "SELECT CAST(t.pmid AS TEXT), t.topics FROM topic_cache AS t JOIN articles AS a ON a.pmid = t.pmid "
+            "WHERE t.lens = ? AND t.fetched_at = a.fetched_at", (lens,)))
+
+    def cache_topics(self, lens: str, topics: Iterable[tuple[str, list[str]]]) -> None:
+        """Keep the classification of stored papers by the lens with digest ``lens``."""
+        if self.readonly:
+            return
+        with self.transaction():
+            self._executemany(
+                "INSERT OR REPLACE INTO topic_cache (lens, pmid, fetched_at, topics) "
+                "SELECT ?, pmid, fetched_at, ? FROM articles WHERE pmid = ?",
+                ((lens, "\t".join(keys), int(p)) for p, keys in topics))
+
     def crawl_times(self, pmids: Iterable[str | int]) -> dict[str, float]:
         """{pmid: fetched_at} of the stored ``pmids``."""
         found: dict[str, float] = {}
@@ -501,6 +518,25 @@ class Store:
             self._executemany(
                 "UPDATE crawl_nodes SET state = 'done' WHERE crawl_id = ? AND pmid = ? AND state = 'link'", ids
             )
+            self.set_linked_at(crawl_id, [p for _, p in ids])
+
+    def set_linked_at(self, crawl_id: int, pmids: Iterable[str | int], when: float | None = None) -> None:
+        """Remember when the links of these crawl members were fetched (now by default)."""
+        when = time.time() if when is None else when
+        self._executemany("UPDATE crawl_nodes SET linked_at = ? WHERE crawl_id = ? AND pmid = ?",
+                          ((when, crawl_id, int(p)) for p in pmids))
+
+    def link_ages(self, crawl_id: int) -> list[tuple[str, int, str, float | None]]:
+        """(pmid, generation, state, linked_at) of every member of the crawl, by generation."""
+        rows = self._execute("SELECT pmid, generation, state, linked_at FROM crawl_nodes WHERE crawl_id = ? "
+                             "ORDER BY generation, pmid", (crawl_id,))
+        return [(str(p), g, s, t) for p, g, s, t in rows]
+
+    def latest_crawl_of(self, pmid: str | int) -> CrawlRecord | None:
+        """The latest crawl that has ``pmid`` among its seeds."""
+        row = self._execute("SELECT c.id FROM crawls AS c WHERE EXISTS (SELECT 1 FROM json_each(c.seeds) AS s "
+                            "WHERE CAST(s.value AS INTEGER) = ?) ORDER BY c.id DESC LIMIT 1", (int(pmid),)).fetchone()
+        return None if row is None else self.get_crawl(row[0])
 
     def node_states(self, crawl_id: int) -> dict[str, int]:
         rows = self._execute(

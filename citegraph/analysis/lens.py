@@ -17,6 +17,7 @@ A paper belongs to a topic when any of its MeSH descriptors or any pattern match
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 import networkx as nx
+import numpy as np
 
 from ..errors import InputError
+from .core import CitationGraph, bfs, is_core, years_of
 from .influence import citation_counts, generations
 from .paths import why
 from .selection import PaperMeta
@@ -39,6 +42,8 @@ else:  # pragma: no cover - Python 3.10
 __all__ = ["Topic", "Lens", "DEFAULT_LENS", "parse_lens", "load_lens", "classify", "topic_summary"]
 
 DEFAULT_LENS = "cell-therapy"
+#: part of a lens's digest: change it when Topic.matches changes, so cached classifications go
+_MATCHING_VERSION = 1
 
 
 def _required_literals(pattern: re.Pattern) -> tuple[str, ...]:
@@ -94,6 +99,8 @@ class Lens:
     description: str
     topics: tuple[Topic, ...]
     source: str
+    #: identifies the lens text and the matching rules (the key of the store's topic cache)
+    digest: str = ""
 
     def topic(self, wanted: str) -> Topic:
         for topic in self.topics:
@@ -144,8 +151,9 @@ def parse_lens(text: str, source: str = "<lens>") -> Lens:
         if not mesh and not patterns:
             raise InputError(f"lens {source}: topic {key!r} has neither mesh nor patterns")
         topics.append(Topic(key=key, name=str(name), mesh=mesh, patterns=patterns))
+    digest = hashlib.sha256(f"{_MATCHING_VERSION}\n{text}".encode()).hexdigest()[:32]
     return Lens(name=str(data.get("name", Path(source).stem)), description=str(data.get("description", "")),
-                topics=tuple(topics), source=source)
+                topics=tuple(topics), source=source, digest=digest)
 
 
 def load_lens(path: str | Path | None = None) -> Lens:
@@ -184,27 +192,74 @@ def topic_summary(graph: nx.DiGraph, seed: str, lens: Lens, topics_of: Mapping[s
     Earliest: lowest year, then lowest generation, then lowest PMID; most cited: in-graph
     citations, then earliest year, then lowest PMID; peak year: most papers, earliest on a tie.
     """
+    if is_core(graph):
+        return _topic_summary_core(graph, seed, lens, topics_of)
     gen = generations(graph, seed)
     gen.pop(seed)
+    in_topic: dict[str, list[str]] = {t.key: [] for t in lens.topics}
+    for n in gen:
+        for key in topics_of.get(n, ()):
+            if key in in_topic:
+                in_topic[key].append(n)
+    in_any = [n for n in gen if n in topics_of]
+    year_of, counts_of = years_of(graph, in_any), citation_counts(graph, in_any)  # once, not per topic
     rows = []
     for topic in lens.topics:
-        members = [n for n in gen if topic.key in topics_of.get(n, ())]
+        members = in_topic[topic.key]
         row = {"key": topic.key, "name": topic.name, "papers": len(members), "first_year": None, "peak_year": None,
                "earliest": None, "most_cited": None, "path_to_earliest": []}
         if members:
-            year = {n: graph.nodes[n].get("year") for n in members}
+            year = year_of
             dated = [n for n in members if year[n] is not None]
             per_year: dict[int, int] = {}
             for n in dated:
                 per_year[year[n]] = per_year.get(year[n], 0) + 1
             never = 10_000
             earliest = min(members, key=lambda n: (year[n] if year[n] is not None else never, gen[n], int(n)))
-            counts = citation_counts(graph, members)
+            counts = counts_of
             top = min(members, key=lambda n: (-counts[n], year[n] if year[n] is not None else never, int(n)))
             chains = why(graph, earliest, seed, limit=1)["paths"]
             row.update(first_year=min(per_year) if per_year else None,
                        peak_year=min(per_year, key=lambda y: (-per_year[y], y)) if per_year else None,
                        earliest=earliest, most_cited={"pmid": top, "citations": counts[top]},
+                       path_to_earliest=chains[0] if chains else [])
+        rows.append(row)
+    return rows
+
+
+def _topic_summary_core(graph: CitationGraph, seed: str, lens: Lens, topics_of: Mapping[str, Iterable[str]]
+                        ) -> list[dict]:
+    """:func:`topic_summary` on the arrays: the same orderings as sorts of index arrays (index
+    order is PMID order; undated papers count as year 10,000)."""
+    from .selection import require_node
+
+    require_node(graph, seed, "seed")
+    dist = bfs([(graph.in_ptr, graph.in_idx)], graph.n, graph.indices([seed]))[0]
+    tagged = [n for n in topics_of if n in graph]
+    index = dict(zip(tagged, graph.indices(tagged).tolist()))
+    in_topic: dict[str, list[int]] = {t.key: [] for t in lens.topics}
+    for n, i in index.items():
+        if dist[i] > 0:
+            for key in topics_of[n]:
+                if key in in_topic:
+                    in_topic[key].append(i)
+    year = np.where(graph.year > 0, graph.year, 10_000)
+    counts = graph.in_degrees()
+    rows = []
+    for topic in lens.topics:
+        m = np.array(sorted(in_topic[topic.key]), dtype=np.int64)
+        row = {"key": topic.key, "name": topic.name, "papers": len(m), "first_year": None, "peak_year": None,
+               "earliest": None, "most_cited": None, "path_to_earliest": []}
+        if len(m):
+            earliest = int(m[np.lexsort((m, dist[m], year[m]))[0]])
+            top = int(m[np.lexsort((m, year[m], -counts[m]))[0]])
+            dated = graph.year[m][graph.year[m] > 0]
+            years, per_year = np.unique(dated, return_counts=True)
+            (earliest_name, top_name) = graph.names([earliest, top])
+            chains = why(graph, earliest_name, seed, limit=1)["paths"]
+            row.update(first_year=int(years[0]) if len(years) else None,
+                       peak_year=int(years[int(np.argmax(per_year))]) if len(years) else None,
+                       earliest=earliest_name, most_cited={"pmid": top_name, "citations": int(counts[top])},
                        path_to_earliest=chains[0] if chains else [])
         rows.append(row)
     return rows

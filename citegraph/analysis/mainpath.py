@@ -41,6 +41,7 @@ from typing import Iterable
 import networkx as nx
 
 from ..errors import InputError
+from .core import is_core
 from .influence import generations
 from .selection import induced_subgraph, require_node
 
@@ -64,7 +65,16 @@ def flow_dag(graph: nx.DiGraph, nodes: Iterable[str] | None = None) -> tuple[nx.
     dropped: list[tuple[str, str]] = []
     if nx.is_directed_acyclic_graph(flow):
         return flow, dropped
-    key = _order_key(graph)
+    dropped = _break_cycles(flow, _order_key(graph))
+    flow.remove_edges_from(dropped)
+    # report as citation edges: flow u -> v means v cites u
+    return flow, sorted(((v, u) for u, v in dropped), key=lambda e: (int(e[0]), int(e[1])) if all(
+        x.isdigit() for x in e) else (0, 0))
+
+
+def _break_cycles(flow: nx.DiGraph, key) -> list[tuple[str, str]]:
+    """The flow edges to drop to break every cycle (see the module docstring)."""
+    dropped: list[tuple[str, str]] = []
     for component in nx.strongly_connected_components(flow):
         if len(component) < 2:
             continue
@@ -86,10 +96,7 @@ def flow_dag(graph: nx.DiGraph, nodes: Iterable[str] | None = None) -> tuple[nx.
                 else:
                     state[node] = 2
                     stack.pop()
-    flow.remove_edges_from(dropped)
-    # report as citation edges: flow u -> v means v cites u
-    return flow, sorted(((v, u) for u, v in dropped), key=lambda e: (int(e[0]), int(e[1])) if all(
-        x.isdigit() for x in e) else (0, 0))
+    return dropped
 
 
 class _TooLarge(Exception):
@@ -176,6 +183,11 @@ def main_paths(graph: nx.DiGraph, seed: str | None = None, key_routes: int = 0, 
     nodes = None
     if seed is not None:
         require_node(graph, seed, "seed")
+    if is_core(graph):
+        from .mainpath_core import main_paths_core
+
+        return main_paths_core(graph, seed, key_routes, search)
+    if seed is not None:
         nodes = generations(graph, seed).keys()
     flow, dropped = flow_dag(graph, nodes)
     result: dict = {"seed": seed, "search": search, "paper_count": flow.number_of_nodes(),

@@ -13,7 +13,9 @@ from collections import deque
 from typing import Iterable, Mapping
 
 import networkx as nx
+import numpy as np
 
+from .core import CitationGraph, bfs, gather, is_core
 from .selection import require_node
 
 __all__ = ["retracted_set", "through_retracted"]
@@ -33,6 +35,8 @@ def through_retracted(graph: nx.DiGraph, seed: str, retracted: Iterable[str]) ->
     parent one generation closer to the seed, or gets it from a retracted parent.
     """
     require_node(graph, seed, "seed")
+    if is_core(graph):
+        return _through_retracted_core(graph, seed, retracted)
     bad = set(retracted)
     gen = {seed: 0}
     via: dict[str, str] = {}
@@ -64,3 +68,30 @@ def through_retracted(graph: nx.DiGraph, seed: str, retracted: Iterable[str]) ->
         if best is not None:
             via[node] = best[1]
     return via
+
+
+def _through_retracted_core(graph: CitationGraph, seed: str, retracted: Iterable[str]) -> dict[str, str]:
+    """:func:`through_retracted` one generation at a time on the arrays. Node index order is
+    PMID order, so (generation, index) orders candidates as (generation, PMID) does."""
+    dist, levels = bfs([(graph.in_ptr, graph.in_idx)], graph.n, np.array([graph.index(seed)]))
+    bad = np.zeros(graph.n, dtype=bool)
+    bad[graph.indices(p for p in retracted if p in graph)] = True
+    bad[graph.index(seed)] = False
+    via = np.full(graph.n, -1, dtype=np.int64)
+    big = graph.n + 1
+    for level in levels[1:]:
+        child, parent, _ = gather(graph.out_ptr, graph.dst, level)
+        on = dist[parent] == dist[child] - 1
+        child, parent = child[on], parent[on]
+        candidate = np.where(via[parent] >= 0, via[parent], np.where(bad[parent], parent, -1))
+        has = candidate >= 0
+        child, candidate = child[has], candidate[has]
+        if not child.size:
+            continue
+        key = dist[candidate] * big + candidate
+        order = np.lexsort((key, child))  # by child, then smallest key first
+        child, key = child[order], key[order]
+        first = np.concatenate(([True], child[1:] != child[:-1]))
+        via[child[first]] = key[first] % big
+    found = np.flatnonzero(via >= 0)
+    return dict(zip(graph.names(found), graph.names(via[found])))

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 import networkx as nx
+import numpy as np
 
 from ..errors import InputError
+from .core import CitationGraph, bfs, is_core
 
 __all__ = ["PaperMeta", "Filters", "DIRECTIONS", "neighbourhood", "passes", "select", "require_node",
            "induced_subgraph"]
@@ -85,6 +87,10 @@ def induced_subgraph(graph: nx.DiGraph, nodes: Iterable[str]) -> nx.DiGraph:
     when it is most of them (copying millions of edges would cost more than filtering them on
     each traversal); otherwise a new graph (in ``graph``'s node order) sharing the node
     attribute dicts, built many times faster than ``graph.subgraph(nodes).copy()``."""
+    if is_core(graph):
+        mask = np.zeros(graph.n, dtype=bool)
+        mask[graph.indices(n for n in nodes if n in graph)] = True
+        return graph.subgraph(mask)
     keep = {n for n in nodes if n in graph}
     if len(keep) == graph.number_of_nodes():
         return graph
@@ -107,6 +113,9 @@ def neighbourhood(graph: nx.DiGraph, seeds: Iterable[str], depth: int | None = N
     """
     if direction not in DIRECTIONS:
         raise InputError(f"unknown direction {direction!r}; use one of {', '.join(DIRECTIONS)}")
+    if is_core(graph):
+        levels = _core_levels(graph, seeds, depth, direction)[1]
+        return {p: h for h, level in enumerate(levels) for p in graph.names(level)}
     hops: dict[str, int] = {}
     queue: deque[str] = deque()
     for seed in seeds:
@@ -130,6 +139,18 @@ def neighbourhood(graph: nx.DiGraph, seeds: Iterable[str], depth: int | None = N
                 hops[other] = h + 1
                 queue.append(other)
     return hops
+
+
+def _core_levels(graph: CitationGraph, seeds: Iterable[str], depth: int | None, direction: str):
+    seeds = list(seeds)
+    for seed in seeds:
+        require_node(graph, seed, "seed")
+    ptrs = []
+    if direction != "references":
+        ptrs.append((graph.in_ptr, graph.in_idx))
+    if direction != "cited-by":
+        ptrs.append((graph.out_ptr, graph.dst))
+    return bfs(ptrs, graph.n, graph.indices(seeds), depth)
 
 
 def _lower_set(values: Iterable[str]) -> set[str]:
@@ -174,8 +195,10 @@ def select(graph: nx.DiGraph, *, seeds: Iterable[str] = (), depth: int | None = 
     read; papers missing from them count as having none.
     """
     seeds = list(dict.fromkeys(seeds))
-    nodes: Iterable[str] = neighbourhood(graph, seeds, depth, direction) if seeds else graph.nodes
     filters = filters or Filters()
+    if is_core(graph):
+        return _select_core(graph, seeds, depth, direction, filters, meta, topics_of)
+    nodes: Iterable[str] = neighbourhood(graph, seeds, depth, direction) if seeds else graph.nodes
     if filters.active:
         meta = meta or {}
         topics_of = topics_of or {}
@@ -185,3 +208,32 @@ def select(graph: nx.DiGraph, *, seeds: Iterable[str] = (), depth: int | None = 
     elif not seeds:
         return graph  # nothing to leave out; callers never modify the graph
     return induced_subgraph(graph, nodes)
+
+
+def _select_core(graph: CitationGraph, seeds: list[str], depth: int | None, direction: str, filters: Filters,
+                 meta: Mapping[str, PaperMeta] | None, topics_of: Mapping[str, Iterable[str]] | None
+                 ) -> CitationGraph:
+    if direction not in DIRECTIONS:
+        raise InputError(f"unknown direction {direction!r}; use one of {', '.join(DIRECTIONS)}")
+    if seeds:
+        keep = _core_levels(graph, seeds, depth, direction)[0] >= 0
+    else:
+        keep = np.ones(graph.n, dtype=bool)
+    if filters.active:
+        candidates = np.flatnonzero(keep)
+        names = graph.names(candidates)
+        if filters.journal or filters.match:
+            graph.preload(names)  # titles and journals, in one query
+        meta = meta or {}
+        topics_of = topics_of or {}
+        keep_always = set(seeds)
+        year = graph.year[candidates].tolist()
+        for i, name, y in zip(candidates.tolist(), names, year):
+            if name in keep_always:
+                continue
+            if filters.journal or filters.match:
+                attrs = graph.attrs(name)
+            else:
+                attrs = {"year": y or None}
+            keep[i] = passes(attrs, meta.get(name), filters, topics_of.get(name, ()))
+    return graph.subgraph(keep)

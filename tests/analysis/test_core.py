@@ -1,0 +1,233 @@
+"""The integer-indexed CitationGraph and the vectorised analysis on it give the answers of the
+networkx implementations: by hand on small graphs, and against the networkx code paths (and
+networkx's own shortest paths) on random graphs with cycles."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from citegraph.analysis import influence, mainpath, paths, related, retraction, selection, timeline
+from citegraph.analysis.core import CitationGraph
+from citegraph.analysis.load import load_core
+from citegraph.graph import build_graph
+from citegraph.models import Article
+from citegraph.store import Store
+
+from .helpers import graph
+
+DIAMOND = [("2", "1"), ("3", "1"), ("4", "2"), ("4", "3"), ("5", "4")]
+
+
+def core_of(g: nx.DiGraph) -> CitationGraph:
+    ids = [int(n) for n in g.nodes]
+    years = [g.nodes[n].get("year") or 0 for n in g.nodes]
+    citing = np.array([int(a) for a, _ in g.edges], dtype=np.int64)
+    cited = np.array([int(b) for _, b in g.edges], dtype=np.int64)
+    return CitationGraph.from_edges(citing, cited, np.array(ids, dtype=np.int64), np.array(years, dtype=np.int64))
+
+
+def random_graph(seed: int, n_max: int = 30, back: float = 0.1) -> nx.DiGraph:
+    """Mostly newer-cites-older papers, with some citations the other way (cycles)."""
+    rng = random.Random(seed)
+    n = rng.randint(2, n_max)
+    g = nx.DiGraph()
+    g.add_nodes_from((str(i), {"year": 1980 + rng.randint(0, 10), "title": f"paper {i}"}) for i in range(1, n + 1))
+    for _ in range(rng.randint(0, 4 * n)):
+        a, b = rng.randint(1, n), rng.randint(1, n)
+        if a != b and (a > b or rng.random() < back):
+            g.add_edge(str(a), str(b))
+    return g
+
+
+def test_by_hand_on_the_diamond():
+    c = core_of(graph(DIAMOND))
+    assert c.number_of_nodes() == 5 and c.number_of_edges() == 5 and "4" in c and "9" not in c
+    assert sorted(c.pred["1"]) == ["2", "3"] and c.succ["4"] == ["2", "3"]
+    assert influence.generations(c, "1") == {"1": 0, "2": 1, "3": 1, "4": 2, "5": 3}
+    assert influence.generations(c, "1", depth=2) == {"1": 0, "2": 1, "3": 1, "4": 2}
+    assert influence.citation_counts(c) == {"1": 2, "2": 1, "3": 1, "4": 1, "5": 0}
+    assert influence.seed_betweenness(c, "1") == pytest.approx({"1": 0.0, "2": 0.25, "3": 0.25, "4": 0.25, "5": 0.0})
+    assert paths.why(c, "5", "1")["paths"] == [["1", "2", "4", "5"], ["1", "3", "4", "5"]]
+    assert related.co_citation(c, "2") == [("3", 1)]  # 4 cites both 2 and 3
+
+
+def test_pagerank_two_papers_by_hand():
+    pr = influence.pagerank(core_of(graph([("1", "2")])))
+    assert pr["1"] == pytest.approx(0.5 / 1.425, abs=1e-8)
+    assert pr["2"] == pytest.approx(1 - 0.5 / 1.425, abs=1e-8)
+
+
+def test_empty_and_lonely():
+    c = core_of(graph([], years={"7": 2000}))
+    assert influence.seed_betweenness(c, "7") == {"7": 0.0}
+    assert influence.generations(c, "7") == {"7": 0}
+    assert mainpath.main_paths(c, "7")["main_path"] == ["7"]
+    assert influence.pagerank(CitationGraph.from_edges([], [], [])) == {}
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_same_answers_as_networkx(seed):
+    g = random_graph(seed)
+    c = core_of(g)
+    rng = random.Random(seed)
+    p = str(rng.randint(1, g.number_of_nodes()))
+    assert influence.generations(c, p) == influence.generations(g, p)
+    assert influence.citation_counts(c) == influence.citation_counts(g)
+    for got, want in ((influence.pagerank(c), influence.pagerank(g)),
+                      (influence.seed_betweenness(c, p), influence.seed_betweenness(g, p))):
+        assert got.keys() == want.keys() and all(math.isclose(got[k], want[k], abs_tol=1e-12) for k in want)
+    assert influence.rank(c, p, "citations", None) == influence.rank(g, p, "citations", None)
+    assert related.related(c, p, None) == related.related(g, p, None)
+    bad = {str(rng.randint(1, g.number_of_nodes())) for _ in range(3)}
+    assert retraction.through_retracted(c, p, bad) == retraction.through_retracted(g, p, bad)
+    assert timeline.timeline(c, p, "generation") == timeline.timeline(g, p, "generation")
+    for direction in selection.DIRECTIONS:
+        assert selection.neighbourhood(c, [p], 2, direction) == selection.neighbourhood(g, [p], 2, direction)
+    for key_routes, search in ((3, "global"), (2, "local")):
+        for s in (None, p):
+            assert mainpath.main_paths(c, s, key_routes, search) == mainpath.main_paths(g, s, key_routes, search)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_chains_are_networkx_shortest_paths_in_pmid_order(seed):
+    g = random_graph(seed, back=0.3)
+    c = core_of(g)
+    rng = random.Random(seed)
+    for _ in range(4):
+        a, b = str(rng.randint(1, g.number_of_nodes())), str(rng.randint(1, g.number_of_nodes()))
+        if a == b:
+            continue
+        limit = rng.choice([1, 2, 50])
+        try:
+            every = sorted(nx.all_shortest_paths(g, b, a), key=lambda x: [int(y) for y in x[::-1]])
+        except nx.NetworkXNoPath:
+            every = []
+        want = [x[::-1] for x in every[:limit]]
+        assert paths.why(c, b, a, limit)["paths"] == want
+        assert paths.why(g, b, a, limit)["paths"] == want
+        assert paths.shortest_chains(c, a, b, limit) == paths.shortest_chains(g, a, b, limit)
+
+
+def layered(depth: int, width: int, seed: int) -> nx.DiGraph:
+    rng = random.Random(seed)
+    g = nx.DiGraph()
+    g.add_node("1", year=1980)
+    layers, nid = [[1]], 1
+    for d in range(1, depth):
+        layer = []
+        for _ in range(rng.randint(1, width)):
+            nid += 1
+            g.add_node(str(nid), year=1980 + d)
+            parents = [p for p in layers[-1] if rng.random() < 0.8] or [rng.choice(layers[-1])]
+            g.add_edges_from((str(nid), str(p)) for p in parents)
+            layer.append(nid)
+        layers.append(layer)
+    return g
+
+
+def test_main_path_with_exact_big_counts_is_the_same():
+    g = layered(120, 5, 0)  # about 2^149 paths: exact integers past a float's 53 bits
+    got, want = mainpath.main_paths(core_of(g), "1", 3), mainpath.main_paths(g, "1", 3)
+    assert want["total_paths"].bit_length() > 100
+    assert got == want
+
+
+def test_main_path_with_counts_past_the_bit_budget_agrees_to_rounding():
+    g = layered(300, 6, 1)  # counts kept as logarithms
+    got, want = mainpath.main_paths(core_of(g), "1", 3), mainpath.main_paths(g, "1", 3)
+    assert want["total_paths"] is None and got["total_paths"] is None
+    assert got["log10_total_paths"] == pytest.approx(want["log10_total_paths"], rel=1e-12)
+
+    def total(result):
+        return sum(link["share"] for link in result["main_path_links"])
+
+    # where two routes tie to the last digits either may win: the totals are what must agree
+    assert total(got) == pytest.approx(total(want), rel=1e-9)
+    assert got["main_path"][0] == "1" and len(got["main_path"]) == len(want["main_path"])
+
+
+def article(pmid: str, year: int | None) -> Article:
+    return Article(pmid=pmid, title=f"title {pmid}", year=year, journal="J Test", raw_xml=b"<PubmedArticle/>")
+
+
+def test_load_core_matches_build_graph(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        with store.transaction():
+            store.put_articles([article("1", 1990), article("2", 1991), article("3", 1992), article("4", None)])
+            store.add_citations([("2", "1"), ("3", "1"), ("3", "2"), ("3", "77"), ("88", "1")], "elink:x")
+            store.add_citations([("3", "1")], "pubmed:references")  # the same edge from a second source
+        for unstored in (False, True):
+            want = build_graph(store, include_unstored=unstored)
+            got = load_core(store, include_unstored=unstored)
+            assert sorted(got.nodes, key=int) == sorted(want.nodes, key=int)
+            assert sorted(got.edges) == sorted(want.edges)
+            for n in want.nodes:
+                assert dict(got.nodes[n]) == dict(want.nodes[n])
+        core = load_core(store)
+        core.add_unstored("99", ["2", "3"])
+        assert core.pred["99"] == ["2", "3"] and dict(core.nodes["99"]) == {"stored": False}
+        sub = selection.induced_subgraph(core, ["1", "2", "99"])
+        assert sorted(sub.edges) == [("2", "1"), ("2", "99")] and sub.nodes["2"]["title"] == "title 2"
+
+
+def test_lens_classification_is_cached_until_a_record_changes(tmp_path, monkeypatch):
+    from citegraph.analysis import load as load_module
+    from citegraph.analysis.load import prepare
+
+    with Store(tmp_path / "s.sqlite") as store:
+        with store.transaction():
+            store.put_articles([article("1", 1990), article("2", 1991), article("3", 1992)])
+            store.add_citations([("2", "1"), ("3", "2")], "elink:x")
+        first = prepare(store, seeds=["1"], use_lens=True).topics_of
+        calls = []
+        real = load_module.classify
+        monkeypatch.setattr(load_module, "classify", lambda lens, g, meta, nodes: calls.append(list(nodes)) or
+                            real(lens, g, meta, nodes))
+        assert prepare(store, seeds=["1"], use_lens=True).topics_of == first
+        assert calls == []  # every paper came from the cache
+        changed = Article(pmid="2", title="Chimeric antigen receptor T cells", year=1991, journal="J Test",
+                          date_revised="2030-01-01", raw_xml=b"<PubmedArticle/>")
+        with store.transaction():
+            store.put_articles([changed], now=2e9)
+        again = prepare(store, seeds=["1"], use_lens=True).topics_of
+        assert calls == [["2"]]  # only the changed record is classified again
+        assert "car-t" in again["2"] and "2" not in first
+
+
+LENS = """
+name = "t"
+[[topic]]
+key = "a"
+name = "Topic A"
+patterns = ["alpha"]
+[[topic]]
+key = "b"
+name = "Topic B"
+patterns = ["beta"]
+[[topic]]
+key = "c"
+name = "Topic C"
+patterns = ["gamma"]
+"""
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_topic_summary_and_topic_timeline_as_networkx(seed):
+    from citegraph.analysis.lens import parse_lens, topic_summary
+
+    g = random_graph(seed, back=0.2)
+    rng = random.Random(seed)
+    for n in g.nodes:
+        if rng.random() < 0.2:
+            g.nodes[n]["year"] = None
+    c = core_of(g)
+    topics_of = {n: rng.sample(["a", "b", "c"], rng.randint(1, 2)) for n in g.nodes if rng.random() < 0.6}
+    lens = parse_lens(LENS)
+    assert topic_summary(c, "1", lens, topics_of) == topic_summary(g, "1", lens, topics_of)
+    keys = [t.key for t in lens.topics]
+    assert timeline.timeline(c, "1", "topic", topics_of, keys) == timeline.timeline(g, "1", "topic", topics_of, keys)
