@@ -65,3 +65,17 @@ def make_read_only():
         if os.geteuid() == 0:
             subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
         folder.chmod(0o700)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--live", action="store_true", default=False,
+                     help="also run the tests marked 'live', which talk to the real NCBI E-utilities")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--live"):
+        return
+    skip = pytest.mark.skip(reason="talks to the real NCBI E-utilities: opt in with --live (needs the internet)")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
