@@ -399,16 +399,21 @@ class _Run:
             if errors:
                 self._fail_in_transaction({p: f"elink error: {m}" for p, m in errors.items()}, "link")
                 batch = [p for p in batch if p not in errors]
+            citing_edges: list[tuple[str, str]] = []
+            cited_edges: list[tuple[str, str]] = []
             for pmid in batch:
                 citing = links.get("cited-by", {}).get(pmid, [])
                 cited = links.get("references", {}).get(pmid, [])
-                if citing:
-                    self.report.edges_added += self.store.add_citations(((c, pmid) for c in citing), SOURCE_CITEDIN)
-                if cited:
-                    self.report.edges_added += self.store.add_citations(((pmid, c) for c in cited), SOURCE_REFS)
+                citing_edges.extend((c, pmid) for c in citing)
+                cited_edges.extend((pmid, c) for c in cited)
                 next_generation = self.generation_of[pmid] + 1
                 for other in (*citing, *cited, *links.get("record", {}).get(pmid, [])):
                     discovered.append((other, next_generation))
+            # one statement per source for the whole batch (one per paper costs more than the rows)
+            if citing_edges:
+                self.report.edges_added += self.store.add_citations(citing_edges, SOURCE_CITEDIN)
+            if cited_edges:
+                self.report.edges_added += self.store.add_citations(cited_edges, SOURCE_REFS)
             self.store.mark_linked(self.crawl_id, batch)
             self.linked_early.update(p for p in batch if p in self.awaiting_record)
             self._add_discovered(discovered)
