@@ -95,9 +95,11 @@ class ParsePool:
             return digest_efetch(body)
         try:
             digests = executor.submit(digest_efetch, bytes(body)).result()
-        except BrokenProcessPool as exc:
+        except BrokenProcessPool:
             # a worker died (killed, out of memory): parse here instead of failing the crawl
-            self._broken(exc)
+            self._broken()
+            return digest_efetch(body)
+        except RuntimeError:  # closed between _start() and submit(): an interrupt is under way
             return digest_efetch(body)
         with self._lock:
             self.parsed_in_workers += 1
@@ -111,7 +113,7 @@ class ParsePool:
                 self._executor = worker_pool(self.processes)
             return self._executor
 
-    def _broken(self, exc: BaseException) -> None:
+    def _broken(self) -> None:
         with self._lock:
             executor, self._executor = self._executor, None
             self.processes = 0
