@@ -758,17 +758,23 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
               help="Also the key-route main paths through the K links of highest SPC.")
 @click.option("--search", type=click.Choice(["global", "local"]), default="global", show_default=True,
               help="global: largest SPC total; local: highest-SPC link at each step.")
+@click.option("--limit", type=click.IntRange(0, None), metavar="N",
+              help="Papers to show of each chain: its first and last N/2, with how many are left out "
+                   "between [default: 20; with --json, all]; 0: all.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
 @_pager_option
-def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, sel: dict) -> None:
+def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, sel: dict,
+             limit: int | None = None) -> None:
     """Main path analysis (search path count) of the seed and its descendants."""
-    from citegraph.analysis.mainpath import main_paths
+    from citegraph.analysis.mainpath import main_paths, shorten
 
     (seed,) = _pmids([seed])
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel)
     result = main_paths(prep.graph, seed, key_routes, search)
+    if limit is not None or not as_json:
+        result = shorten(result, 20 if limit is None else limit)
     mentioned = list(result["main_path"]) + [p for r in result["key_routes"] for p in r["path"]]
     papers = prep.papers(mentioned)
     if as_json:

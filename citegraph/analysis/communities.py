@@ -1,6 +1,12 @@
-"""Communities of papers: Louvain modularity (Blondel et al. 2008, networkx's implementation)
-on the undirected citation graph, with a fixed random seed so the same graph gives the same
-communities, each labelled by its most distinctive MeSH descriptors.
+"""Communities of papers: Louvain modularity (Blondel et al. 2008, igraph's compiled
+``community_multilevel``) on the undirected citation graph, with a fixed random seed so the same
+graph gives the same communities, each labelled by its most distinctive MeSH descriptors.
+
+The undirected graph is built straight from the integer arrays of a
+:class:`~citegraph.analysis.core.CitationGraph` (or from a DiGraph's edges): one edge per pair of
+papers citing each other in either direction, unweighted, as networkx's ``Graph`` would keep it.
+Louvain moves nodes in a random order; the seed fixes that order (igraph draws from a
+``random.Random(seed)`` for the call, not from the process-wide generator).
 
 Distinctiveness of descriptor d in community C: p_C(d) * log(p_C(d) / p(d)), where p_C(d) is
 the share of C's papers indexed with d and p(d) the share in the whole graph (a term of the
@@ -12,20 +18,52 @@ a community are not used.
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter
 from typing import Mapping
 
+import igraph
 import networkx as nx
+import numpy as np
 
 from ..errors import InputError
+from .core import is_core, years_of
 from .influence import citation_counts
 from .selection import PaperMeta
 
-__all__ = ["communities"]
+__all__ = ["communities", "louvain"]
 
 
 def _order(node: str):
     return (int(node) if node.isdigit() else 0, node)
+
+
+def _undirected(graph) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(node names in PMID order, and the two ends of each undirected edge as indices into
+    them, each pair once, self-loops left out)."""
+    if is_core(graph):
+        names, src, dst = graph.names(), graph.src, graph.dst
+    else:
+        names = sorted(graph.nodes, key=_order)
+        pos = {p: i for i, p in enumerate(names)}
+        pairs = np.array([(pos[a], pos[b]) for a, b in graph.edges], dtype=np.int64).reshape(-1, 2)
+        src, dst = pairs[:, 0], pairs[:, 1]
+    n = len(names)
+    low, high = np.minimum(src, dst), np.maximum(src, dst)
+    key = np.unique(low[low != high] * n + high[low != high])
+    return names, key // n, key % n
+
+
+def louvain(n: int, ends: tuple[np.ndarray, np.ndarray], *, resolution: float = 1.0, seed: int = 0) -> list[int]:
+    """Louvain community of each of the ``n`` nodes of the undirected graph with edges
+    ``ends`` (two index arrays), as igraph's multilevel algorithm finds them with random seed
+    ``seed``: a list of community numbers."""
+    g = igraph.Graph(n=n, edges=np.column_stack(ends).tolist())
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        return g.community_multilevel(resolution=resolution).membership
+    finally:
+        igraph.set_random_number_generator(random)
 
 
 def communities(graph: nx.DiGraph, meta: Mapping[str, PaperMeta] | None = None, *, resolution: float = 1.0,
@@ -37,13 +75,14 @@ def communities(graph: nx.DiGraph, meta: Mapping[str, PaperMeta] | None = None, 
     if resolution <= 0:
         raise InputError("--resolution must be positive")
     meta = meta or {}
-    undirected = nx.Graph()
-    undirected.add_nodes_from(sorted(graph.nodes, key=_order))
-    undirected.add_edges_from(graph.edges)
-    if undirected.number_of_edges() == 0:
+    nodes, low, high = _undirected(graph)
+    if len(low) == 0:
         return []
-    found = nx.community.louvain_communities(undirected, resolution=resolution, seed=seed)
-    groups = sorted((sorted(c, key=_order) for c in found if len(c) >= min_size), key=lambda c: (-len(c), _order(c[0])))
+    membership = louvain(len(nodes), (low, high), resolution=resolution, seed=seed)
+    found: dict[int, list[str]] = {}
+    for node, community in zip(nodes, membership):  # nodes in PMID order: members stay sorted
+        found.setdefault(community, []).append(node)
+    groups = sorted((c for c in found.values() if len(c) >= min_size), key=lambda c: (-len(c), _order(c[0])))
     empty = PaperMeta()
     names: dict[str, str] = {}
     overall: Counter = Counter()
@@ -65,7 +104,7 @@ def communities(graph: nx.DiGraph, meta: Mapping[str, PaperMeta] | None = None, 
             p_local, p_all = k / len(group), overall[ui] / total
             scored.append((p_local * math.log(p_local / p_all), k, ui))
         scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
-        years = [graph.nodes[n].get("year") for n in group if graph.nodes[n].get("year") is not None]
+        years = [y for y in years_of(graph, group).values() if y is not None]
         top = sorted(group, key=lambda n: (-counts[n], _order(n)))[:members]
         result.append({
             "id": number,

@@ -45,7 +45,7 @@ from .core import is_core
 from .influence import generations
 from .selection import induced_subgraph, require_node
 
-__all__ = ["flow_dag", "search_path_counts", "search_path_shares", "main_paths", "SEARCHES"]
+__all__ = ["flow_dag", "search_path_counts", "search_path_shares", "main_paths", "shorten", "SEARCHES"]
 
 
 def _order_key(graph: nx.DiGraph):
@@ -258,3 +258,43 @@ def main_paths(graph: nx.DiGraph, seed: str | None = None, key_routes: int = 0, 
         result["key_route_links"] = [link(u, v) for u, v in sorted(union, key=lambda e: (_tiebreak(e[0]),
                                                                                           _tiebreak(e[1])))]
     return result
+
+
+def _ends(path: list, limit: int) -> tuple[list, int]:
+    """The first ``ceil(limit / 2)`` and last ``floor(limit / 2)`` items of ``path`` and how
+    many were left out between them (none when ``path`` has at most ``limit`` items)."""
+    if len(path) <= limit:
+        return list(path), 0
+    head = (limit + 1) // 2
+    tail = limit - head
+    return list(path[:head]) + list(path[len(path) - tail:]), len(path) - limit
+
+
+def shorten(result: dict, limit: int) -> dict:
+    """A copy of a :func:`main_paths` result whose chains (the main path and each key route's
+    path) keep only their first and last papers, ``limit`` in all: the first half from the
+    source, the rest up to the sink. ``main_path_omitted`` (and each route's ``omitted``) says
+    how many papers were left out between the two halves; ``main_path_links`` keeps the links
+    between consecutive papers shown, and ``key_route_links`` the links whose both papers are
+    shown. ``limit`` 0 keeps everything."""
+    if limit < 0:
+        raise InputError("--limit must be 0 or more")
+    out = dict(result)
+    if limit == 0:
+        return out
+    main = result["main_path"]
+    shown, omitted = _ends(main, limit)
+    links = result["main_path_links"]
+    if omitted:
+        head = (limit + 1) // 2
+        links = links[:head - 1] + links[len(links) - max(limit - head - 1, 0):]
+    out.update(main_path=shown, main_path_omitted=omitted, main_path_links=list(links))
+    routes, kept = [], set(shown)
+    for route in result["key_routes"]:
+        path, left_out = _ends(route["path"], limit)
+        routes.append({**route, "path": path, "omitted": left_out})
+        kept.update(path)
+    out["key_routes"] = routes
+    out["key_route_links"] = [link for link in result["key_route_links"]
+                              if link["cited"] in kept and link["citing"] in kept]
+    return out

@@ -99,7 +99,25 @@ def _spc(link: Mapping) -> str:
     return big(link["spc"]) if link.get("spc") is not None else f"share {link['share']:.3g}"
 
 
+def _chain_lines(path: Sequence[str], prefixes: Sequence[str], omitted: int, papers: Papers) -> Text:
+    """One line per paper (``prefixes[i]`` before paper ``i``), and where ``omitted`` papers
+    were left out of the middle of a long chain, a line saying how many."""
+    lines = Text()
+    gap = (len(path) + 1) // 2 if omitted else -1
+    for i, pmid in enumerate(path):
+        if i == gap:
+            lines.append(f"  … {omitted:,} more papers …\n", style="dim")
+        lines.append(prefixes[i], style="dim")
+        lines.append_text(paper_line(pmid, papers))
+        lines.append("\n")
+    lines.rstrip()
+    return lines
+
+
 def mainpath_view(result: Mapping, papers: Papers) -> Group:
+    """The main path and key routes, one paper per line; a chain shortened by
+    :func:`citegraph.analysis.mainpath.shorten` shows its first and last papers with the number
+    left out between them."""
     parts: list = []
     total = big(result["total_paths"]) if result["total_paths"] is not None else \
         f"about 10^{result.get('log10_total_paths', 0):,.0f}"
@@ -108,22 +126,26 @@ def mainpath_view(result: Mapping, papers: Papers) -> Group:
     if result["dropped_cycle_links"]:
         head.append(f"; {len(result['dropped_cycle_links'])} links dropped to break citation cycles")
     parts.append(head)
-    parts.append(Text(f"{result.get('search', 'global').capitalize()} main path (oldest first; SPC of each link)",
-                      style="bold"))
     path = result["main_path"]
-    spcs = [_spc(link) for link in result["main_path_links"]]
-    for i, pmid in enumerate(path):
-        line = Text("   " if i == 0 else f"  ↳ SPC {spcs[i - 1]} ", style="dim")
-        line.append_text(paper_line(pmid, papers))
-        parts.append(line)
+    omitted = result.get("main_path_omitted", 0)
+    length = f"{len(path) + omitted:,} papers, " if path else ""
+    parts.append(Text(f"{result.get('search', 'global').capitalize()} main path ({length}oldest first; SPC of each "
+                      "link)", style="bold"))
+    # the link into each paper shown, keyed by its citing paper (a shortened chain has a gap)
+    spc_into = {link["citing"]: _spc(link) for link in result["main_path_links"]}
+    gap = (len(path) + 1) // 2 if omitted else -1
+    prefixes = ["   " if i in (0, gap) or pmid not in spc_into else f"  ↳ SPC {spc_into[pmid]} "
+                for i, pmid in enumerate(path)]
+    if path:
+        parts.append(_chain_lines(path, prefixes, omitted, papers))
     for number, route in enumerate(result["key_routes"], 1):
         link = route["link"]
         parts.append(Text(f"Key route {number}: {clean(link['cited'])} → {clean(link['citing'])} (SPC {_spc(link)})",
                           style="bold"))
-        for i, pmid in enumerate(route["path"]):
-            line = Text("   " if i == 0 else "  ↳ ", style="dim")
-            line.append_text(paper_line(pmid, papers))
-            parts.append(line)
+        route_omitted = route.get("omitted", 0)
+        route_gap = (len(route["path"]) + 1) // 2 if route_omitted else -1
+        prefixes = ["   " if i in (0, route_gap) else "  ↳ " for i in range(len(route["path"]))]
+        parts.append(_chain_lines(route["path"], prefixes, route_omitted, papers))
     return Group(*parts)
 
 

@@ -120,6 +120,12 @@ def test_mainpath_runs_along_citations(store_dir, capsys, corpus, members):
     assert data["paper_count"] == len(members)
     code, out, _ = run(capsys, "mainpath", ROOT, "--search", "local")
     assert code == 0 and "Local main path" in out
+    # --limit shortens the chains in JSON too: the first and last papers, the count left out
+    short = run_json(capsys, "mainpath", ROOT, "--key-routes", "2", "--limit", "2")
+    assert short["main_path"] == [path[0], path[-1]] and short["main_path_omitted"] == len(path) - 2
+    assert set(short["papers"]) == set(short["main_path"]) | {p for r in short["key_routes"] for p in r["path"]}
+    code, out, _ = run(capsys, "mainpath", ROOT, "--limit", "2")
+    assert code == 0 and f"… {len(path) - 2:,} more papers …" in out and f"({len(path):,} papers" in out
 
 
 def test_related_counts_co_citations(store_dir, capsys, corpus, members):

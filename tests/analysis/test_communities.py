@@ -1,19 +1,27 @@
-from citegraph.analysis.communities import communities
+import networkx as nx
+import pytest
+
+from citegraph.analysis.communities import _undirected, communities
 from citegraph.analysis.selection import PaperMeta
 
 from .helpers import graph
+from .test_core import core_of
+
+
+def _cliques(*groups, bridges=()):
+    # within a group every paper cites all earlier ones (y cites x)
+    edges = [(y, x) for group in groups for i, x in enumerate(group) for y in group[i + 1:]]
+    edges.extend(bridges)
+    years = {n: 1990 + int(n) % 10 for group in groups for n in group}
+    return graph(edges, years)
 
 
 def _two_cliques():
     a = ["1", "2", "3", "4", "5"]
     b = ["11", "12", "13", "14", "15"]
-    # within a group every paper cites all earlier ones (y cites x)
-    edges = [(y, x) for group in (a, b) for i, x in enumerate(group) for y in group[i + 1:]]
-    edges.append(("11", "1"))  # one bridge
-    years = {n: 1990 + int(n) % 10 for n in a + b}
     meta = {n: PaperMeta(mesh=(("D1", "Alpha"), ("D0", "Humans"))) for n in a}
     meta.update({n: PaperMeta(mesh=(("D2", "Beta"), ("D0", "Humans"))) for n in b})
-    return graph(edges, years), meta, a, b
+    return _cliques(a, b, bridges=[("11", "1")]), meta, a, b
 
 
 def test_two_cliques_become_two_labelled_communities():
@@ -29,11 +37,57 @@ def test_two_cliques_become_two_labelled_communities():
     assert first["years"] == [1991, 1995]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 7, 42])
+def test_three_cliques_in_a_ring_come_out_whatever_the_seed(seed):
+    # three groups of six, each joined to the next by one citation: three communities, largest
+    # (all six) first in PMID order of their first member, and the same on the array graph
+    groups = [[str(base + i) for i in range(6)] for base in (10, 20, 30)]
+    g = _cliques(*groups, bridges=[("20", "15"), ("30", "25"), ("10", "35")])
+    for found in (communities(g, seed=seed), communities(core_of(g), seed=seed)):
+        assert [c["members"] for c in found] == groups
+        assert [c["id"] for c in found] == [1, 2, 3]
+        assert all(c["labels"] == [] for c in found)  # no MeSH, no label
+
+
+def test_array_graph_gives_the_networkx_graphs_answer():
+    g, meta, *_ = _two_cliques()
+    assert communities(core_of(g), meta, seed=3) == communities(g, meta, seed=3)
+
+
+def test_higher_resolution_splits_a_clique_pair_no_further_than_its_papers():
+    g, meta, a, b = _two_cliques()
+    coarse = communities(g, meta, resolution=0.01)
+    assert [c["size"] for c in coarse] == [10]  # low resolution: one community of everything
+    fine = communities(g, meta, resolution=1.0)
+    assert sorted(c["size"] for c in fine) == [5, 5]
+
+
+def test_citations_both_ways_are_one_undirected_edge():
+    g = graph([("1", "2"), ("2", "1"), ("2", "3")])
+    nodes, low, high = _undirected(g)
+    assert nodes == ["1", "2", "3"]
+    assert sorted(zip(low.tolist(), high.tolist())) == [(0, 1), (1, 2)]
+    core_nodes, core_low, core_high = _undirected(core_of(g))
+    assert core_nodes == nodes and core_low.tolist() == low.tolist() and core_high.tolist() == high.tolist()
+
+
 def test_same_seed_same_communities():
     g, meta, *_ = _two_cliques()
     assert communities(g, meta, seed=5) == communities(g, meta, seed=5)
 
 
+def test_the_seed_does_not_touch_the_process_random_generator():
+    import random
+
+    random.seed(123)
+    expected = random.random()
+    random.seed(123)
+    g, meta, *_ = _two_cliques()
+    communities(g, meta, seed=9)
+    assert random.random() == expected
+
+
 def test_empty_and_edgeless_graphs():
     assert communities(graph([])) == []
     assert communities(graph([], years={"1": 2000, "2": 2001})) == []
+    assert communities(nx.DiGraph()) == []

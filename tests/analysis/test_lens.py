@@ -1,6 +1,10 @@
+import random
+import re
+
 import pytest
 
-from citegraph.analysis.lens import classify, load_lens, parse_lens, topic_summary
+from citegraph.analysis.lens import (_UNSAFE_FOR_SPELLINGS, _containing, _spellings, classify, classify_many,
+                                     load_lens, parse_lens, topic_summary)
 from citegraph.analysis.selection import PaperMeta
 from citegraph.errors import InputError
 
@@ -81,3 +85,109 @@ def test_topic_summary_by_hand():
     assert car["most_cited"] == {"pmid": "5", "citations": 2}  # 5 is cited by 6 and 7
     assert car["path_to_earliest"] == ["1", "3", "4"]
     assert il2["papers"] == 0 and il2["earliest"] is None and il2["path_to_earliest"] == []
+
+
+# -- classify_many: the batch classifier gives classify's answers ------------------------------
+
+TRICKY_LENS = r"""
+name = "tricky"
+[[topic]]
+key = "anchored"
+name = "Anchors and lookarounds"
+patterns = ['^treatment', 'therapy$', '(?<!anti-)PD-1\b', '(ab)\1']
+[[topic]]
+key = "unicode"
+name = "Non-ASCII literals"
+patterns = ['tumör', 'ſtrange', 'İL-2']
+exact_patterns = ['\bKELVIN\b']
+[[topic]]
+key = "spelled"
+name = "Spelled-out patterns"
+patterns = ['il[- ]?2 therapy', 'car[- ]t cells?']
+exact_patterns = ['TCR gene transfer', 'NK[- ]cells?']
+[[topic]]
+key = "empty"
+name = "Matches the empty text"
+patterns = ['x*']
+[[topic]]
+key = "mesh"
+name = "MeSH only"
+mesh = ["D007376", "Killer Cells, Natural"]
+"""
+
+WORDS = ["interleukin-2", "IL-2", "il 2", "IL 2", "İL-2", "ıl-2", "ſtrange", "strange", "tumör", "TUMÖR", "tumor",
+         "CAR-T", "car t cells", "CAR T-cell", "Car-T", "NK cells", "nk cells", "NK-cell", "PD-1", "anti-PD-1",
+         "PD-L1", "pd1", "ipilimumab", "Nivolumab", "LAK", "lak", "TIL", "TILs", "until", "checkpoint blockade",
+         "KELVIN", "\u212aELVIN", "dendritic cell vaccine", "DC-vaccination", "TCR gene transfer", "tcr gene transfer",
+         "abab", "therapy", "treatment", "Σ", "é", "\n", "-", " ", ",", "cytokine-induced killer", "CTLA4"]
+
+
+def _random_papers(seed: int, count: int):
+    rng = random.Random(seed)
+    titles, abstracts, mesh = [], [], []
+    for _ in range(count):
+        titles.append(" ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 6))))
+        abstracts.append(rng.choice([None, ""]) if rng.random() < 0.2 else
+                         rng.choice(["", " "]).join(rng.choice(WORDS) for _ in range(rng.randint(1, 12))))
+        mesh.append(tuple(rng.sample([("D007376", "Interleukin-2"), ("d007694", "killer cells, natural"),
+                                      ("D016246", "Lymphocytes, Tumor-Infiltrating"), ("D000818", "Animals"),
+                                      ("D000076962", "RECEPTORS, CHIMERIC ANTIGEN")], rng.randint(0, 2))))
+    return titles, abstracts, mesh
+
+
+@pytest.mark.parametrize("lens_text", [None, TRICKY_LENS])
+def test_classify_many_gives_classify_answers(lens_text):
+    lens = load_lens() if lens_text is None else parse_lens(lens_text)
+    titles, abstracts, mesh = _random_papers(7, 600)
+    pmids = [str(i) for i in range(1, len(titles) + 1)]
+    g = graph([], years={p: 2000 for p in pmids}, titles=dict(zip(pmids, titles)))
+    for p, t in zip(pmids, titles):
+        g.nodes[p]["title"] = t  # helpers default an empty title to "paper N"
+    meta = {p: PaperMeta(mesh=m, abstract=a or "") for p, a, m in zip(pmids, abstracts, mesh)}
+    expected = classify(lens, g, meta)
+    got = classify_many(lens, pmids, titles, abstracts, [[v for pair in m for v in pair] for m in mesh])
+    assert got == expected
+    assert len(expected) > 100 and len(set(map(tuple, expected.values()))) > 5  # the corpus exercises the lens
+
+
+def test_classify_many_on_chosen_texts():
+    lens = parse_lens(TRICKY_LENS)
+    titles = ["treatment with x", "a PD-1 study", "an anti-PD-1 study", "İL-2 and ſtrange", "\u212aELVIN",
+              "ıl 2 therapy", "CAR T cells", "Nk cells", "", "ſ: 2 therapy"]
+    pmids = [str(i) for i in range(1, len(titles) + 1)]
+    got = classify_many(lens, pmids, titles, [None] * len(titles), [[]] * len(titles))
+    g = graph([], titles=dict(zip(pmids, titles)))
+    g.nodes["9"]["title"] = ""
+    assert got == classify(lens, g, {})
+    # x* matches everywhere, even in the empty title
+    assert got["1"] == ["anchored", "empty"] and got["2"] == ["anchored", "empty"] and got["9"] == ["empty"]
+    assert got["3"] == ["empty"]  # the lookbehind rules anti-PD-1 out
+    assert "unicode" not in got["5"]  # the Kelvin sign is no K for a case-sensitive pattern
+    assert got["6"] == ["anchored", "spelled", "empty"] and got["7"] == ["spelled", "empty"]
+    assert got["10"] == ["anchored", "empty"]  # a long s makes the text odd; no il-2 therapy in it
+
+
+def test_spellings_of_patterns():
+    assert _spellings(re.compile(r"\bIL[- ]2\b", re.I)) == ((("il 2", "il-2"),), False)
+    assert _spellings(re.compile("natural killer cells?", re.I)) == ((("natural killer cell",),), True)
+    assert _spellings(re.compile("CTLA[- ]?4", re.I)) == ((("ctla 4", "ctla-4", "ctla4"),), True)
+    assert _spellings(re.compile("TCR gene transfer")) == ((("tcr gene transfer",),), False)  # case-sensitive
+    assert _spellings(re.compile("checkpoint (?:blockade|inhibit)", re.I))[1] is False
+    assert _spellings(re.compile("tumör", re.I)) == ((("tum",),), False)  # ASCII characters only
+    assert _spellings(re.compile("ö[a-z]+", re.I)) == ((), False)
+
+
+def test_unsafe_characters_are_all_those_case_folding_pairs_with_ascii_letters():
+    letters = re.compile("[a-z]", re.IGNORECASE)
+    found = {chr(cp) for cp in range(128, 0x110000) if letters.fullmatch(chr(cp))
+             and not any(chr(cp).lower() == c for c in "abcdefghijklmnopqrstuvwxyz"
+                         if re.fullmatch(c, chr(cp), re.IGNORECASE))}
+    assert found == {"\u0130", "\u0131", "\u017f"}
+    assert all(_UNSAFE_FOR_SPELLINGS.search(c) for c in found)
+
+
+def test_containing_ignores_matches_across_texts():
+    found = _containing(["ab", "cd", "xabc"], ["ab", "b\nc", "abc"])
+    assert found["ab"].tolist() == [True, False, True]
+    assert found["b\nc"].tolist() == [False, False, False]
+    assert found["abc"].tolist() == [False, False, True]

@@ -2,6 +2,7 @@ import io
 
 from rich.console import Console
 
+from citegraph.analysis.mainpath import shorten
 from citegraph.views.analysis import big, chains_view, mainpath_view, topics_table
 
 
@@ -36,6 +37,29 @@ def test_mainpath_view_handles_huge_and_unknown_counts():
     out = render(mainpath_view(unknown, PAPERS))
     assert "about 10^812" in out and "share 0.5" in out
     assert big(999) == "999" and big(1234567890123) == "1.23e12"
+
+
+def test_shortened_main_path_shows_its_ends_and_what_is_left_out():
+    chain = [str(i) for i in range(1, 11)]
+    links = [{"cited": u, "citing": v, "spc": int(v) * 10, "share": 0.1} for u, v in zip(chain, chain[1:])]
+    result = {"paper_count": 10, "link_count": 9, "total_paths": 100, "dropped_cycle_links": [],
+              "main_path": chain, "main_path_links": links, "search": "global",
+              "key_routes": [{"link": links[4], "path": chain}], "key_route_links": links}
+    short = shorten(result, 5)
+    assert short["main_path"] == ["1", "2", "3", "9", "10"] and short["main_path_omitted"] == 5
+    assert [(k["cited"], k["citing"]) for k in short["main_path_links"]] == [("1", "2"), ("2", "3"), ("9", "10")]
+    assert short["key_routes"][0]["path"] == short["main_path"] and short["key_routes"][0]["omitted"] == 5
+    assert [k["citing"] for k in short["key_route_links"]] == ["2", "3", "10"]
+    assert shorten(result, 10) == {**result, "main_path_omitted": 0,
+                                   "key_routes": [{**result["key_routes"][0], "omitted": 0}]}
+    assert shorten(result, 0) == result
+    out = render(mainpath_view(short, PAPERS))
+    assert out.count("… 5 more papers …") == 2  # the main path and the key route
+    assert "(10 papers," in out and "SPC 30" in out and "SPC 100" in out and "SPC 90" not in out
+    lines = out.splitlines()
+    gap = lines.index("  … 5 more papers …")
+    assert lines[gap - 1].startswith("  ↳ SPC 30 3  1995")
+    assert lines[gap + 1].startswith("   9  ----")  # no SPC: its link in is not shown
 
 
 def test_topics_table_marks_a_path_through_a_retracted_paper():

@@ -1,0 +1,76 @@
+"""Reading the lens's inputs from the store and classifying through the topic cache
+(citegraph.analysis.load): the batch path gives the answers of classify."""
+
+from __future__ import annotations
+
+import pytest
+
+from citegraph.analysis.lens import classify, load_lens, parse_lens
+from citegraph.analysis.load import _classify_cached, _lens_mesh, load_core, load_meta
+from citegraph.models import Article, MeshHeading
+from citegraph.store import Store, _abstract_of_head
+
+ABSTRACTS = {
+    "1": 'Quotes "in" it, a fake key ,"authors": and \\ backslashes; interleukin-2 therapy',
+    "2": "",
+    "3": "Tumour-infiltrating lymphocytes, then CAR-T cells",
+    "4": "ünïcödé İL-2 and NK cells",
+}
+MESH = {
+    "1": [MeshHeading("Interleukin-2", ui="D007376")],
+    "2": [MeshHeading("Killer Cells, Natural", ui="D007694"), MeshHeading("Humans", ui="D006801")],
+    "3": [MeshHeading("Interleukin-2 Receptor", ui="D015375")],  # a name that only starts like a term
+    "4": [],
+}
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.sqlite") as s:
+        with s.transaction():
+            s.put_articles([Article(pmid=p, title=f"Paper {p}", year=1990 + int(p), abstract=ABSTRACTS[p],
+                                    mesh=MESH[p], raw_xml=b"<x/>") for p in ABSTRACTS])
+        yield s
+
+
+def test_lens_inputs_cut_the_abstract_out_of_the_record(store):
+    rows = {r[0]: r for r in store.lens_inputs()}
+    assert {p: r[2] or "" for p, r in rows.items()} == ABSTRACTS
+    assert rows["1"][1] == "Paper 1" and '"D007376"' in rows["1"][3] and isinstance(rows["1"][4], float)
+    assert [r[0] for r in store.lens_inputs(["3", "9"])] == ["3"]
+    assert store.abstracts(["1"]) == {"1": ABSTRACTS["1"]}  # the same as the whole record gives
+
+
+def test_lens_mesh_finds_whole_uis_and_names_only(store):
+    lens = parse_lens('[[topic]]\nkey = "il2"\nmesh = ["D007376", "Killer Cells, Natural"]\n')
+    raw = [r[3] for r in store.lens_inputs()]
+    assert _lens_mesh(lens, raw) == [["d007376"], ["killer cells, natural"], [], []]
+
+
+def test_lens_inputs_fall_back_to_the_whole_record(store):
+    # heads that cannot tell the abstract: no "authors" key, a cut inside an object, two abstracts
+    records = {"1": '{"pmid":"1","title":"t","abstract":"whole record"}',
+               "2": '{"pmid":"2","x":{"a":1,"authors":2},"abstract":"after the cut"}',
+               "3": '{"pmid":"3","abstract":"first","abstract":"second","authors":[]}'}
+    for pmid, data in records.items():
+        store._execute("UPDATE articles SET data = ? WHERE pmid = ?", (data, int(pmid)))
+    rows = {r[0]: r[2] for r in store.lens_inputs()}
+    extracted = {str(p): a for p, a in store._execute("SELECT pmid, json_extract(data, '$.abstract') FROM articles")}
+    assert rows == extracted and rows["1"] == "whole record" and rows["2"] == "after the cut"
+    assert rows["3"] == "first" and rows["4"] == ABSTRACTS["4"]
+    assert _abstract_of_head('{"pmid":"5","abstract":null') is None
+    assert _abstract_of_head('{"pmid":"5","abstract":7') is False  # not text: json_extract decides
+
+
+def test_classify_cached_matches_classify_then_reads_back(store):
+    lens = load_lens()
+    graph = load_core(store)
+    graph.add_unstored("99", ["1"])
+    meta = load_meta(store, abstracts=True)
+    graph.preload(list(graph.nodes))
+    expected = classify(lens, graph, meta)
+    assert expected == {"1": ["cytokines"], "2": ["nk"], "3": ["til", "car-t"], "4": ["nk", "cytokines"]}
+    assert _classify_cached(store, lens, graph, None) == expected
+    assert store.cached_topics(lens.digest) == {"1": "cytokines", "2": "nk", "3": "til\tcar-t", "4": "nk\tcytokines"}
+    store._execute("UPDATE articles SET title = 'changed, but the cache says otherwise' WHERE pmid = 2")
+    assert _classify_cached(store, lens, graph, ["2", "3"]) == {"2": ["nk"], "3": ["til", "car-t"]}
