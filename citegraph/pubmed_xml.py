@@ -3,7 +3,7 @@
 Bytes in, models out, no network. A file is read in pieces of whole records of about 1 MB
 (gunzipped and cut on a helper thread, :mod:`citegraph.pubmed_chunks`), each parsed in one
 ``fromstring`` call, so a 233 MB update file costs no more memory than a piece; anything
-unusual (damage, an ERROR element, entities) goes to the streaming reader
+unusual (damage, an ERROR element, another root) goes to the streaming reader
 (``lxml.etree.iterparse``), which keeps only the record being read and words the errors.
 
 * :func:`iter_articles` streams ``PubmedArticle`` / ``PubmedBookArticle`` (and, on request,
