@@ -89,9 +89,11 @@ def serve_20k(*extra: str, rate: int = 3) -> ServerProcess:
 
 @pytest.fixture(scope="module")
 def clean_crawl(tmp_path_factory):
-    with serve_20k() as server:
-        result = run_crawl(server.url, tmp_path_factory.mktemp("clean"), [ROOT], rate=3, depth=3)
+    # as `citegraph crawl` runs it: the records read in worker processes
+    with serve_20k() as server, ParsePool(2) as pool:
+        result = run_crawl(server.url, tmp_path_factory.mktemp("clean"), [ROOT], rate=3, depth=3, pool=pool)
         stats = server.stats()
+    assert pool.parsed_in_workers > 5
     return result, stats
 
 
@@ -109,15 +111,13 @@ def test_clean_crawl_never_exceeds_the_rate_and_batches_well(clean_crawl, synthe
 
 
 def test_faults_change_nothing_in_the_result(clean_crawl, tmp_path):
-    """The same crawl through faults, with the records read in worker processes (the clean one
-    reads them on its threads): the same papers, edges and generations."""
+    """The same crawl through faults, with the records read on the crawl's threads (the clean
+    one reads them in worker processes): the same papers, edges and generations."""
     (clean_report, clean_articles, clean_edges), clean_stats = clean_crawl
     # at 10 requests/s, as with an API key (the clean crawl checks the 3/s pacing)
-    with serve_20k("--faults", "5xx=0.10,reset=0.05,truncate=0.05", rate=10) as server, \
-            ParsePool(2) as pool:  # faults drawn from seed 7
-        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=10, depth=3, pool=pool)
+    with serve_20k("--faults", "5xx=0.10,reset=0.05,truncate=0.05", rate=10) as server:  # faults from seed 7
+        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=10, depth=3)
         stats = server.stats()
-    assert pool.parsed_in_workers > 5
     server_errors = sum(n for status, n in stats["by_status"].items() if status.startswith("5"))
     print(f"\nwith faults: {stats}, {report.requests} requests")
     # resets and truncated bodies arrive as status 200: they show as extra requests

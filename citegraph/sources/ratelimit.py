@@ -5,8 +5,10 @@ HTTP 429 beyond that. Requests therefore leave one at a time, ``(1 + window_marg
 seconds apart with ``k = floor(rate)``, so any ``k + 1`` consecutive requests span at least
 ``1 + window_margin`` seconds and a server counting any one-second window never sees more
 than ``rate`` of them, even when arrivals jitter by up to ``window_margin`` seconds. (For a
-rate below one per second the spacing is simply ``1 / rate``.) The margin is 10% (100 ms per
-window) by default: it is also what a crawl loses against the limit, so it is kept small.
+rate below one per second the spacing is simply ``1 / rate``.) The margin is 15% (150 ms per
+window) by default: it is also what a crawl loses against the limit, so it is kept small
+(10% let a 429 through now and then when the crawl's own threads held the interpreter lock
+between leaving here and sending).
 
 The spacing is measured from the moment the previous caller actually left, not from the
 moment it was due: a thread that wakes late (a busy machine, the interpreter lock) pushes the
@@ -35,7 +37,7 @@ class RateLimiter:
         self,
         rate: float,
         *,
-        window_margin: float = 0.1,
+        window_margin: float = 0.15,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         on_departure: Callable[[float], None] | None = None,
