@@ -38,7 +38,7 @@ from .errors import CitegraphError, ParseError
 from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
 from .pubmed_xml import iter_articles
-from .store import Store, prepare_articles
+from .store import Store, prepare_articles, reference_rows
 from .worker_pool import worker_pool
 
 __all__ = ["ImportFailed", "ImportProgress", "ImportReport", "import_files", "default_workers"]
@@ -157,17 +157,11 @@ def _prepare(records: list[Article], deletions: list[str], source: str, now: flo
         pmids=[a.pmid for a in records],
         revisions=[(a.date_revised, a.version) for a in records],
         rows=list(prepare_articles(records, source, now)),
-        edges=[_edge_rows(a, source, now) for a in records],
+        edges=[reference_rows(a, source, now) for a in records],
         deletions=deletions,
         last_pmid=last_pmid,
         error=error,
     )
-
-
-def _edge_rows(article: Article, source: str, now: float) -> list[tuple]:
-    citing = int(article.pmid)
-    # in key order, the order SQLite's B-tree inserts fastest
-    return [(citing, cited, source, now) for cited in sorted(map(int, article.reference_pmids)) if cited != citing]
 
 
 def _parse_piece(data: bytes, source: str, now: float | None) -> _Batch:

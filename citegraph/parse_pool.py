@@ -22,7 +22,7 @@ from typing import Iterable, NamedTuple
 
 from .models import Article
 from .pubmed_xml import parse_articles
-from .store import prepare_articles
+from .store import prepare_articles, reference_rows
 from .worker_pool import worker_pool
 
 __all__ = ["RecordDigest", "digest_articles", "digest_efetch", "ParsePool", "default_parse_processes"]
@@ -51,14 +51,8 @@ def digest_articles(articles: Iterable[Article], source: str = "efetch",
     articles = list(articles)
     now = time.time() if now is None else now
     rows = prepare_articles(articles, source, now)
-    digests = []
-    for article, row in zip(articles, rows):
-        refs = article.reference_pmids
-        citing = int(article.pmid)
-        # in key order, which is also the order SQLite's B-tree inserts fastest
-        edges = [(citing, cited, REFERENCE_LIST_SOURCE, now) for cited in sorted(map(int, refs)) if cited != citing]
-        digests.append(RecordDigest(article.pmid, article.year, refs, row, edges))
-    return digests
+    return [RecordDigest(a.pmid, a.year, a.reference_pmids, row, reference_rows(a, REFERENCE_LIST_SOURCE, now))
+            for a, row in zip(articles, rows)]
 
 
 def digest_efetch(body: bytes) -> list[RecordDigest]:

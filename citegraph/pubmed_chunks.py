@@ -112,7 +112,7 @@ def iter_pieces(stream: BinaryIO, target_bytes: int = 8 << 20) -> Iterator[Piece
             del buf[:cut]
     if not header:
         raise failure or ParseError("not a PubMed article set: no <PubmedArticleSet> start tag")
-    cut = _last_record_end(buf)
+    cut = _record_end_near(buf, len(buf))
     if cut:
         yield Piece(_piece(header, buf, cut), inflater.offset)
         del buf[:cut]
@@ -130,8 +130,9 @@ def _piece(header: bytes, buf: bytearray, cut: int) -> bytes:
 
 
 def _record_end_near(buf: bytearray, target: int) -> int:
-    """The end of the last record that ends within ``target`` bytes, else of the first record
-    that ends after it (a record longer than a piece); 0 when no record ends in ``buf``."""
+    """The end of the last record that ends within ``target`` bytes (``len(buf)``: the last
+    record end of all), else of the first record that ends after it (a record longer than a
+    piece); 0 when no record ends in ``buf``."""
     # the stretch just before the target first: a tag absent from it (book articles and
     # deletions are rare) would otherwise cost a scan of everything before it
     for start in (max(0, target - _TAIL), 0):
@@ -146,20 +147,6 @@ def _record_end_near(buf: bytearray, target: int) -> int:
             break
     ends = [at + len(tag) for tag in _END_TAGS if (at := buf.find(tag, target)) >= 0]
     return min(ends, default=0)
-
-
-def _last_record_end(buf: bytearray) -> int:
-    # look in the last stretch first: a tag absent from it (book articles and deletions are
-    # rare) would otherwise cost a scan of the whole buffer
-    for start in (max(0, len(buf) - _TAIL), 0):
-        best = 0
-        for tag in _END_TAGS:
-            at = buf.rfind(tag, start)
-            if at >= 0:
-                best = max(best, at + len(tag))
-        if best or start == 0:
-            return best
-    return 0
 
 
 def _closing(header: bytes) -> bytes:

@@ -219,7 +219,7 @@ def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | Deleted
             return None
         if tag == "DeleteCitation":
             if deletions:
-                articles.append(DeletedCitations([p.text.strip() for p in elem.iterchildren("PMID") if p.text]))
+                articles.append(_deleted(elem))
             continue
         raw, cursor = _slice_record(data, tag.encode(), cursor) if slicing else (None, cursor)
         build = article_from_element if tag == "PubmedArticle" else book_article_from_element
@@ -516,7 +516,7 @@ def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCita
                     reader.stop_slicing()
                     record.raw_xml = _serialize(elem)
             elif tag == "DeleteCitation":
-                record = DeletedCitations([p.text.strip() for p in elem.iterchildren("PMID") if p.text])
+                record = _deleted(elem)
             else:  # ERROR
                 message = plain_text("".join(elem.itertext())) or "(empty ERROR element)"
                 raise ParseError(f"NCBI returned an ERROR ({_where(last_pmid)}): {message}")
@@ -535,6 +535,11 @@ def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCita
         raise ParseError("empty document: no PubMed XML")
     if root.tag not in _ROOT_TAGS and root.tag not in _RECORD_TAGS:
         raise ParseError(f"not PubMed XML: root element <{root.tag}>{_head(reader)}")
+
+
+def _deleted(elem) -> DeletedCitations:
+    """A ``DeleteCitation`` element's PMIDs."""
+    return DeletedCitations([p.text.strip() for p in elem.iterchildren("PMID") if p.text])
 
 
 def _serialize(elem) -> bytes:

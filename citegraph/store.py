@@ -21,7 +21,7 @@ from .migrations import MIGRATIONS
 from .models import Article
 from .record_codec import dump_article, load_article, pack_raw
 
-__all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles"]
+__all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles", "reference_rows"]
 
 _BUSY_TIMEOUT_MS = 60_000
 _CHUNK = 500  # ids per "IN (...)" query: well under SQLite's variable limit
@@ -632,6 +632,13 @@ def prepare_articles(articles: Iterable[Article], source: str, now: float | None
         )
         for a in articles
     )
+
+
+def reference_rows(article: Article, source: str, now: float) -> list[tuple[int, int, str, float]]:
+    """The article's reference-list edges as rows for :meth:`Store.add_citation_rows`, in key
+    order (the order SQLite's B-tree inserts fastest), without self-citations."""
+    citing = int(article.pmid)
+    return [(citing, cited, source, now) for cited in sorted(map(int, article.reference_pmids)) if cited != citing]
 
 
 def _article(row: tuple) -> Article:
