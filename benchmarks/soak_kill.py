@@ -149,8 +149,8 @@ def main() -> None:
         faults = len(server.fault_log)
     clean_store = clean_folder / "citegraph.sqlite"
     same_articles = rows(store, "SELECT pmid FROM articles") == rows(clean_store, "SELECT pmid FROM articles")
-    same_edges = rows(store, "SELECT citing, cited, source FROM citations") == rows(
-        clean_store, "SELECT citing, cited, source FROM citations")
+    same_edges = rows(store, "SELECT citing, cited, sources FROM citations") == rows(
+        clean_store, "SELECT citing, cited, sources FROM citations")
     with sqlite3.connect(store) as db:
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     print(f"\n{kills} kills, final run exit {final.returncode}, clean run exit {clean.returncode}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import StoreError
+from .migrations import source_bit_sql
 from .record_codec import unpack_raw
 from .store import Store
 
@@ -172,6 +173,11 @@ def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: s
     names = ", ".join(shared)
     marks = ", ".join("?" * len(shared))
     insert = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})"
+    if table == "citations" and "source" in have and "sources" not in have:
+        # a store from before migration 8 (a row per source): its rows as bits of one row per edge
+        names = f"citing, cited, {source_bit_sql('source')}, seen_at"
+        insert = ("INSERT INTO citations (citing, cited, sources, seen_at) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (citing, cited) DO UPDATE SET sources = sources | excluded.sources")
     copied = 0
     try:
         for row in source.execute(f"SELECT {names} FROM {table}"):

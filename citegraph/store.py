@@ -17,15 +17,21 @@ from typing import Iterable, Iterator, Mapping, Sequence
 import orjson
 
 from .errors import StoreCorruptError, StoreError, StoreReadOnlyError
-from .migrations import MIGRATIONS
+from .migrations import MIGRATIONS, SOURCE_BITS
 from .models import Article
 from .record_codec import dump_article, load_article, pack_raw
 
-__all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles", "reference_rows"]
+__all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles", "reference_rows", "source_bit"]
 
 _BUSY_TIMEOUT_MS = 60_000
 _CHUNK = 500  # ids per "IN (...)" query: well under SQLite's variable limit
 _CACHE_KIB = 65_536
+#: an edge told by one more source: a new row, or one more bit in its row; a source that
+#: already told it changes nothing (no page is written)
+_UPSERT_EDGE = ("INSERT INTO citations (citing, cited, sources, seen_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (citing, cited) DO UPDATE SET sources = sources | excluded.sources "
+                "WHERE sources & excluded.sources = 0")
+_FILE_BIT = SOURCE_BITS["file:"]
 
 
 class CrawlRecord(dict):
@@ -364,54 +370,70 @@ class Store:
     # -- citations -------------------------------------------------------------------------
 
     def delete_citations_from(self, pmids: Iterable[str | int], source_prefix: str) -> int:
-        """Remove the edges ``pmids`` cite whose source starts with ``source_prefix``."""
+        """Forget what the sources named ``source_prefix``... told about the edges ``pmids`` cite
+        (an edge no source tells any more goes); returns how many edges lost a source. All file
+        imports share one bit, so a prefix naming one file means every file."""
+        mask = _source_mask(source_prefix)
         before = self._db.total_changes
-        pattern = source_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         for chunk in _chunks([int(p) for p in pmids]):
             marks = ",".join("?" * len(chunk))
-            self._execute(f"DELETE FROM citations WHERE citing IN ({marks}) AND source LIKE ? ESCAPE '\\'",
-                          [*chunk, pattern])
-        return self._db.total_changes - before
+            self._execute(f"UPDATE citations SET sources = sources & ~? WHERE citing IN ({marks}) AND sources & ?",
+                          [mask, *chunk, mask])
+        removed = self._db.total_changes - before
+        for chunk in _chunks([int(p) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            self._execute(f"DELETE FROM citations WHERE citing IN ({marks}) AND sources = 0", chunk)
+        return removed
 
     def add_citations(self, edges: Iterable[tuple[str | int, str | int]], source: str,
                       now: float | None = None) -> int:
-        """Store ``(citing, cited)`` edges told by ``source``; returns how many were new."""
+        """Store ``(citing, cited)`` edges told by ``source``; returns how many of them this
+        source had not told before."""
         now = time.time() if now is None else now
+        bit = source_bit(source)
         before = self._db.total_changes
-        self._executemany(
-            "INSERT OR IGNORE INTO citations (citing, cited, source, seen_at) VALUES (?, ?, ?, ?)",
-            ((int(a), int(b), source, now) for a, b in edges if int(a) != int(b)),
-        )
+        self._executemany(_UPSERT_EDGE, ((int(a), int(b), bit, now) for a, b in edges if int(a) != int(b)))
         return self._db.total_changes - before
 
-    def add_citation_rows(self, rows: Iterable[tuple[int, int, str, float]]) -> int:
-        """Store ready-made ``(citing, cited, source, seen_at)`` rows (integers, no
+    def add_citation_rows(self, rows: Iterable[tuple[int, int, int, float]]) -> int:
+        """Store ready-made ``(citing, cited, source bit, seen_at)`` rows (integers, no
         self-citations), e.g. from :class:`citegraph.parse_pool.RecordDigest`: the fast
         path of :meth:`add_citations` for the many edges of fetched reference lists."""
         before = self._db.total_changes
-        self._executemany(
-            "INSERT OR IGNORE INTO citations (citing, cited, source, seen_at) VALUES (?, ?, ?, ?)", rows)
+        self._executemany(_UPSERT_EDGE, rows)
         return self._db.total_changes - before
 
     def iter_citations(self) -> Iterator[tuple[str, str]]:
-        """Distinct (citing, cited) pairs, whatever their sources."""
-        for citing, cited in self._execute("SELECT DISTINCT citing, cited FROM citations"):
+        """Every (citing, cited) edge, whatever its sources."""
+        for citing, cited in self._execute("SELECT citing, cited FROM citations"):
             yield str(citing), str(cited)
 
     def iter_citation_sources(self) -> Iterator[tuple[str, str, str]]:
-        """Every (citing, cited, source) row: one edge told by two sources comes twice."""
-        for citing, cited, source in self._execute(
-                "SELECT citing, cited, source FROM citations ORDER BY citing, cited, source"):
-            yield str(citing), str(cited), source
+        """(citing, cited, source) for every source of every edge, in that order: one edge told
+        by two sources comes twice. Edges a file import gave are named after the file the citing
+        record came from (``file:<name>``), as the import named them."""
+        names = sorted((bit, name) for name, bit in SOURCE_BITS.items())
+        rows = self._execute(
+            f"SELECT c.citing, c.cited, c.sources, CASE WHEN c.sources & {_FILE_BIT} THEN "
+            "(SELECT a.source FROM articles AS a WHERE a.pmid = c.citing) END "
+            "FROM citations AS c ORDER BY c.citing, c.cited")
+        for citing, cited, sources, record_source in rows:
+            told = []
+            for bit, name in names:
+                if sources & bit:
+                    if bit == _FILE_BIT and record_source and record_source.startswith("file:"):
+                        name = record_source
+                    told.append(name)
+            for name in sorted(told):
+                yield str(citing), str(cited), name
 
     def citation_pairs(self) -> list[tuple[int, int]]:
-        """Every (citing, cited) row as integers, duplicates across sources included: the
-        cheapest way to read all edges (callers that need distinct pairs dedupe)."""
+        """Every (citing, cited) edge as integers: the cheapest way to read all edges."""
         return self._execute("SELECT citing, cited FROM citations").fetchall()
 
     def citation_columns(self) -> tuple[str, str]:
-        """Every (citing, cited) row as two comma-separated texts of the same length (citing
-        PMIDs, cited PMIDs), duplicates included: SQLite builds them without a Python object
+        """Every (citing, cited) edge as two comma-separated texts of the same length (citing
+        PMIDs, cited PMIDs): SQLite builds them without a Python object
         per row, so a numeric parser reads millions of edges in well under a second. Stores
         too large for one text (about 100 million edges) are read row by row."""
         try:
@@ -429,11 +451,11 @@ class Store:
         return self._execute("SELECT pmid, year FROM articles").fetchall()
 
     def citing(self, pmid: str | int) -> list[str]:
-        rows = self._execute("SELECT DISTINCT citing FROM citations WHERE cited = ? ORDER BY citing", (int(pmid),))
+        rows = self._execute("SELECT citing FROM citations WHERE cited = ? ORDER BY citing", (int(pmid),))
         return [str(r[0]) for r in rows]
 
     def cited(self, pmid: str | int) -> list[str]:
-        rows = self._execute("SELECT DISTINCT cited FROM citations WHERE citing = ? ORDER BY cited", (int(pmid),))
+        rows = self._execute("SELECT cited FROM citations WHERE citing = ? ORDER BY cited", (int(pmid),))
         return [str(r[0]) for r in rows]
 
     def cited_by_counts(self, pmids: Iterable[str | int], *, stored_only: bool = False) -> dict[str, int]:
@@ -443,7 +465,7 @@ class Store:
         found: dict[str, int] = {}
         for chunk in _chunks([int(p) for p in pmids]):
             marks = ",".join("?" * len(chunk))
-            rows = self._execute(f"SELECT c.cited, COUNT(DISTINCT c.citing) FROM citations c{join} "
+            rows = self._execute(f"SELECT c.cited, COUNT(*) FROM citations c{join} "
                                  f"WHERE c.cited IN ({marks}) GROUP BY c.cited", chunk)
             found.update((str(cited), count) for cited, count in rows)
         return found
@@ -466,8 +488,10 @@ class Store:
         one = lambda sql: self._execute(sql).fetchone()[0]  # noqa: E731
         return {
             "articles": one("SELECT COUNT(*) FROM articles"),
-            "citations": one("SELECT COUNT(*) FROM (SELECT DISTINCT citing, cited FROM citations)"),
-            "citation_rows": one("SELECT COUNT(*) FROM citations"),
+            "citations": one("SELECT COUNT(*) FROM citations"),
+            # (edge, source) pairs: what one row per source used to count
+            "citation_rows": one("SELECT COALESCE(SUM(" + " + ".join(f"(sources & {b} != 0)" for b in sorted(
+                set(SOURCE_BITS.values()))) + "), 0) FROM citations"),
             "missing": one("SELECT COUNT(*) FROM missing"),
             "crawls": one("SELECT COUNT(*) FROM crawls"),
         }
@@ -634,11 +658,30 @@ def prepare_articles(articles: Iterable[Article], source: str, now: float | None
     )
 
 
-def reference_rows(article: Article, source: str, now: float) -> list[tuple[int, int, str, float]]:
+def reference_rows(article: Article, source: str, now: float) -> list[tuple[int, int, int, float]]:
     """The article's reference-list edges as rows for :meth:`Store.add_citation_rows`, in key
     order (the order SQLite's B-tree inserts fastest), without self-citations."""
     citing = int(article.pmid)
-    return [(citing, cited, source, now) for cited in sorted(map(int, article.reference_pmids)) if cited != citing]
+    bit = source_bit(source)
+    return [(citing, cited, bit, now) for cited in sorted(map(int, article.reference_pmids)) if cited != citing]
+
+
+def source_bit(source: str) -> int:
+    """The bit of ``citations.sources`` that stands for ``source`` (see ``SOURCE_BITS``)."""
+    bit = SOURCE_BITS.get(source)
+    if bit is None:
+        bit = _FILE_BIT if source.startswith("file:") else SOURCE_BITS["other"]
+    return bit
+
+
+def _source_mask(prefix: str) -> int:
+    """The bits of the sources whose names start with ``prefix`` (a file's name means the
+    file bit: all files share it)."""
+    mask = 0
+    for name, bit in SOURCE_BITS.items():
+        if name.startswith(prefix) or (bit == _FILE_BIT and prefix.startswith("file:")):
+            mask |= bit
+    return mask
 
 
 def _article(row: tuple) -> Article:

@@ -193,8 +193,8 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
     assert before < _count(tmp_path / "clean" / "citegraph.sqlite", "articles")  # killed part-way
     assert _rows(store_file, "SELECT pmid FROM articles") == _rows(tmp_path / "clean" / "citegraph.sqlite",
                                                                  "SELECT pmid FROM articles")
-    assert _rows(store_file, "SELECT citing, cited, source FROM citations") == _rows(
-        tmp_path / "clean" / "citegraph.sqlite", "SELECT citing, cited, source FROM citations")
+    assert _rows(store_file, "SELECT citing, cited, sources FROM citations") == _rows(
+        tmp_path / "clean" / "citegraph.sqlite", "SELECT citing, cited, sources FROM citations")
     # what was stored before the kill was not fetched again
     assert resumed["articles_fetched"] == _count(store_file, "articles") - before
     assert refetched >= 1

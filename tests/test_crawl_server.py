@@ -33,7 +33,7 @@ def run_crawl(url: str, folder: Path, seeds: list[str], rate: float = 50, pool: 
                           requests_made=lambda: client.stats["requests"])
         report = crawler.run(seeds, CrawlOptions(**options))
         articles = store.known_pmids(p for p, _ in store.nodes(report.crawl_id))
-        edges = set(store._execute("SELECT citing, cited, source FROM citations").fetchall())
+        edges = set(store._execute("SELECT citing, cited, sources FROM citations").fetchall())
     return report, articles, edges
 
 

@@ -77,3 +77,24 @@ def test_garbage_file_is_moved_aside_and_the_store_starts_empty(tmp_path, capsys
     assert code == 0, err
     with Store(path) as store:
         assert store.counts()["articles"] == 0
+
+
+def test_salvage_from_a_store_with_a_row_per_source(tmp_path):
+    # a damaged store from before migration 8 keeps one citations row per (edge, source)
+    from citegraph.doctor import _copy_table
+    from citegraph.migrations import MIGRATIONS
+
+    old = sqlite3.connect(tmp_path / "old.sqlite")
+    old.executescript(MIGRATIONS[0][2])
+    old.executemany("INSERT INTO citations VALUES (?, ?, ?, ?)",
+                    [(2, 1, "elink:pubmed_pubmed_citedin", 1.0), (2, 1, "pubmed:references", 2.0),
+                     (3, 1, "file:u.xml", 3.0)])
+    old.commit()
+    Store(tmp_path / "new.sqlite").close()
+    new = sqlite3.connect(tmp_path / "new.sqlite")
+    assert _copy_table(old, new, "citations") == (3, False)
+    new.commit()
+    new.close()
+    with Store(tmp_path / "new.sqlite") as store:
+        assert list(store.iter_citation_sources()) == [
+            ("2", "1", "elink:pubmed_pubmed_citedin"), ("2", "1", "pubmed:references"), ("3", "1", "file:")]

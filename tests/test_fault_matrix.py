@@ -46,7 +46,7 @@ def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, **overrides):
                           requests_made=lambda: client.stats["requests"])
         report = crawler.run(list(seeds), CrawlOptions(depth=depth, fetch_batch=100, link_batch=50))
         articles = store.known_pmids(p for p, _ in store.nodes(report.crawl_id))
-        edges = set(store._execute("SELECT citing, cited, source FROM citations").fetchall())
+        edges = set(store._execute("SELECT citing, cited, sources FROM citations").fetchall())
     return report, articles, edges, client.stats
 
 

@@ -10,6 +10,7 @@ import pytest
 from citegraph.errors import ParseError
 from citegraph.parse_pool import REFERENCE_LIST_SOURCE, ParsePool, digest_articles, digest_efetch
 from citegraph.pubmed_xml import parse_articles
+from citegraph.store import source_bit
 from citegraph.testing import Corpus
 
 
@@ -31,7 +32,7 @@ def test_digest_matches_the_articles(body):
     for article, digest in zip(articles, digests):
         assert digest.year == article.year
         assert digest.reference_pmids == article.reference_pmids
-        expected = sorted((int(article.pmid), int(r), REFERENCE_LIST_SOURCE) for r in article.reference_pmids)
+        expected = sorted((int(article.pmid), int(r), source_bit(REFERENCE_LIST_SOURCE)) for r in article.reference_pmids)
         assert [e[:3] for e in digest.edge_rows] == expected
         assert digest.row[0] == int(article.pmid)
     assert sum(len(d.edge_rows) for d in digests) > 1000  # synthetic records cite a lot

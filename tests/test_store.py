@@ -9,7 +9,7 @@ import pytest
 from citegraph.errors import StoreCorruptError, StoreError, StoreReadOnlyError
 from citegraph.migrations import MIGRATIONS
 from citegraph.models import Article, Author, MeshHeading, Reference
-from citegraph.store import Store
+from citegraph.store import Store, source_bit
 
 
 def make(pmid: str, revised: str = "2020-01-01", title: str = "t") -> Article:
@@ -121,3 +121,66 @@ def test_crawl_state_round_trip(store):
     assert store.open_crawl("k", ["1"], {"depth": 1}) == (crawl_id, "done")
     new_id, status = store.open_crawl("k", ["1"], {"depth": 1}, again=True)
     assert new_id != crawl_id and status == "new"
+
+
+def _store_at_schema(path, version):
+    """A store file as citegraph wrote it when ``version`` was its newest migration."""
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
+    for number, name, script in MIGRATIONS:
+        if number <= version:
+            db.executescript(script)
+            db.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (number, name))
+    db.commit()
+    return db
+
+
+def test_migration_8_folds_the_rows_of_each_source_into_one_row_per_edge(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = _store_at_schema(path, 7)
+    db.executemany("INSERT INTO articles (pmid, data, raw_xml, source, fetched_at) VALUES (?, '{}', x'', ?, 0)",
+                   [(2, "file:pubmed21n0001.xml.gz"), (3, "efetch")])
+    old_rows = [
+        (2, 1, "elink:pubmed_pubmed_citedin", 5.0), (2, 1, "pubmed:references", 3.0),
+        (2, 1, "file:pubmed21n0001.xml.gz", 4.0), (3, 1, "elink:pubmed_pubmed_citedin", 1.0),
+        (3, 2, "elink:pubmed_pubmed_refs", 2.0), (4, 3, "made-up source", 6.0),
+    ]
+    db.executemany("INSERT INTO citations VALUES (?, ?, ?, ?)", old_rows)
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version >= 8
+        rows = store._execute("SELECT citing, cited, sources, seen_at FROM citations ORDER BY citing, cited").fetchall()
+        assert rows == [(2, 1, 1 | 4 | 8, 3.0), (3, 1, 1, 1.0), (3, 2, 2, 2.0), (4, 3, 16, 6.0)]
+        # what the rows per source told, told back (the unknown source can only be 'other')
+        expected = sorted((str(a), str(b), s if s != "made-up source" else "other") for a, b, s, _ in old_rows)
+        assert list(store.iter_citation_sources()) == expected
+        assert store.counts()["citations"] == 4 and store.counts()["citation_rows"] == 6
+        assert store.citing("1") == ["2", "3"]
+
+
+def test_a_source_telling_an_edge_again_changes_nothing(store):
+    with store.transaction():
+        assert store.add_citations([("2", "1")], "pubmed:references", now=1.0) == 1
+        assert store.add_citation_rows([(2, 1, source_bit("pubmed:references"), 2.0)]) == 0
+        assert store.add_citations([("2", "1")], "elink:pubmed_pubmed_citedin", now=3.0) == 1
+    assert store._execute("SELECT sources, seen_at FROM citations").fetchall() == [(1 | 4, 1.0)]
+
+
+def test_deleting_what_files_told_keeps_what_elink_told(store):
+    with store.transaction():
+        store.put_articles([make("2"), make("3")], source="file:update.xml")
+        store.add_citations([("2", "1"), ("3", "1")], "file:update.xml")
+        store.add_citations([("2", "1")], "elink:pubmed_pubmed_citedin")
+        assert store.delete_citations_from(["2", "3"], "file:") == 2
+    assert list(store.iter_citation_sources()) == [("2", "1", "elink:pubmed_pubmed_citedin")]
+    assert store.delete_citations_from(["2"], "elink:") == 1
+    assert store.counts()["citations"] == 0
+
+
+def test_file_edges_are_named_after_the_file_of_the_citing_record(store):
+    with store.transaction():
+        store.put_articles([make("2")], source="file:a.xml")
+        store.add_citations([("2", "1"), ("5", "1")], "file:a.xml")
+    # paper 5 has no stored record: its file is not known any more
+    assert list(store.iter_citation_sources()) == [("2", "1", "file:a.xml"), ("5", "1", "file:")]

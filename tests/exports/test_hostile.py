@@ -52,11 +52,12 @@ def hostile(tmp_path_factory):
             publication_types=["Journal Article"]))
     with Store(path) as store:
         with store.transaction():
-            store.put_articles(articles, source="test")
+            # an imported file's name names the edges it gave: a hostile file name
+            store.put_articles(articles, source="file:=evil.xml")
             # every hostile record cites the seed; each cites its predecessor too
-            store.add_citations([(a.pmid, SEED) for a in articles[1:]], source="test")
+            store.add_citations([(a.pmid, SEED) for a in articles[1:]], source="elink:pubmed_pubmed_citedin")
             store.add_citations([(articles[i].pmid, articles[i - 1].pmid) for i in range(2, len(articles))],
-                                source="=evil")
+                                source="file:=evil.xml")
         selection = select(store, seeds=[SEED])
     return articles, selection
 
@@ -128,4 +129,4 @@ def test_hostile_vosviewer_and_edges(hostile, tmp_path):
     export(selection, "edges", str(tmp_path / "e.csv"))
     edges = rb.read_edges(tmp_path / "e.csv")
     assert len(edges) == 2 * len(articles) - 3
-    assert {s for _, _, s in edges} == {"test", "'=evil"}
+    assert {s for _, _, s in edges} == {"elink:pubmed_pubmed_citedin", "file:=evil.xml"}

@@ -46,12 +46,12 @@ class Crawled:
             self.selection = select(store)
         db = sqlite3.connect(self.store_path)
         nodes = set(self.articles) | {seed}
-        self.edges = {(str(a), str(b)) for a, b in db.execute("SELECT DISTINCT citing, cited FROM citations")
+        self.edges = {(str(a), str(b)) for a, b in db.execute("SELECT citing, cited FROM citations")
                       if str(a) in nodes and str(b) in nodes}
-        self.edge_rows = {(str(a), str(b), s) for a, b, s in db.execute("SELECT citing, cited, source FROM citations")
-                          if str(a) in nodes and str(b) in nodes}
-        self.nodes = nodes
         db.close()
+        with Store(self.store_path) as store:
+            self.edge_rows = {(a, b, s) for a, b, s in store.iter_citation_sources() if a in nodes and b in nodes}
+        self.nodes = nodes
         # generations 0-1 only: pydot's parser needs ~0.1 s per node, so DOT reads this one
         with Store(self.store_path) as store:
             self.near = select(store, seeds=[seed], depth=1)
