@@ -77,7 +77,10 @@ def batched(server: ServerProcess, rate: float, folder: Path, depth: int, max_pa
         report = crawler.run([ROOT], CrawlOptions(depth=depth, max_papers=max_papers))
         wall = time.monotonic() - started
         counts = store.counts()
-    return report, wall, counts, client.stats
+        # the workers are the fork server's children, not ours: read their CPU while they live
+        executor = pool._executor
+        workers = sum(process_cpu(pid) for pid in (executor._processes if executor else {}))
+    return report, wall, counts, client.stats, workers
 
 
 def per_paper(server: ServerProcess, rate: float, limit: int) -> tuple[int, int, float]:
@@ -121,9 +124,9 @@ def main() -> None:
             folder = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
             try:
                 cpu = (time.process_time(), process_cpu(server.process.pid), machine_busy(), os.getloadavg()[0])
-                report, wall, counts, client_stats = batched(server, rate, folder, args.depth, None)
+                report, wall, counts, client_stats, workers = batched(server, rate, folder, args.depth, None)
                 cpu = (time.process_time() - cpu[0], process_cpu(server.process.pid) - cpu[1],
-                       machine_busy() - cpu[2], cpu[3])
+                       machine_busy() - cpu[2], cpu[3], workers)
                 stats = server.stats()
                 store_bytes = sum(p.stat().st_size for p in folder.iterdir())
                 requests = stats["total"]
@@ -140,12 +143,20 @@ def main() -> None:
                 print(f"targets: requests/paper <= 0.02 {verdict(requests / report.members <= 0.02)}, "
                       f"wall/floor <= 1.25 {verdict(wall / floor <= 1.25)}, "
                       f"no 429 {verdict(stats['by_status'].get('429', 0) == 0)}")
-                print(f"CPU: crawling process {cpu[0]:.1f} s, server {cpu[1]:.1f} s, whole machine {cpu[2]:.1f} s "
-                      f"of {wall * (os.cpu_count() or 1):.1f} s available (parse workers = machine - the others - "
-                      f"other users); load average before the run {cpu[3]:.2f}")
+                print(f"CPU: crawling process {cpu[0]:.1f} s, its parse workers {cpu[4]:.1f} s, server {cpu[1]:.1f} s, "
+                      f"whole machine {cpu[2]:.1f} s of {wall * (os.cpu_count() or 1):.1f} s available; "
+                      f"load average before the run {cpu[3]:.2f}")
+                # the CPU the crawl and its server need, spread perfectly over every core, is a floor
+                # of its own: when it is above the request floor, no schedule reaches the latter
+                needed = cpu[0] + cpu[4] + cpu[1]
+                per_paper_us = [c / report.members * 1e6 for c in (cpu[0], cpu[4], cpu[1])]
+                cores = os.cpu_count() or 1
+                print(f"CPU per paper: crawl {per_paper_us[0]:.0f} us, parse {per_paper_us[1]:.0f} us, "
+                      f"server {per_paper_us[2]:.0f} us; all of it on {cores} cores takes at least "
+                      f"{needed / cores:.1f} s = {needed / cores / floor:.2f} x the request floor")
                 if args.per_paper:
                     small = Path(tempfile.mkdtemp(prefix="bench-crawl-small-"))
-                    b_report, b_wall, _, b_stats = batched(server, rate, small, 2, args.per_paper)
+                    b_report, b_wall, _, b_stats, _ = batched(server, rate, small, 2, args.per_paper)
                     shutil.rmtree(small, ignore_errors=True)
                     n, p_requests, p_wall = per_paper(server, rate, args.per_paper)
                     print(f"per-paper strategy on {n} papers: {p_requests} requests, {p_wall:.1f} s; "

@@ -219,7 +219,9 @@ def test_interrupt_ends_quickly_keeps_what_arrived_and_says_how_to_resume(corpus
     with EutilsServer(corpus, latency_ms=2500) as srv:
         env = {**os.environ, "CITEGRAPH_EUTILS_URL": srv.url, "CITEGRAPH_RATE": "50",
                "CITEGRAPH_CACHE": str(tmp_path)}
-        command = [sys.executable, "cli.py", "crawl", ROOT, "--depth", "2"]
+        # depth 3: at least four more round trips (10 s) after the first answer, so a loaded
+        # machine slowing this loop down cannot let the crawl finish before the signal
+        command = [sys.executable, "cli.py", "crawl", ROOT, "--depth", "3"]
         victim = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True)
         store_file = tmp_path / "citegraph.sqlite"
@@ -228,6 +230,7 @@ def test_interrupt_ends_quickly_keeps_what_arrived_and_says_how_to_resume(corpus
         while time.monotonic() < deadline and _count(store_file, "crawl_nodes") <= 1:
             time.sleep(0.05)
         time.sleep(0.3)
+        assert victim.poll() is None, "the crawl ended before it could be interrupted"
         sent = time.monotonic()
         victim.send_signal(signum)
         out, err = victim.communicate(timeout=30)

@@ -12,14 +12,18 @@ between leaving here and sending).
 
 The spacing is measured from the moment the previous caller actually left, not from the
 moment it was due: a thread that wakes late (a busy machine, the interpreter lock) pushes the
-next one back instead of letting the two bunch up. Callers queue on a turnstile, so no slots
-are handed out ahead of time. Every attempt, including retries, goes through it.
-:meth:`RateLimiter.pause` holds every caller off, for example after a 429 with
-``Retry-After``, so the whole client holds off, not one thread.
+next one back instead of letting the two bunch up. Callers queue, so no slots are handed out
+ahead of time; a caller with a lower ``priority`` number goes before those already waiting
+with a higher one (the crawl's elinks go before its efetches: a link answer brings the next
+generation's work, a fetched record brings none), in arrival order otherwise. Every attempt,
+including retries, goes through it. :meth:`RateLimiter.pause` holds every caller off, for
+example after a 429 with ``Retry-After``, so the whole client holds off, not one thread.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import threading
 import time
@@ -55,10 +59,11 @@ class RateLimiter:
         self._sleep = sleep
         #: called with each departure time, in order, before the next caller may leave
         self._on_departure = on_departure
-        #: held by the caller whose turn it is, while it waits for its moment
-        self._turnstile = threading.Lock()
-        #: guards the two times below (pause() may come from any thread at any moment)
-        self._state = threading.Lock()
+        #: guards everything below; waiting callers are woken when the head of the queue leaves
+        self._state = threading.Condition(threading.Lock())
+        #: (priority, arrival number) of the callers waiting to leave, the next one first
+        self._waiting: list[tuple[int, int]] = []
+        self._arrivals = itertools.count()
         self._last_departure = -math.inf
         self._paused_until = -math.inf
 
@@ -66,33 +71,48 @@ class RateLimiter:
         return f"RateLimiter(rate={self.rate:g}, interval={self.interval:.4f}s)"
 
     def _due(self) -> float:
-        with self._state:
-            return max(self._last_departure + self.interval, self._paused_until)
+        """When the next caller may leave (call with ``_state`` held)."""
+        return max(self._last_departure + self.interval, self._paused_until)
 
     def next_free_in(self) -> float:
         """Seconds until a caller arriving now could leave, if no one else were waiting."""
-        return max(0.0, self._due() - self._clock())
+        with self._state:
+            return max(0.0, self._due() - self._clock())
 
-    def acquire(self) -> float:
-        """Block until this caller may send one request; return the seconds waited."""
+    def acquire(self, priority: int = 0) -> float:
+        """Block until this caller may send one request; return the seconds waited. Among
+        waiting callers, lower ``priority`` numbers leave first."""
         asked = self._clock()
-        with self._turnstile:
-            slept_until = -math.inf
-            while True:  # a pause() may arrive while we sleep: look again on waking
-                now = self._clock()
-                due = self._due()
-                if due <= now:
-                    break
-                if due <= slept_until:  # woke early (or a test's sleep that does not sleep)
-                    now = due
-                    break
+        ticket = (priority, next(self._arrivals))
+        with self._state:
+            heapq.heappush(self._waiting, ticket)
+        slept_until = -math.inf
+        try:
+            while True:
+                with self._state:
+                    while self._waiting[0] != ticket:
+                        self._state.wait()
+                    now = self._clock()
+                    due = self._due()  # a pause() may have come while we slept: look again
+                    if due <= now or due <= slept_until:
+                        # (due <= slept_until: woke early, or a test's sleep that does not sleep)
+                        now = max(now, due)
+                        heapq.heappop(self._waiting)
+                        self._last_departure = now
+                        if self._on_departure is not None:
+                            self._on_departure(now)
+                        self._state.notify_all()
+                        return now - asked
+                # sleep outside the lock: a more urgent caller may queue ahead meanwhile
                 self._sleep(due - now)
                 slept_until = due
+        except BaseException:  # e.g. Ctrl-C while waiting: leave the queue to the others
             with self._state:
-                self._last_departure = now
-            if self._on_departure is not None:
-                self._on_departure(now)
-        return now - asked
+                if ticket in self._waiting:
+                    self._waiting.remove(ticket)
+                    heapq.heapify(self._waiting)
+                    self._state.notify_all()
+            raise
 
     def pause(self, seconds: float) -> None:
         """Hold every caller off for ``seconds`` from now."""

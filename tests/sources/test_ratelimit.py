@@ -187,3 +187,51 @@ def test_threads_sharing_a_client_stay_under_the_limit_in_real_time(fault_server
     assert busiest_second(arrivals) >= 8  # paced, not serialised far below the limit
     assert elapsed >= 14 * 0.1
     assert client.stats["waited"] > 1.0
+
+
+def test_an_urgent_caller_goes_before_those_already_waiting():
+    """Three callers queue with priority 1 while the first of them sleeps towards its turn;
+    one arriving after them with priority 0 leaves first, the others in arrival order."""
+    clock = FakeClock()
+    go = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        go.wait(5)  # hold every sleeper until all callers have queued
+        clock.sleep(seconds)
+
+    order: list[str] = []
+    limiter = RateLimiter(10, clock=clock, sleep=sleep,
+                          on_departure=lambda t: order.append(threading.current_thread().name))
+    limiter.acquire()
+    order.clear()
+    callers = [threading.Thread(target=limiter.acquire, args=(1,), name=f"fetch{i}") for i in range(3)]
+    callers.append(threading.Thread(target=limiter.acquire, args=(0,), name="link"))
+    for thread in callers:
+        thread.start()
+        deadline = time.monotonic() + 5
+        while len(limiter._waiting) < callers.index(thread) + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)  # queued in this order
+    go.set()
+    for thread in callers:
+        thread.join(5)
+    assert order == ["link", "fetch0", "fetch1", "fetch2"]
+    # and still spaced: each left at least one interval after the previous one
+    assert clock.now >= 100 + 4 * limiter.interval - 1e-9
+
+
+def test_a_caller_interrupted_while_waiting_leaves_the_queue():
+    clock = FakeClock()
+    calls = []
+
+    def sleep(seconds: float) -> None:
+        calls.append(seconds)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        clock.sleep(seconds)
+
+    limiter = RateLimiter(3, clock=clock, sleep=sleep)
+    limiter.acquire()
+    with pytest.raises(KeyboardInterrupt):
+        limiter.acquire()
+    assert limiter._waiting == []
+    assert limiter.acquire() == pytest.approx(limiter.interval)  # the next caller is not stuck
