@@ -114,3 +114,9 @@ def test_article_meta_follows_new_refetched_and_deleted_records(tmp_path):
             store.delete_articles(["2"], "deleted")
         meta = load_meta(store)
         assert set(meta) == {"1"} and meta["1"].retracted and meta["1"].mesh == ()
+        with store.transaction():  # a deletion alone, nothing newer written
+            store.put_articles([Article(pmid="3", title="c", raw_xml=b"<x/>")], now=3.0)
+        assert set(load_meta(store)) == {"1", "3"}
+        with store.transaction():
+            store.delete_articles(["1"], "deleted")
+        assert set(load_meta(store)) == {"3"}
