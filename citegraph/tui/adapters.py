@@ -6,35 +6,37 @@ Kept in one place so the browser holds no analysis code of its own.
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 
-from ..store import Store
+from ..analysis.core import CitationGraph, bfs, is_core
 
-__all__ = ["pagerank", "topics", "descent_tree"]
+__all__ = ["pagerank", "descent_tree"]
 
 
-def pagerank(graph: nx.DiGraph) -> dict[str, float]:
+def pagerank(graph: nx.DiGraph | CitationGraph) -> dict[str, float]:
     """PageRank of every node (edge citing -> cited: rank flows to cited papers)."""
     from ..analysis.influence import pagerank as analysis_pagerank
 
     return analysis_pagerank(graph)
 
 
-def topics(graph: nx.DiGraph, store: Store) -> tuple[list[str], dict[str, list[str]]]:
-    """(topic keys of the default lens, {pmid: [topic keys]} for papers in at least one)."""
-    from ..analysis.lens import classify, load_lens
-    from ..analysis.load import load_meta
-
-    lens = load_lens()
-    return [t.key for t in lens.topics], classify(lens, graph, load_meta(store))
-
-
-def descent_tree(graph: nx.DiGraph, seed: str) -> dict[str, str]:
+def descent_tree(graph: nx.DiGraph | CitationGraph, seed: str) -> dict[str, str]:
     """{pmid: the paper it cites one generation nearer the seed (lowest PMID on a tie)} for every
     paper descending from ``seed``; following it from a paper gives a shortest chain to the seed."""
     from ..analysis.influence import generations
 
     if seed not in graph:
         return {}
+    if is_core(graph):
+        dist = bfs([(graph.in_ptr, graph.in_idx)], graph.n, graph.indices([seed]))[0]
+        src, dst = graph.src, graph.dst  # citing -> cited
+        nearer = (dist[src] > 0) & (dist[dst] == dist[src] - 1)
+        # node index order is PMID order: the lowest index is the lowest PMID
+        best = np.full(graph.n, graph.n, dtype=np.int64)
+        np.minimum.at(best, src[nearer], dst[nearer])
+        children = np.flatnonzero(best < graph.n)
+        names = graph.names()
+        return {names[c]: names[p] for c, p in zip(children.tolist(), best[children].tolist())}
     generation = generations(graph, seed)
     parent = {}
     for node, g in generation.items():

@@ -5,9 +5,8 @@ their (year, title, journal) one more (no JSON decoding), and full records are r
 time (:meth:`BrowseData.article`, cached) for the detail pane.
 
 The whole-graph answers (in-graph citation counts, PageRank, topics, the descent tree from
-the seed that gives paths) come from :func:`compute_overview`, which builds the networkx
-graph and asks :mod:`citegraph.analysis`. On a large store that takes seconds of pure Python,
-so :meth:`BrowseData.load_overview` runs it in a separate process (the browser's own thread
+the seed that gives paths) come from :func:`compute_overview`, which loads the graph as arrays
+and asks :mod:`citegraph.analysis`. On a large store that takes seconds, so :meth:`BrowseData.load_overview` runs it in a separate process (the browser's own thread
 would hold the GIL and slow every key press) and keeps only the compact results. Until they
 arrive, counts come from SQL, paths from a breadth-first search through SQL, and PageRank
 shows as pending.
@@ -21,6 +20,8 @@ import threading
 from collections import OrderedDict, deque
 from pathlib import Path
 from typing import Callable, Iterable
+
+import numpy as np
 
 from ..models import Article
 from ..store import Store
@@ -37,19 +38,24 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
     ``{"cited_by": {pmid: n}, "cites": {pmid: n}, "pagerank": {pmid: x}, "topic_names": [key],
     "topics": {pmid: [key]}, "parent": {pmid: a paper it cites one generation nearer the seed}}``
     (counts only for papers that have some). Plain dicts, cheap to send between processes.
+    The graph is read as arrays (:func:`citegraph.analysis.load.load_core`) and the topics come
+    from the store's cached classification by the default lens.
     """
-    from ..graph import build_graph
+    from ..analysis.load import load_core, prepare
     from . import adapters
 
     with Store(store_path) as store:
-        graph = build_graph(store)
-        topic_names, topics = adapters.topics(graph, store)
+        graph = load_core(store)
+        prepared = prepare(store, graph=graph, use_lens=True)
+    names = graph.names()
+    in_degrees = graph.in_degrees()
+    out_degrees = np.bincount(graph.src, minlength=graph.n)
     return {
-        "cited_by": {n: d for n, d in graph.in_degree() if d},
-        "cites": {n: d for n, d in graph.out_degree() if d},
+        "cited_by": {names[i]: int(in_degrees[i]) for i in np.flatnonzero(in_degrees).tolist()},
+        "cites": {names[i]: int(out_degrees[i]) for i in np.flatnonzero(out_degrees).tolist()},
         "pagerank": adapters.pagerank(graph),
-        "topic_names": topic_names,
-        "topics": topics,
+        "topic_names": [t.key for t in prepared.lens.topics],
+        "topics": {p: list(keys) for p, keys in prepared.topics_of.items() if keys},
         "parent": adapters.descent_tree(graph, seed),
     }
 
