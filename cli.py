@@ -63,7 +63,8 @@ class App:
         path = self.settings.store_path
         if must_exist and not path.exists():
             raise CitegraphError(f"no store at {path}: run `citegraph crawl` first (or pass --cache-dir)")
-        return Store(path)
+        return Store(path, on_upgrade=lambda version, name: self.info(
+            f"upgrading the store to schema {version} ({name}); once only, a large store takes a minute"))
 
     def client(self):
         from citegraph.sources.eutils import EutilsClient

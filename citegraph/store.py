@@ -12,7 +12,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import orjson
 
@@ -57,9 +57,13 @@ def _classify(exc: sqlite3.Error, path: Path) -> StoreError:
 class Store:
     """SQLite-backed store. Use as a context manager; one instance per thread."""
 
-    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool = False,
+                 on_upgrade: Callable[[int, str], None] | None = None) -> None:
+        """``on_upgrade(version, name)`` is told before each schema migration of an existing
+        store (a new store's are instant), so a caller can say why opening takes a while."""
         self.path = Path(path)
         self.readonly = readonly
+        self._on_upgrade = on_upgrade
         try:
             if readonly:
                 if not self.path.exists():
@@ -148,6 +152,8 @@ class Store:
         if pending and self.readonly:
             raise StoreError(f"the store {self.path} needs a schema upgrade; open it once without --readonly")
         for version, name, script in pending:
+            if applied and self._on_upgrade is not None:
+                self._on_upgrade(version, name)
             # executescript commits first, so wrap the script itself in a transaction
             try:
                 self._db.executescript(

@@ -184,3 +184,19 @@ def test_file_edges_are_named_after_the_file_of_the_citing_record(store):
         store.add_citations([("2", "1"), ("5", "1")], "file:a.xml")
     # paper 5 has no stored record: its file is not known any more
     assert list(store.iter_citation_sources()) == [("2", "1", "file:a.xml"), ("5", "1", "file:")]
+
+
+def test_opening_an_older_store_tells_each_upgrade_and_a_new_one_none(tmp_path, capsys):
+    import cli
+
+    _store_at_schema(tmp_path / "citegraph.sqlite", 6).close()
+    told = []
+    Store(tmp_path / "fresh.sqlite", on_upgrade=lambda *a: told.append(a)).close()
+    assert told == []
+    code = cli.main(["--cache-dir", str(tmp_path), "stats", "--json"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert [line.split(" (")[0] for line in err.splitlines() if "upgrading" in line] == [
+        f"upgrading the store to schema {version}" for version, _, _ in MIGRATIONS[6:]]
+    with Store(tmp_path / "citegraph.sqlite", on_upgrade=lambda *a: told.append(a)) as store:
+        assert store.schema_version == MIGRATIONS[-1][0] and told == []
