@@ -116,11 +116,12 @@ def main() -> None:
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 # kill at a random moment shortly after the run has committed something new
-                # (an efetch or elink batch), so the kills spread over the whole crawl
+                # (an efetch or elink batch), so the kills spread over the whole crawl; within
+                # 0.3 s, so that a 20-kill soak of this corpus ends before the crawl does
                 before = progress(store)
                 while child.poll() is None and progress(store) == before:
                     time.sleep(0.02)
-                child.wait(timeout=rng.uniform(0.0, 0.6))
+                child.wait(timeout=rng.uniform(0.0, 0.3))
                 finished_early += 1
                 print(f"run {kills + finished_early}: finished before the kill (exit {child.returncode})")
                 break
