@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 from .errors import InputError, NetworkError, SourceError
 from .models import Article
 from .parse_pool import REFERENCE_LIST_SOURCE, RecordDigest, digest_articles
-from .store import PreparedArticles, Store
+from .store import PreparedArticles, Store, source_bit
 
 __all__ = ["CrawlOptions", "CrawlProgress", "CrawlReport", "Crawler", "DIRECTIONS", "LINKNAMES"]
 
@@ -35,6 +35,7 @@ LINKNAMES = {"cited-by": "pubmed_pubmed_citedin", "references": "pubmed_pubmed_r
 SOURCE_CITEDIN = "elink:pubmed_pubmed_citedin"
 SOURCE_REFS = "elink:pubmed_pubmed_refs"
 SOURCE_RECORD = REFERENCE_LIST_SOURCE
+_CITEDIN_BIT, _REFS_BIT = source_bit(SOURCE_CITEDIN), source_bit(SOURCE_REFS)
 #: extra efetch rounds for ids a response left out before calling them unknown
 _REASK_ROUNDS = 4
 
@@ -399,21 +400,21 @@ class _Run:
             if errors:
                 self._fail_in_transaction({p: f"elink error: {m}" for p, m in errors.items()}, "link")
                 batch = [p for p in batch if p not in errors]
-            citing_edges: list[tuple[str, str]] = []
-            cited_edges: list[tuple[str, str]] = []
+            # the batch's edges as ready integer rows, written by one statement (a paper's
+            # citing papers are its most numerous edges: no per-edge work beyond the row)
+            now = time.time()
+            rows: list[tuple[int, int, int, float]] = []
             for pmid in batch:
                 citing = links.get("cited-by", {}).get(pmid, [])
                 cited = links.get("references", {}).get(pmid, [])
-                citing_edges.extend((c, pmid) for c in citing)
-                cited_edges.extend((pmid, c) for c in cited)
+                p = int(pmid)
+                rows.extend([(c, p, _CITEDIN_BIT, now) for c in map(int, citing) if c != p])
+                rows.extend([(p, c, _REFS_BIT, now) for c in map(int, cited) if c != p])
                 next_generation = self.generation_of[pmid] + 1
                 for other in (*citing, *cited, *links.get("record", {}).get(pmid, [])):
                     discovered.append((other, next_generation))
-            # one statement per source for the whole batch (one per paper costs more than the rows)
-            if citing_edges:
-                self.report.edges_added += self.store.add_citations(citing_edges, SOURCE_CITEDIN)
-            if cited_edges:
-                self.report.edges_added += self.store.add_citations(cited_edges, SOURCE_REFS)
+            if rows:
+                self.report.edges_added += self.store.add_citation_rows(rows)
             self.store.mark_linked(self.crawl_id, batch)
             self.linked_early.update(p for p in batch if p in self.awaiting_record)
             self._add_discovered(discovered)
