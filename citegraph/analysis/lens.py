@@ -28,7 +28,7 @@ from typing import Iterable, Mapping, Sequence
 
 import networkx as nx
 import numpy as np
-from ahocorasick_rs import AhoCorasick, MatchKind
+from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, MatchKind
 
 from ..errors import InputError
 from .core import CitationGraph, bfs, is_core, years_of
@@ -74,7 +74,8 @@ def _required_literals(pattern: re.Pattern) -> tuple[str, ...]:
 
 #: the characters that case-insensitive matching pairs with an ASCII letter although they do not
 #: lower-case to it (tests/analysis/test_lens.py checks the list against every code point)
-_UNSAFE_FOR_SPELLINGS = re.compile("[\u0130\u0131\u017f]")
+_UNSAFE_CHARACTERS = "\u0130\u0131\u017f"
+_UNSAFE_FOR_SPELLINGS = re.compile(f"[{_UNSAFE_CHARACTERS}]")
 
 
 def _spellings(pattern: re.Pattern, most: int = 16) -> tuple[tuple[tuple[str, ...], ...], bool]:
@@ -246,18 +247,60 @@ def _containing(lowered: list[str], needles: Iterable[str]) -> dict[str, np.ndar
     texts joined by newlines (an Aho-Corasick automaton, overlapping matches; a match across
     the newline between two texts counts for neither)."""
     needles = sorted(set(needles))
-    found = {needle: np.zeros(len(lowered), dtype=bool) for needle in needles}
     if not needles or not lowered:
-        return found
+        return {needle: np.zeros(len(lowered), dtype=bool) for needle in needles}
     ends = np.cumsum(np.fromiter((len(t) + 1 for t in lowered), dtype=np.int64, count=len(lowered)))
     automaton = AhoCorasick(needles, matchkind=MatchKind.Standard)
-    hits = automaton.find_matches_as_indexes("\n".join(lowered), overlapping=True)
+    return _masks(needles, automaton.find_matches_as_indexes("\n".join(lowered), overlapping=True), ends)
+
+
+#: the characters whose lower case holds an ASCII character (dotted capital I, Kelvin sign):
+#: in other texts the ASCII characters of ``text.lower()`` are those of the UTF-8 bytes lowered
+#: (tests/analysis/test_lens.py checks the list against every code point)
+_LOWER_TO_ASCII = "\u0130\u212a"
+
+
+def _containing_ascii(texts: Sequence[str], needles: Iterable[str], marks: str = ""
+                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """:func:`_containing` of the lower-cased ``texts`` for ASCII lower-case ``needles``, with
+    the same result, and the same for the single non-ASCII characters ``marks`` (in the texts
+    as they are: lower-casing bytes leaves them alone). The texts are joined, encoded and lower-cased as UTF-8 bytes and searched there,
+    several times faster than lower-casing and searching text: a match of ASCII needles lies in
+    a run of ASCII characters, which lower-case alike as text and as bytes. The few texts
+    holding a character of :data:`_LOWER_TO_ASCII` are searched again as :func:`_containing`
+    searches them."""
+    needles = sorted(set(needles))
+    marks = "".join(sorted(set(marks) | set(_LOWER_TO_ASCII)))
+    data = "\0".join(texts).encode()
+    if data.count(b"\0") == len(texts) - 1:
+        ends = np.append(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0), len(data)) + 1
+    else:  # a text holds a NUL itself
+        ends = np.cumsum(np.fromiter((len(t.encode()) + 1 for t in texts), dtype=np.int64, count=len(texts)))
+    patterns = [n.encode() for n in needles] + [m.encode() for m in marks]
+    if not texts:
+        masks = {p: np.zeros(0, dtype=bool) for p in patterns}
+    else:
+        automaton = BytesAhoCorasick(patterns, matchkind=MatchKind.Standard)
+        masks = _masks(patterns, automaton.find_matches_as_indexes(data.lower(), overlapping=True), ends)
+    found = {needle: masks[pattern] for needle, pattern in zip(needles, patterns)}
+    marked = {mark: masks[mark.encode()] for mark in marks}
+    changing = np.flatnonzero(np.logical_or.reduce([marked[m] for m in _LOWER_TO_ASCII]))
+    if len(changing):
+        again = _containing([texts[i].lower() for i in changing.tolist()], needles)
+        for needle in needles:
+            found[needle][changing] = again[needle]
+    return found, marked
+
+
+def _masks(needles: list, hits: list[tuple[int, int, int]], ends: np.ndarray) -> dict:
+    """{needle: mask of the texts} from an automaton's (needle, start, stop) matches in texts
+    joined by one separator, text i ending at ``ends[i] - 1``."""
+    n = len(ends)
     if not hits:
-        return found
+        return {needle: np.zeros(n, dtype=bool) for needle in needles}
     which, start, stop = np.fromiter(chain.from_iterable(hits), dtype=np.int64, count=3 * len(hits)).reshape(-1, 3).T
     text = np.searchsorted(ends, start, side="right")  # text i spans [ends[i-1], ends[i] - 1)
     inside = stop < ends[text]
-    n = len(lowered)
     flat = np.zeros(len(needles) * n, dtype=bool)
     flat[which[inside] * n + text[inside]] = True
     return dict(zip(needles, flat.reshape(len(needles), n)))
@@ -275,21 +318,46 @@ def classify_many(lens: Lens, pmids: Sequence[str], titles: Sequence[str], abstr
     only in papers not yet in the topic; a pattern spelled out entirely is not searched at all.
     The few texts holding a character that lower-casing does not pair with its ASCII letter
     (dotted and dotless i, long s) are tested as :meth:`Topic.matches` tests them."""
+    return topics_by_paper(lens, pmids, topic_masks(lens, titles, abstracts, mesh))
+
+
+def topics_by_paper(lens: Lens, pmids: Sequence[str], in_topic: np.ndarray) -> dict[str, list[str]]:
+    """{pmid: [topic keys]} of the papers in at least one topic, from :func:`topic_masks`."""
+    if len(lens.topics) > 62:
+        rows = np.flatnonzero(in_topic.any(axis=0))
+        return {pmids[i]: [t.key for t, hit in zip(lens.topics, flags) if hit]
+                for i, flags in zip(rows.tolist(), in_topic[:, rows].T.tolist())}
+    # each paper's topics as the bits of one number: one list of keys per distinct number
+    codes = np.zeros(in_topic.shape[1], dtype=np.int64)
+    for k, mask in enumerate(in_topic):
+        codes |= mask.astype(np.int64) << k
+    rows = np.flatnonzero(codes)
+    codes = codes[rows].tolist()
+    keys = {c: [t.key for k, t in enumerate(lens.topics) if c >> k & 1] for c in set(codes)}
+    return {pmids[i]: keys[c].copy() for i, c in zip(rows.tolist(), codes)}
+
+
+def topic_masks(lens: Lens, titles: Sequence[str], abstracts: Sequence[str | None],
+                mesh: Sequence[Iterable[str]]) -> np.ndarray:
+    """The work of :func:`classify_many`: a boolean array, [k, i] true when paper i is in the
+    lens's k-th topic."""
     texts = [f"{t}\n{a}" if a else t for t, a in zip(titles, abstracts)]
-    lowered = [t.lower() for t in texts]
     n = len(texts)
-    unsafe = np.zeros(n, dtype=bool)
-    for i, text in enumerate(texts):
-        if not text.isascii() and _UNSAFE_FOR_SPELLINGS.search(text):
-            unsafe[i] = True
-    odd = np.flatnonzero(unsafe).tolist()
     needles: set[str] = set()
     for topic in lens.topics:
         for (literals, _), (groups, _) in zip(topic._checks, topic._spellings):
             needles.update(spelling for group in groups for spelling in group)
             if not groups or not all(lit.isascii() for lit in literals):
                 needles.update(literals)
-    containing = _containing(lowered, needles)
+    if all(needle.isascii() for needle in needles):
+        containing, marked = _containing_ascii(texts, needles, _UNSAFE_CHARACTERS)
+        unsafe = np.logical_or.reduce([marked[c] for c in _UNSAFE_CHARACTERS])
+    else:
+        unsafe = np.fromiter((not t.isascii() and bool(_UNSAFE_FOR_SPELLINGS.search(t)) for t in texts), dtype=bool,
+                             count=n)
+        containing = _containing([t.lower() for t in texts], needles)
+    odd = np.flatnonzero(unsafe).tolist()
+    lowered = {i: texts[i].lower() for i in odd}
     # MeSH: the topics of each distinct UI or name, worked out once
     topics_of_term: dict[str, tuple[int, ...]] = {}
     in_topic = np.zeros((len(lens.topics), n), dtype=bool)
@@ -327,10 +395,7 @@ def classify_many(lens: Lens, pmids: Sequence[str], titles: Sequence[str], abstr
             for i in np.flatnonzero(candidates).tolist():
                 if search(texts[i]):
                     matched[i] = True
-    keys = [t.key for t in lens.topics]
-    rows = np.flatnonzero(in_topic.any(axis=0))
-    return {pmids[i]: [key for key, hit in zip(keys, flags) if hit]
-            for i, flags in zip(rows.tolist(), in_topic[:, rows].T.tolist())}
+    return in_topic
 
 
 def topic_summary(graph: nx.DiGraph, seed: str, lens: Lens, topics_of: Mapping[str, Iterable[str]]) -> list[dict]:

@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..graph import build_graph
 from ..store import Store
 from .core import CitationGraph, is_core
-from .lens import Lens, _containing, classify_many, load_lens
+from .lens import Lens, _containing_ascii, classify_many, load_lens
 from .retraction import through_retracted
 from .selection import Filters, PaperMeta, neighbourhood, require_node, select
 
@@ -151,7 +151,7 @@ def _lens_mesh(lens: Lens, raw: list[str]) -> list[list[str]]:
                 all(ord(c) >= 32 for c in t) for t in terms)
     if not plain:
         return [[v for pair in orjson.loads(r) for v in pair if isinstance(v, str)] for r in raw]
-    found = _containing([r.lower() for r in raw], (f'"{t}"' for t in terms))
+    found, _ = _containing_ascii(raw, (f'"{t}"' for t in terms))
     out: list[list[str]] = [[] for _ in raw]
     for needle, mask in found.items():
         for i in np.flatnonzero(mask).tolist():

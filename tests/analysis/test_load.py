@@ -58,8 +58,8 @@ def test_lens_inputs_fall_back_to_the_whole_record(store):
     extracted = {str(p): a for p, a in store._execute("SELECT pmid, json_extract(data, '$.abstract') FROM articles")}
     assert rows == extracted and rows["1"] == "whole record" and rows["2"] == "after the cut"
     assert rows["3"] == "first" and rows["4"] == ABSTRACTS["4"]
-    assert _abstract_of_head('{"pmid":"5","abstract":null') is None
-    assert _abstract_of_head('{"pmid":"5","abstract":7') is False  # not text: json_extract decides
+    assert _abstract_of_head(b'{"pmid":"5","abstract":null') is None
+    assert _abstract_of_head(b'{"pmid":"5","abstract":7') is False  # not text: json_extract decides
 
 
 def test_classify_cached_matches_classify_then_reads_back(store):
