@@ -56,6 +56,8 @@ class Store:
     def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        #: (data_version, total_changes) after the last sync of article_meta
+        self._meta_synced: tuple[int, int] | None = None
         try:
             if readonly:
                 if not self.path.exists():
@@ -232,10 +234,15 @@ class Store:
 
         if self.readonly:
             return
+        # nothing written since the last sync, by this connection or another: still in step
+        state = (self._execute("PRAGMA data_version").fetchone()[0], self._db.total_changes)
+        if state == self._meta_synced:
+            return
         with self.transaction():
             for statement in ARTICLE_META_SYNC.strip().split(";\n"):
                 if statement.strip():
                     self._execute(statement)
+        self._meta_synced = (state[0], self._db.total_changes)
 
     def retracted_pmids(self) -> set[str]:
         """PMIDs of the stored articles that are retracted (see ``article_meta``)."""
@@ -337,6 +344,15 @@ class Store:
                 "INSERT OR REPLACE INTO topic_cache (lens, pmid, fetched_at, topics) "
                 "SELECT ?, pmid, fetched_at, ? FROM articles WHERE pmid = ?",
                 ((lens, "\t".join(keys), int(p)) for p, keys in topics))
+
+    def keep_topics(self, lens: str, rows: Iterable[tuple[int, float, str]]) -> None:
+        """:meth:`cache_topics` from rows (pmid, fetched_at as :meth:`lens_inputs` read it, topic
+        keys joined by tabs)."""
+        if self.readonly:
+            return
+        with self.transaction():
+            self._executemany("INSERT OR REPLACE INTO topic_cache (lens, pmid, fetched_at, topics) VALUES (?, ?, ?, ?)",
+                              ((lens, pmid, fetched_at, topics) for pmid, fetched_at, topics in rows))
 
     def crawl_times(self, pmids: Iterable[str | int]) -> dict[str, float]:
         """{pmid: fetched_at} of the stored ``pmids``."""

@@ -3,8 +3,9 @@ import re
 
 import pytest
 
-from citegraph.analysis.lens import (_LOWER_TO_ASCII, _UNSAFE_FOR_SPELLINGS, _containing, _containing_ascii,
-                                     _spellings, classify, classify_many, load_lens, parse_lens, topic_summary)
+from citegraph.analysis.lens import classify, classify_many, load_lens, parse_lens, topic_summary
+from citegraph.analysis.lens_batch import _LOWER_TO_ASCII, _containing, _containing_ascii
+from citegraph.analysis.lens_rules import _UNSAFE_FOR_SPELLINGS, _spellings
 from citegraph.analysis.selection import PaperMeta
 from citegraph.errors import InputError
 
