@@ -12,7 +12,7 @@ analysis itself) from the synthetic root, 90000001, whose descendants are nearly
 
 Not part of the test suite. Prints wall and CPU time, the load average beside each step, and
 PASS/FAIL against the targets of issue 4 (graph load under 5 s, each command under 2 s after
-the graph is loaded; the first `topics` over a store, which classifies every paper, about 5 s):
+the graph is loaded, the first `topics` over a store, which classifies every paper, included):
 on a shared machine the wall time grows with other processes' load, so run it on a quiet one.
 """
 
@@ -29,19 +29,22 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _synthetic_store import build_store  # noqa: E402
+if __name__ == "__main__":
+    # a worker process (the cold lens classification's) runs this file's top level again, as
+    # __mp_main__ (multiprocessing's forkserver does): the imports only where they are used
+    from _synthetic_store import build_store  # noqa: E402
 
-from citegraph.analysis import communities, influence, lens, mainpath, paths, related, timeline  # noqa: E402
-from citegraph.analysis.load import load_core, load_meta, prepare  # noqa: E402
-from citegraph.store import Store  # noqa: E402
+    from citegraph.analysis import communities, influence, lens, mainpath, paths, related, timeline  # noqa: E402
+    from citegraph.analysis.load import load_core, load_meta, prepare  # noqa: E402
+    from citegraph.store import Store  # noqa: E402
 
 ROOT = "90000001"
 
 
 #: the targets of issue 4: the graph loads in under 5 s, each command answers in under 2 s
 LOAD_TARGET, COMMAND_TARGET = 5.0, 2.0
-#: the first `topics` over a store classifies every paper: about 5 s
-COLD_TOPICS_TARGET = 5.0
+#: the first `topics` over a store classifies every paper: under 2 s too
+COLD_TOPICS_TARGET = 2.0
 
 
 def timed(label: str, func, results: dict, target: float | None = COMMAND_TARGET):

@@ -262,54 +262,61 @@ class Store:
                     ) -> Iterator[tuple[str, str, str | None, str, float]]:
         """(pmid, title, abstract or None, MeSH as the JSON text of [[UI, descriptor], ...],
         fetched_at) of every stored article, of those with ``between[0] <= pmid < between[1]``,
-        or of ``pmids``, in no particular order: what a topic lens reads (MeSH from
-        ``article_meta``, brought up to date first).
+        or of ``pmids``, in no particular order: :meth:`lens_columns` row by row."""
+        numbers, *columns = self.lens_columns(pmids, between=between)
+        yield from zip(map(str, numbers), *columns)
+
+    def lens_columns(self, pmids: Iterable[str | int] | None = None, *, between: tuple[int, int] | None = None
+                     ) -> tuple[list[int], list[str], list[str | None], list[str], list[float]]:
+        """What a topic lens reads, as columns: the PMIDs (numbers), titles, abstracts (or None),
+        MeSH as the JSON text of [[UI, descriptor], ...] (from ``article_meta``, brought up to
+        date first) and fetched_at of every stored article, of those with ``between[0] <= pmid
+        < between[1]``, or of ``pmids``, in no particular order.
 
         The abstract comes from the head of the record's JSON, which starts {"pmid", "version",
         "title", "abstract", "authors", ...}: SQLite cuts the text before ``,"authors":`` (',"'
         never occurs inside a JSON string, whose quotes are escaped, so the cut is at a key) and
         only that is decoded, in Python (from UTF-8 bytes, which SQLite cuts and orjson reads
         faster than text), where decoding all of a 100,000-record store in SQLite took twice as
-        long. A record
-        whose head is not a whole object holding one abstract is read with ``json_extract`` as
-        before. A scan of the table reads it through a memory map (half the CPU time of
-        copying each page) and MeSH in a second scan, not a lookup per record."""
+        long. A record whose head is not a whole object holding one abstract is read with
+        ``json_extract`` as before. A scan of the table reads it through a memory map (half the
+        CPU time of copying each page) and MeSH in a second scan, not a lookup per record."""
         self.sync_article_meta()
         # the cut in bytes: cheaper than counting characters, and the same cut in UTF-8
         columns = ("a.pmid, a.title, substr(CAST(a.data AS BLOB), 1, "
                    "instr(CAST(a.data AS BLOB), CAST(',\"authors\":' AS BLOB)) - 1), {mesh}, a.fetched_at "
                    "FROM articles AS a")
-        unread: dict[int, tuple] = {}
         if pmids is None:
             where, params = ("WHERE a.pmid >= ? AND a.pmid < ?", tuple(between)) if between else ("", ())
             mesh_of = dict(self._execute(f"SELECT a.pmid, a.mesh FROM article_meta AS a {where}", params))
             with self._mapped():
-                for pmid, title, head, _, fetched_at in self._execute(
-                        f"SELECT {columns.format(mesh='NULL')} {where}", params):
-                    abstract = _abstract_of_head(head)
-                    mesh = mesh_of.get(pmid)
-                    mesh = "[]" if mesh is None else mesh
-                    if abstract is False:
-                        unread[pmid] = (title, mesh, fetched_at)
-                    else:
-                        yield str(pmid), title or "", abstract, mesh, fetched_at
+                rows = self._execute(f"SELECT {columns.format(mesh='NULL')} {where}", params).fetchall()
+            numbers, titles, heads, _, fetched = map(list, zip(*rows)) if rows else ([], [], [], [], [])
+            del rows
+            get = mesh_of.get
+            mesh = [get(p) for p in numbers]
+            mesh = [m if m is not None else "[]" for m in mesh]
         else:
             sql = ("SELECT " + columns.format(mesh="COALESCE(m.mesh, '[]')")
                    + " LEFT JOIN article_meta AS m ON m.pmid = a.pmid")
-            for chunk in _chunks([int(p) for p in pmids]):
-                for pmid, title, head, mesh, fetched_at in self._execute(
-                        f"{sql} WHERE a.pmid IN ({','.join('?' * len(chunk))})", chunk):
-                    abstract = _abstract_of_head(head)
-                    if abstract is False:
-                        unread[pmid] = (title, mesh, fetched_at)
-                    else:
-                        yield str(pmid), title or "", abstract, mesh, fetched_at
-        for chunk in _chunks(list(unread)):
+            rows = [row for chunk in _chunks([int(p) for p in pmids])
+                    for row in self._execute(f"{sql} WHERE a.pmid IN ({','.join('?' * len(chunk))})", chunk)]
+            numbers, titles, heads, mesh, fetched = map(list, zip(*rows)) if rows else ([], [], [], [], [])
+        titles = [t or "" for t in titles]
+        abstracts = list(map(_abstract_of_head, heads))
+        del heads
+        unread = [i for i, a in enumerate(abstracts) if a is False]
+        for chunk in _chunks(unread):
             marks = ",".join("?" * len(chunk))
-            for pmid, abstract in self._execute(
-                    f"SELECT pmid, json_extract(data, '$.abstract') FROM articles WHERE pmid IN ({marks})", chunk):
-                title, mesh, fetched_at = unread[pmid]
-                yield str(pmid), title or "", abstract, mesh, fetched_at
+            found = dict(self._execute(
+                f"SELECT pmid, json_extract(data, '$.abstract') FROM articles WHERE pmid IN ({marks})",
+                [numbers[i] for i in chunk]))
+            for i in chunk:
+                abstracts[i] = found.get(numbers[i], False)  # False: deleted meanwhile
+        if unread and False in abstracts:
+            keep = [i for i, a in enumerate(abstracts) if a is not False]
+            return tuple([column[i] for i in keep] for column in (numbers, titles, abstracts, mesh, fetched))
+        return numbers, titles, abstracts, mesh, fetched
 
     @contextmanager
     def _mapped(self) -> Iterator[None]:

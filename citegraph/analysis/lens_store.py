@@ -1,5 +1,5 @@
 """Classifying the stored records by a lens: titles, abstracts (cut out of the records) and MeSH
-read from the store (:meth:`Store.lens_inputs`), classified as
+read from the store (:meth:`Store.lens_columns`), classified as
 :func:`~citegraph.analysis.lens_batch.topic_masks` does and kept in the store's topic cache.
 
 A first classification of a large store (a cold cache) is split in two by PMID: a worker
@@ -46,26 +46,33 @@ def classify_store(store: Store, lens: Lens, pmids: Sequence[str], *, scan: bool
     split = None
     if scan and len(pmids) >= pool_from and (os.cpu_count() or 1) > 1:
         split = _split_point(pmids)
-    if not scan:
-        parts = [_classify(store, lens, list(pmids), keep)]
-    elif split is None:
-        parts = [_classify(store, lens, _ALL, keep)]
-    else:
-        store.sync_article_meta()  # before the worker reads article_meta
-        upper = (split, _ALL[1])
-        executor = worker_pool(1)
-        try:
-            future = executor.submit(_classify_in_worker, str(store.path), lens, upper, keep)
-            parts = [_classify(store, lens, (_ALL[0], split), keep), _worker_result(future)]
-        except BaseException:
-            executor.shutdown(wait=False, cancel_futures=True)
-            raise
-        executor.shutdown(wait=True)
-        if parts[1] is None:  # the worker failed: its part here, raising what is really wrong
-            parts[1] = _classify(store, lens, upper, keep)
-    stored = [str(p) for part in parts for p in part[0].tolist()]
-    masks = np.concatenate([part[1] for part in parts], axis=1)
     wanted = set(pmids)
+    if not scan:
+        return _answers(lens, *_classify(store, lens, list(pmids), keep), wanted)
+    if split is None:
+        return _answers(lens, *_classify(store, lens, _ALL, keep), wanted)
+    store.sync_article_meta()  # before the worker reads article_meta
+    upper = (split, _ALL[1])
+    executor = worker_pool(1)
+    try:
+        future = executor.submit(_classify_in_worker, str(store.path), lens, upper, keep)
+        found, stored = _answers(lens, *_classify(store, lens, (_ALL[0], split), keep), wanted)
+        theirs = _worker_result(future)
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+    if theirs is None:  # the worker failed: its part here, raising what is really wrong
+        theirs = _classify(store, lens, upper, keep)
+    more_found, more_stored = _answers(lens, *theirs, wanted)
+    found.update(more_found)
+    return found, stored | more_stored
+
+
+def _answers(lens: Lens, pmids: np.ndarray, masks: np.ndarray, wanted: set[str]
+             ) -> tuple[dict[str, list[str]], set[str]]:
+    """:func:`classify_store`'s answer for one part."""
+    stored = list(map(str, pmids.tolist()))
     found = {p: keys for p, keys in topics_by_paper(lens, stored, masks).items() if p in wanted}
     return found, set(stored)
 
@@ -111,12 +118,11 @@ def _classify(store: Store, lens: Lens, which: tuple[int, int] | list[str], keep
 def _classify_rows(store: Store, lens: Lens, which: tuple[int, int] | list[str]
                    ) -> tuple[np.ndarray, np.ndarray, list[float]]:
     if isinstance(which, list):
-        rows = list(store.lens_inputs(which))
+        pmids, titles, abstracts, mesh, fetched_at = store.lens_columns(which)
     else:
-        rows = list(store.lens_inputs(between=None if which == _ALL else which))
-    pmids, titles, abstracts, mesh, fetched_at = (list(column) for column in zip(*rows)) if rows else ([],) * 5
+        pmids, titles, abstracts, mesh, fetched_at = store.lens_columns(between=None if which == _ALL else which)
     masks = text_matches(lens, titles, abstracts, lens_mesh_matches(lens, mesh))
-    return np.fromiter(map(int, pmids), dtype=np.int64, count=len(pmids)), masks, fetched_at
+    return np.array(pmids, dtype=np.int64), masks, fetched_at
 
 
 def _keep(store: Store, lens: Lens, pmids: np.ndarray, masks: np.ndarray, fetched_at: list[float]) -> None:
