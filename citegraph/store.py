@@ -352,6 +352,15 @@ class Store:
                 "SELECT ?, pmid, fetched_at, ? FROM articles WHERE pmid = ?",
                 ((lens, "\t".join(keys), int(p)) for p, keys in topics))
 
+    def topic_cache_size(self, lens: str) -> int:
+        """How many papers the topic cache holds for the lens with digest ``lens`` (changed
+        records included: a cheap count)."""
+        return self._execute("SELECT COUNT(*) FROM topic_cache WHERE lens = ?", (lens,)).fetchone()[0]
+
+    def article_pmids(self) -> list[int]:
+        """The PMIDs of every stored article, in no particular order (read from an index)."""
+        return [p for (p,) in self._execute("SELECT pmid FROM articles")]
+
     def keep_topics(self, lens: str, rows: Iterable[tuple[int, float, str]]) -> None:
         """:meth:`cache_topics` from rows (pmid, fetched_at as :meth:`lens_inputs` read it, topic
         keys joined by tabs)."""

@@ -12,7 +12,7 @@ store, a full disk) is raised as it would be without a worker.
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Sequence
 
 import numpy as np
@@ -23,45 +23,90 @@ from ..worker_pool import worker_pool
 from .lens_batch import _containing_ascii, mesh_matches, text_matches, topic_keys, topics_by_paper
 from .lens_rules import Lens
 
-__all__ = ["POOL_FROM_PAPERS", "classify_store", "lens_mesh_matches"]
+__all__ = ["POOL_FROM_PAPERS", "ColdStart", "start_cold", "classify_store", "lens_mesh_matches"]
 
 #: stores with fewer papers to classify are classified in one process (a worker takes about a
 #: third of a second to start, a process classifies some 50,000 papers a second)
 POOL_FROM_PAPERS = 20_000
 #: the share of the papers the worker classifies: a little under half, as it starts later
 _WORKER_SHARE = 0.45
+#: the same when the worker starts before the command loads the graph
+_WORKER_SHARE_DURING_LOAD = 0.7
 
 _ALL = (-(1 << 63), (1 << 63) - 1)
 
 
-def classify_store(store: Store, lens: Lens, pmids: Sequence[str], *, scan: bool = False, keep: bool = True,
-                   pool_from: int | None = None) -> tuple[dict[str, list[str]], set[str]]:
-    """Classify the stored papers among ``pmids`` (with ``scan``, every stored paper, read in one
-    scan of the store, in two processes when ``pmids`` number ``pool_from`` (default
-    :data:`POOL_FROM_PAPERS`) or more), keep the result in the topic cache (unless ``keep`` is
-    false or the store is read-only) and return ``({pmid: [topic keys]} of those of ``pmids``
-    in a topic, the PMIDs classified)``."""
-    keep = keep and bool(lens.digest) and not store.readonly
+class ColdStart:
+    """A worker already classifying the upper part of the store (PMIDs from ``split`` on), started
+    by :func:`start_cold` before the command knew which papers it needs: :func:`classify_store`
+    takes it, or :meth:`cancel` lets it go (a classification under way is finished and kept)."""
+
+    def __init__(self, executor: ProcessPoolExecutor, future: Future, split: int) -> None:
+        self.executor, self.future, self.split = executor, future, split
+
+    def cancel(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def start_cold(store: Store, lens: Lens, *, share: float = _WORKER_SHARE, pool_from: int | None = None
+               ) -> ColdStart | None:
+    """Start classifying the upper ``share`` of the stored papers in a worker when the topic
+    cache holds less than half of them for ``lens`` (a first classification, which a command
+    then does in one scan of the store) and they number ``pool_from`` or more; else None."""
     pool_from = POOL_FROM_PAPERS if pool_from is None else pool_from
-    split = None
-    if scan and len(pmids) >= pool_from and (os.cpu_count() or 1) > 1:
-        split = _split_point(pmids)
-    wanted = set(pmids)
-    if not scan:
-        return _answers(lens, *_classify(store, lens, list(pmids), keep), wanted)
-    if split is None:
-        return _answers(lens, *_classify(store, lens, _ALL, keep), wanted)
+    if not lens.digest or (os.cpu_count() or 1) < 2:
+        return None
+    stored = store.article_pmids()
+    if len(stored) < max(pool_from, 1) or store.topic_cache_size(lens.digest) * 2 >= len(stored):
+        return None
+    numbers = np.array(stored, dtype=np.int64)
+    at = min(int(len(numbers) * (1 - share)), len(numbers) - 1)
+    split = int(np.partition(numbers, at)[at])
+    return _start(store, lens, split)
+
+
+def _start(store: Store, lens: Lens, split: int) -> ColdStart:
     store.sync_article_meta()  # before the worker reads article_meta
-    upper = (split, _ALL[1])
+    keep = not store.readonly
     executor = worker_pool(1)
     try:
-        future = executor.submit(_classify_in_worker, str(store.path), lens, upper, keep)
-        found, stored = _answers(lens, *_classify(store, lens, (_ALL[0], split), keep), wanted)
-        theirs = _worker_result(future)
+        future = executor.submit(_classify_in_worker, str(store.path), lens, (split, _ALL[1]), keep)
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise
-    executor.shutdown(wait=True)
+    return ColdStart(executor, future, split)
+
+
+def classify_store(store: Store, lens: Lens, pmids: Sequence[str], *, scan: bool = False, keep: bool = True,
+                   pool_from: int | None = None, started: ColdStart | None = None
+                   ) -> tuple[dict[str, list[str]], set[str]]:
+    """Classify the stored papers among ``pmids`` (with ``scan``, every stored paper, read in one
+    scan of the store, in two processes when ``pmids`` number ``pool_from`` (default
+    :data:`POOL_FROM_PAPERS`) or more, or when a worker was ``started`` already), keep the
+    result in the topic cache (unless ``keep`` is false or the store is read-only) and return
+    ``({pmid: [topic keys]} of those of ``pmids`` in a topic, the PMIDs classified)``."""
+    if started is not None and (not scan or not keep):
+        started.cancel()  # a worker keeps what it classifies: not for a caller that asks not to
+        started = None
+    keep = keep and bool(lens.digest) and not store.readonly
+    pool_from = POOL_FROM_PAPERS if pool_from is None else pool_from
+    wanted = set(pmids)
+    if started is None and scan and len(pmids) >= pool_from and (os.cpu_count() or 1) > 1:
+        split = _split_point(pmids)
+        if split is not None:
+            started = _start(store, lens, split)
+    if not scan:
+        return _answers(lens, *_classify(store, lens, list(pmids), keep), wanted)
+    if started is None:
+        return _answers(lens, *_classify(store, lens, _ALL, keep), wanted)
+    upper = (started.split, _ALL[1])
+    try:
+        found, stored = _answers(lens, *_classify(store, lens, (_ALL[0], started.split), keep), wanted)
+        theirs = _worker_result(started.future)
+    except BaseException:
+        started.cancel()
+        raise
+    started.executor.shutdown(wait=True)
     if theirs is None:  # the worker failed: its part here, raising what is really wrong
         theirs = _classify(store, lens, upper, keep)
     more_found, more_stored = _answers(lens, *theirs, wanted)

@@ -19,7 +19,7 @@ from ..graph import build_graph
 from ..store import Store
 from .core import CitationGraph, is_core
 from .lens import Lens, classify_many, load_lens
-from .lens_store import classify_store
+from .lens_store import _WORKER_SHARE, _WORKER_SHARE_DURING_LOAD, ColdStart, classify_store, start_cold
 from .retraction import through_retracted
 from .selection import Filters, PaperMeta, neighbourhood, require_node, select
 
@@ -110,19 +110,21 @@ def add_unstored_seed(graph: nx.DiGraph, store: Store, pmid: str) -> None:
     graph.add_edges_from((c, pmid) for c in citing)
 
 
-def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None) -> dict[str, list[str]]:
+def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None,
+                     cold: ColdStart | None = None) -> dict[str, list[str]]:
     """:func:`~citegraph.analysis.lens.classify` through the store's topic cache: papers
     classified by this lens before (and unchanged since) are read back, the others are
     classified all at once and kept (:func:`~citegraph.analysis.lens_store.classify_store`):
     when they are most of the store, the whole store, in one scan (in two processes when it is
-    large)."""
+    large, with the worker ``cold`` if one was started)."""
     wanted = list(graph.nodes) if nodes is None else nodes
     cached = store.cached_topics(lens.digest) if lens.digest else {}
     todo = [n for n in wanted if n not in cached]
     found: dict[str, list[str]] = {}
     if todo:
         # most of the store: one scan beats thousands of lookups by PMID
-        found, stored = classify_store(store, lens, todo, scan=len(todo) * 2 > graph.number_of_nodes())
+        found, stored = classify_store(store, lens, todo, scan=len(todo) * 2 > graph.number_of_nodes(),
+                                       started=cold)
         # a seed without a record: classified on an empty title, as before
         unstored = [n for n in todo if n not in stored]
         if unstored:
@@ -173,11 +175,30 @@ def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None
     functions take it as they take a DiGraph)."""
     filters = filters or Filters()
     seeds = list(dict.fromkeys(seeds))
+    need_lens = use_lens or bool(filters.topics)
+    # a first classification of a large store starts in a worker now, while the graph loads
+    cold = None
+    if need_lens:
+        try:
+            cold = start_cold(store, load_lens(lens_path),
+                              share=_WORKER_SHARE_DURING_LOAD if graph is None else _WORKER_SHARE)
+        except InputError:
+            pass  # reported below, where it always was
+    try:
+        return _prepare(store, seeds, depth, direction, filters, lens_path, need_lens, abstracts, include_unstored,
+                        graph, mesh, cold)
+    finally:
+        if cold is not None:
+            cold.cancel()  # not taken: an error, or no scan of the store after all
+
+
+def _prepare(store: Store, seeds: list[str], depth: int | None, direction: str, filters: Filters,
+             lens_path: str | Path | None, need_lens: bool, abstracts: bool, include_unstored: bool,
+             graph: nx.DiGraph | CitationGraph | None, mesh: bool, cold: ColdStart | None) -> Prepared:
     if graph is None:
         graph = load_core(store, include_unstored=include_unstored)
     for seed in seeds:
         add_unstored_seed(graph, store, seed)
-    need_lens = use_lens or bool(filters.topics)
     lens = load_lens(lens_path) if need_lens else None
     if lens is not None:
         for wanted in filters.topics:
@@ -195,7 +216,7 @@ def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None
     # before the lens writes its cache, so that the sync is not done twice (see sync_article_meta)
     store.sync_article_meta()
     retracted = store.retracted_pmids()
-    topics_of = _classify_cached(store, lens, graph, nodes) if lens is not None else {}
+    topics_of = _classify_cached(store, lens, graph, nodes, cold) if lens is not None else {}
     if filters.topics and lens is not None:
         # filters name topics by key or name; classification speaks in keys
         keys = tuple(lens.topic(t).key for t in filters.topics)

@@ -63,7 +63,7 @@ class _Spy:
     """worker_pool, noting each pool and the futures it hands out."""
 
     def __init__(self, real):
-        self.real, self.futures = real, []
+        self.real, self.futures, self.pids = real, [], []
 
     def __call__(self, processes):
         pool = self.real(processes)
@@ -72,6 +72,7 @@ class _Spy:
         def noted(*args, **kwargs):
             future = submit(*args, **kwargs)
             self.futures.append(future)
+            self.pids.extend(pool._processes)
             return future
 
         pool.submit = noted
@@ -221,3 +222,33 @@ def test_topics_command_error_is_one_line_with_a_worker(built, tmp_path):
     assert done.returncode == 1 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "malformed JSON" in lines[0] and "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("seed, scan", [("90000001", True), ("90000300", False)])
+def test_prepare_starts_the_worker_before_loading_the_graph(store, seed, scan, monkeypatch):
+    from citegraph.analysis import load as load_module
+    from citegraph.analysis.load import prepare
+
+    expected = _expected(store, load_lens())
+    spy = _Spy(lens_store.worker_pool)
+    monkeypatch.setattr(lens_store, "worker_pool", spy)
+    monkeypatch.setattr(lens_store, "POOL_FROM_PAPERS", 0)
+    order = []
+    real_load = load_module.load_core
+    monkeypatch.setattr(load_module, "load_core", lambda *a, **k: order.append(len(spy.futures)) or real_load(*a, **k))
+    prep = prepare(store, seeds=[seed], use_lens=True)
+    assert order == [1]  # the worker was at work when the graph began to load
+    assert prep.topics_of == {p: keys for p, keys in expected.items() if p in prep.graph}
+    pmids = [int(p) for p in SyntheticCorpus(PAPERS, seed=3).pmids()]
+    cached = store.cached_topics(load_lens().digest)
+    if scan:
+        worker = spy.futures[0].result()[0].tolist()
+        assert len(worker) > PAPERS // 2 and worker == sorted(pmids)[-len(worker):]  # the top 70%
+        assert len(cached) == PAPERS
+    else:  # the few papers of interest read by PMID; the worker let go (what it finished is kept)
+        assert prep.graph.number_of_nodes() < PAPERS // 2
+        assert set(prep.graph.nodes) <= set(cached)
+    deadline = time.monotonic() + 10
+    while any(map(_alive, spy.pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert spy.pids and not any(map(_alive, spy.pids)), "the worker outlived the command"
