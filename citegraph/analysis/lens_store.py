@@ -39,13 +39,17 @@ _ALL = (-(1 << 63), (1 << 63) - 1)
 class ColdStart:
     """A worker already classifying the upper part of the store (PMIDs from ``split`` on), started
     by :func:`start_cold` before the command knew which papers it needs: :func:`classify_store`
-    takes it, or :meth:`cancel` lets it go (a classification under way is finished and kept)."""
+    takes it, or :meth:`cancel` stops it (on an error, an interrupt, or when it is not needed)."""
 
     def __init__(self, executor: ProcessPoolExecutor, future: Future, split: int) -> None:
         self.executor, self.future, self.split = executor, future, split
 
     def cancel(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the worker and its pool at once (what it had not committed to the cache is lost)."""
+        # ProcessPoolExecutor has no public way to stop a busy worker before Python 3.14
+        for process in list((getattr(self.executor, "_processes", None) or {}).values()):
+            process.terminate()
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def start_cold(store: Store, lens: Lens, *, share: float = _WORKER_SHARE, pool_from: int | None = None

@@ -252,3 +252,47 @@ def test_prepare_starts_the_worker_before_loading_the_graph(store, seed, scan, m
     while any(map(_alive, spy.pids)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert spy.pids and not any(map(_alive, spy.pids)), "the worker outlived the command"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the worker")
+def test_ctrl_c_while_the_worker_runs_stops_it_and_says_one_line(built, tmp_path):
+    import signal
+
+    (tmp_path / "citegraph.sqlite").write_bytes(built.read_bytes())
+    # a script file: the worker process runs its top level too, so the worker's part is slow
+    script = tmp_path / "interrupted.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, sys, time
+        sys.path.insert(0, {str(REPO)!r})
+        from citegraph.analysis import lens_store, load
+
+        real_part = lens_store._classify_in_worker
+
+        def slow_part(*args):
+            print(os.getpid(), flush=True)
+            time.sleep(60)
+            return real_part(*args)
+
+        lens_store._classify_in_worker = slow_part
+        lens_store.POOL_FROM_PAPERS = 0
+
+        if __name__ == "__main__":
+            load.load_core = lambda *args, **kwargs: time.sleep(60)  # Ctrl-C comes while the graph "loads"
+            import cli
+            sys.exit(cli.main(["--cache-dir", {str(tmp_path)!r}, "topics", "90000001"]))
+    """))
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    worker = int(process.stdout.readline())  # the worker is at work
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal sends it, to the whole process group
+    try:
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130
+    assert err.strip().splitlines() == ["citegraph: interrupted; run the same command again to resume"]
+    deadline = time.monotonic() + 5
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker), "the worker outlived the interrupted command"
