@@ -122,8 +122,9 @@ def _topic_summary_core(graph: CitationGraph, seed: str, lens: Lens, topics_of: 
     dist = bfs([(graph.in_ptr, graph.in_idx)], graph.n, graph.indices([seed]))[0]
     index = _indices_in(graph, list(topics_of))
     in_topic: dict[str, list[int]] = {t.key: [] for t in lens.topics}
+    descends = (dist > 0).tolist()  # a list: no numpy scalar per paper
     for n, i in index.items():
-        if dist[i] > 0:
+        if descends[i]:
             for key in topics_of[n]:
                 if key in in_topic:
                     in_topic[key].append(i)
