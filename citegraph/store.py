@@ -357,6 +357,9 @@ class Store:
         records included: a cheap count)."""
         return self._execute("SELECT COUNT(*) FROM topic_cache WHERE lens = ?", (lens,)).fetchone()[0]
 
+    def article_count(self) -> int:
+        return self._execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
     def article_pmids(self) -> list[int]:
         """The PMIDs of every stored article, in no particular order (read from an index)."""
         return [p for (p,) in self._execute("SELECT pmid FROM articles")]

@@ -243,7 +243,7 @@ def test_prepare_starts_the_worker_before_loading_the_graph(store, seed, scan, m
     cached = store.cached_topics(load_lens().digest)
     if scan:
         worker = spy.futures[0].result()[0].tolist()
-        assert len(worker) > PAPERS // 2 and worker == sorted(pmids)[-len(worker):]  # the top 70%
+        assert len(worker) > PAPERS // 2 and worker == sorted(pmids)[-len(worker):]  # the top 80%
         assert len(cached) == PAPERS
     else:  # the few papers of interest read by PMID; the worker let go (what it finished is kept)
         assert prep.graph.number_of_nodes() < PAPERS // 2
