@@ -34,15 +34,18 @@ def _containing(lowered: list[str], needles: Iterable[str]) -> dict[str, np.ndar
 _LOWER_TO_ASCII = "\u0130\u212a"
 
 
-def _containing_ascii(texts: Sequence[str], needles: Iterable[str], marks: str = ""
+def _containing_ascii(texts: Sequence[str], needles: Iterable[str], marks: str = "", *, apart: bool = False
                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """:func:`_containing` of the lower-cased ``texts`` for ASCII lower-case ``needles``, with
     the same result, and the same for the single non-ASCII characters ``marks`` (in the texts
-    as they are: lower-casing bytes leaves them alone). The texts are joined, encoded and lower-cased as UTF-8 bytes and searched there,
-    several times faster than lower-casing and searching text: a match of ASCII needles lies in
-    a run of ASCII characters, which lower-case alike as text and as bytes. The few texts
+    as they are: lower-casing bytes leaves them alone). The texts are joined, encoded and
+    lower-cased as UTF-8 bytes and searched there, several times faster than lower-casing and
+    searching text: a match of ASCII needles lies in a run of ASCII characters, which
+    lower-case alike as text and as bytes. The few texts
     holding a character of :data:`_LOWER_TO_ASCII` are searched again as :func:`_containing`
-    searches them."""
+    searches them. ``apart``: the caller knows that no two occurrences of the needles can
+    overlap in its texts, so the matches one after another are all the matches (found four
+    times faster than overlapping ones; the marks, non-ASCII, never overlap an ASCII needle)."""
     needles = sorted(set(needles))
     marks = "".join(sorted(set(marks) | set(_LOWER_TO_ASCII)))
     data = "\0".join(texts).encode()
@@ -54,10 +57,11 @@ def _containing_ascii(texts: Sequence[str], needles: Iterable[str], marks: str =
     if not texts:
         masks = {p: np.zeros(0, dtype=bool) for p in patterns}
     else:
-        # a DFA searches twice as fast as the default NFA, and is small for a lens's needles
-        automaton = BytesAhoCorasick(patterns, matchkind=MatchKind.Standard,
+        # a DFA searches twice as fast as the default NFA, and is small for a lens's needles;
+        # non-overlapping search is four times faster still, where it finds every match
+        automaton = BytesAhoCorasick(patterns, matchkind=MatchKind.LeftmostFirst if apart else MatchKind.Standard,
                                      implementation=Implementation.DFA if len(patterns) <= 2000 else None)
-        masks = _masks(patterns, automaton.find_matches_as_indexes(data.lower(), overlapping=True), ends)
+        masks = _masks(patterns, automaton.find_matches_as_indexes(data.lower(), overlapping=not apart), ends)
     found = {needle: masks[pattern] for needle, pattern in zip(needles, patterns)}
     marked = {mark: masks[mark.encode()] for mark in marks}
     changing = np.flatnonzero(np.logical_or.reduce([marked[m] for m in _LOWER_TO_ASCII]))

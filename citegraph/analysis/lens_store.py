@@ -195,7 +195,8 @@ def lens_mesh_matches(lens: Lens, raw: list[str]) -> np.ndarray:
                 all(ord(c) >= 32 for c in t) for t in terms)
     if not plain:
         return mesh_matches(lens, [[v for pair in orjson.loads(r) for v in pair if isinstance(v, str)] for r in raw])
-    found, _ = _containing_ascii(raw, (f'"{t}"' for t in terms))
+    # the needles cannot overlap in compact JSON: a closing quote is followed by , or ]
+    found, _ = _containing_ascii(raw, (f'"{t}"' for t in terms), apart=True)
     in_topic = np.zeros((len(lens.topics), len(raw)), dtype=bool)
     for k, topic in enumerate(lens.topics):
         for term in topic.mesh:
