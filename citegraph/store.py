@@ -266,12 +266,13 @@ class Store:
         numbers, *columns = self.lens_columns(pmids, between=between)
         yield from zip(map(str, numbers), *columns)
 
-    def lens_columns(self, pmids: Iterable[str | int] | None = None, *, between: tuple[int, int] | None = None
-                     ) -> tuple[list[int], list[str], list[str | None], list[str], list[float]]:
+    def lens_columns(self, pmids: Iterable[str | int] | None = None, *, between: tuple[int, int] | None = None,
+                     sync: bool = True) -> tuple[list[int], list[str], list[str | None], list[str], list[float]]:
         """What a topic lens reads, as columns: the PMIDs (numbers), titles, abstracts (or None),
         MeSH as the JSON text of [[UI, descriptor], ...] (from ``article_meta``, brought up to
-        date first) and fetched_at of every stored article, of those with ``between[0] <= pmid
-        < between[1]``, or of ``pmids``, in no particular order.
+        date first, unless ``sync`` is false: the caller did it) and fetched_at of every stored
+        article, of those with ``between[0] <= pmid < between[1]``, or of ``pmids``, in no
+        particular order.
 
         The abstract comes from the head of the record's JSON, which starts {"pmid", "version",
         "title", "abstract", "authors", ...}: SQLite cuts the text before ``,"authors":`` (',"'
@@ -281,7 +282,8 @@ class Store:
         long. A record whose head is not a whole object holding one abstract is read with
         ``json_extract`` as before. A scan of the table reads it through a memory map (half the
         CPU time of copying each page) and MeSH in a second scan, not a lookup per record."""
-        self.sync_article_meta()
+        if sync:
+            self.sync_article_meta()
         # the cut in bytes: cheaper than counting characters, and the same cut in UTF-8
         columns = ("a.pmid, a.title, substr(CAST(a.data AS BLOB), 1, "
                    "instr(CAST(a.data AS BLOB), CAST(',\"authors\":' AS BLOB)) - 1), {mesh}, a.fetched_at "

@@ -26,25 +26,23 @@ from .lens_rules import Lens
 __all__ = ["POOL_FROM_PAPERS", "ColdStart", "start_cold", "classify_store", "lens_mesh_matches"]
 
 #: stores with fewer papers to classify are classified in one process (a worker takes about a
-#: third of a second to start, a process classifies some 50,000 papers a second)
+#: third of a second to start, a process classifies some 40,000 papers a second)
 POOL_FROM_PAPERS = 20_000
-#: the share of the papers the worker classifies: half (it starts about 0.4 s later, but the
-#: command has the selection to do first and reads its part more slowly)
-_WORKER_SHARE = 0.5
-#: the same when the worker starts before the command loads the graph (on the 100,000-paper
-#: benchmark store the load takes about as long as classifying 60% of the papers)
-_WORKER_SHARE_DURING_LOAD = 0.8
+#: the store is classified in parts of about this many papers (at most 16 parts): the worker
+#: takes them from the top, the command from the bottom, until they meet
+_PART_PAPERS = 6_000
 
 _ALL = (-(1 << 63), (1 << 63) - 1)
 
 
 class ColdStart:
-    """A worker already classifying the upper part of the store (PMIDs from ``split`` on), started
-    by :func:`start_cold` before the command knew which papers it needs: :func:`classify_store`
-    takes it, or :meth:`cancel` stops it (on an error, an interrupt, or when it is not needed)."""
+    """A worker classifying the parts of the store (``parts``: PMID ranges in ascending order)
+    from the top down, started by :func:`start_cold` or :func:`classify_store`:
+    :func:`classify_store` takes it, or :meth:`cancel` stops it (on an error, an interrupt, or
+    when it is not needed after all)."""
 
-    def __init__(self, executor: ProcessPoolExecutor, future: Future, split: int) -> None:
-        self.executor, self.future, self.split = executor, future, split
+    def __init__(self, executor: ProcessPoolExecutor, parts: list[tuple[int, int]], futures: list[Future]) -> None:
+        self.executor, self.parts, self.futures = executor, parts, futures
 
     def cancel(self) -> None:
         """Stop the worker and its pool at once (what it had not committed to the cache is lost)."""
@@ -54,9 +52,8 @@ class ColdStart:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def start_cold(store: Store, lens: Lens, *, share: float = _WORKER_SHARE, pool_from: int | None = None
-               ) -> ColdStart | None:
-    """Start classifying the upper ``share`` of the stored papers in a worker when the topic
+def start_cold(store: Store, lens: Lens, *, pool_from: int | None = None) -> ColdStart | None:
+    """Start classifying the stored papers in a worker, from the top PMIDs down, when the topic
     cache holds less than half of them for ``lens`` (a first classification, which a command
     then does in one scan of the store) and they number ``pool_from`` or more; else None."""
     pool_from = POOL_FROM_PAPERS if pool_from is None else pool_from
@@ -65,22 +62,30 @@ def start_cold(store: Store, lens: Lens, *, share: float = _WORKER_SHARE, pool_f
     count = store.article_count()
     if count < max(pool_from, 1) or store.topic_cache_size(lens.digest) * 2 >= count:
         return None
-    numbers = np.array(store.article_pmids(), dtype=np.int64)
-    at = min(int(len(numbers) * (1 - share)), len(numbers) - 1)
-    split = int(np.partition(numbers, at)[at])
-    return _start(store, lens, split)
+    return _start(store, lens, _parts(store.article_pmids()))
 
 
-def _start(store: Store, lens: Lens, split: int) -> ColdStart:
+def _parts(pmids: Sequence[int]) -> list[tuple[int, int]]:
+    """PMID ranges holding about :data:`_PART_PAPERS` of ``pmids`` each, in ascending order,
+    covering every PMID."""
+    numbers = np.sort(np.array(pmids, dtype=np.int64))
+    count = max(2, min(16, len(numbers) // _PART_PAPERS))
+    bounds = sorted({int(numbers[len(numbers) * k // count]) for k in range(1, count)})
+    return list(zip([_ALL[0], *bounds], [*bounds, _ALL[1]]))
+
+
+def _start(store: Store, lens: Lens, parts: list[tuple[int, int]]) -> ColdStart:
     store.sync_article_meta()  # before the worker reads article_meta
     keep = not store.readonly
     executor = worker_pool(1)
+    futures: list[Future] = [None] * len(parts)  # type: ignore[list-item]
     try:
-        future = executor.submit(_classify_in_worker, str(store.path), lens, (split, _ALL[1]), keep)
+        for i in reversed(range(len(parts))):
+            futures[i] = executor.submit(_classify_in_worker, str(store.path), lens, parts[i], keep)
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise
-    return ColdStart(executor, future, split)
+    return ColdStart(executor, parts, futures)
 
 
 def classify_store(store: Store, lens: Lens, pmids: Sequence[str], *, scan: bool = False, keep: bool = True,
@@ -90,34 +95,53 @@ def classify_store(store: Store, lens: Lens, pmids: Sequence[str], *, scan: bool
     scan of the store, in two processes when ``pmids`` number ``pool_from`` (default
     :data:`POOL_FROM_PAPERS`) or more, or when a worker was ``started`` already), keep the
     result in the topic cache (unless ``keep`` is false or the store is read-only) and return
-    ``({pmid: [topic keys]} of those of ``pmids`` in a topic, the PMIDs classified)``."""
+    ``({pmid: [topic keys]} of those of ``pmids`` in a topic, the PMIDs classified)``.
+
+    With a worker, this process takes the parts from the bottom up, each one it can still
+    take from the worker's queue, and then collects the worker's answers; a part the worker
+    failed (for any reason) is classified here, which raises any real error itself."""
     if started is not None and (not scan or not keep):
         started.cancel()  # a worker keeps what it classifies: not for a caller that asks not to
         started = None
     keep = keep and bool(lens.digest) and not store.readonly
     pool_from = POOL_FROM_PAPERS if pool_from is None else pool_from
     wanted = set(pmids)
+    if started is None:  # once, before any part is read (a worker's cache writes would make each part sync again)
+        store.sync_article_meta()
     if started is None and scan and len(pmids) >= pool_from and (os.cpu_count() or 1) > 1:
-        split = _split_point(pmids)
-        if split is not None:
-            started = _start(store, lens, split)
+        try:
+            numbers = [int(p) for p in pmids]
+        except (TypeError, ValueError):
+            numbers = []
+        if numbers:
+            started = _start(store, lens, _parts(numbers))
     if not scan:
         return _answers(lens, *_classify(store, lens, list(pmids), keep), wanted)
     if started is None:
         return _answers(lens, *_classify(store, lens, _ALL, keep), wanted)
-    upper = (started.split, _ALL[1])
+    found: dict[str, list[str]] = {}
+    stored: set[str] = set()
     try:
-        found, stored = _answers(lens, *_classify(store, lens, (_ALL[0], started.split), keep), wanted)
-        theirs = _worker_result(started.future)
+        theirs = []
+        for part, future in zip(started.parts, started.futures):
+            if theirs or not future.cancel():  # the worker has it, and all the parts above
+                theirs.append((part, future))
+                continue
+            more_found, more_stored = _answers(lens, *_classify(store, lens, part, keep), wanted)
+            found.update(more_found)
+            stored |= more_stored
+        for part, future in theirs:
+            answer = _worker_result(future)
+            if answer is None:  # the worker failed: the part here, raising what is really wrong
+                answer = _classify(store, lens, part, keep)
+            more_found, more_stored = _answers(lens, *answer, wanted)
+            found.update(more_found)
+            stored |= more_stored
     except BaseException:
         started.cancel()
         raise
     started.executor.shutdown(wait=True)
-    if theirs is None:  # the worker failed: its part here, raising what is really wrong
-        theirs = _classify(store, lens, upper, keep)
-    more_found, more_stored = _answers(lens, *theirs, wanted)
-    found.update(more_found)
-    return found, stored | more_stored
+    return found, stored
 
 
 def _answers(lens: Lens, pmids: np.ndarray, masks: np.ndarray, wanted: set[str]
@@ -126,15 +150,6 @@ def _answers(lens: Lens, pmids: np.ndarray, masks: np.ndarray, wanted: set[str]
     stored = list(map(str, pmids.tolist()))
     found = {p: keys for p, keys in topics_by_paper(lens, stored, masks).items() if p in wanted}
     return found, set(stored)
-
-
-def _split_point(pmids: Sequence[str]) -> int | None:
-    """The PMID above which the worker's share of ``pmids`` lies."""
-    try:
-        numbers = np.sort(np.fromiter(map(int, pmids), dtype=np.int64, count=len(pmids)))
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return int(numbers[int(len(numbers) * (1 - _WORKER_SHARE))])
 
 
 def _worker_result(future: Future) -> tuple[np.ndarray, np.ndarray] | None:
@@ -168,10 +183,12 @@ def _classify(store: Store, lens: Lens, which: tuple[int, int] | list[str], keep
 
 def _classify_rows(store: Store, lens: Lens, which: tuple[int, int] | list[str]
                    ) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    # article_meta was brought up to date before the classification began (classify_store)
     if isinstance(which, list):
-        pmids, titles, abstracts, mesh, fetched_at = store.lens_columns(which)
+        pmids, titles, abstracts, mesh, fetched_at = store.lens_columns(which, sync=False)
     else:
-        pmids, titles, abstracts, mesh, fetched_at = store.lens_columns(between=None if which == _ALL else which)
+        pmids, titles, abstracts, mesh, fetched_at = store.lens_columns(
+            between=None if which == _ALL else which, sync=False)
     masks = text_matches(lens, titles, abstracts, lens_mesh_matches(lens, mesh))
     return np.array(pmids, dtype=np.int64), masks, fetched_at
 

@@ -19,7 +19,7 @@ from ..graph import build_graph
 from ..store import Store
 from .core import CitationGraph, is_core
 from .lens import Lens, classify_many, load_lens
-from .lens_store import _WORKER_SHARE, _WORKER_SHARE_DURING_LOAD, ColdStart, classify_store, start_cold
+from .lens_store import ColdStart, classify_store, start_cold
 from .retraction import through_retracted
 from .selection import Filters, PaperMeta, neighbourhood, require_node, select
 
@@ -180,8 +180,7 @@ def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None
     cold = None
     if need_lens:
         try:
-            cold = start_cold(store, load_lens(lens_path),
-                              share=_WORKER_SHARE_DURING_LOAD if graph is None else _WORKER_SHARE)
+            cold = start_cold(store, load_lens(lens_path))
         except InputError:
             pass  # reported below, where it always was
     try:
@@ -213,8 +212,10 @@ def _prepare(store: Store, seeds: list[str], depth: int | None, direction: str, 
     # abstracts) only for the papers selected
     early = filters.needs_meta or filters.needs_text
     meta = load_meta(store, nodes, abstracts=abstracts or filters.needs_text) if early else {}
-    # before the lens writes its cache, so that the sync is not done twice (see sync_article_meta)
-    store.sync_article_meta()
+    # before the lens writes its cache, so that the sync is not done twice (see sync_article_meta);
+    # a cold start did it already (its worker's cache writes would make it run again)
+    if cold is None:
+        store.sync_article_meta()
     retracted = store.retracted_pmids()
     topics_of = _classify_cached(store, lens, graph, nodes, cold) if lens is not None else {}
     if filters.topics and lens is not None:

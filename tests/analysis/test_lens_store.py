@@ -79,8 +79,16 @@ class _Spy:
         return pool
 
 
-@pytest.mark.parametrize("pool_from", [10**9, 0])  # one process / a worker for the upper part
+def _worker_pmids(spy: _Spy) -> list[int]:
+    """The PMIDs the worker classified (the parts it was not relieved of), in order."""
+    done = [f for f in spy.futures if not f.cancelled()]
+    assert done and all(f.exception() is None for f in done)
+    return sorted(p for f in done for p in f.result()[0].tolist())
+
+
+@pytest.mark.parametrize("pool_from", [10**9, 0])  # one process / with a worker taking the top parts
 def test_scan_gives_classify_answers_and_keeps_them(store, pool_from, monkeypatch):
+    monkeypatch.setattr(lens_store, "_PART_PAPERS", PAPERS // 10)
     lens = load_lens()
     spy = _Spy(lens_store.worker_pool)
     monkeypatch.setattr(lens_store, "worker_pool", spy)
@@ -94,10 +102,10 @@ def test_scan_gives_classify_answers_and_keeps_them(store, pool_from, monkeypatc
     # every paper kept in the topic cache, by whichever process classified it
     assert store.cached_topics(lens.digest) == {p: "\t".join(expected.get(p, [])) for p in pmids}
     if pool_from == 0:
-        assert len(spy.futures) == 1 and spy.futures[0].exception() is None  # the worker did its part
-        upper = spy.futures[0].result()[0].tolist()
+        assert len(spy.futures) == 5  # 150 papers of interest in parts of 30, all queued for the worker first
+        upper = _worker_pmids(spy)
         numbers = sorted(map(int, pmids))
-        assert upper == numbers[numbers.index(min(upper)):] and 0 < len(upper) < len(numbers)  # the top part
+        assert upper == numbers[numbers.index(min(upper)):] and 0 < len(upper) < len(numbers)  # the top parts
     else:
         assert spy.futures == []
 
@@ -233,17 +241,18 @@ def test_prepare_starts_the_worker_before_loading_the_graph(store, seed, scan, m
     spy = _Spy(lens_store.worker_pool)
     monkeypatch.setattr(lens_store, "worker_pool", spy)
     monkeypatch.setattr(lens_store, "POOL_FROM_PAPERS", 0)
+    monkeypatch.setattr(lens_store, "_PART_PAPERS", PAPERS // 10)
     order = []
     real_load = load_module.load_core
     monkeypatch.setattr(load_module, "load_core", lambda *a, **k: order.append(len(spy.futures)) or real_load(*a, **k))
     prep = prepare(store, seeds=[seed], use_lens=True)
-    assert order == [1]  # the worker was at work when the graph began to load
+    assert order == [len(spy.futures)] and order[0] > 1  # the worker was at work when the graph began to load
     assert prep.topics_of == {p: keys for p, keys in expected.items() if p in prep.graph}
     pmids = [int(p) for p in SyntheticCorpus(PAPERS, seed=3).pmids()]
     cached = store.cached_topics(load_lens().digest)
     if scan:
-        worker = spy.futures[0].result()[0].tolist()
-        assert len(worker) > PAPERS // 2 and worker == sorted(pmids)[-len(worker):]  # the top 80%
+        worker = _worker_pmids(spy)
+        assert 0 < len(worker) < PAPERS and worker == sorted(pmids)[-len(worker):]  # the top parts
         assert len(cached) == PAPERS
     else:  # the few papers of interest read by PMID; the worker let go (what it finished is kept)
         assert prep.graph.number_of_nodes() < PAPERS // 2
