@@ -30,7 +30,7 @@ __all__ = ["POOL_FROM_PAPERS", "ColdStart", "start_cold", "classify_store", "len
 POOL_FROM_PAPERS = 20_000
 #: the store is classified in parts of about this many papers (at most 16 parts): the worker
 #: takes them from the top, the command from the bottom, until they meet
-_PART_PAPERS = 6_000
+_PART_PAPERS = 3_000
 
 _ALL = (-(1 << 63), (1 << 63) - 1)
 
@@ -69,7 +69,7 @@ def _parts(pmids: Sequence[int]) -> list[tuple[int, int]]:
     """PMID ranges holding about :data:`_PART_PAPERS` of ``pmids`` each, in ascending order,
     covering every PMID."""
     numbers = np.sort(np.array(pmids, dtype=np.int64))
-    count = max(2, min(16, len(numbers) // _PART_PAPERS))
+    count = max(2, min(32, len(numbers) // _PART_PAPERS))
     bounds = sorted({int(numbers[len(numbers) * k // count]) for k in range(1, count)})
     return list(zip([_ALL[0], *bounds], [*bounds, _ALL[1]]))
 

@@ -118,7 +118,10 @@ def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None,
     when they are most of the store, the whole store, in one scan (in two processes when it is
     large, with the worker ``cold`` if one was started)."""
     wanted = list(graph.nodes) if nodes is None else nodes
-    cached = store.cached_topics(lens.digest) if lens.digest else {}
+    if cold is not None and len(wanted) * 2 > graph.number_of_nodes():
+        cached: dict[str, str] = {}  # the cold start's scan classifies every stored paper anyway
+    else:
+        cached = store.cached_topics(lens.digest) if lens.digest else {}
     todo = [n for n in wanted if n not in cached]
     found: dict[str, list[str]] = {}
     if todo:
