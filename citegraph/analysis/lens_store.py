@@ -2,11 +2,13 @@
 read from the store (:meth:`Store.lens_columns`), classified as
 :func:`~citegraph.analysis.lens_batch.topic_masks` does and kept in the store's topic cache.
 
-A first classification of a large store (a cold cache) is split in two by PMID: a worker
-process (:mod:`citegraph.worker_pool`: it ignores Ctrl-C and exits when its owner dies)
-reads, classifies and keeps the upper part while this process does the lower part. A worker
-that fails for any reason has its part done again here, where a real error (an unreadable
-store, a full disk) is raised as it would be without a worker.
+A first classification of a large store (a cold cache) runs in two processes: the store is cut
+into parts by PMID; a worker process (:mod:`citegraph.worker_pool`: it ignores Ctrl-C and
+exits when its owner dies) reads, classifies and keeps them from the top down, this process
+from the bottom up, until they meet. :func:`start_cold` starts the worker before the command
+loads its graph, so that the two cores load and classify at once. A part the worker fails
+for any reason is done again here, where a real error (an unreadable store, a full disk) is
+raised as it would be without a worker; on an interrupt or an error the worker is stopped.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ __all__ = ["POOL_FROM_PAPERS", "ColdStart", "start_cold", "classify_store", "len
 #: stores with fewer papers to classify are classified in one process (a worker takes about a
 #: third of a second to start, a process classifies some 40,000 papers a second)
 POOL_FROM_PAPERS = 20_000
-#: the store is classified in parts of about this many papers (at most 16 parts): the worker
-#: takes them from the top, the command from the bottom, until they meet
+#: the store is classified in parts of about this many papers (at most 32 parts): the worker
+#: takes them from the top, the command from the bottom, until they meet (the command then
+#: waits for the worker's part in hand, and one queued: small parts, short waits)
 _PART_PAPERS = 3_000
 
 _ALL = (-(1 << 63), (1 << 63) - 1)

@@ -1,6 +1,7 @@
-"""Classifying the stored records (citegraph.analysis.lens_store): one scan or two processes,
-the answers of classify, the topic cache kept, a failing worker's part done again, and no
-worker left behind when its owner dies."""
+"""Classifying the stored records (citegraph.analysis.lens_store): one scan or two processes
+sharing the parts of the store, the answers of classify, the topic cache kept, a failing
+worker's part done again, the worker started before the graph loads, and no worker left behind
+when its owner dies or is interrupted."""
 
 from __future__ import annotations
 
