@@ -306,3 +306,17 @@ def test_ctrl_c_while_the_worker_runs_stops_it_and_says_one_line(built, tmp_path
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(worker), "the worker outlived the interrupted command"
+
+
+def test_a_read_only_store_is_classified_by_both_processes_and_left_alone(store, monkeypatch):
+    monkeypatch.setattr(lens_store, "_PART_PAPERS", PAPERS // 10)
+    lens = load_lens()
+    expected = _expected(store, lens)
+    pmids = [str(p) for p in SyntheticCorpus(PAPERS, seed=3).pmids()]
+    spy = _Spy(lens_store.worker_pool)
+    monkeypatch.setattr(lens_store, "worker_pool", spy)
+    with Store(store.path, readonly=True) as reader:
+        started = lens_store.start_cold(reader, lens, pool_from=0)
+        found, stored = classify_store(reader, lens, pmids, scan=True, started=started)
+    assert found == expected and stored == set(pmids) and _worker_pmids(spy)
+    assert store.cached_topics(lens.digest) == {}
