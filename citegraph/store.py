@@ -367,7 +367,7 @@ class Store:
         return [p for (p,) in self._execute("SELECT pmid FROM articles")]
 
     def keep_topics(self, lens: str, rows: Iterable[tuple[int, float, str]]) -> None:
-        """:meth:`cache_topics` from rows (pmid, fetched_at as :meth:`lens_inputs` read it, topic
+        """:meth:`cache_topics` from rows (pmid, fetched_at as :meth:`lens_columns` read it, topic
         keys joined by tabs)."""
         if self.readonly:
             return
@@ -713,7 +713,7 @@ def _article(row: tuple) -> Article:
 
 
 def _abstract_of_head(head: bytes | None) -> str | None | bool:
-    """The abstract in the head of a record's JSON (UTF-8, see :meth:`Store.lens_inputs`): a
+    """The abstract in the head of a record's JSON (UTF-8, see :meth:`Store.lens_columns`): a
     string or None, or False when the head cannot tell it as ``json_extract`` would."""
     if not head or head.count(b'"abstract":') != 1:
         return False
