@@ -12,7 +12,7 @@ analysis itself) from the synthetic root, 90000001, whose descendants are nearly
 
 Not part of the test suite. Prints wall and CPU time, the load average beside each step, and
 PASS/FAIL against the targets of issue 4 (graph load under 5 s, each command under 2 s after
-the graph is loaded; the first `topics` over a store, which classifies every paper, about 5 s):
+the graph is loaded, the first `topics` over a store, which classifies every paper, included):
 on a shared machine the wall time grows with other processes' load, so run it on a quiet one.
 """
 
@@ -29,19 +29,22 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _synthetic_store import build_store  # noqa: E402
+if __name__ == "__main__":
+    # a worker process (the cold lens classification's) runs this file's top level again, as
+    # __mp_main__ (multiprocessing's forkserver does): the imports only where they are used
+    from _synthetic_store import build_store  # noqa: E402
 
-from citegraph.analysis import communities, influence, lens, mainpath, paths, related, timeline  # noqa: E402
-from citegraph.analysis.load import load_core, load_meta, prepare  # noqa: E402
-from citegraph.store import Store  # noqa: E402
+    from citegraph.analysis import communities, influence, lens, mainpath, paths, related, timeline  # noqa: E402
+    from citegraph.analysis.load import load_core, load_meta, prepare  # noqa: E402
+    from citegraph.store import Store  # noqa: E402
 
 ROOT = "90000001"
 
 
 #: the targets of issue 4: the graph loads in under 5 s, each command answers in under 2 s
 LOAD_TARGET, COMMAND_TARGET = 5.0, 2.0
-#: the first `topics` over a store classifies every paper: about 5 s
-COLD_TOPICS_TARGET = 5.0
+#: the first `topics` over a store classifies every paper: under 2 s too
+COLD_TOPICS_TARGET = 2.0
 
 
 def timed(label: str, func, results: dict, target: float | None = COMMAND_TARGET):
@@ -116,6 +119,8 @@ def main() -> int:
             timed("topics ROOT, first run: classify 100k papers" if cold else "topics ROOT (cache already warm)",
                   topics, results, COLD_TOPICS_TARGET if cold else COMMAND_TARGET)
         command("topics ROOT (abstracts + lens + summary)", topics)
+        if args.cold_topics and "topics" not in args.skip:
+            _cold_topics_as_the_command_runs(store, path, results)
 
         def timeline_topics():
             prep = on(use_lens=True)
@@ -135,9 +140,46 @@ def main() -> int:
     for label, (elapsed, cpu, target) in results.items():
         verdict = "" if target is None else ("PASS" if elapsed < target else "FAIL")
         failed += verdict == "FAIL"
-        print(f"| {label} | {elapsed:.2f} | {cpu:.2f} | {'' if target is None else f'< {target:.0f} s'} | {verdict} |")
+        cpu_text = "" if cpu != cpu else f"{cpu:.2f}"  # NaN: not measured
+        print(f"| {label.strip()} | {elapsed:.2f} | {cpu_text} | {'' if target is None else f'< {target:.0f} s'} | {verdict} |")
     print(f"{failed} of {sum(t is not None for _, _, t in results.values())} timed steps over target")
     return 0
+
+
+def _cold_topics_as_the_command_runs(store, path: Path, results: dict) -> None:
+    """The first `topics ROOT` as the command runs it: the graph loaded inside prepare() (a first
+    classification starts in a worker process before the load), the issue's figure being the
+    time after the load."""
+    from citegraph.analysis import load as load_module
+
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("DELETE FROM topic_cache")
+    db.close()
+    loaded = []
+    real_load = load_module.load_core
+
+    def timed_load(*args, **kwargs):
+        start = time.perf_counter()
+        graph = real_load(*args, **kwargs)
+        loaded.append(time.perf_counter() - start)
+        return graph
+
+    load_module.load_core = timed_load
+    try:
+        def run():
+            prep = prepare(store, seeds=[ROOT], use_lens=True)
+            return lens.topic_summary(prep.graph, ROOT, prep.lens, prep.topics_of)
+
+        timed("topics ROOT, first run, graph loaded inside", run, results, None)
+    finally:
+        load_module.load_core = real_load
+    elapsed, cpu, _ = results["topics ROOT, first run, graph loaded inside"]
+    label = f"  of which after the graph load ({loaded[0]:.2f} s)"
+    after = elapsed - loaded[0]
+    results[label] = (after, float("nan"), COLD_TOPICS_TARGET)
+    print(f"{label:<44} {after:8.2f} s wall {'':>14}  load {os.getloadavg()[0]:4.1f}  target < "
+          f"{COLD_TOPICS_TARGET:.0f} s  {'PASS' if after < COLD_TOPICS_TARGET else 'FAIL'}", flush=True)
 
 
 def _print_mainpath(prep, seed: str) -> None:

@@ -32,6 +32,8 @@ _UPSERT_EDGE = ("INSERT INTO citations (citing, cited, sources, seen_at) VALUES 
                 "ON CONFLICT (citing, cited) DO UPDATE SET sources = sources | excluded.sources "
                 "WHERE sources & excluded.sources = 0")
 _FILE_BIT = SOURCE_BITS["file:"]
+#: memory map for whole-table scans (SQLite caps it at its own limit, 2 GB by default)
+_MMAP_BYTES = 1 << 40
 
 
 class CrawlRecord(dict):
@@ -64,6 +66,8 @@ class Store:
         self.path = Path(path)
         self.readonly = readonly
         self._on_upgrade = on_upgrade
+        #: (data_version, total_changes) after the last sync of article_meta
+        self._meta_synced: tuple[int, int] | None = None
         try:
             if readonly:
                 if not self.path.exists():
@@ -242,15 +246,21 @@ class Store:
 
         if self.readonly:
             return
-        # up to date when it holds as many papers as there are and none was written since its
-        # newest (fetched_at only grows): two aggregates instead of a scan for deleted papers
+        # nothing written since the last sync, by this connection or another: still in step
+        state = (self._execute("PRAGMA data_version").fetchone()[0], self._db.total_changes)
+        if state == self._meta_synced:
+            return
+        # in step as well when it holds as many papers as there are and none was written since
+        # its newest (fetched_at only grows): two aggregates instead of a scan for deleted papers
         stored = self._execute("SELECT COUNT(*), MAX(fetched_at) FROM articles").fetchone()
         if stored == self._execute("SELECT COUNT(*), MAX(fetched_at) FROM article_meta").fetchone():
+            self._meta_synced = state
             return
         with self.transaction():
             for statement in ARTICLE_META_SYNC.strip().split(";\n"):
                 if statement.strip():
                     self._execute(statement)
+        self._meta_synced = (state[0], self._db.total_changes)
 
     def retracted_pmids(self) -> set[str]:
         """PMIDs of the stored articles that are retracted (see ``article_meta``)."""
@@ -266,40 +276,76 @@ class Store:
             found.update((str(p), a) for p, a in rows if a)
         return found
 
-    def lens_inputs(self, pmids: Iterable[str | int] | None = None
+    def lens_inputs(self, pmids: Iterable[str | int] | None = None, *, between: tuple[int, int] | None = None
                     ) -> Iterator[tuple[str, str, str | None, str, float]]:
         """(pmid, title, abstract or None, MeSH as the JSON text of [[UI, descriptor], ...],
-        fetched_at) of every stored article, or of ``pmids``, in no particular order: what a
-        topic lens reads (MeSH from ``article_meta``, brought up to date first).
+        fetched_at) of every stored article, of those with ``between[0] <= pmid < between[1]``,
+        or of ``pmids``, in no particular order: :meth:`lens_columns` row by row."""
+        numbers, *columns = self.lens_columns(pmids, between=between)
+        yield from zip(map(str, numbers), *columns)
+
+    def lens_columns(self, pmids: Iterable[str | int] | None = None, *, between: tuple[int, int] | None = None,
+                     sync: bool = True) -> tuple[list[int], list[str], list[str | None], list[str], list[float]]:
+        """What a topic lens reads, as columns: the PMIDs (numbers), titles, abstracts (or None),
+        MeSH as the JSON text of [[UI, descriptor], ...] (from ``article_meta``, brought up to
+        date first, unless ``sync`` is false: the caller did it) and fetched_at of every stored
+        article, of those with ``between[0] <= pmid < between[1]``, or of ``pmids``, in no
+        particular order.
 
         The abstract comes from the head of the record's JSON, which starts {"pmid", "version",
         "title", "abstract", "authors", ...}: SQLite cuts the text before ``,"authors":`` (',"'
         never occurs inside a JSON string, whose quotes are escaped, so the cut is at a key) and
-        only that is decoded, in Python, where decoding all of a 100,000-record store in SQLite
-        took twice as long. A record whose head is not a whole object holding one abstract is
-        read with ``json_extract`` as before."""
-        self.sync_article_meta()
-        sql = ("SELECT a.pmid, a.title, substr(a.data, 1, instr(a.data, ',\"authors\":') - 1), COALESCE(m.mesh, '[]'), "
-               "a.fetched_at FROM articles AS a LEFT JOIN article_meta AS m ON m.pmid = a.pmid")
+        only that is decoded, in Python (from UTF-8 bytes, which SQLite cuts and orjson reads
+        faster than text), where decoding all of a 100,000-record store in SQLite took twice as
+        long. A record whose head is not a whole object holding one abstract is read with
+        ``json_extract`` as before. A scan of the table reads it through a memory map (half the
+        CPU time of copying each page) and MeSH in a second scan, not a lookup per record."""
+        if sync:
+            self.sync_article_meta()
+        # the cut in bytes: cheaper than counting characters, and the same cut in UTF-8
+        columns = ("a.pmid, a.title, substr(CAST(a.data AS BLOB), 1, "
+                   "instr(CAST(a.data AS BLOB), CAST(',\"authors\":' AS BLOB)) - 1), {mesh}, a.fetched_at "
+                   "FROM articles AS a")
         if pmids is None:
-            batches: Iterable = [self._execute(sql)]
+            where, params = ("WHERE a.pmid >= ? AND a.pmid < ?", tuple(between)) if between else ("", ())
+            mesh_of = dict(self._execute(f"SELECT a.pmid, a.mesh FROM article_meta AS a {where}", params))
+            with self._mapped():
+                rows = self._execute(f"SELECT {columns.format(mesh='NULL')} {where}", params).fetchall()
+            numbers, titles, heads, _, fetched = map(list, zip(*rows)) if rows else ([], [], [], [], [])
+            del rows
+            get = mesh_of.get
+            mesh = [get(p) for p in numbers]
+            mesh = [m if m is not None else "[]" for m in mesh]
         else:
-            batches = (self._execute(f"{sql} WHERE a.pmid IN ({','.join('?' * len(c))})", c)
-                       for c in _chunks([int(p) for p in pmids]))
-        unread: dict[int, tuple] = {}
-        for rows in batches:
-            for pmid, title, head, mesh, fetched_at in rows:
-                abstract = _abstract_of_head(head)
-                if abstract is False:
-                    unread[pmid] = (title, mesh, fetched_at)
-                else:
-                    yield str(pmid), title or "", abstract, mesh, fetched_at
-        for chunk in _chunks(list(unread)):
+            sql = ("SELECT " + columns.format(mesh="COALESCE(m.mesh, '[]')")
+                   + " LEFT JOIN article_meta AS m ON m.pmid = a.pmid")
+            rows = [row for chunk in _chunks([int(p) for p in pmids])
+                    for row in self._execute(f"{sql} WHERE a.pmid IN ({','.join('?' * len(chunk))})", chunk)]
+            numbers, titles, heads, mesh, fetched = map(list, zip(*rows)) if rows else ([], [], [], [], [])
+        titles = [t or "" for t in titles]
+        abstracts = list(map(_abstract_of_head, heads))
+        del heads
+        unread = [i for i, a in enumerate(abstracts) if a is False]
+        for chunk in _chunks(unread):
             marks = ",".join("?" * len(chunk))
-            for pmid, abstract in self._execute(
-                    f"SELECT pmid, json_extract(data, '$.abstract') FROM articles WHERE pmid IN ({marks})", chunk):
-                title, mesh, fetched_at = unread[pmid]
-                yield str(pmid), title or "", abstract, mesh, fetched_at
+            found = dict(self._execute(
+                f"SELECT pmid, json_extract(data, '$.abstract') FROM articles WHERE pmid IN ({marks})",
+                [numbers[i] for i in chunk]))
+            for i in chunk:
+                abstracts[i] = found.get(numbers[i], False)  # False: deleted meanwhile
+        if unread and False in abstracts:
+            keep = [i for i, a in enumerate(abstracts) if a is not False]
+            return tuple([column[i] for i in keep] for column in (numbers, titles, abstracts, mesh, fetched))
+        return numbers, titles, abstracts, mesh, fetched
+
+    @contextmanager
+    def _mapped(self) -> Iterator[None]:
+        """Reads inside go through a memory map of the file (for scans of the whole table)."""
+        self._execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
+        try:
+            yield
+        finally:
+            self._execute("PRAGMA mmap_size = 0")
 
     def cached_topics(self, lens: str) -> dict[str, str]:
         """{pmid: topic keys joined by tabs, '' for none} of the papers classified by the lens
@@ -325,6 +371,27 @@ class Store:
                 "INSERT OR REPLACE INTO topic_cache (lens, pmid, fetched_at, topics) "
                 "SELECT ?, pmid, fetched_at, ? FROM articles WHERE pmid = ?",
                 ((lens, "\t".join(keys), int(p)) for p, keys in topics))
+
+    def topic_cache_size(self, lens: str) -> int:
+        """How many papers the topic cache holds for the lens with digest ``lens`` (changed
+        records included: a cheap count)."""
+        return self._execute("SELECT COUNT(*) FROM topic_cache WHERE lens = ?", (lens,)).fetchone()[0]
+
+    def article_count(self) -> int:
+        return self._execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def article_pmids(self) -> list[int]:
+        """The PMIDs of every stored article, in no particular order (read from an index)."""
+        return [p for (p,) in self._execute("SELECT pmid FROM articles")]
+
+    def keep_topics(self, lens: str, rows: Iterable[tuple[int, float, str]]) -> None:
+        """:meth:`cache_topics` from rows (pmid, fetched_at as :meth:`lens_columns` read it, topic
+        keys joined by tabs)."""
+        if self.readonly:
+            return
+        with self.transaction():
+            self._executemany("INSERT OR REPLACE INTO topic_cache (lens, pmid, fetched_at, topics) VALUES (?, ?, ?, ?)",
+                              ((lens, pmid, fetched_at, topics) for pmid, fetched_at, topics in rows))
 
     def crawl_times(self, pmids: Iterable[str | int]) -> dict[str, float]:
         """{pmid: fetched_at} of the stored ``pmids``."""
@@ -700,13 +767,13 @@ def _article(row: tuple) -> Article:
     return load_article(data, raw)
 
 
-def _abstract_of_head(head: str | None) -> str | None | bool:
-    """The abstract in the head of a record's JSON (see :meth:`Store.lens_inputs`): a string
-    or None, or False when the head cannot tell it as ``json_extract`` would."""
-    if not head or head.count('"abstract":') != 1:
+def _abstract_of_head(head: bytes | None) -> str | None | bool:
+    """The abstract in the head of a record's JSON (UTF-8, see :meth:`Store.lens_columns`): a
+    string or None, or False when the head cannot tell it as ``json_extract`` would."""
+    if not head or head.count(b'"abstract":') != 1:
         return False
     try:
-        value = orjson.loads(head + "}").get("abstract", False)
+        value = orjson.loads(head + b"}").get("abstract", False)
     except (orjson.JSONDecodeError, AttributeError):
         return False
     return value if value is None or isinstance(value, str) else False

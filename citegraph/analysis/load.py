@@ -13,13 +13,13 @@ from typing import Iterable
 
 import networkx as nx
 import numpy as np
-import orjson
 
 from ..errors import InputError
 from ..graph import build_graph
 from ..store import Store
 from .core import CitationGraph, is_core
-from .lens import Lens, _containing, classify_many, load_lens
+from .lens import Lens, classify_many, load_lens
+from .lens_store import ColdStart, classify_store, start_cold
 from .retraction import through_retracted
 from .selection import Filters, PaperMeta, neighbourhood, require_node, select
 
@@ -110,53 +110,32 @@ def add_unstored_seed(graph: nx.DiGraph, store: Store, pmid: str) -> None:
     graph.add_edges_from((c, pmid) for c in citing)
 
 
-def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None) -> dict[str, list[str]]:
+def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None,
+                     cold: ColdStart | None = None) -> dict[str, list[str]]:
     """:func:`~citegraph.analysis.lens.classify` through the store's topic cache: papers
     classified by this lens before (and unchanged since) are read back, the others are
-    classified (titles, abstracts and MeSH read in one query, all at once by
-    :func:`~citegraph.analysis.lens.classify_many`) and kept."""
+    classified all at once and kept (:func:`~citegraph.analysis.lens_store.classify_store`):
+    when they are most of the store, the whole store, in one scan (in two processes when it is
+    large, with the worker ``cold`` if one was started)."""
     wanted = list(graph.nodes) if nodes is None else nodes
-    cached = store.cached_topics(lens.digest) if lens.digest else {}
+    if cold is not None and len(wanted) * 2 > graph.number_of_nodes():
+        cached: dict[str, str] = {}  # the cold start's scan classifies every stored paper anyway
+    else:
+        cached = store.cached_topics(lens.digest) if lens.digest else {}
     todo = [n for n in wanted if n not in cached]
     found: dict[str, list[str]] = {}
     if todo:
         # most of the store: one scan beats thousands of lookups by PMID
-        whole = len(todo) * 2 > graph.number_of_nodes()
-        todo_set = set(todo)
-        rows = [r for r in store.lens_inputs(None if whole else todo) if not whole or r[0] in todo_set]
-        found = classify_many(lens, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-                              _lens_mesh(lens, [r[3] for r in rows]))
-        fetched_at = {r[0]: r[4] for r in rows}
+        found, stored = classify_store(store, lens, todo, scan=len(todo) * 2 > graph.number_of_nodes(),
+                                       started=cold)
         # a seed without a record: classified on an empty title, as before
-        unstored = [n for n in todo if n not in fetched_at]
+        unstored = [n for n in todo if n not in stored]
         if unstored:
             found.update(classify_many(lens, unstored, [""] * len(unstored), [None] * len(unstored),
                                        [[] for _ in unstored]))
-        if lens.digest:
-            store.cache_topics(lens.digest, ((n, found.get(n, [])) for n in todo), fetched_at=fetched_at)
     topics_of = {n: keys.split("\t") for n in wanted if (keys := cached.get(n))}
     topics_of.update(found)
     return topics_of
-
-
-def _lens_mesh(lens: Lens, raw: list[str]) -> list[list[str]]:
-    """Of each paper's ``article_meta`` MeSH JSON text (``[["D007376","Interleukin-2"], ...]``,
-    compact, as SQLite writes it), the UIs and names that are MeSH terms of the lens,
-    lower-cased. A term without quotes, backslashes, control or non-ASCII characters is a UI or
-    name of the paper exactly when the lower-cased text holds it between quotes (consecutive
-    quotes there enclose a value or a separator, ``,`` or ``],[``), so the texts are searched,
-    not decoded; with other terms they are decoded."""
-    terms = {term for topic in lens.topics for term in topic.mesh}
-    plain = all(t.isascii() and t.strip(",[] ") and not any(c in t for c in '"\\') and
-                all(ord(c) >= 32 for c in t) for t in terms)
-    if not plain:
-        return [[v for pair in orjson.loads(r) for v in pair if isinstance(v, str)] for r in raw]
-    found = _containing([r.lower() for r in raw], (f'"{t}"' for t in terms))
-    out: list[list[str]] = [[] for _ in raw]
-    for needle, mask in found.items():
-        for i in np.flatnonzero(mask).tolist():
-            out[i].append(needle[1:-1])
-    return out
 
 
 @dataclass
@@ -199,11 +178,29 @@ def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None
     functions take it as they take a DiGraph)."""
     filters = filters or Filters()
     seeds = list(dict.fromkeys(seeds))
+    need_lens = use_lens or bool(filters.topics)
+    # a first classification of a large store starts in a worker now, while the graph loads
+    cold = None
+    if need_lens:
+        try:
+            cold = start_cold(store, load_lens(lens_path))
+        except InputError:
+            pass  # reported below, where it always was
+    try:
+        return _prepare(store, seeds, depth, direction, filters, lens_path, need_lens, abstracts, include_unstored,
+                        graph, mesh, cold)
+    finally:
+        if cold is not None:
+            cold.cancel()  # not taken: an error, or no scan of the store after all
+
+
+def _prepare(store: Store, seeds: list[str], depth: int | None, direction: str, filters: Filters,
+             lens_path: str | Path | None, need_lens: bool, abstracts: bool, include_unstored: bool,
+             graph: nx.DiGraph | CitationGraph | None, mesh: bool, cold: ColdStart | None) -> Prepared:
     if graph is None:
         graph = load_core(store, include_unstored=include_unstored)
     for seed in seeds:
         add_unstored_seed(graph, store, seed)
-    need_lens = use_lens or bool(filters.topics)
     lens = load_lens(lens_path) if need_lens else None
     if lens is not None:
         for wanted in filters.topics:
@@ -218,7 +215,12 @@ def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None
     # abstracts) only for the papers selected
     early = filters.needs_meta or filters.needs_text
     meta = load_meta(store, nodes, abstracts=abstracts or filters.needs_text) if early else {}
-    topics_of = _classify_cached(store, lens, graph, nodes) if lens is not None else {}
+    # before the lens writes its cache, so that the sync is not done twice (see sync_article_meta);
+    # a cold start did it already (its worker's cache writes would make it run again)
+    if cold is None:
+        store.sync_article_meta()
+    retracted = store.retracted_pmids()
+    topics_of = _classify_cached(store, lens, graph, nodes, cold) if lens is not None else {}
     if filters.topics and lens is not None:
         # filters name topics by key or name; classification speaks in keys
         keys = tuple(lens.topic(t).key for t in filters.topics)
@@ -229,8 +231,7 @@ def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None
     if (mesh or abstracts) and not early:
         whole = selected.number_of_nodes() == graph.number_of_nodes()
         meta = load_meta(store, None if whole else list(selected.nodes), abstracts=abstracts)
-    store.sync_article_meta()
-    retracted = {p for p in store.retracted_pmids() if p in selected}
+    retracted = {p for p in retracted if p in selected}
     via = through_retracted(selected, seeds[0], retracted) if seeds and retracted else {}
     return Prepared(graph=selected, seeds=seeds, meta=meta, lens=lens, topics_of=topics_of, retracted=retracted,
                     via=via)

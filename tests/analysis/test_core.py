@@ -185,9 +185,9 @@ def test_lens_classification_is_cached_until_a_record_changes(tmp_path, monkeypa
             store.add_citations([("2", "1"), ("3", "2")], "elink:x")
         first = prepare(store, seeds=["1"], use_lens=True).topics_of
         calls = []
-        real = load_module.classify_many
-        monkeypatch.setattr(load_module, "classify_many", lambda lens, pmids, *args: calls.append(list(pmids)) or
-                            real(lens, pmids, *args))
+        real = load_module.classify_store
+        monkeypatch.setattr(load_module, "classify_store", lambda store, lens, pmids, **kw: calls.append(list(pmids))
+                            or real(store, lens, pmids, **kw))
         assert prepare(store, seeds=["1"], use_lens=True).topics_of == first
         assert calls == []  # every paper came from the cache
         changed = Article(pmid="2", title="Chimeric antigen receptor T cells", year=1991, journal="J Test",

@@ -3,8 +3,9 @@ import re
 
 import pytest
 
-from citegraph.analysis.lens import (_UNSAFE_FOR_SPELLINGS, _containing, _spellings, classify, classify_many,
-                                     load_lens, parse_lens, topic_summary)
+from citegraph.analysis.lens import classify, classify_many, load_lens, parse_lens, topic_summary
+from citegraph.analysis.lens_batch import _LOWER_TO_ASCII, _containing, _containing_ascii
+from citegraph.analysis.lens_rules import _UNSAFE_FOR_SPELLINGS, _spellings
 from citegraph.analysis.selection import PaperMeta
 from citegraph.errors import InputError
 
@@ -115,6 +116,10 @@ name = "MeSH only"
 mesh = ["D007376", "Killer Cells, Natural"]
 """
 
+# the same tricks with ASCII patterns only: classify_many searches the texts as bytes
+ASCII_TRICKY_LENS = TRICKY_LENS.replace("patterns = ['tumör', 'ſtrange', 'İL-2']", "patterns = ['tumor', 'strange', 'IL-2']")
+assert ASCII_TRICKY_LENS != TRICKY_LENS
+
 WORDS = ["interleukin-2", "IL-2", "il 2", "IL 2", "İL-2", "ıl-2", "ſtrange", "strange", "tumör", "TUMÖR", "tumor",
          "CAR-T", "car t cells", "CAR T-cell", "Car-T", "NK cells", "nk cells", "NK-cell", "PD-1", "anti-PD-1",
          "PD-L1", "pd1", "ipilimumab", "Nivolumab", "LAK", "lak", "TIL", "TILs", "until", "checkpoint blockade",
@@ -135,7 +140,7 @@ def _random_papers(seed: int, count: int):
     return titles, abstracts, mesh
 
 
-@pytest.mark.parametrize("lens_text", [None, TRICKY_LENS])
+@pytest.mark.parametrize("lens_text", [None, TRICKY_LENS, ASCII_TRICKY_LENS])
 def test_classify_many_gives_classify_answers(lens_text):
     lens = load_lens() if lens_text is None else parse_lens(lens_text)
     titles, abstracts, mesh = _random_papers(7, 600)
@@ -184,6 +189,23 @@ def test_unsafe_characters_are_all_those_case_folding_pairs_with_ascii_letters()
                          if re.fullmatch(c, chr(cp), re.IGNORECASE))}
     assert found == {"\u0130", "\u0131", "\u017f"}
     assert all(_UNSAFE_FOR_SPELLINGS.search(c) for c in found)
+
+
+def test_characters_lower_casing_to_ascii_are_all_listed():
+    found = {chr(cp) for cp in range(128, 0x110000) if any(c.isascii() for c in chr(cp).lower())}
+    assert found == set(_LOWER_TO_ASCII) == {"\u0130", "\u212a"}
+
+
+def test_containing_ascii_is_containing_of_the_lower_cased_texts():
+    texts = ["Interleukin-2", "\u212aELVIN and İL-2", "ab\0cd", "", "ÄB", "x\nIL-2", "İ"]
+    needles = ["il-2", "kelvin", "ab", "b\0c", "cd", "i\u0307l", "x\nil", "i"]
+    ascii_needles = [n for n in needles if n.isascii()]
+    found, marked = _containing_ascii(texts, ascii_needles, "Ä")
+    expected = _containing([t.lower() for t in texts], ascii_needles)
+    assert {n: m.tolist() for n, m in found.items()} == {n: m.tolist() for n, m in expected.items()}
+    assert found["kelvin"].tolist() == [False, True, False, False, False, False, False]  # the Kelvin sign lowers to k
+    assert marked["Ä"].tolist() == [False, False, False, False, True, False, False]
+    assert marked["İ"].tolist() == [False, True, False, False, False, False, True]
 
 
 def test_containing_ignores_matches_across_texts():

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from citegraph.analysis.lens import classify, load_lens, parse_lens
-from citegraph.analysis.load import _classify_cached, _lens_mesh, load_core, load_meta
+from citegraph.analysis.lens_batch import mesh_matches
+from citegraph.analysis.lens_store import lens_mesh_matches
+from citegraph.analysis.load import _classify_cached, load_core, load_meta
 from citegraph.models import Article, MeshHeading
 from citegraph.store import Store, _abstract_of_head
 
@@ -42,9 +46,15 @@ def test_lens_inputs_cut_the_abstract_out_of_the_record(store):
 
 
 def test_lens_mesh_finds_whole_uis_and_names_only(store):
-    lens = parse_lens('[[topic]]\nkey = "il2"\nmesh = ["D007376", "Killer Cells, Natural"]\n')
-    raw = [r[3] for r in store.lens_inputs()]
-    assert _lens_mesh(lens, raw) == [["d007376"], ["killer cells, natural"], [], []]
+    lens = parse_lens('[[topic]]\nkey = "il2"\nmesh = ["D007376", "Interleukin-2"]\n'
+                      '[[topic]]\nkey = "nk"\nmesh = ["Killer Cells, Natural"]\n'
+                      '[[topic]]\nkey = "none"\nmesh = ["D006801,"]\n')
+    rows = sorted(store.lens_inputs())
+    got = lens_mesh_matches(lens, [r[3] for r in rows])
+    # paper 3's "Interleukin-2 Receptor" only starts like a term; "D006801," is no UI
+    assert got.tolist() == [[True, False, False, False], [False, True, False, False], [False] * 4]
+    decoded = mesh_matches(lens, [[v for pair in json.loads(r[3]) for v in pair] for r in rows])
+    assert got.tolist() == decoded.tolist()
 
 
 def test_lens_inputs_fall_back_to_the_whole_record(store):
@@ -58,8 +68,8 @@ def test_lens_inputs_fall_back_to_the_whole_record(store):
     extracted = {str(p): a for p, a in store._execute("SELECT pmid, json_extract(data, '$.abstract') FROM articles")}
     assert rows == extracted and rows["1"] == "whole record" and rows["2"] == "after the cut"
     assert rows["3"] == "first" and rows["4"] == ABSTRACTS["4"]
-    assert _abstract_of_head('{"pmid":"5","abstract":null') is None
-    assert _abstract_of_head('{"pmid":"5","abstract":7') is False  # not text: json_extract decides
+    assert _abstract_of_head(b'{"pmid":"5","abstract":null') is None
+    assert _abstract_of_head(b'{"pmid":"5","abstract":7') is False  # not text: json_extract decides
 
 
 def test_classify_cached_matches_classify_then_reads_back(store):
@@ -74,3 +84,20 @@ def test_classify_cached_matches_classify_then_reads_back(store):
     assert store.cached_topics(lens.digest) == {"1": "cytokines", "2": "nk", "3": "til\tcar-t", "4": "nk\tcytokines"}
     store._execute("UPDATE articles SET title = 'changed, but the cache says otherwise' WHERE pmid = 2")
     assert _classify_cached(store, lens, graph, ["2", "3"]) == {"2": ["nk"], "3": ["til", "car-t"]}
+
+
+def test_lens_inputs_between_two_pmids(store):
+    assert sorted(r[0] for r in store.lens_inputs(between=(2, 4))) == ["2", "3"]
+    assert sorted(store.lens_inputs(between=(0, 10))) == sorted(store.lens_inputs())
+
+
+def test_article_meta_sync_sees_records_written_by_another_connection(store):
+    store.sync_article_meta()
+    with Store(store.path) as other:
+        with other.transaction():
+            other.put_articles([Article(pmid="7", title="Paper 7", mesh=[MeshHeading("Interleukin-2", ui="D007376")],
+                                        raw_xml=b"<x/>")])
+    assert load_meta(store, ["7"])["7"].mesh == (("D007376", "Interleukin-2"),)
+    with store.transaction():
+        store.delete_articles(["7"], "deleted")
+    assert "7" not in load_meta(store)
