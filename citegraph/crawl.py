@@ -268,6 +268,11 @@ class _Run:
             fetch_ready = bool(self.to_fetch) and (
                 len(self.to_fetch) >= self.options.fetch_batch or (not self.linking and not link_ready)
             )
+            if link_ready and fetch_ready:
+                # both kinds waiting: keep about as many of each in flight, so fetching (and
+                # the parsing it brings) runs alongside linking instead of after it, and the
+                # limiter alternates them (its lanes take turns)
+                link_ready = len(self.linking) <= len(self.fetching)
             if link_ready:
                 batch = _take(queue, self.options.link_batch)
                 refs = {p: self.record_refs.pop(p) for p in batch if p in self.record_refs}

@@ -62,9 +62,10 @@ REFERENCES = "pubmed_pubmed_refs"
 POST_ABOVE = 200
 #: efetch splits larger requests into several of this size
 EFETCH_MAX_IDS = 10_000
-#: who goes first at the rate limiter when several requests wait (lower first): an elink or
-#: esearch answer brings more work (a crawl's next generation), an efetch answer brings none
-_PRIORITY = {"elink": 0, "esearch": 0}
+#: the rate limiter's lanes, which take turns when requests of both wait (see RateLimiter):
+#: elink and esearch answers bring more work (a crawl's next generation), efetch answers bring
+#: records to parse
+_LANE = {"elink": 0, "esearch": 0}
 
 EMPTY_ARTICLE_SET = b'<?xml version="1.0" ?>\n<PubmedArticleSet></PubmedArticleSet>\n'
 
@@ -269,7 +270,7 @@ class EutilsClient:
         params = params + self._identity()
         attempts = self.settings.max_attempts
         for attempt in range(1, attempts + 1):
-            waited = self.limiter.acquire(_PRIORITY.get(endpoint, 1))
+            waited = self.limiter.acquire(_LANE.get(endpoint, 1))
             self._count(endpoint=endpoint, waited=waited)
             started = time.monotonic()
             failure, result, status, nbytes = self._attempt(method, url, endpoint, params, check, attempt == attempts)

@@ -13,16 +13,17 @@ between leaving here and sending).
 The spacing is measured from the moment the previous caller actually left, not from the
 moment it was due: a thread that wakes late (a busy machine, the interpreter lock) pushes the
 next one back instead of letting the two bunch up. Callers queue, so no slots are handed out
-ahead of time; a caller with a lower ``priority`` number goes before those already waiting
-with a higher one (the crawl's elinks go before its efetches: a link answer brings the next
-generation's work, a fetched record brings none), in arrival order otherwise. Every attempt,
+ahead of time. Callers come in lanes that take turns: when callers of several lanes wait, the
+next to leave is the first to arrive of a lane other than the one that left last (the crawl's
+elinks and efetches: a link answer brings the next generation's work, so it never waits behind
+a queue of fetches; a fetched record brings the parsing that keeps the CPU busy, so fetches are
+not starved by a long run of links either). Every attempt,
 including retries, goes through it. :meth:`RateLimiter.pause` holds every caller off, for
 example after a 429 with ``Retry-After``, so the whole client holds off, not one thread.
 """
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
 import threading
@@ -61,9 +62,11 @@ class RateLimiter:
         self._on_departure = on_departure
         #: guards everything below; waiting callers are woken when the head of the queue leaves
         self._state = threading.Condition(threading.Lock())
-        #: (priority, arrival number) of the callers waiting to leave, the next one first
+        #: (lane, arrival number) of the callers waiting to leave
         self._waiting: list[tuple[int, int]] = []
         self._arrivals = itertools.count()
+        #: the lane of the last caller that left
+        self._last_lane: int | None = None
         self._last_departure = -math.inf
         self._paused_until = -math.inf
 
@@ -79,38 +82,42 @@ class RateLimiter:
         with self._state:
             return max(0.0, self._due() - self._clock())
 
-    def acquire(self, priority: int = 0) -> float:
-        """Block until this caller may send one request; return the seconds waited. Among
-        waiting callers, lower ``priority`` numbers leave first."""
+    def _next(self) -> tuple[int, int]:
+        """The waiting caller whose turn it is (call with ``_state`` held)."""
+        return min(self._waiting, key=lambda ticket: (ticket[0] == self._last_lane, ticket[1]))
+
+    def acquire(self, lane: int = 0) -> float:
+        """Block until this caller may send one request; return the seconds waited. Waiting
+        callers of different lanes take turns, in arrival order within a lane."""
         asked = self._clock()
-        ticket = (priority, next(self._arrivals))
+        ticket = (lane, next(self._arrivals))
         with self._state:
-            heapq.heappush(self._waiting, ticket)
+            self._waiting.append(ticket)
         slept_until = -math.inf
         try:
             while True:
                 with self._state:
-                    while self._waiting[0] != ticket:
+                    while self._next() != ticket:
                         self._state.wait()
                     now = self._clock()
                     due = self._due()  # a pause() may have come while we slept: look again
                     if due <= now or due <= slept_until:
                         # (due <= slept_until: woke early, or a test's sleep that does not sleep)
                         now = max(now, due)
-                        heapq.heappop(self._waiting)
+                        self._waiting.remove(ticket)
+                        self._last_lane = lane
                         self._last_departure = now
                         if self._on_departure is not None:
                             self._on_departure(now)
                         self._state.notify_all()
                         return now - asked
-                # sleep outside the lock: a more urgent caller may queue ahead meanwhile
+                # sleep outside the lock: a caller of another lane may get the turn meanwhile
                 self._sleep(due - now)
                 slept_until = due
         except BaseException:  # e.g. Ctrl-C while waiting: leave the queue to the others
             with self._state:
                 if ticket in self._waiting:
                     self._waiting.remove(ticket)
-                    heapq.heapify(self._waiting)
                     self._state.notify_all()
             raise
 

@@ -189,9 +189,9 @@ def test_threads_sharing_a_client_stay_under_the_limit_in_real_time(fault_server
     assert client.stats["waited"] > 1.0
 
 
-def test_an_urgent_caller_goes_before_those_already_waiting():
-    """Three callers queue with priority 1 while the first of them sleeps towards its turn;
-    one arriving after them with priority 0 leaves first, the others in arrival order."""
+def _queue_and_release(callers: list[tuple[str, int]], first_lane: int) -> tuple[list[str], float]:
+    """Callers (name, lane) queue in this order while the first of them sleeps towards its turn
+    (the one before them left in ``first_lane``); returns the order they left in and the clock."""
     clock = FakeClock()
     go = threading.Event()
 
@@ -202,21 +202,34 @@ def test_an_urgent_caller_goes_before_those_already_waiting():
     order: list[str] = []
     limiter = RateLimiter(10, clock=clock, sleep=sleep,
                           on_departure=lambda t: order.append(threading.current_thread().name))
-    limiter.acquire()
+    limiter.acquire(first_lane)
     order.clear()
-    callers = [threading.Thread(target=limiter.acquire, args=(1,), name=f"fetch{i}") for i in range(3)]
-    callers.append(threading.Thread(target=limiter.acquire, args=(0,), name="link"))
-    for thread in callers:
+    threads = [threading.Thread(target=limiter.acquire, args=(lane,), name=name) for name, lane in callers]
+    for count, thread in enumerate(threads, 1):
         thread.start()
         deadline = time.monotonic() + 5
-        while len(limiter._waiting) < callers.index(thread) + 1 and time.monotonic() < deadline:
+        while len(limiter._waiting) < count and time.monotonic() < deadline:
             time.sleep(0.001)  # queued in this order
     go.set()
-    for thread in callers:
+    for thread in threads:
         thread.join(5)
+    # still spaced: each left at least one interval after the previous one
+    assert clock.now >= 100 + len(callers) * limiter.interval - 1e-9
+    return order, clock.now
+
+
+def test_a_link_waits_for_one_fetch_at_most():
+    """Three fetches queue, then a link: after a fetch left, the link goes next."""
+    order, _ = _queue_and_release([("fetch0", 1), ("fetch1", 1), ("fetch2", 1), ("link", 0)], first_lane=1)
     assert order == ["link", "fetch0", "fetch1", "fetch2"]
-    # and still spaced: each left at least one interval after the previous one
-    assert clock.now >= 100 + 4 * limiter.interval - 1e-9
+
+
+def test_lanes_take_turns_and_keep_arrival_order_within_a_lane():
+    callers = [("fetch0", 1), ("fetch1", 1), ("fetch2", 1), ("link0", 0), ("link1", 0)]
+    order, _ = _queue_and_release(callers, first_lane=1)
+    assert order == ["link0", "fetch0", "link1", "fetch1", "fetch2"]
+    order, _ = _queue_and_release(callers, first_lane=0)
+    assert order == ["fetch0", "link0", "fetch1", "link1", "fetch2"]
 
 
 def test_a_caller_interrupted_while_waiting_leaves_the_queue():
