@@ -16,7 +16,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["worker_pool"]
+__all__ = ["worker_pool", "process_alive"]
 
 _WATCH_SECONDS = 0.5
 
@@ -45,7 +45,9 @@ def _start_time(pid: int) -> bytes | None:
     return fields[19] if fields and len(fields) > 19 else None
 
 
-def _owner_alive(pid: int, started: bytes | None) -> bool:
+def process_alive(pid: int, started: bytes | None = None) -> bool:
+    """Whether process ``pid`` runs (not a zombie), and is the one that started at ``started``
+    (see :func:`_start_time`) when that is given: a PID reused by another process is not it."""
     fields = _stat(pid)
     if fields is None:  # no /proc (or the process is gone): ask the kernel
         try:
@@ -65,7 +67,7 @@ def _init_worker(owner: int, started: bytes | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
-        while _owner_alive(owner, started):
+        while process_alive(owner, started):
             time.sleep(_WATCH_SECONDS)
         os._exit(0)
 

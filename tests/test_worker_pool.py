@@ -11,15 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from citegraph.worker_pool import process_alive
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize("death", ["SIGKILL", "os._exit"])
@@ -47,9 +41,9 @@ def test_workers_exit_when_their_owner_dies_without_shutting_them_down(death, tm
     assert len(pids) == 2, done.stderr
     assert all(pid != done.returncode for pid in pids)
     deadline = time.monotonic() + 10
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+    while any(process_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(p) for p in pids), "workers outlived their owner"
+    assert not any(process_alive(p) for p in pids), "workers outlived their owner"
 
 
 def test_workers_ignore_ctrl_c():

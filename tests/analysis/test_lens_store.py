@@ -23,6 +23,7 @@ from citegraph.pubmed_xml import parse_articles
 from citegraph.store import Store, prepare_articles
 from citegraph.testing.responses import efetch_pubmed
 from citegraph.testing.synthetic import SyntheticCorpus
+from citegraph.worker_pool import process_alive
 
 REPO = Path(__file__).resolve().parents[2]
 PAPERS = 300
@@ -150,14 +151,6 @@ def test_a_real_error_in_both_processes_is_raised_here(store):
         classify_store(store, load_lens(), [str(top)] * 10, scan=True, pool_from=0)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the worker")
 def test_the_worker_exits_when_its_owner_is_killed(store):
     code = textwrap.dedent(f"""
@@ -189,9 +182,9 @@ def test_the_worker_exits_when_its_owner_is_killed(store):
     pids = [int(p) for p in done.stdout.split()]
     assert len(pids) == 1 and done.returncode == -9, done.stderr
     deadline = time.monotonic() + 10
-    while _alive(pids[0]) and time.monotonic() < deadline:
+    while process_alive(pids[0]) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(pids[0]), "the worker outlived its owner"
+    assert not process_alive(pids[0]), "the worker outlived its owner"
     assert os.getpid() not in pids
 
 
@@ -259,9 +252,9 @@ def test_prepare_starts_the_worker_before_loading_the_graph(store, seed, scan, m
         assert prep.graph.number_of_nodes() < PAPERS // 2
         assert set(prep.graph.nodes) <= set(cached)
     deadline = time.monotonic() + 10
-    while any(map(_alive, spy.pids)) and time.monotonic() < deadline:
+    while any(map(process_alive, spy.pids)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert spy.pids and not any(map(_alive, spy.pids)), "the worker outlived the command"
+    assert spy.pids and not any(map(process_alive, spy.pids)), "the worker outlived the command"
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the worker")
@@ -303,9 +296,9 @@ def test_ctrl_c_while_the_worker_runs_stops_it_and_says_one_line(built, tmp_path
     assert process.returncode == 130
     assert err.strip().splitlines() == ["citegraph: interrupted; run the same command again to resume"]
     deadline = time.monotonic() + 5
-    while _alive(worker) and time.monotonic() < deadline:
+    while process_alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(worker), "the worker outlived the interrupted command"
+    assert not process_alive(worker), "the worker outlived the interrupted command"
 
 
 def test_a_read_only_store_is_classified_by_both_processes_and_left_alone(store, monkeypatch):
