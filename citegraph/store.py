@@ -240,8 +240,8 @@ class Store:
                 yield str(pmid), loads(types), [tuple(m) for m in loads(mesh)], bool(retracted)
 
     def sync_article_meta(self) -> None:
-        """Bring ``article_meta`` up to date with the stored records (cheap when it is: one scan
-        of a small index); the analysis commands call it before reading the table."""
+        """Bring ``article_meta`` up to date with the stored records (cheap when it is: a
+        pragma, or two aggregates); the analysis commands call it before reading the table."""
         from .migrations import ARTICLE_META_SYNC
 
         if self.readonly:

@@ -317,6 +317,9 @@ class CitationGraph:
     def in_degrees(self) -> np.ndarray:
         return np.diff(self.in_ptr)
 
+    def out_degrees(self) -> np.ndarray:
+        return np.diff(self.out_ptr)
+
     # -- node attributes, read lazily -------------------------------------------------------
 
     def preload(self, pmids: Iterable[str]) -> None:

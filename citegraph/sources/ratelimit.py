@@ -17,9 +17,9 @@ ahead of time. Callers come in lanes that take turns: when callers of several la
 next to leave is the first to arrive of a lane other than the one that left last (the crawl's
 elinks and efetches: a link answer brings the next generation's work, so it never waits behind
 a queue of fetches; a fetched record brings the parsing that keeps the CPU busy, so fetches are
-not starved by a long run of links either). Every attempt,
-including retries, goes through it. :meth:`RateLimiter.pause` holds every caller off, for
-example after a 429 with ``Retry-After``, so the whole client holds off, not one thread.
+not starved by a long run of links either). Every attempt, including retries, goes through
+it. :meth:`RateLimiter.pause` holds every caller off, for example after a 429 with
+``Retry-After``, so the whole client holds off, not one thread.
 """
 
 from __future__ import annotations

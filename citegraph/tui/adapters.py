@@ -8,7 +8,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from ..analysis.core import CitationGraph, bfs, is_core
+from ..analysis.core import CitationGraph, bfs
 
 __all__ = ["pagerank", "descent_tree"]
 
@@ -20,26 +20,17 @@ def pagerank(graph: nx.DiGraph | CitationGraph) -> dict[str, float]:
     return analysis_pagerank(graph)
 
 
-def descent_tree(graph: nx.DiGraph | CitationGraph, seed: str) -> dict[str, str]:
+def descent_tree(graph: CitationGraph, seed: str) -> dict[str, str]:
     """{pmid: the paper it cites one generation nearer the seed (lowest PMID on a tie)} for every
     paper descending from ``seed``; following it from a paper gives a shortest chain to the seed."""
-    from ..analysis.influence import generations
-
     if seed not in graph:
         return {}
-    if is_core(graph):
-        dist = bfs([(graph.in_ptr, graph.in_idx)], graph.n, graph.indices([seed]))[0]
-        src, dst = graph.src, graph.dst  # citing -> cited
-        nearer = (dist[src] > 0) & (dist[dst] == dist[src] - 1)
-        # node index order is PMID order: the lowest index is the lowest PMID
-        best = np.full(graph.n, graph.n, dtype=np.int64)
-        np.minimum.at(best, src[nearer], dst[nearer])
-        children = np.flatnonzero(best < graph.n)
-        names = graph.names()
-        return {names[c]: names[p] for c, p in zip(children.tolist(), best[children].tolist())}
-    generation = generations(graph, seed)
-    parent = {}
-    for node, g in generation.items():
-        if g:
-            parent[node] = min((p for p in graph.successors(node) if generation.get(p) == g - 1), key=int)
-    return parent
+    dist = bfs([(graph.in_ptr, graph.in_idx)], graph.n, graph.indices([seed]))[0]
+    src, dst = graph.src, graph.dst  # citing -> cited
+    nearer = (dist[src] > 0) & (dist[dst] == dist[src] - 1)
+    # node index order is PMID order: the lowest index is the lowest PMID
+    best = np.full(graph.n, graph.n, dtype=np.int64)
+    np.minimum.at(best, src[nearer], dst[nearer])
+    children = np.flatnonzero(best < graph.n)
+    names = graph.names()
+    return {names[c]: names[p] for c, p in zip(children.tolist(), best[children].tolist())}

@@ -6,7 +6,8 @@ time (:meth:`BrowseData.article`, cached) for the detail pane.
 
 The whole-graph answers (in-graph citation counts, PageRank, topics, the descent tree from
 the seed that gives paths) come from :func:`compute_overview`, which loads the graph as arrays
-and asks :mod:`citegraph.analysis`. On a large store that takes seconds, so :meth:`BrowseData.load_overview` runs it in a separate process (the browser's own thread
+and asks :mod:`citegraph.analysis`. On a large store that takes seconds, so
+:meth:`BrowseData.load_overview` runs it in a separate process (the browser's own thread
 would hold the GIL and slow every key press) and keeps only the compact results. Until they
 arrive, counts come from SQL, paths from a breadth-first search through SQL, and PageRank
 shows as pending.
@@ -49,7 +50,7 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
         prepared = prepare(store, graph=graph, use_lens=True)
     names = graph.names()
     in_degrees = graph.in_degrees()
-    out_degrees = np.bincount(graph.src, minlength=graph.n)
+    out_degrees = graph.out_degrees()
     return {
         "cited_by": {names[i]: int(in_degrees[i]) for i in np.flatnonzero(in_degrees).tolist()},
         "cites": {names[i]: int(out_degrees[i]) for i in np.flatnonzero(out_degrees).tolist()},
