@@ -34,6 +34,25 @@ def pubmed_update_file() -> Path:
     return PUBMED_UPDATE_FILE
 
 
+@pytest.fixture
+def server_rate() -> int:
+    """Requests per second the local server allows, and the CLI is told to keep to (a test
+    module may override it)."""
+    return 50
+
+
+@pytest.fixture
+def server(corpus, server_rate, monkeypatch):
+    """The project's E-utilities server on 127.0.0.1 serving the test module's ``corpus``
+    fixture, with the CLI pointed at it."""
+    from citegraph.testing import EutilsServer
+
+    with EutilsServer(corpus, rate_limit=server_rate) as srv:
+        monkeypatch.setenv("CITEGRAPH_EUTILS_URL", srv.url)
+        monkeypatch.setenv("CITEGRAPH_RATE", str(server_rate))
+        yield srv
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path, monkeypatch):
     """Every test gets its own data folder and no NCBI credentials from the developer's shell."""

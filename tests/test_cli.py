@@ -27,11 +27,8 @@ def corpus():
 
 
 @pytest.fixture
-def server(corpus, monkeypatch):
-    with EutilsServer(corpus, rate_limit=20) as srv:
-        monkeypatch.setenv("CITEGRAPH_EUTILS_URL", srv.url)
-        monkeypatch.setenv("CITEGRAPH_RATE", "20")
-        yield srv
+def server_rate() -> int:
+    return 20  # the shared `server` fixture (tests/conftest.py) at 20 requests/s
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -17,7 +17,7 @@ from citegraph.pubmed_xml import parse_articles
 from citegraph.refresh import parse_duration, refresh
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
-from citegraph.testing import Corpus, EutilsServer
+from citegraph.testing import Corpus
 
 ROOT = "90000001"
 DAY = 86400.0
@@ -41,14 +41,6 @@ def add_records(corpus: Corpus, *records: bytes) -> None:
 @pytest.fixture
 def corpus():
     return Corpus.synthetic(300, seed=11)
-
-
-@pytest.fixture
-def server(corpus, monkeypatch):
-    with EutilsServer(corpus, rate_limit=50) as srv:
-        monkeypatch.setenv("CITEGRAPH_EUTILS_URL", srv.url)
-        monkeypatch.setenv("CITEGRAPH_RATE", "50")
-        yield srv
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -20,14 +20,6 @@ def corpus():
     return Corpus.synthetic(200, seed=9)
 
 
-@pytest.fixture
-def server(corpus, monkeypatch):
-    with EutilsServer(corpus, rate_limit=50) as srv:
-        monkeypatch.setenv("CITEGRAPH_EUTILS_URL", srv.url)
-        monkeypatch.setenv("CITEGRAPH_RATE", "50")
-        yield srv
-
-
 def run(capsys, *args: str) -> tuple[int, str, str]:
     code = cli.main(list(args))
     out, err = capsys.readouterr()
