@@ -35,7 +35,6 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 import requests
 import urllib3
 from lxml import etree
-from requests.adapters import HTTPAdapter
 
 from .. import __version__
 from ..config import Settings, redact
@@ -49,6 +48,7 @@ from ..errors import (
     SourceError,
 )
 from .ratelimit import RateLimiter
+from .transport import SendReportingAdapter
 from .retry import Failure, backoff_delay, body_failure, looks_temporary, network_failure, status_failure
 
 __all__ = ["EutilsClient", "LinkResult", "CITED_IN", "REFERENCES", "POST_ABOVE", "EFETCH_MAX_IDS"]
@@ -122,7 +122,7 @@ class EutilsClient:
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
         #: shared by every thread using this client
-        self.limiter = RateLimiter(settings.effective_rate, clock=clock, sleep=sleep)
+        self.limiter = RateLimiter(settings.effective_rate, track_sends=True, clock=clock, sleep=sleep)
         self._lock = threading.Lock()
         self._stats: dict[str, Any] = {
             "requests": 0, "retries": 0, "failures": 0, "bytes": 0, "waited": 0.0,
@@ -273,7 +273,11 @@ class EutilsClient:
             waited = self.limiter.acquire(_LANE.get(endpoint, 1))
             self._count(endpoint=endpoint, waited=waited)
             started = time.monotonic()
-            failure, result, status, nbytes = self._attempt(method, url, endpoint, params, check, attempt == attempts)
+            try:
+                failure, result, status, nbytes = self._attempt(
+                    method, url, endpoint, params, check, attempt == attempts)
+            finally:
+                self.limiter.settle()  # sent by now, or never will be
             log.debug(
                 "%s %s: %d ids, attempt %d/%d -> %s, %d bytes in %.3f s%s",
                 endpoint, method, n_ids, attempt, attempts, status, nbytes, time.monotonic() - started,
@@ -451,7 +455,7 @@ def _redact_urllib3_logs() -> None:
 
 def _new_session(settings: Settings) -> requests.Session:
     session = requests.Session()
-    adapter = HTTPAdapter(pool_maxsize=max(10, settings.concurrency), max_retries=0)
+    adapter = SendReportingAdapter(pool_maxsize=max(10, settings.concurrency), max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = f"citegraph/{__version__} ({settings.tool})"

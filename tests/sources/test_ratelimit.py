@@ -1,4 +1,5 @@
-"""RateLimiter: a token bucket of capacity one, checked the way NCBI counts (rolling seconds)."""
+"""RateLimiter: at most ``rate`` requests in any window of ``1 + margin`` seconds, counted from
+each request's send, checked the way NCBI counts (rolling seconds)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import threading
 import time
 
 import pytest
+import requests
 
 from citegraph.errors import ConfigError
 from citegraph.sources import EutilsClient, RateLimiter
+from citegraph.sources.ratelimit import mark_sent
 
 
 class FakeClock:
@@ -44,12 +47,14 @@ def send_times(limiter: RateLimiter, clock: FakeClock, n: int) -> list[float]:
     return times
 
 
-def test_first_call_goes_at_once_and_the_next_ones_are_spaced():
+def test_a_window_of_requests_goes_at_once_and_the_next_one_waits_for_the_window():
     clock = FakeClock()
     limiter = RateLimiter(3, clock=clock, sleep=clock.sleep)
-    waits = [limiter.acquire() for _ in range(4)]
-    assert waits[0] == 0
-    assert waits[1:] == pytest.approx([(1 + limiter.window_margin) / 3] * 3)
+    waits = [limiter.acquire() for _ in range(5)]
+    gap = limiter.min_gap
+    # three a small gap apart, then the fourth one window after the first
+    assert waits == pytest.approx([0, gap, gap, limiter.window - 2 * gap, gap])
+    assert limiter.window == pytest.approx(1 + limiter.window_margin)
 
 
 @pytest.mark.parametrize("rate", [1, 3, 10, 2.5, 7.3, 50])
@@ -75,13 +80,15 @@ def test_margin_absorbs_network_jitter():
     assert busiest_second(arrivals) > 10  # the margin is what makes the difference
 
 
-def test_idle_time_is_not_saved_up_for_a_burst():
+def test_idle_time_buys_one_window_of_requests_and_no_more():
     clock = FakeClock()
     limiter = RateLimiter(3, clock=clock, sleep=clock.sleep)
     limiter.acquire()
     clock.now += 60
-    assert limiter.acquire() == 0
-    assert limiter.acquire() == pytest.approx(limiter.interval)
+    times = send_times(limiter, clock, 7)
+    assert times[1] - times[0] == pytest.approx(limiter.min_gap)
+    assert times[3] - times[0] == pytest.approx(limiter.window)  # not a fourth at once
+    assert busiest_second(times) <= 3
 
 
 def test_rates_below_one_per_second():
@@ -96,9 +103,9 @@ def test_pause_holds_every_caller_off():
     limiter.acquire()
     limiter.pause(5)
     assert limiter.acquire() == pytest.approx(5)
-    assert limiter.acquire() == pytest.approx(limiter.interval)
-    limiter.pause(0.01)  # a pause shorter than the next slot changes nothing
-    assert limiter.acquire() == pytest.approx(limiter.interval)
+    assert limiter.acquire() == pytest.approx(limiter.min_gap)
+    limiter.pause(0.001)  # a pause shorter than the next slot changes nothing
+    assert limiter.acquire() == pytest.approx(limiter.min_gap)
 
 
 class LateWaker(FakeClock):
@@ -132,7 +139,9 @@ def test_threads_leave_one_at_a_time_spaced_from_the_actual_departures():
         t.join()
     assert len(departures) == 200
     gaps = [b - a for a, b in zip(departures, departures[1:])]
-    assert min(gaps) >= limiter.interval - 1e-9
+    assert min(gaps) >= limiter.min_gap - 1e-9
+    spans = [b - a for a, b in zip(departures, departures[limiter.per_window:])]
+    assert min(spans) >= limiter.window - 1e-9
     assert busiest_second(departures) <= 10
     # the late wake-ups really happened (the test would pass trivially without them)
     assert max(gaps) > limiter.interval + 0.05
@@ -185,7 +194,7 @@ def test_threads_sharing_a_client_stay_under_the_limit_in_real_time(fault_server
     assert len(arrivals) == 15
     assert busiest_second(arrivals) <= 10
     assert busiest_second(arrivals) >= 8  # paced, not serialised far below the limit
-    assert elapsed >= 14 * 0.1
+    assert elapsed >= client.limiter.window  # the eleventh waited for the first to leave the window
     assert client.stats["waited"] > 1.0
 
 
@@ -213,8 +222,8 @@ def _queue_and_release(callers: list[tuple[str, int]], first_lane: int) -> tuple
     go.set()
     for thread in threads:
         thread.join(5)
-    # still spaced: each left at least one interval after the previous one
-    assert clock.now >= 100 + len(callers) * limiter.interval - 1e-9
+    # still spaced: each left at least the least gap after the previous one
+    assert clock.now >= 100 + len(callers) * limiter.min_gap - 1e-9
     return order, clock.now
 
 
@@ -247,4 +256,114 @@ def test_a_caller_interrupted_while_waiting_leaves_the_queue():
     with pytest.raises(KeyboardInterrupt):
         limiter.acquire()
     assert limiter._waiting == []
-    assert limiter.acquire() == pytest.approx(limiter.interval)  # the next caller is not stuck
+    assert limiter.acquire() == pytest.approx(limiter.min_gap)  # the next caller is not stuck
+
+
+# -- counting from the send ------------------------------------------------------------------
+
+
+def test_a_request_counts_from_when_it_was_sent():
+    """The thread was let go at 100 but held up 0.5 s before sending (the interpreter lock, a
+    busy machine): the window is counted from the send."""
+    clock = FakeClock()
+    limiter = RateLimiter(3, track_sends=True, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    clock.now += 0.5
+    mark_sent()
+    times = send_times(limiter, clock, 3)
+    assert times[2] == pytest.approx(100.5 + limiter.window)
+    # without tracking, the same request counts from when its caller left
+    clock = FakeClock()
+    untracked = RateLimiter(3, clock=clock, sleep=clock.sleep)
+    untracked.acquire()
+    clock.now += 0.5
+    mark_sent()
+    assert send_times(untracked, clock, 3)[2] == pytest.approx(100 + untracked.window)
+
+
+def test_a_caller_waits_for_the_request_its_turn_depends_on_to_be_sent():
+    clock = FakeClock()
+    limiter = RateLimiter(1, track_sends=True, clock=clock, sleep=clock.sleep)
+    took_slot, send = threading.Event(), threading.Event()
+
+    def first() -> None:
+        limiter.acquire()
+        took_slot.set()
+        send.wait(5)
+        clock.now += 3.0  # held up 3 s, then sent
+        mark_sent()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    took_slot.wait(5)
+    left: list[float] = []
+    second = threading.Thread(target=lambda: left.append(limiter.acquire()))
+    second.start()
+    second.join(0.2)
+    assert second.is_alive() and not left  # the window's oldest request is not sent yet
+    send.set()
+    thread.join(5)
+    second.join(5)
+    assert clock.now == pytest.approx(100 + 3.0 + limiter.window)
+
+
+def test_a_request_that_never_reports_counts_from_when_its_caller_settles():
+    clock = FakeClock()
+    limiter = RateLimiter(1, track_sends=True, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    clock.now += 2  # e.g. connection refused after 2 s
+    limiter.settle()
+    limiter.settle()  # twice is harmless
+    assert limiter.acquire() == pytest.approx(limiter.window)  # from 102, not from 100
+    # a thread's next acquire settles its own last request (one thread cannot wait for itself),
+    # from then: on the safe side
+    clock.now += 5
+    assert limiter.acquire() == pytest.approx(limiter.window)
+
+
+def test_a_request_of_another_limiter_is_settled_by_the_next_acquire_on_the_thread():
+    clock = FakeClock()
+    a = RateLimiter(1, track_sends=True, clock=clock, sleep=clock.sleep)
+    b = RateLimiter(1, track_sends=True, clock=clock, sleep=clock.sleep)
+    a.acquire()
+    b.acquire()  # settles a's request: a's next caller, on another thread, is not stuck
+    done: list[float] = []
+    other = threading.Thread(target=lambda: done.append(a.acquire()))
+    other.start()
+    other.join(5)
+    assert done == [pytest.approx(a.window)]
+
+
+def _slow_answer(fault_server, seconds: float):
+    answer = fault_server.reply(b"<eSearchResult><Count>0</Count><RetMax>0</RetMax><IdList/></eSearchResult>")
+
+    def act(handler) -> None:
+        time.sleep(seconds)
+        answer(handler)
+
+    return act
+
+
+def test_the_clients_connections_report_the_send_before_the_answer(fault_server):
+    fault_server.play(_slow_answer(fault_server, 0.4))
+    client = EutilsClient(fault_server.settings(rate=1))
+    before = time.monotonic()
+    client.esearch("x")
+    answered = time.monotonic()
+    client.close()
+    (slot,) = client.limiter._recent
+    assert answered - before >= 0.4
+    assert slot.sent and slot.at - before < 0.2  # counted from the send, not the answer
+    assert fault_server.seen[0].at >= slot.at - 0.05
+
+
+def test_a_session_without_reporting_connections_counts_from_the_answer(fault_server):
+    """The other side of the test above: a session passed in has plain connections, so the
+    request is settled when the client is done with it, 0.4 s later."""
+    fault_server.play(_slow_answer(fault_server, 0.4))
+    with requests.Session() as session:
+        client = EutilsClient(fault_server.settings(rate=1), session=session)
+        before = time.monotonic()
+        client.esearch("x")
+    (slot,) = client.limiter._recent
+    assert slot.sent and slot.at - before >= 0.4
