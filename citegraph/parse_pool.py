@@ -20,12 +20,13 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Iterable, NamedTuple
 
+from .errors import ParseError
 from .models import Article
-from .pubmed_xml import parse_articles
+from .pubmed_xml import parse_articles, prolog_end, records_are_plain
 from .store import prepare_articles, reference_rows
 from .worker_pool import worker_pool
 
-__all__ = ["RecordDigest", "digest_articles", "digest_efetch", "ParsePool", "default_parse_processes"]
+__all__ = ["RecordDigest", "digest_articles", "digest_efetch", "split_records", "ParsePool", "default_parse_processes"]
 
 #: answers smaller than this are parsed on the calling thread (about 70 records)
 _POOL_FROM_BYTES = 1 << 20
@@ -60,6 +61,36 @@ def digest_efetch(body: bytes) -> list[RecordDigest]:
     return digest_articles(parse_articles(body), "efetch", time.time())
 
 
+_RECORD_START = b"<PubmedArticle>"
+_SET_END = b"</PubmedArticleSet>"
+
+
+def split_records(body: bytes, parts: int) -> list[bytes]:
+    """An efetch answer cut into up to ``parts`` documents of about equal size, each the
+    original's prolog and a run of its records, so that the workers read one answer together
+    (the crawl waits on its last answer). Cuts fall only before a ``<PubmedArticle>`` tag, and
+    only in answers where such a tag appears nowhere but at the start of a record (no comments,
+    CDATA or processing instructions); other answers, and those without room for a cut, come
+    back whole."""
+    first = body.find(_RECORD_START)
+    if parts < 2 or first < 0 or not records_are_plain(body, prolog_end(body)):
+        return [body]
+    prolog = body[:first]
+    cuts = []
+    for k in range(1, parts):
+        cut = body.find(_RECORD_START, max(first + 1, len(body) * k // parts, cuts[-1] + 1 if cuts else 0))
+        if cut < 0:
+            break
+        cuts.append(cut)
+    if not cuts or not body.rstrip().endswith(_SET_END):
+        return [body]
+    bounds = [first, *cuts, len(body)]
+    pieces = [body[:cuts[0]] + _SET_END + b"\n"]
+    pieces += [prolog + body[start:end] + (b"" if end == len(body) else _SET_END + b"\n")
+               for start, end in zip(bounds[1:], bounds[2:])]
+    return pieces
+
+
 def default_parse_processes() -> int:
     """One worker per CPU (the crawl's own process mostly waits on the network and SQLite);
     none on a single CPU, where a worker could only take turns with the crawl."""
@@ -88,7 +119,15 @@ class ParsePool:
         if executor is None:  # closed: an interrupt is under way
             return digest_efetch(body)
         try:
-            digests = executor.submit(digest_efetch, bytes(body)).result()
+            parts = split_records(bytes(body), self.processes) if len(body) >= 2 * self.min_bytes else [bytes(body)]
+            futures = [executor.submit(digest_efetch, part) for part in parts]
+            try:
+                digests = [d for future in futures for d in future.result()]
+            except ParseError:
+                if len(parts) == 1:
+                    raise
+                # say what is wrong with the answer as a whole (a cut record is not a cut answer)
+                digests = executor.submit(digest_efetch, bytes(body)).result()
         except BrokenProcessPool:
             # a worker died (killed, out of memory): parse here instead of failing the crawl
             self._broken()

@@ -212,7 +212,7 @@ def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | Deleted
     prolog = data[:first] if first >= 0 else data
     slicing = (docinfo.encoding or "UTF-8").upper() in ("UTF-8", "UTF8") and b"<!ENTITY" not in prolog
     articles: list[Article | DeletedCitations] = []
-    cursor = 0
+    cursor = prolog_end(data)
     for elem in root.iterchildren(tag=("PubmedArticle", "PubmedBookArticle", "DeleteCitation", "ERROR")):
         tag = elem.tag
         if tag == "ERROR":
@@ -230,8 +230,45 @@ def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | Deleted
     return articles
 
 
+def records_are_plain(data: bytes, start: int = 0, end: int | None = None) -> bool:
+    """No comment, CDATA section or processing instruction in ``data[start:end]``: then a
+    record's tag name in those bytes is that record's tag, never text that only looks like one,
+    and a record cut out of them is the record (efetch answers have none of them; a file or a
+    hostile server might)."""
+    end = len(data) if end is None else end
+    # each of them opens with "<!" or "<?": look for the rarer second byte (memchr-fast), then
+    # at the byte before it
+    for mark in (b"!", b"?"):
+        at = data.find(mark, start, end)
+        while at >= 0:
+            if at > 0 and data[at - 1] == 0x3C:  # "<"
+                return False
+            at = data.find(mark, at + 1, end)
+    return True
+
+
+def prolog_end(data: bytes) -> int:
+    """Where the XML declaration and a DOCTYPE without an internal subset end (0 when the
+    document starts otherwise): the bytes after it should hold no "<!" or "<?" at all."""
+    at = len(data) - len(data.lstrip())
+    if data.startswith(b"<?xml", at):
+        close = data.find(b"?>", at)
+        if close < 0:
+            return 0
+        at = close + 2
+        at += len(data[at:at + 200]) - len(data[at:at + 200].lstrip())
+    if data.startswith(b"<!DOCTYPE", at):
+        close = data.find(b">", at)
+        if close < 0 or b"[" in data[at:close]:
+            return 0
+        at = close + 1
+    return at
+
+
 def _slice_record(data: bytes, tag: bytes, cursor: int) -> tuple[bytes | None, int]:
-    """The bytes of the next ``<tag>...</tag>`` at or after ``cursor`` (records do not nest)."""
+    """The bytes of the next ``<tag>...</tag>`` at or after ``cursor`` (records do not nest),
+    and where it ends; None for the bytes when the cut cannot be trusted (a comment or the
+    like since ``cursor`` could hold the tag: see :func:`records_are_plain`)."""
     opening = b"<" + tag
     start = data.find(opening, cursor)
     while start >= 0 and data[start + len(opening):start + len(opening) + 1] not in (b">", b" "):
@@ -243,7 +280,7 @@ def _slice_record(data: bytes, tag: bytes, cursor: int) -> tuple[bytes | None, i
     if end < 0:
         return None, cursor
     end += len(close)
-    return data[start:end], end
+    return (data[start:end] if records_are_plain(data, cursor, end) else None), end
 
 
 def parse_record(raw_xml: bytes) -> Article:
@@ -333,12 +370,15 @@ class _Reader:
             self._buf = bytearray()
             return None
         end += len(close)
+        # a comment (or the like) since the last record may hold the tag: then the cut is not
+        # to be trusted, and the caller serialises this record instead
+        plain = records_are_plain(buf, self._pos or prolog_end(bytes(buf[:start])), end)
         raw = bytes(buf[start:end])
         self._pos = end
         if type(buf) is bytearray and end > _KEEP:
             del buf[:end]
             self._pos = 0
-        return raw
+        return raw if plain else None
 
     def stop_slicing(self) -> None:
         self.slicing = False

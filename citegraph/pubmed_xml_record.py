@@ -239,6 +239,19 @@ def _references(reference_list, into: list[Reference]) -> None:
                 ref.doi = ref.doi or value.strip() or None
 
 
+def _comments_corrections(cc_list, into: list[CommentCorrection]) -> None:
+    """Every CommentsCorrections entry (a record citing older ones has dozens: kept lean)."""
+    for cc in cc_list:
+        pmid = source = ""
+        for part in cc:
+            tag = part.tag
+            if tag == "PMID":  # digits only, no markup
+                pmid = (part.text or "").strip()
+            elif tag == "RefSource":
+                source = _text(part)
+        into.append(CommentCorrection(cc.get("RefType", ""), pmid if pmid.isdigit() else None, source))
+
+
 def _article_ids(id_list, article: Article) -> None:
     """doi / pmcid / pii from an ArticleIdList that belongs to the record itself."""
     for aid in id_list:
@@ -363,14 +376,7 @@ def article_from_element(elem, raw: bytes) -> Article:
             elif tag == "MeshHeadingList":
                 article.mesh = _mesh(child)
             elif tag == "CommentsCorrectionsList":
-                for cc in child:
-                    texts = _child_texts(cc)
-                    pmid = texts.get("PMID", "")
-                    article.comments_corrections.append(
-                        CommentCorrection(
-                            cc.get("RefType", ""), pmid if pmid.isdigit() else None, texts.get("RefSource", "")
-                        )
-                    )
+                _comments_corrections(child, article.comments_corrections)
             elif tag == "DateRevised":
                 article.date_revised = _iso_date(child)
             elif tag == "KeywordList":

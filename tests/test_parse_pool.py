@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 
 import pytest
 
 from citegraph.errors import ParseError
-from citegraph.parse_pool import REFERENCE_LIST_SOURCE, ParsePool, digest_articles, digest_efetch
-from citegraph.pubmed_xml import parse_articles
+from citegraph.parse_pool import REFERENCE_LIST_SOURCE, ParsePool, digest_articles, digest_efetch, split_records
+from citegraph.pubmed_xml import iter_articles, parse_articles
 from citegraph.store import source_bit
 from citegraph.testing import Corpus
 
@@ -71,3 +72,83 @@ def test_a_killed_worker_falls_back_to_the_thread(body):
         again = pool.parse(body)
         assert pool.processes == 0  # the broken pool was dropped, not retried forever
     assert _comparable(again) == _comparable(digest_efetch(body))
+
+
+def test_an_answer_is_split_between_records_into_documents_of_their_own(body):
+    parts = split_records(body, 3)
+    assert len(parts) == 3
+    assert all(p.startswith(b"<PubmedArticleSet><PubmedArticle>") for p in parts)
+    assert all(p.rstrip().endswith(b"</PubmedArticle></PubmedArticleSet>") for p in parts)
+    assert max(map(len, parts)) < 0.45 * len(body)  # about equal shares
+    pieces = [d.pmid for part in parts for d in digest_efetch(part)]
+    assert pieces == [d.pmid for d in digest_efetch(body)]
+
+
+def test_answers_without_room_for_a_cut_stay_whole(body):
+    one = body[: body.index(b"<PubmedArticle>", 100)] + b"</PubmedArticleSet>"
+    assert split_records(one, 2) == [one]
+    assert split_records(b"<PubmedArticleSet></PubmedArticleSet>", 2) == [b"<PubmedArticleSet></PubmedArticleSet>"]
+    truncated = body[: len(body) // 2]
+    assert split_records(truncated, 2) == [truncated]  # its error is the answer's, not a part's
+    assert split_records(body, 1) == [body]
+
+
+def test_two_workers_read_one_answer_together(body):
+    with ParsePool(2, min_bytes=0) as pool:
+        digests = pool.parse(body)
+        tasks = pool._executor._queue_count  # work items submitted so far
+    assert tasks == 2
+    assert _comparable(digests) == _comparable(digest_efetch(body))
+
+
+def test_a_part_that_does_not_read_is_read_again_as_the_whole_answer(body):
+    """A bad record in the middle: the error told is the answer's (its line numbers), so the
+    whole answer is read again after its part failed."""
+    middle = body.index(b"<ArticleTitle>", len(body) // 2)
+    broken = body[:middle] + b"<ArticleTitle>a & b</ArticleTitle>" + body[middle:]
+    with ParsePool(2, min_bytes=0) as pool:
+        with pytest.raises(ParseError) as failed:
+            pool.parse(broken)
+        tasks = pool._executor._queue_count
+    assert tasks == 3  # two parts, then the whole
+    with pytest.raises(ParseError) as whole:
+        digest_efetch(broken)
+    assert str(failed.value) == str(whole.value)
+
+
+MARKUP = [b"<!-- <PubmedArticle> -->", b"<?note <PubmedArticle>?>", b"<![CDATA[<PubmedArticle>]]>"]
+
+
+def _insert_before_a_record(body: bytes, markup: bytes, where: str) -> bytes:
+    at = body.index(b"<PubmedArticle>", 0 if where == "first" else len(body) // 2)
+    if markup.startswith(b"<![CDATA["):  # text is allowed only inside an element
+        markup = b"<x>" + markup + b"</x>"
+    return body[:at] + markup + body[at:]
+
+
+@pytest.mark.parametrize("where", ["first", "middle"])
+@pytest.mark.parametrize("markup", MARKUP)
+def test_answers_with_comments_or_instructions_are_neither_cut_nor_sliced(body, markup, where):
+    """A record's tag inside a comment must not be taken for a record: not for a cut, and not
+    for the start of a record's stored XML."""
+    tricky = _insert_before_a_record(body, markup, where)
+    assert split_records(tricky, 2) == [tricky]
+    articles = parse_articles(tricky)
+    assert len(articles) == 200
+    assert all(a.raw_xml.startswith(b"<PubmedArticle>") and a.raw_xml.count(b"<PubmedArticle>") == 1
+               for a in articles)
+
+
+def test_a_truncated_answer_still_fails_as_a_whole_with_two_workers(body):
+    with ParsePool(2, min_bytes=0) as pool:
+        with pytest.raises(ParseError, match="truncated|malformed"):
+            pool.parse(body[: len(body) // 2])
+
+
+@pytest.mark.parametrize("where", ["first", "middle"])
+@pytest.mark.parametrize("markup", MARKUP)
+def test_the_streaming_reader_does_not_cut_a_record_from_a_comment_either(body, markup, where):
+    articles = [a for a in iter_articles(io.BytesIO(_insert_before_a_record(body, markup, where)))]
+    assert len(articles) == 200
+    assert all(a.raw_xml.startswith(b"<PubmedArticle>") and a.raw_xml.count(b"<PubmedArticle>") == 1
+               for a in articles)
