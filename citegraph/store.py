@@ -7,7 +7,10 @@ from what is stored here.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
+import re
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -31,6 +34,15 @@ _CACHE_KIB = 65_536
 _UPSERT_EDGE = ("INSERT INTO citations (citing, cited, sources, seen_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (citing, cited) DO UPDATE SET sources = sources | excluded.sources "
                 "WHERE sources & excluded.sources = 0")
+_UPSERT_ARTICLE = """INSERT INTO articles
+        (pmid, version, title, year, journal, doi, pmcid, date_revised, data, raw_xml, source, fetched_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(pmid) DO UPDATE SET
+        version=excluded.version, title=excluded.title, year=excluded.year,
+        journal=excluded.journal, doi=excluded.doi, pmcid=excluded.pmcid,
+        date_revised=excluded.date_revised, data=excluded.data, raw_xml=excluded.raw_xml,
+        source=excluded.source, fetched_at=excluded.fetched_at
+    WHERE excluded.date_revised >= articles.date_revised"""
 _FILE_BIT = SOURCE_BITS["file:"]
 #: memory map for whole-table scans (SQLite caps it at its own limit, 2 GB by default)
 _MMAP_BYTES = 1 << 40
@@ -140,6 +152,20 @@ class Store:
         except sqlite3.Error as exc:
             raise _classify(exc, self.path) from None
 
+    def _insert_rows(self, sql: str, rows: list[Sequence], per_statement: int) -> None:
+        """``sql`` (an INSERT of one ``VALUES (?, ...)`` row) for every row, ``per_statement``
+        rows to a statement: SQLite then inserts them in one call, with the interpreter lock
+        released throughout (row by row, a crawl's main thread waited for the lock again after
+        every row while the crawl's other threads used it)."""
+        whole = len(rows) - len(rows) % per_statement if len(rows) >= per_statement else 0
+        if whole:
+            many = _many_rows(sql, per_statement)
+            width = len(rows[0]) * per_statement
+            values = list(itertools.chain.from_iterable(rows[:whole]))
+            self._executemany(many, (values[i:i + width] for i in range(0, whole * len(rows[0]), width)))
+        if whole < len(rows):
+            self._executemany(sql, rows[whole:])
+
     def _migrate(self) -> None:
         if not self.readonly:
             self._db.execute(
@@ -187,18 +213,7 @@ class Store:
         """
         rows = articles if isinstance(articles, PreparedArticles) else prepare_articles(articles, source, now)
         before = self._db.total_changes
-        self._executemany(
-            """INSERT INTO articles
-                   (pmid, version, title, year, journal, doi, pmcid, date_revised, data, raw_xml, source, fetched_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(pmid) DO UPDATE SET
-                   version=excluded.version, title=excluded.title, year=excluded.year,
-                   journal=excluded.journal, doi=excluded.doi, pmcid=excluded.pmcid,
-                   date_revised=excluded.date_revised, data=excluded.data, raw_xml=excluded.raw_xml,
-                   source=excluded.source, fetched_at=excluded.fetched_at
-               WHERE excluded.date_revised >= articles.date_revised""",
-            rows,
-        )
+        self._insert_rows(_UPSERT_ARTICLE, list(rows), 64)
         return self._db.total_changes - before
 
     def get_article(self, pmid: str | int) -> Article | None:
@@ -470,7 +485,7 @@ class Store:
         now = time.time() if now is None else now
         bit = source_bit(source)
         before = self._db.total_changes
-        self._executemany(_UPSERT_EDGE, ((int(a), int(b), bit, now) for a, b in edges if int(a) != int(b)))
+        self._insert_rows(_UPSERT_EDGE, [(int(a), int(b), bit, now) for a, b in edges if int(a) != int(b)], 256)
         return self._db.total_changes - before
 
     def add_citation_rows(self, rows: Iterable[tuple[int, int, int, float]]) -> int:
@@ -478,8 +493,9 @@ class Store:
         self-citations), e.g. from :class:`citegraph.parse_pool.RecordDigest`: the fast
         path of :meth:`add_citations` for the many edges of fetched reference lists."""
         before = self._db.total_changes
-        self._executemany(_UPSERT_EDGE, rows)
+        self._insert_rows(_UPSERT_EDGE, rows if isinstance(rows, list) else list(rows), 256)
         return self._db.total_changes - before
+
 
     def iter_citations(self) -> Iterator[tuple[str, str]]:
         """Every (citing, cited) edge, whatever its sources."""
@@ -721,6 +737,15 @@ class Store:
 
 class PreparedArticles(list):
     """Rows for the ``articles`` table, ready to insert (see :func:`prepare_articles`)."""
+
+
+@functools.lru_cache(maxsize=16)
+def _many_rows(sql: str, count: int) -> str:
+    """``sql`` with its one ``VALUES (?, ...)`` row repeated ``count`` times."""
+    match = re.search(r"VALUES\s*(\([?,\s]*\))", sql)
+    if match is None:
+        raise ValueError("not an INSERT of one VALUES row")
+    return sql[:match.start(1)] + ", ".join([match.group(1)] * count) + sql[match.end(1):]
 
 
 def prepare_articles(articles: Iterable[Article], source: str, now: float | None = None) -> PreparedArticles:

@@ -200,3 +200,30 @@ def test_opening_an_older_store_tells_each_upgrade_and_a_new_one_none(tmp_path, 
         f"upgrading the store to schema {version}" for version, _, _ in MIGRATIONS[6:]]
     with Store(tmp_path / "citegraph.sqlite", on_upgrade=lambda *a: told.append(a)) as store:
         assert store.schema_version == MIGRATIONS[-1][0] and told == []
+
+
+def test_many_rows_in_one_statement_mean_what_they_mean_one_by_one(tmp_path):
+    """Rows go to SQLite many to a statement: repeats inside one statement, revisions within
+    one batch and counts across the statements' edges come out as row by row."""
+    edges = [(1, 2, 1, 0.0)] * 300 + [(1, 2, 2, 0.0)] + [(3, k, 1, 0.0) for k in range(4, 700)]
+    edges += [(3, 5, 4, 0.0), (3, 5, 4, 0.0)]  # a second source, told twice
+    records = [make(str(n), "2020-01-01", "first") for n in range(1, 150)]
+    records += [make("7", "2019-01-01", "older"), make("8", "2021-01-01", "newer")]
+    results = {}
+    for name, per_row in (("batched", False), ("one by one", True)):
+        with Store(tmp_path / f"{name}.sqlite") as s:
+            with s.transaction():
+                if per_row:
+                    written = sum(s.put_articles([r], source="efetch") for r in records)
+                    added = sum(s.add_citation_rows([e]) for e in edges)
+                else:
+                    written = s.put_articles(records, source="efetch")
+                    added = s.add_citation_rows(edges)
+            rows = s._db.execute("SELECT citing, cited, sources FROM citations ORDER BY 1, 2").fetchall()
+            titles = {p: s.get_article(p).title for p in ("7", "8", "9")}
+            results[name] = (written, added, rows, titles)
+    assert results["batched"] == results["one by one"]
+    written, added, rows, titles = results["batched"]
+    assert titles == {"7": "first", "8": "newer", "9": "first"}
+    assert (1, 2, 3) in rows and (3, 5, 5) in rows and len(rows) == 1 + 696
+    assert written == 150 and added == 1 + 1 + 696 + 1
