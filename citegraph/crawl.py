@@ -142,16 +142,18 @@ class Crawler:
         report = CrawlReport(crawl_id=crawl_id, status=status, seeds=seeds)
         run = _Run(self, crawl_id, seeds, options, report)
         try:
-            if status == "running":
-                run.retry_failed()
-            elif status == "new":
-                run.add_discovered([(s, 0) for s in seeds])
-            run.loop()
-            if report.failed:
-                # one more round for what failed: a fault that outlasted the client's retries
-                report.failed.clear()
-                run.retry_failed()
+            # the main thread writes every record and edge: it should not also wait for the disk
+            with self.store.background_checkpoints():
+                if status == "running":
+                    run.retry_failed()
+                elif status == "new":
+                    run.add_discovered([(s, 0) for s in seeds])
                 run.loop()
+                if report.failed:
+                    # one more round for what failed: a fault that outlasted the client's retries
+                    report.failed.clear()
+                    run.retry_failed()
+                    run.loop()
         finally:
             report.requests = self.requests_made() - requests_before
             report.elapsed = time.monotonic() - started

@@ -13,7 +13,7 @@ import json
 import re
 import sqlite3
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -23,6 +23,7 @@ from .errors import StoreCorruptError, StoreError, StoreReadOnlyError
 from .migrations import MIGRATIONS, SOURCE_BITS
 from .models import Article
 from .record_codec import dump_article, load_article, pack_raw
+from .wal_checkpoints import BackgroundCheckpoints
 
 __all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles", "reference_rows", "source_bit"]
 
@@ -151,6 +152,17 @@ class Store:
             self._db.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise _classify(exc, self.path) from None
+
+    def background_checkpoints(self) -> AbstractContextManager:
+        """A context in which the write-ahead log is checkpointed by a thread of its own
+        instead of by the commits (see :mod:`citegraph.wal_checkpoints`): for long runs of
+        writes such as a crawl. Nothing to do on a read-only store."""
+        if self.readonly:
+            return nullcontext()
+        return BackgroundCheckpoints(self.path, self._set_autocheckpoint)
+
+    def _set_autocheckpoint(self, pages: int) -> None:
+        self._execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
 
     def _insert_rows(self, sql: str, rows: list[Sequence], per_statement: int) -> None:
         """``sql`` (an INSERT of one ``VALUES (?, ...)`` row) for every row, ``per_statement``

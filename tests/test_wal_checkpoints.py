@@ -1,0 +1,53 @@
+"""The write-ahead log checkpointed by a thread of its own while a writer commits."""
+
+from __future__ import annotations
+
+import time
+
+from citegraph.store import Store
+
+
+def _wal_bytes(path) -> int:
+    wal = path.with_name(path.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def _write(store: Store, rounds: int, start: int = 0) -> None:
+    for r in range(start, start + rounds):
+        with store.transaction():
+            store.add_citation_rows([(r, k, 1, 0.0) for k in range(1, 2000)])
+
+
+def test_commits_leave_the_log_to_the_thread_which_keeps_it_small(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        with store.background_checkpoints() as checkpoints:
+            assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+            checkpoints.reset_frames = 200
+            _write(store, 60)
+            time.sleep(3 * checkpoints.every)
+            _write(store, 60, start=60)
+            time.sleep(3 * checkpoints.every)
+        assert checkpoints.runs >= 2 and checkpoints.resets >= 1
+        assert _wal_bytes(path) < 200 * 4096 * 3  # emptied, not grown with the writes
+        # back to SQLite's own checkpoints afterwards
+        assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+        assert store.counts()["citations"] == 120 * 1999
+        assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_without_the_thread_the_log_grows_with_the_writes(tmp_path):
+    """The other side of the test above: with the commits' checkpoints off and nobody else
+    checkpointing, the log holds every page written."""
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store._set_autocheckpoint(0)
+        _write(store, 120)
+        assert _wal_bytes(path) > 200 * 4096 * 3
+
+
+def test_a_read_only_store_needs_no_checkpoints(tmp_path):
+    path = tmp_path / "s.sqlite"
+    Store(path).close()
+    with Store(path, readonly=True) as store, store.background_checkpoints() as nothing:
+        assert nothing is None
