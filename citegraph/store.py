@@ -81,6 +81,8 @@ class Store:
         self._on_upgrade = on_upgrade
         #: (data_version, total_changes) after the last sync of article_meta
         self._meta_synced: tuple[int, int] | None = None
+        #: the log's checkpoints, while a thread of their own runs them
+        self._checkpoints: BackgroundCheckpoints | None = None
         try:
             if readonly:
                 if not self.path.exists():
@@ -132,6 +134,8 @@ class Store:
         except sqlite3.Error as exc:
             self._rollback()
             raise _classify(exc, self.path) from None
+        if self._checkpoints is not None:
+            self._checkpoints.after_commit()
 
     def _rollback(self) -> None:
         # SQLite has already rolled back by itself after some errors (SQLITE_FULL, IOERR)
@@ -159,10 +163,7 @@ class Store:
         writes such as a crawl. Nothing to do on a read-only store."""
         if self.readonly:
             return nullcontext()
-        return BackgroundCheckpoints(self.path, self._set_autocheckpoint)
-
-    def _set_autocheckpoint(self, pages: int) -> None:
-        self._execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+        return _checkpointing(self)
 
     def _insert_rows(self, sql: str, rows: list[Sequence], per_statement: int) -> None:
         """``sql`` (an INSERT of one ``VALUES (?, ...)`` row) for every row, ``per_statement``
@@ -749,6 +750,16 @@ class Store:
 
 class PreparedArticles(list):
     """Rows for the ``articles`` table, ready to insert (see :func:`prepare_articles`)."""
+
+
+@contextmanager
+def _checkpointing(store: Store) -> Iterator[BackgroundCheckpoints]:
+    with BackgroundCheckpoints(store.path, store._db, _BUSY_TIMEOUT_MS) as checkpoints:
+        store._checkpoints = checkpoints
+        try:
+            yield checkpoints
+        finally:
+            store._checkpoints = None
 
 
 @functools.lru_cache(maxsize=16)

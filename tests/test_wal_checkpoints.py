@@ -41,7 +41,7 @@ def test_without_the_thread_the_log_grows_with_the_writes(tmp_path):
     checkpointing, the log holds every page written."""
     path = tmp_path / "s.sqlite"
     with Store(path) as store:
-        store._set_autocheckpoint(0)
+        store._db.execute("PRAGMA wal_autocheckpoint = 0")
         _write(store, 120)
         assert _wal_bytes(path) > 200 * 4096 * 3
 
@@ -51,3 +51,22 @@ def test_a_read_only_store_needs_no_checkpoints(tmp_path):
     Store(path).close()
     with Store(path, readonly=True) as store, store.background_checkpoints() as nothing:
         assert nothing is None
+
+
+def test_a_writer_that_never_pauses_still_lets_the_log_be_emptied(tmp_path):
+    """Back-to-back transactions of 0.1 s: a reset from the other connection would never find a
+    gap between them; the writer empties the log itself after a commit."""
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store, store.background_checkpoints() as checkpoints:
+        checkpoints.reset_frames = 100
+        largest = 0
+        deadline = time.monotonic() + 3.0
+        r = 0
+        while time.monotonic() < deadline:
+            with store.transaction():
+                store.add_citation_rows([(r, k, 1, 0.0) for k in range(1, 1500)])
+                time.sleep(0.1)  # the writer holds its transaction: no gap between them
+            r += 1
+            largest = max(largest, _wal_bytes(path))
+        assert checkpoints.resets >= 1
+        assert largest < 100 * 4096 * 12
