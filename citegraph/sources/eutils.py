@@ -122,7 +122,8 @@ class EutilsClient:
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
         #: shared by every thread using this client
-        self.limiter = RateLimiter(settings.effective_rate, track_sends=True, clock=clock, sleep=sleep)
+        self.limiter = RateLimiter(settings.effective_rate, track_sends=True, start_busy=True,
+                                   clock=clock, sleep=sleep)
         self._lock = threading.Lock()
         self._stats: dict[str, Any] = {
             "requests": 0, "retries": 0, "failures": 0, "bytes": 0, "waited": 0.0,

@@ -18,6 +18,11 @@ the margin only has to cover how much later one request may be counted than anot
 server (8%: 80 ms per window; it is also what a crawl loses against the limit). Without
 ``track_sends`` a request counts as sent when its caller leaves.
 
+With ``start_busy`` a new pacer takes the window before it as used at full rate: by the same
+user's previous run, killed or interrupted a moment ago, whose requests the server still
+counts. It then starts at the steady pace (the first request one average spacing after it was
+made) and lets requests go closer together only once it has seen a window go by.
+
 Callers queue, so no slots are handed out ahead of time. Callers come in lanes that take
 turns: when callers of several lanes wait, the next to leave is the first to arrive of a lane
 other than the one that left last (the crawl's elinks and efetches: a link answer brings the
@@ -73,6 +78,7 @@ class RateLimiter:
         window_margin: float = 0.08,
         min_gap: float | None = None,
         track_sends: bool = False,
+        start_busy: bool = False,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         on_departure: Callable[[float], None] | None = None,
@@ -105,6 +111,11 @@ class RateLimiter:
         self._last_lane: int | None = None
         #: the last ``per_window`` departures, oldest first
         self._recent: deque[_Slot] = deque(maxlen=self.per_window)
+        if start_busy:
+            # as if the window before had been used at full rate (see the module's docstring)
+            created = clock()
+            self._recent.extend(_Slot(created - self.window + (i + 1) * self.interval, sent=True)
+                                for i in range(self.per_window))
         self._paused_until = -math.inf
 
     def __repr__(self) -> str:

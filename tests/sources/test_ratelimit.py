@@ -347,6 +347,7 @@ def _slow_answer(fault_server, seconds: float):
 def test_the_clients_connections_report_the_send_before_the_answer(fault_server):
     fault_server.play(_slow_answer(fault_server, 0.4))
     client = EutilsClient(fault_server.settings(rate=1))
+    client.limiter._recent.clear()  # no window before this client's (see the next test)
     before = time.monotonic()
     client.esearch("x")
     answered = time.monotonic()
@@ -363,7 +364,26 @@ def test_a_session_without_reporting_connections_counts_from_the_answer(fault_se
     fault_server.play(_slow_answer(fault_server, 0.4))
     with requests.Session() as session:
         client = EutilsClient(fault_server.settings(rate=1), session=session)
+        client.limiter._recent.clear()
         before = time.monotonic()
         client.esearch("x")
     (slot,) = client.limiter._recent
     assert slot.sent and slot.at - before >= 0.4
+
+
+def test_a_new_client_starts_at_the_steady_pace_as_if_a_run_had_just_stopped():
+    """A crawl killed and started again at once: the server still counts the old run's last
+    second, so the new one does not start with a burst."""
+    clock = FakeClock()
+    limiter = RateLimiter(10, start_busy=True, clock=clock, sleep=clock.sleep)
+    times = send_times(limiter, clock, 12)
+    assert times[0] == pytest.approx(100 + limiter.interval)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) == pytest.approx(limiter.interval)  # no two closer than the steady pace
+    # the old run's requests (the window before) and the new ones: never more than the rate
+    old = [100 - limiter.window + (i + 1) * limiter.interval for i in range(10)]
+    assert busiest_second(old + times) <= 10
+    # without it, the first window's requests go at once
+    fresh = RateLimiter(10, clock=clock, sleep=clock.sleep)
+    start = clock.now
+    assert send_times(fresh, clock, 10)[-1] - start == pytest.approx(9 * fresh.min_gap)
