@@ -230,11 +230,15 @@ def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | Deleted
     return articles
 
 
+_RECORD_TAG = re.compile(rb"Pubmed(?:Book)?Article\b")
+
+
 def records_are_plain(data: bytes, start: int = 0, end: int | None = None) -> bool:
-    """No comment, CDATA section or processing instruction in ``data[start:end]``: then a
-    record's tag name in those bytes is that record's tag, never text that only looks like one,
-    and a record cut out of them is the record (efetch answers have none of them; a file or a
-    hostile server might)."""
+    """No comment, CDATA section or processing instruction in ``data[start:end]`` holds a
+    record's tag name (``start`` must not fall inside one): then such a tag in those bytes is
+    a record's, and a record cut out of them is the record. Records from PMC carry processing
+    instructions such as ``<?pmcsd ?>``, which are harmless; one holding ``<PubmedArticle>``
+    (a file or a hostile server could send that) is not."""
     end = len(data) if end is None else end
     # each of them opens with "<!" or "<?": look for the rarer second byte (memchr-fast), then
     # at the byte before it
@@ -242,7 +246,19 @@ def records_are_plain(data: bytes, start: int = 0, end: int | None = None) -> bo
         at = data.find(mark, start, end)
         while at >= 0:
             if at > 0 and data[at - 1] == 0x3C:  # "<"
-                return False
+                opener = at - 1
+                if mark == b"?":
+                    closer = b"?>"
+                elif data.startswith(b"<!--", opener):
+                    closer = b"-->"
+                elif data.startswith(b"<![CDATA[", opener):
+                    closer = b"]]>"
+                else:
+                    return False  # a declaration among the records: nothing to expect
+                stop = data.find(closer, at, end)
+                if stop < 0 or _RECORD_TAG.search(data, opener, stop):
+                    return False
+                at = stop
             at = data.find(mark, at + 1, end)
     return True
 
