@@ -39,7 +39,7 @@ from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
 from .pubmed_xml import iter_articles
 from .store import Store, prepare_articles, reference_rows
-from .worker_pool import worker_pool
+from .worker_pool import PARSE_NICE, worker_pool
 
 __all__ = ["ImportFailed", "ImportProgress", "ImportReport", "import_files", "default_workers"]
 
@@ -310,4 +310,4 @@ def _size(path: Path) -> int:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return worker_pool(workers)
+    return worker_pool(workers, nice=PARSE_NICE)

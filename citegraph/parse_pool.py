@@ -7,8 +7,11 @@ comes back is small and cheap to unpickle: per record its PMID, year, the PMIDs 
 the row the store inserts (:class:`RecordDigest`).
 
 The pool starts on the first large answer (small crawls never pay for it), its workers ignore
-Ctrl-C (the crawl's own handler decides what to keep) and exit when the crawl is gone, and it
-is shut down without waiting on an interrupt (see :mod:`citegraph.worker_pool`).
+Ctrl-C (the crawl's own handler decides what to keep), run at a lower priority than the crawl
+(whose main thread writes the store, which everything waits on) and exit when the crawl is
+gone, and it is shut down without waiting on an interrupt (see :mod:`citegraph.worker_pool`).
+A large answer is split between the workers (:func:`split_records`), so the last one of a
+crawl is read in about half the time.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from .errors import ParseError
 from .models import Article
 from .pubmed_xml import parse_articles, prolog_end, records_are_plain
 from .store import prepare_articles, reference_rows
-from .worker_pool import worker_pool
+from .worker_pool import PARSE_NICE, worker_pool
 
 __all__ = ["RecordDigest", "digest_articles", "digest_efetch", "split_records", "ParsePool", "default_parse_processes"]
 
@@ -143,7 +146,7 @@ class ParsePool:
             if self._closed:
                 return None
             if self._executor is None:
-                self._executor = worker_pool(self.processes)
+                self._executor = worker_pool(self.processes, nice=PARSE_NICE)
             return self._executor
 
     def _broken(self) -> None:

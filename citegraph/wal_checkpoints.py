@@ -33,7 +33,7 @@ _RESET_WAIT_MS = 50
 
 class BackgroundCheckpoints:
     def __init__(self, path: Path, writer: sqlite3.Connection, writer_busy_ms: int, *,
-                 every: float = 0.25, reset_frames: int = 16_384) -> None:
+                 every: float = 0.25, reset_frames: int = 65_536) -> None:
         self.path = path
         self._writer = writer
         self._writer_busy_ms = writer_busy_ms

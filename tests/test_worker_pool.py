@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from citegraph.worker_pool import process_alive
+from citegraph.worker_pool import PARSE_NICE, process_alive, worker_pool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,3 +54,14 @@ def test_workers_ignore_ctrl_c():
         os.kill(pid, 2)  # SIGINT, as a terminal's Ctrl-C sends to the whole process group
         time.sleep(0.3)
         assert pool.submit(os.getpid).result() == pid
+
+
+def _niceness() -> int:
+    return os.nice(0)
+
+
+def test_workers_can_run_at_a_lower_priority_than_their_owner():
+    own = os.nice(0)
+    with worker_pool(1, nice=PARSE_NICE) as lowered, worker_pool(1) as plain:
+        assert lowered.submit(_niceness).result() == min(19, own + PARSE_NICE)
+        assert plain.submit(_niceness).result() == own
