@@ -72,9 +72,9 @@ def split_records(body: bytes, parts: int) -> list[bytes]:
     """An efetch answer cut into up to ``parts`` documents of about equal size, each the
     original's prolog and a run of its records, so that the workers read one answer together
     (the crawl waits on its last answer). Cuts fall only before a ``<PubmedArticle>`` tag, and
-    only in answers where such a tag appears nowhere but at the start of a record (no comments,
-    CDATA or processing instructions); other answers, and those without room for a cut, come
-    back whole."""
+    only in answers where such a tag appears nowhere but at the start of a record (no comment
+    or the like holds one: see :func:`~citegraph.pubmed_xml.records_are_plain`); other
+    answers, and those without room for a cut, come back whole."""
     first = body.find(_RECORD_START)
     if parts < 2 or first < 0 or not records_are_plain(body, prolog_end(body)):
         return [body]
@@ -121,8 +121,9 @@ class ParsePool:
         executor = self._start()
         if executor is None:  # closed: an interrupt is under way
             return digest_efetch(body)
+        body = bytes(body)
         try:
-            parts = split_records(bytes(body), self.processes) if len(body) >= 2 * self.min_bytes else [bytes(body)]
+            parts = split_records(body, self.processes) if len(body) >= 2 * self.min_bytes else [body]
             futures = [executor.submit(digest_efetch, part) for part in parts]
             try:
                 digests = [d for future in futures for d in future.result()]
@@ -130,7 +131,7 @@ class ParsePool:
                 if len(parts) == 1:
                     raise
                 # say what is wrong with the answer as a whole (a cut record is not a cut answer)
-                digests = executor.submit(digest_efetch, bytes(body)).result()
+                digests = executor.submit(digest_efetch, body).result()
         except BrokenProcessPool:
             # a worker died (killed, out of memory): parse here instead of failing the crawl
             self._broken()

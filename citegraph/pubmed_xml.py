@@ -265,7 +265,7 @@ def records_are_plain(data: bytes, start: int = 0, end: int | None = None) -> bo
 
 def prolog_end(data: bytes) -> int:
     """Where the XML declaration and a DOCTYPE without an internal subset end (0 when the
-    document starts otherwise): the bytes after it should hold no "<!" or "<?" at all."""
+    document starts otherwise): where :func:`records_are_plain` may start looking."""
     at = len(data) - len(data.lstrip())
     if data.startswith(b"<?xml", at):
         close = data.find(b"?>", at)

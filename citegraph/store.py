@@ -163,14 +163,23 @@ class Store:
         writes such as a crawl. Nothing to do on a read-only store."""
         if self.readonly:
             return nullcontext()
-        return _checkpointing(self)
+        return self._checkpointing()
+
+    @contextmanager
+    def _checkpointing(self) -> Iterator[BackgroundCheckpoints]:
+        with BackgroundCheckpoints(self.path, self._db, _BUSY_TIMEOUT_MS) as checkpoints:
+            self._checkpoints = checkpoints  # told of each commit (see transaction)
+            try:
+                yield checkpoints
+            finally:
+                self._checkpoints = None
 
     def _insert_rows(self, sql: str, rows: list[Sequence], per_statement: int) -> None:
         """``sql`` (an INSERT of one ``VALUES (?, ...)`` row) for every row, ``per_statement``
         rows to a statement: SQLite then inserts them in one call, with the interpreter lock
         released throughout (row by row, a crawl's main thread waited for the lock again after
         every row while the crawl's other threads used it)."""
-        whole = len(rows) - len(rows) % per_statement if len(rows) >= per_statement else 0
+        whole = len(rows) - len(rows) % per_statement
         if whole:
             many = _many_rows(sql, per_statement)
             width = len(rows[0]) * per_statement
@@ -509,7 +518,6 @@ class Store:
         self._insert_rows(_UPSERT_EDGE, rows if isinstance(rows, list) else list(rows), 256)
         return self._db.total_changes - before
 
-
     def iter_citations(self) -> Iterator[tuple[str, str]]:
         """Every (citing, cited) edge, whatever its sources."""
         for citing, cited in self._execute("SELECT citing, cited FROM citations"):
@@ -750,16 +758,6 @@ class Store:
 
 class PreparedArticles(list):
     """Rows for the ``articles`` table, ready to insert (see :func:`prepare_articles`)."""
-
-
-@contextmanager
-def _checkpointing(store: Store) -> Iterator[BackgroundCheckpoints]:
-    with BackgroundCheckpoints(store.path, store._db, _BUSY_TIMEOUT_MS) as checkpoints:
-        store._checkpoints = checkpoints
-        try:
-            yield checkpoints
-        finally:
-            store._checkpoints = None
 
 
 @functools.lru_cache(maxsize=16)

@@ -23,16 +23,18 @@ from .ratelimit import mark_sent
 __all__ = ["SendReportingAdapter"]
 
 
-class _ReportingHTTPConnection(HTTPConnection):
-    def getresponse(self, *args: Any, **kwargs: Any):  # type: ignore[override]
-        mark_sent()
-        return super().getresponse(*args, **kwargs)
+class _ReportsSend:
+    def getresponse(self, *args: Any, **kwargs: Any):
+        mark_sent()  # the request is written: only its answer is to come
+        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
 
 
-class _ReportingHTTPSConnection(HTTPSConnection):
-    def getresponse(self, *args: Any, **kwargs: Any):  # type: ignore[override]
-        mark_sent()
-        return super().getresponse(*args, **kwargs)
+class _ReportingHTTPConnection(_ReportsSend, HTTPConnection):
+    pass
+
+
+class _ReportingHTTPSConnection(_ReportsSend, HTTPSConnection):
+    pass
 
 
 class _ReportingHTTPPool(HTTPConnectionPool):
