@@ -60,7 +60,10 @@ class BackgroundCheckpoints:
             self._thread.join()
         if self._db is not None:
             self._db.close()
-        self._writer.execute(f"PRAGMA wal_autocheckpoint = {DEFAULT_AUTOCHECKPOINT}")
+        try:
+            self._writer.execute(f"PRAGMA wal_autocheckpoint = {DEFAULT_AUTOCHECKPOINT}")
+        except sqlite3.Error:
+            pass  # the store is closed or broken: whatever ended the run says so, not this
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):

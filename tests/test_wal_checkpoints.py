@@ -72,3 +72,13 @@ def test_a_writer_that_never_pauses_still_lets_the_log_be_emptied(tmp_path):
             largest = max(largest, _wal_bytes(path))
         assert checkpoints.resets >= 1
         assert largest < 100 * 4096 * 12
+
+
+def test_leaving_after_the_store_was_closed_keeps_the_error_that_ended_the_run(tmp_path):
+    store = Store(tmp_path / "s.sqlite")
+    try:
+        with store.background_checkpoints():
+            store.close()  # e.g. an interrupt handler closed it
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass  # not a ProgrammingError from leaving the context
