@@ -126,6 +126,11 @@ def _insert_before_a_record(body: bytes, markup: bytes, where: str) -> bytes:
     return body[:at] + markup + body[at:]
 
 
+def _each_cut_is_one_record(articles) -> bool:
+    return all(a.raw_xml.startswith(b"<PubmedArticle>") and a.raw_xml.count(b"<PubmedArticle>") == 1
+               for a in articles)
+
+
 @pytest.mark.parametrize("where", ["first", "middle"])
 @pytest.mark.parametrize("markup", MARKUP)
 def test_answers_with_comments_or_instructions_are_neither_cut_nor_sliced(body, markup, where):
@@ -135,8 +140,7 @@ def test_answers_with_comments_or_instructions_are_neither_cut_nor_sliced(body, 
     assert split_records(tricky, 2) == [tricky]
     articles = parse_articles(tricky)
     assert len(articles) == 200
-    assert all(a.raw_xml.startswith(b"<PubmedArticle>") and a.raw_xml.count(b"<PubmedArticle>") == 1
-               for a in articles)
+    assert _each_cut_is_one_record(articles)
 
 
 def test_a_truncated_answer_still_fails_as_a_whole_with_two_workers(body):
@@ -150,8 +154,7 @@ def test_a_truncated_answer_still_fails_as_a_whole_with_two_workers(body):
 def test_the_streaming_reader_does_not_cut_a_record_from_a_comment_either(body, markup, where):
     articles = [a for a in iter_articles(io.BytesIO(_insert_before_a_record(body, markup, where)))]
     assert len(articles) == 200
-    assert all(a.raw_xml.startswith(b"<PubmedArticle>") and a.raw_xml.count(b"<PubmedArticle>") == 1
-               for a in articles)
+    assert _each_cut_is_one_record(articles)
 
 
 def test_harmless_instructions_inside_records_keep_their_bytes_exact(body):
