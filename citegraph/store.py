@@ -83,6 +83,8 @@ class Store:
         self._meta_synced: tuple[int, int] | None = None
         #: the log's checkpoints, while a thread of their own runs them
         self._checkpoints: BackgroundCheckpoints | None = None
+        #: inside transaction(): a nested one joins it
+        self._transaction_open = False
         try:
             if readonly:
                 if not self.path.exists():
@@ -119,7 +121,19 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One atomic unit: everything inside is committed together or not at all."""
+        """One atomic unit: everything inside is committed together or not at all. Inside
+        another transaction it joins that one, so a caller can commit several units at once
+        (each still all or nothing)."""
+        if self._transaction_open:
+            yield
+            return
+        self._transaction_open = True
+        try:
+            yield from self._transaction()
+        finally:
+            self._transaction_open = False
+
+    def _transaction(self) -> Iterator[None]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:

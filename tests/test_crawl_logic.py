@@ -6,7 +6,10 @@ small hand-made citation graph makes every expectation checkable by eye.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 
 import pytest
 
@@ -217,3 +220,83 @@ def test_linkset_error_marks_paper_failed_not_empty(store):
     # 4 is reached only through 2, so it is absent; 3's branch went on
     members = dict(store.nodes(report.crawl_id))
     assert "4" not in members and "5" in members
+
+
+def _commits(store) -> list[int]:
+    """A counter of the COMMITs the store's connection runs from now on (one-element list)."""
+    count = [0]
+    store._db.set_trace_callback(lambda sql: count.__setitem__(0, count[0] + (sql.strip().upper() == "COMMIT")))
+    return count
+
+
+def test_answers_that_arrive_together_share_one_commit(store):
+    commits = _commits(store)
+    seen: list[int] = []
+
+    def progress(snapshot):
+        seen.append(commits[0])
+        if len(seen) == 1:
+            time.sleep(0.3)  # writing the first answer takes a while: the next one arrives
+
+    client = FakeClient()
+    crawler = Crawler(client, store, parse=lambda body: [], concurrency=2, progress=progress,
+                      requests_made=lambda: len(client.calls))
+    report = crawler.run(["1"], CrawlOptions(depth=3, fetch_batch=1, link_batch=1))
+    assert report.complete and report.members == 6
+    # the seed's efetch and elink were both in flight; the second joined the first's commit
+    assert seen[0] == seen[1], seen
+
+
+def test_ctrl_c_while_answers_are_written_keeps_them_and_the_crawl_resumes(store):
+    at_signal = []
+
+    def progress(snapshot):
+        if not at_signal:
+            at_signal.append(snapshot)
+            os.kill(os.getpid(), signal.SIGINT)  # lands in the middle of the commit
+            for _ in range(1000):
+                pass
+
+    client = FakeClient()
+    crawler = Crawler(client, store, parse=lambda body: [], concurrency=2, progress=progress,
+                      requests_made=lambda: len(client.calls))
+    with pytest.raises(KeyboardInterrupt):
+        crawler.run(["1"], CrawlOptions(depth=3))
+    # what the crawl had taken in when the signal came is in the store
+    crawl_id = store.open_crawl(CrawlOptions(depth=3).key(["1"]), ["1"], {})[0]
+    assert store.member_count(crawl_id) >= at_signal[0].members
+    assert store.counts()["articles"] >= at_signal[0].fetched
+    assert at_signal[0].members > 1 or at_signal[0].fetched == 1
+    report = crawl(store, client, depth=3)
+    assert report.status == "running" and report.complete
+    assert dict(store.nodes(report.crawl_id)) == {"1": 0, "2": 1, "3": 1, "4": 2, "5": 2, "6": 3}
+
+
+class LinkServerGoesDown(FakeClient):
+    """efetch answers; the elink asked meanwhile finds the network gone."""
+
+    def __init__(self):
+        super().__init__()
+        self.fetched = threading.Event()
+
+    def efetch(self, pmids, *, parse):
+        try:
+            return super().efetch(pmids, parse=parse)
+        finally:
+            self.fetched.set()
+
+    def elink(self, pmids, linkname):
+        self.fetched.wait(5)
+        raise NetworkError("connection refused")
+
+
+def test_an_answer_that_ends_the_crawl_does_not_take_the_others_with_it(store):
+    def progress(snapshot):
+        time.sleep(0.3)  # the failed elink arrives while the record is being written
+
+    client = LinkServerGoesDown()
+    crawler = Crawler(client, store, parse=lambda body: [], concurrency=2, progress=progress,
+                      requests_made=lambda: len(client.calls))
+    with pytest.raises(NetworkError):
+        crawler.run(["1"], CrawlOptions(depth=1, fetch_batch=1, link_batch=1))
+    assert store.get_article("1") is not None

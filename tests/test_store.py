@@ -64,6 +64,23 @@ def test_transaction_rolls_back_on_error(store):
     assert store.get_article("7") is None
 
 
+def test_nested_transaction_joins_the_outer_one(tmp_path, store):
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            with store.transaction():
+                store.put_articles([make("7")], source="x")
+            # the inner unit is not committed on its own: another connection does not see it
+            with sqlite3.connect(tmp_path / "s.sqlite") as other:
+                assert other.execute("SELECT COUNT(*) FROM articles").fetchone() == (0,)
+            with store.transaction():
+                store.put_articles([make("8")], source="x")
+            raise RuntimeError("boom")
+    assert store.get_article("7") is None and store.get_article("8") is None
+    with store.transaction():  # and the store takes transactions again afterwards
+        store.put_articles([make("9")], source="x")
+    assert store.get_article("9") is not None
+
+
 def test_find_by_doi_is_case_insensitive(store):
     with store.transaction():
         store.put_articles([make("9")], source="x")
