@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from citegraph.worker_pool import PARSE_NICE, process_alive, worker_pool
+from citegraph.worker_pool import PARSE_NICE, WORKER_GC_THRESHOLD, process_alive, worker_pool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -65,3 +66,15 @@ def test_workers_can_run_at_a_lower_priority_than_their_owner():
     with worker_pool(1, nice=PARSE_NICE) as lowered, worker_pool(1) as plain:
         assert lowered.submit(_niceness).result() == min(19, own + PARSE_NICE)
         assert plain.submit(_niceness).result() == own
+
+
+def _gc_settings() -> tuple[bool, tuple[int, ...]]:
+    return gc.isenabled(), gc.get_threshold()
+
+
+def test_workers_collect_cycles_rarely_but_still_do():
+    with worker_pool(1) as pool:
+        enabled, threshold = pool.submit(_gc_settings).result()
+    assert enabled and threshold[0] == WORKER_GC_THRESHOLD
+    # only the first generation's threshold changes, and only in the worker
+    assert threshold[1:] == gc.get_threshold()[1:] and gc.get_threshold()[0] < WORKER_GC_THRESHOLD
