@@ -52,6 +52,15 @@ def serve(size: int, seed: int, rate: float, latency_ms: float, per_record_ms: f
                           "--latency-ms", str(latency_ms), "--per-record-ms", str(per_record_ms), "--prerender"])
 
 
+def reset_peak_rss() -> None:
+    """Start this process's peak-memory figure again (Linux 4.0+), so each run reports its own."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:
+        pass
+
+
 def peak_rss_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
@@ -166,6 +175,7 @@ def measure(server: ServerProcess, rate: float, depth: int, run: int, runs: int)
     folder = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     try:
         before = server.stats()
+        reset_peak_rss()
         cpu = (time.process_time(), process_cpu(server.process.pid), machine_busy(), os.getloadavg()[0])
         report, wall, counts, client_stats, workers = batched(server, rate, folder, depth, None)
         cpu = (time.process_time() - cpu[0], process_cpu(server.process.pid) - cpu[1],
