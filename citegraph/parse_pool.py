@@ -27,7 +27,7 @@ from .errors import ParseError
 from .models import Article
 from .pubmed_xml import parse_articles, prolog_end, records_are_plain
 from .store import prepare_articles, reference_rows
-from .worker_pool import PARSE_NICE, worker_pool
+from .worker_pool import PARSE_NICE, stop_now, worker_pool
 
 __all__ = ["RecordDigest", "digest_articles", "digest_efetch", "split_records", "ParsePool", "default_parse_processes"]
 
@@ -155,14 +155,20 @@ class ParsePool:
             executor, self._executor = self._executor, None
             self.processes = 0
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            stop_now(executor)
 
     def close(self, *, wait: bool = True) -> None:
+        """``wait=False`` (an interrupt, an error): the parses in flight are dropped and the
+        workers stopped at once (see :func:`~citegraph.worker_pool.stop_now`)."""
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=wait, cancel_futures=True)
+        if executor is None:
+            return
+        if wait:
+            executor.shutdown(wait=True, cancel_futures=True)
+        else:
+            stop_now(executor)
 
     def __enter__(self) -> "ParsePool":
         return self

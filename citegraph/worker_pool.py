@@ -17,7 +17,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["worker_pool", "process_alive", "PARSE_NICE", "WORKER_GC_THRESHOLD"]
+__all__ = ["worker_pool", "stop_now", "process_alive", "PARSE_NICE", "WORKER_GC_THRESHOLD"]
 
 _WATCH_SECONDS = 0.5
 #: how much lower parse workers' priority is than their owner's: the owner (a crawl's or an
@@ -42,6 +42,22 @@ def worker_pool(processes: int, *, nice: int = 0) -> ProcessPoolExecutor:
     owner = os.getpid()
     return ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker,
                                initargs=(owner, _start_time(owner), nice))
+
+
+def stop_now(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down without waiting for the work in flight: its workers are stopped.
+
+    ``shutdown(wait=False)`` would leave them running, and the pool's queues with them; a
+    process that then leaves with ``os._exit`` (the CLI after Ctrl-C) never releases the queues'
+    semaphores, and multiprocessing's resource tracker warns about them on the user's terminal
+    after the prompt has come back."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+    else:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _stat(pid: int) -> list[bytes] | None:

@@ -78,3 +78,34 @@ def test_workers_collect_cycles_rarely_but_still_do():
     assert enabled and threshold[0] == WORKER_GC_THRESHOLD
     # only the first generation's threshold changes, and only in the worker
     assert threshold[1:] == gc.get_threshold()[1:] and gc.get_threshold()[0] < WORKER_GC_THRESHOLD
+
+
+@pytest.mark.parametrize("stop", ["stop_now", "shutdown(wait=False)"])
+def test_stopping_at_once_leaves_nothing_for_the_resource_tracker_to_warn_about(stop, tmp_path):
+    # the CLI leaves with os._exit after Ctrl-C; a pool whose workers were left running then
+    # has multiprocessing's tracker warn about leaked semaphores on the user's terminal
+    (tmp_path / "slow.py").write_text("import time\n\ndef slow(x):\n    time.sleep(x)\n    return x\n")
+    code = textwrap.dedent(f"""
+        import os, sys, time
+        sys.path[:0] = [{str(REPO)!r}, {str(tmp_path)!r}]
+        from citegraph.worker_pool import stop_now, worker_pool
+        from slow import slow
+        pool = worker_pool(2)
+        futures = [pool.submit(slow, 3) for _ in range(4)]
+        time.sleep(0.5)  # both workers busy
+        started = time.monotonic()
+        if {stop!r} == "stop_now":
+            stop_now(pool)
+        else:
+            pool.shutdown(wait=False, cancel_futures=True)
+        print(f"{{time.monotonic() - started:.2f}}", flush=True)
+        os._exit(130)
+    """)
+    # stderr is inherited by the tracker: this returns once it has said what it had to say
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+    if stop == "stop_now":
+        assert float(done.stdout) < 1.0  # did not wait for the 3 s tasks
+        assert "leaked" not in done.stderr, done.stderr
+    else:  # the check itself sees the warning when the workers are left running
+        assert "leaked semaphore" in done.stderr
