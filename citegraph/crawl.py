@@ -4,8 +4,9 @@ Per generation the frontier is linked in batches (elink, one LinkSet per id) and
 of newly seen PMIDs are fetched in batches (efetch). Batches run concurrently on a thread pool
 while the client's rate limiter paces the requests; results are committed from this thread
 only, each batch in the same transaction as the frontier change it causes (batches that arrive
-together share one). A crash therefore loses at most the batches in flight, and running the same crawl again resumes from
-the ``crawl_nodes`` table without refetching anything already stored.
+together share one). A crash therefore loses at most the batches in flight, and running the
+same crawl again resumes from the ``crawl_nodes`` table without refetching anything already
+stored.
 
 Linking of generation g+1 starts only once generation g is completely linked, so the
 generation recorded for a paper is always its hop distance from the nearest seed; fetching

@@ -81,12 +81,10 @@ def efetch_pubmed(records: Iterable[bytes]) -> bytes:
     """
     # one join, and no copy of a record that has nothing to strip: at 10 requests/s this
     # server shares the machine with the crawl it serves
-    parts = [_PUBMED_HEAD, b"<PubmedArticleSet>\n"]
-    parts += (r if r[:1] == b"<" and r[-1:] == b">" else r.strip() for r in records)
-    if all(not part for part in parts[2:]):
+    records = [r if r[:1] == b"<" and r[-1:] == b">" else r.strip() for r in records]
+    if not any(records):
         return _PUBMED_HEAD + b"<PubmedArticleSet></PubmedArticleSet>\n"
-    parts.append(b"</PubmedArticleSet>")
-    return b"".join(parts)
+    return b"".join([_PUBMED_HEAD, b"<PubmedArticleSet>\n", *records, b"</PubmedArticleSet>"])
 
 
 def _error_envelope(head: bytes, root: str, messages: Sequence[str]) -> bytes:
