@@ -167,7 +167,7 @@ def verdict(ok: bool) -> str:
 
 def _minus(after: dict, before: dict) -> dict:
     """The server's counts for one run (its counters add up over the runs it serves)."""
-    return {k: after[k] - before.get(k, 0) for k in after if after[k] - before.get(k, 0)}
+    return {k: after[k] - before.get(k, 0) for k in after}
 
 
 def measure(server: ServerProcess, rate: float, depth: int, run: int, runs: int) -> float:
@@ -185,7 +185,7 @@ def measure(server: ServerProcess, rate: float, depth: int, run: int, runs: int)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     requests = after["total"] - before["total"]
-    by_endpoint = {k: after["by_endpoint"][k] - before["by_endpoint"].get(k, 0) for k in after["by_endpoint"]}
+    by_endpoint = _minus(after["by_endpoint"], before["by_endpoint"])
     too_many = _minus(after["by_status"], before["by_status"]).get("429", 0)
     floor = requests / rate
     if runs > 1:
