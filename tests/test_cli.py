@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -9,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -161,6 +163,9 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
     """A crawl killed with SIGKILL part-way resumes on rerun and ends with what an
     uninterrupted crawl stores; nothing already stored is fetched again."""
     with EutilsServer(corpus, rate_limit=50, latency_ms=40) as srv:
+        # the first answer of records goes out, later ones wait: the kill lands with the
+        # crawl part-way however fast the machine is
+        release = _hold_efetch_answers_after(srv, 1)
         env = {**os.environ, "CITEGRAPH_EUTILS_URL": srv.url, "CITEGRAPH_RATE": "50",
                "CITEGRAPH_CONCURRENCY": "2"}
         command = [sys.executable, "cli.py", "-q", "crawl", ROOT, "--depth", "2", "--json"]
@@ -169,12 +174,13 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
                                   stderr=subprocess.DEVNULL)
         store_file = tmp_path / "killed" / "citegraph.sqlite"
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and victim.poll() is None:
             time.sleep(0.05)
             if store_file.exists() and _count(store_file, "articles") > 0:
                 break
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=30)
+        release.set()
         before = _count(store_file, "articles")
         assert 0 < before
         srv.reset_stats()
@@ -195,6 +201,21 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
     # what was stored before the kill was not fetched again
     assert resumed["articles_fetched"] == _count(store_file, "articles") - before
     assert refetched >= 1
+
+
+def _hold_efetch_answers_after(srv: EutilsServer, first: int) -> threading.Event:
+    """Requests to efetch after the ``first`` wait at the server until the event is set."""
+    release = threading.Event()
+    arrivals = itertools.count()
+    handle = srv.handle
+
+    def held(path: str, params: list, client_ip: str):
+        if path.endswith("/efetch.fcgi") and next(arrivals) >= first:
+            release.wait(60)
+        return handle(path, params, client_ip)
+
+    srv.handle = held  # type: ignore[method-assign]
+    return release
 
 
 def _count(path: Path, table: str) -> int:
