@@ -8,6 +8,7 @@ fresh clone without it still passes.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,18 @@ def pubmed_update_file() -> Path:
     if not PUBMED_UPDATE_FILE.is_file():
         pytest.skip(f"real PubMed update file not found at {PUBMED_UPDATE_FILE} (../shared is absent)")
     return PUBMED_UPDATE_FILE
+
+
+@pytest.fixture(scope="session")
+def real_corpus(pubmed_update_file):
+    """The real update file served by the local E-utilities server: loaded once for the whole
+    run (about ten seconds), shared by every module that needs it (no test changes it)."""
+    from citegraph.testing import Corpus
+
+    started = time.perf_counter()
+    corpus = Corpus.load([pubmed_update_file]).warm()
+    corpus.load_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    return corpus
 
 
 @pytest.fixture

@@ -53,11 +53,6 @@ def citing_in_file(path: Path, cited: str) -> set[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def real_corpus(pubmed_update_file):
-    return Corpus.load([pubmed_update_file])
-
-
 def test_depth1_cited_by_on_real_corpus_stores_exactly_the_citing_records(real_corpus, pubmed_update_file, tmp_path):
     # 11846609 is the PMID most often cited by the records of pubmed21n1298 (see SOURCES.md);
     # it is not itself a record of the file

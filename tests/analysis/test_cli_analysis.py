@@ -184,8 +184,8 @@ def test_errors_are_one_line(store_dir, capsys, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def real_crawl(pubmed_update_file, tmp_path_factory):
-    corpus = Corpus.load(pubmed_update_file)
+def real_crawl(real_corpus, tmp_path_factory):
+    corpus = real_corpus
     folder = tmp_path_factory.mktemp("analysis-real")
     with EutilsServer(corpus, rate_limit=50) as server:
         code = cli.main(["--cache-dir", str(folder), "--eutils-url", server.url, "--rate", "50", "-q",

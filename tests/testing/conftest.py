@@ -7,7 +7,6 @@ compare with real recorded responses or load the real update file take the ``ncb
 
 from __future__ import annotations
 
-import time
 
 import pytest
 import requests
@@ -40,12 +39,3 @@ def server(corpus: Corpus):
 def http():
     with requests.Session() as session:
         yield session
-
-
-@pytest.fixture(scope="session")
-def real_corpus(pubmed_update_file) -> Corpus:
-    """The real update file pubmed21n1298.xml.gz, loaded once (about ten seconds)."""
-    started = time.perf_counter()
-    corpus = Corpus.load([pubmed_update_file]).warm()
-    corpus.load_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
-    return corpus
