@@ -327,14 +327,6 @@ class Store:
             found.update((str(p), a) for p, a in rows if a)
         return found
 
-    def lens_inputs(self, pmids: Iterable[str | int] | None = None, *, between: tuple[int, int] | None = None
-                    ) -> Iterator[tuple[str, str, str | None, str, float]]:
-        """(pmid, title, abstract or None, MeSH as the JSON text of [[UI, descriptor], ...],
-        fetched_at) of every stored article, of those with ``between[0] <= pmid < between[1]``,
-        or of ``pmids``, in no particular order: :meth:`lens_columns` row by row."""
-        numbers, *columns = self.lens_columns(pmids, between=between)
-        yield from zip(map(str, numbers), *columns)
-
     def lens_columns(self, pmids: Iterable[str | int] | None = None, *, between: tuple[int, int] | None = None,
                      sync: bool = True) -> tuple[list[int], list[str], list[str | None], list[str], list[float]]:
         """What a topic lens reads, as columns: the PMIDs (numbers), titles, abstracts (or None),
@@ -408,7 +400,7 @@ class Store:
     def cache_topics(self, lens: str, topics: Iterable[tuple[str, list[str]]],
                      fetched_at: Mapping[str, float] | None = None) -> None:
         """Keep the classification of stored papers by the lens with digest ``lens``;
-        ``fetched_at`` ({pmid: the record's fetched_at}, as :meth:`lens_inputs` read it) saves
+        ``fetched_at`` ({pmid: the record's fetched_at}, as :meth:`lens_columns` read it) saves
         looking each record up (a paper missing from it is not kept)."""
         if self.readonly:
             return

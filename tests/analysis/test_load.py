@@ -28,6 +28,12 @@ MESH = {
 }
 
 
+def lens_rows(store: Store, pmids=None, *, between=None) -> list[tuple]:
+    """Store.lens_columns row by row: (pmid as text, title, abstract, MeSH JSON, fetched_at)."""
+    numbers, *columns = store.lens_columns(pmids, between=between)
+    return list(zip(map(str, numbers), *columns))
+
+
 @pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "s.sqlite") as s:
@@ -37,11 +43,11 @@ def store(tmp_path):
         yield s
 
 
-def test_lens_inputs_cut_the_abstract_out_of_the_record(store):
-    rows = {r[0]: r for r in store.lens_inputs()}
+def test_lens_columns_cut_the_abstract_out_of_the_record(store):
+    rows = {r[0]: r for r in lens_rows(store)}
     assert {p: r[2] or "" for p, r in rows.items()} == ABSTRACTS
     assert rows["1"][1] == "Paper 1" and '"D007376"' in rows["1"][3] and isinstance(rows["1"][4], float)
-    assert [r[0] for r in store.lens_inputs(["3", "9"])] == ["3"]
+    assert [r[0] for r in lens_rows(store, ["3", "9"])] == ["3"]
     assert store.abstracts(["1"]) == {"1": ABSTRACTS["1"]}  # the same as the whole record gives
 
 
@@ -49,7 +55,7 @@ def test_lens_mesh_finds_whole_uis_and_names_only(store):
     lens = parse_lens('[[topic]]\nkey = "il2"\nmesh = ["D007376", "Interleukin-2"]\n'
                       '[[topic]]\nkey = "nk"\nmesh = ["Killer Cells, Natural"]\n'
                       '[[topic]]\nkey = "none"\nmesh = ["D006801,"]\n')
-    rows = sorted(store.lens_inputs())
+    rows = sorted(lens_rows(store))
     got = lens_mesh_matches(lens, [r[3] for r in rows])
     # paper 3's "Interleukin-2 Receptor" only starts like a term; "D006801," is no UI
     assert got.tolist() == [[True, False, False, False], [False, True, False, False], [False] * 4]
@@ -57,14 +63,14 @@ def test_lens_mesh_finds_whole_uis_and_names_only(store):
     assert got.tolist() == decoded.tolist()
 
 
-def test_lens_inputs_fall_back_to_the_whole_record(store):
+def test_lens_columns_fall_back_to_the_whole_record(store):
     # heads that cannot tell the abstract: no "authors" key, a cut inside an object, two abstracts
     records = {"1": '{"pmid":"1","title":"t","abstract":"whole record"}',
                "2": '{"pmid":"2","x":{"a":1,"authors":2},"abstract":"after the cut"}',
                "3": '{"pmid":"3","abstract":"first","abstract":"second","authors":[]}'}
     for pmid, data in records.items():
         store._execute("UPDATE articles SET data = ? WHERE pmid = ?", (data, int(pmid)))
-    rows = {r[0]: r[2] for r in store.lens_inputs()}
+    rows = {r[0]: r[2] for r in lens_rows(store)}
     extracted = {str(p): a for p, a in store._execute("SELECT pmid, json_extract(data, '$.abstract') FROM articles")}
     assert rows == extracted and rows["1"] == "whole record" and rows["2"] == "after the cut"
     assert rows["3"] == "first" and rows["4"] == ABSTRACTS["4"]
@@ -86,9 +92,9 @@ def test_classify_cached_matches_classify_then_reads_back(store):
     assert _classify_cached(store, lens, graph, ["2", "3"]) == {"2": ["nk"], "3": ["til", "car-t"]}
 
 
-def test_lens_inputs_between_two_pmids(store):
-    assert sorted(r[0] for r in store.lens_inputs(between=(2, 4))) == ["2", "3"]
-    assert sorted(store.lens_inputs(between=(0, 10))) == sorted(store.lens_inputs())
+def test_lens_columns_between_two_pmids(store):
+    assert sorted(r[0] for r in lens_rows(store, between=(2, 4))) == ["2", "3"]
+    assert sorted(lens_rows(store, between=(0, 10))) == sorted(lens_rows(store))
 
 
 def test_article_meta_sync_sees_records_written_by_another_connection(store):
