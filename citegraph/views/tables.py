@@ -20,10 +20,13 @@ def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Ar
     table.add_column("PMID", style="cyan", no_wrap=True)
     table.add_column("year", style="green", no_wrap=True)
     table.add_column(count_label, justify="right", style="yellow", no_wrap=True)
-    table.add_column("title", ratio=1, overflow="ellipsis", no_wrap=True)
+    # the column may shrink (rich shrinks only wrappable columns; a table still too wide loses
+    # width from every column, PMIDs first); each title is kept to one line by its own Text
+    table.add_column("title", overflow="ellipsis")
     for rank, (pmid, count) in enumerate(rows, 1):
         article = article_of(pmid)
         title_text = text(article.title) if article else Text("(no stored record)", style="dim")
+        title_text.no_wrap, title_text.overflow = True, "ellipsis"
         year = str(article.year) if article and article.year else ""
         table.add_row(str(rank), pmid, year, str(count), title_text)
     return table

@@ -69,6 +69,20 @@ def test_tree_and_table_render_literal_titles_at_80_columns():
     assert all(len(l) <= 80 for l in table.splitlines())
 
 
+def test_table_keeps_pmid_year_and_count_whole_and_cuts_a_long_title_to_one_line():
+    long_title = "Variable activation of the DNA damage response pathways in patients undergoing " * 3
+    articles = {"25609688": Article(pmid="25609688", title=long_title, year=2015),
+                "27602157": Article(pmid="27602157", title="Short.", year=2016)}
+    for width in (80, 120):
+        table = render(ranked_table([("25609688", 12), ("27602157", 3)], articles.get, title="top"), width=width)
+        lines = table.splitlines()
+        assert "#" in lines[2] and "PMID" in lines[2] and "year" in lines[2] and "cited by" in lines[2]
+        first = next(l for l in lines if "25609688" in l)
+        assert "2015" in first and "12" in first and first.rstrip().endswith("…│")
+        assert "27602157" in table and "Short." in table
+        assert len(lines) == 7 and all(len(l) <= width for l in lines)  # title, header, 2 rows: one line each
+
+
 def test_tree_truncates_with_count():
     graph = nx.DiGraph([(str(p), "1") for p in range(2, 30)])
     tree = render(generation_tree(graph, "1", {str(p): 1 for p in range(2, 30)}, lambda p: None, per_node=5))
