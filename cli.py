@@ -124,6 +124,9 @@ def _read_seed_file(path: Path, app: App | None = None) -> list[str]:
 @click.option("--max-papers", type=click.IntRange(1, None), help="Stop adding papers beyond this many.")
 @click.option("--since", type=int, metavar="YEAR", help="Leave out papers published before YEAR.")
 @click.option("--until", type=int, metavar="YEAR", help="Leave out papers published after YEAR.")
+@click.option("--exclude-type", "exclude_types", multiple=True, metavar="PUBTYPE",
+              help="Leave out papers of this publication type and do not follow them, e.g. Review, Comment, "
+                   "'Published Erratum' (repeatable; any case).")
 @click.option("--again", is_flag=True, help="Crawl again even if the same crawl is complete.")
 @click.option("--refresh", "refresh_seed", metavar="SEED",
               help="Re-link the papers of SEED's latest crawl whose links are older than --max-age and list "
@@ -133,8 +136,8 @@ def _read_seed_file(path: Path, app: App | None = None) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, direction: str,
-          max_papers: int | None, since: int | None, until: int | None, again: bool, refresh_seed: str | None,
-          max_age: str, as_json: bool) -> None:
+          max_papers: int | None, since: int | None, until: int | None, exclude_types: tuple[str, ...], again: bool,
+          refresh_seed: str | None, max_age: str, as_json: bool) -> None:
     """Crawl from SEEDS (PMID, DOI or PMCID) through NCBI E-utilities into the store.
 
     Running the same command after an interruption resumes where it stopped; nothing already
@@ -160,7 +163,8 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             f"--depth {depth} without --max-papers could mean millions of requests; "
             f"give --max-papers N (or use --depth {MAX_DEPTH_WITHOUT_BUDGET} or less)"
         )
-    options = CrawlOptions(depth=depth, direction=direction, max_papers=max_papers, since=since, until=until)
+    options = CrawlOptions(depth=depth, direction=direction, max_papers=max_papers, since=since, until=until,
+                           exclude_types=exclude_types)
     for text in texts:  # a typo is reported before anything is opened or sent
         parse_identifier(text)
     with app.open_store() as store:

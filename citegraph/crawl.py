@@ -38,6 +38,8 @@ SOURCE_CITEDIN = "elink:pubmed_pubmed_citedin"
 SOURCE_REFS = "elink:pubmed_pubmed_refs"
 SOURCE_RECORD = REFERENCE_LIST_SOURCE
 _CITEDIN_BIT, _REFS_BIT = source_bit(SOURCE_CITEDIN), source_bit(SOURCE_REFS)
+#: how the report names a reason for leaving a paper out (others are "type:NAME": NAME)
+_EXCLUSION_NAMES = {"year": "year window", "": "year window"}
 #: extra efetch rounds for ids a response left out before calling them unknown
 _REASK_ROUNDS = 4
 #: at most this many answers are written in one transaction (see _Run._complete_ready)
@@ -58,10 +60,21 @@ class CrawlOptions:
     max_papers: int | None = None
     since: int | None = None
     until: int | None = None
+    #: publication types whose papers are left out (not expanded), as PubMed names them
+    #: ("Review", "Comment"); matched without regard to case, a paper having any of them
+    exclude_types: tuple[str, ...] = ()
     fetch_batch: int = 500
     link_batch: int = 200
 
     def __post_init__(self) -> None:
+        # one spelling per type, in a fixed order: the same crawl whatever the order given
+        names: dict[str, str] = {}
+        for name in self.exclude_types or ():
+            name = " ".join(str(name).split())
+            if not name:
+                raise InputError("--exclude-type needs a publication type, e.g. Review")
+            names.setdefault(name.casefold(), name)
+        object.__setattr__(self, "exclude_types", tuple(names[k] for k in sorted(names)))
         if self.direction not in DIRECTIONS:
             raise InputError(f"direction must be one of {', '.join(DIRECTIONS)}, not {self.direction!r}")
         if self.depth < 0:
@@ -75,14 +88,39 @@ class CrawlOptions:
 
     def key(self, seeds: Sequence[str]) -> str:
         """What makes two crawl commands 'the same crawl' for resuming (batch sizes do not)."""
-        params = {k: v for k, v in asdict(self).items() if k not in ("fetch_batch", "link_batch")}
-        text = json.dumps({"seeds": sorted(seeds, key=int), **params}, sort_keys=True)
+        text = json.dumps(self._key_params(seeds), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def _key_params(self, seeds: Sequence[str]) -> dict:
+        params = {k: v for k, v in asdict(self).items() if k not in ("fetch_batch", "link_batch")}
+        if self.exclude_types:  # matched without regard to case: "Review" and "review" are one crawl
+            params["exclude_types"] = sorted({t.casefold() for t in self.exclude_types})
+        else:
+            del params["exclude_types"]  # crawls from before the option keep their key
+        return {"seeds": sorted(seeds, key=int), **params}
 
     def in_window(self, year: int | None) -> bool:
         if year is None:
             return self.since is None and self.until is None
         return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
+
+    @property
+    def filters_records(self) -> bool:
+        """Whether a paper's record decides if it is kept (a year window, excluded types)."""
+        return self.since is not None or self.until is not None or bool(self.exclude_types)
+
+    def left_out_by(self, year: int | None, publication_types: Iterable[str]) -> str | None:
+        """Why a paper with this record is left out: ``"year"``, ``"type:NAME"`` (the first
+        excluded type it has, as the option names it), or None when it is kept."""
+        if not self.in_window(year):
+            return "year"
+        if self.exclude_types:
+            excluded = {name.casefold(): name for name in self.exclude_types}
+            for kind in publication_types:
+                name = excluded.get(" ".join(kind.split()).casefold())
+                if name is not None:
+                    return "type:" + name
+        return None
 
 
 @dataclass
@@ -112,6 +150,8 @@ class CrawlReport:
     missing: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     excluded: int = 0
+    #: why they were left out: {"year window": N, "Review": N, ...}
+    excluded_by: dict[str, int] = field(default_factory=dict)
     over_budget: int = 0
     complete: bool = True
 
@@ -167,6 +207,10 @@ class Crawler:
         report.missing = sorted({p for p, _ in self.store.node_details(crawl_id, "missing")} | missing_seeds, key=int)
         states = self.store.node_states(crawl_id)
         report.excluded = states.get("excluded", 0)
+        if report.excluded:
+            reasons = Counter(d for _, d in self.store.node_details(crawl_id, "excluded"))
+            report.excluded_by = {_EXCLUSION_NAMES.get(d, d.removeprefix("type:")): n
+                                  for d, n in sorted(reasons.items())}
         report.members = self.store.member_count(crawl_id)
         report.generations = self._generations(crawl_id)
         report.complete = not report.failed
@@ -202,10 +246,12 @@ class _Run:
         self.record_refs: dict[str, list[str]] = {}
         self.fetching: dict[Future, list[str]] = {}
         self.linking: dict[Future, list[str]] = {}
-        #: Without a year window, whether a cited-by paper is linked does not depend on its
-        #: record, so it is linked as soon as it is discovered, while its record is fetched:
-        #: generations are then linked back to back instead of waiting for efetch.
-        self.eager = options.direction == "cited-by" and options.since is None and options.until is None
+        #: Without a year window or excluded types, whether a cited-by paper is linked does not
+        #: depend on its record, so it is linked as soon as it is discovered, while its record
+        #: is fetched: generations are then linked back to back instead of waiting for efetch.
+        self.eager = options.direction == "cited-by" and not options.filters_records
+        #: why papers were left out (pmid: "year" or "type:NAME"), written with their state
+        self.left_out: dict[str, str] = {}
         #: papers whose record is still to come (state 'fetch')
         self.awaiting_record: set[str] = set()
         #: eager mode: papers awaiting their record that were already linked / failed to link
@@ -386,7 +432,8 @@ class _Run:
                 self.store.set_node_state(self.crawl_id, [pmid], "failed", f"{stage}|{message}")
         self.report.failed.extend(messages.items())
 
-    def _state_after_record(self, pmid: str, year: int | None, has_record: bool) -> str:
+    def _state_after_record(self, pmid: str, year: int | None, has_record: bool,
+                            publication_types: Sequence[str] = ()) -> str:
         """Where a paper goes once we know its record (or that there is none)."""
         generation = self.generation_of[pmid]
         expand = "link" if generation < self.options.depth else "done"
@@ -394,14 +441,25 @@ class _Run:
             return expand  # a seed is linked even without a record: NCBI may still link it
         if not has_record:
             return "missing"
-        if not self.options.in_window(year):
+        reason = self.options.left_out_by(year, publication_types)
+        if reason is not None:
+            self.left_out[pmid] = reason
             return "excluded"
         return expand
+
+    def _note_left_out(self, pmids: Iterable[str]) -> None:
+        """Write why these excluded papers were left out (in the caller's transaction)."""
+        by_reason: dict[str, list[str]] = {}
+        for pmid in pmids:
+            by_reason.setdefault(self.left_out.pop(pmid, "year"), []).append(pmid)
+        for reason, group in by_reason.items():
+            self.store.set_node_state(self.crawl_id, group, "excluded", reason)
 
     def _commit_fetch(self, articles: list[RecordDigest], absent: list[str], rows: PreparedArticles) -> None:
         states: dict[str, list[str]] = {}
         for article in articles:
-            states.setdefault(self._state_after_record(article.pmid, article.year, True), []).append(article.pmid)
+            state = self._state_after_record(article.pmid, article.year, True, article.publication_types)
+            states.setdefault(state, []).append(article.pmid)
         for pmid in absent:
             states.setdefault(self._state_after_record(pmid, None, False), []).append(pmid)
         failed_links: dict[str, str] = {}
@@ -419,7 +477,10 @@ class _Run:
             if absent:
                 self.store.mark_missing(absent, "efetch returned no record")
             for state, pmids in states.items():
-                self.store.set_node_state(self.crawl_id, pmids, state)
+                if state == "excluded":
+                    self._note_left_out(pmids)  # the state with the reason
+                else:
+                    self.store.set_node_state(self.crawl_id, pmids, state)
             for pmid, message in failed_links.items():
                 self.store.set_node_state(self.crawl_id, [pmid], "failed", f"link|{message}")
         self.report.articles_fetched += len(articles)
@@ -483,13 +544,14 @@ class _Run:
         rows: list[tuple[str, int, str]] = []
         for pmid, generation in new:
             if pmid in stored:
-                state = self._state_after_record(pmid, stored[pmid].year, True)
+                state = self._state_after_record(pmid, stored[pmid].year, True, stored[pmid].publication_types)
             elif pmid in known_missing:
                 state = self._state_after_record(pmid, None, False)
             else:
                 state = "fetch"
             rows.append((pmid, generation, state))
         self.store.add_nodes(self.crawl_id, rows)
+        self._note_left_out([p for p, _, s in rows if s == "excluded"])
         self.members -= sum(1 for _, _, s in rows if s in ("missing", "excluded"))
         self._queue_fetch(p for p, _, s in rows if s == "fetch")
         self._queue_links([p for p, _, s in rows if s == "link" or (s == "fetch" and self.eager and self._expands(p))],

@@ -48,6 +48,7 @@ class RecordDigest(NamedTuple):
     reference_pmids: list[str]
     row: tuple
     edge_rows: list[tuple]
+    publication_types: list[str]
 
 
 def digest_articles(articles: Iterable[Article], source: str = "efetch",
@@ -55,7 +56,8 @@ def digest_articles(articles: Iterable[Article], source: str = "efetch",
     articles = list(articles)
     now = time.time() if now is None else now
     rows = prepare_articles(articles, source, now)
-    return [RecordDigest(a.pmid, a.year, a.reference_pmids, row, reference_rows(a, REFERENCE_LIST_SOURCE, now))
+    return [RecordDigest(a.pmid, a.year, a.reference_pmids, row, reference_rows(a, REFERENCE_LIST_SOURCE, now),
+                         a.publication_types)
             for a, row in zip(articles, rows)]
 
 

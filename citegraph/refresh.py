@@ -11,8 +11,9 @@ in ``crawl_nodes.linked_at`` (migration 6; members linked before it count as lin
 their crawl finished).
 
 What it reports as new: citing papers that were not members of the crawl before, with the
-members each one cites. The crawl's year window applies (papers outside it are recorded as
-excluded and not reported); its ``--max-papers`` budget does not.
+members each one cites. The crawl's year window and excluded publication types apply (papers
+they leave out are recorded as excluded, with the reason, and not reported); its
+``--max-papers`` budget does not.
 """
 
 from __future__ import annotations
@@ -177,6 +178,11 @@ def _link(client: _Client, store: Store, crawl_id: int, batch: list[tuple[str, i
     absent = [p for p in unknown if p not in got]
     summaries = store.summaries_of(stored)
     summaries.update((a.pmid, (a.year, a.title or "", a.journal or "")) for a in articles)
+    types_of: dict[str, list[str]] = {}
+    if options.exclude_types:  # only then are the stored ones' records read
+        types_of = {p: a.publication_types for p, a in store.get_articles(stored).items()}
+        types_of.update((a.pmid, a.publication_types) for a in articles)
+    left_out: dict[str, list[str]] = {}
     rows: list[tuple[str, int, str]] = []
     added: list[tuple[str, int]] = []
     with store.transaction():
@@ -193,14 +199,17 @@ def _link(client: _Client, store: Store, crawl_id: int, batch: list[tuple[str, i
             if pmid in absent or pmid not in summaries:
                 rows.append((pmid, generation, "missing"))
                 continue
-            year = summaries[pmid][0]
-            if not options.in_window(year):
+            reason = options.left_out_by(summaries[pmid][0], types_of.get(pmid, ()))
+            if reason is not None:
                 rows.append((pmid, generation, "excluded"))
+                left_out.setdefault(reason, []).append(pmid)
                 report.excluded.append(pmid)
                 continue
             rows.append((pmid, generation, "done"))
             added.append((pmid, generation))
         store.add_nodes(crawl_id, rows)
+        for reason, group in left_out.items():
+            store.set_node_state(crawl_id, group, "excluded", reason)
         store.set_linked_at(crawl_id, linked, now)
     report.relinked += len(linked)
     report.fetched += len(articles)

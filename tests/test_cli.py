@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import cli
+from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,6 +76,42 @@ def test_crawl_then_stats_show_export(server, corpus, capsys, tmp_path):
                              "publication_types", "references"]
     citer = next(r for r in rows if r["pmid"] != ROOT)
     assert ROOT in citer["references"]
+
+
+def test_crawl_leaves_out_excluded_publication_types_and_does_not_follow_them(server, corpus, capsys, tmp_path):
+    from citegraph.pubmed_xml import parse_articles
+
+    types = {a.pmid: {t.lower() for t in a.publication_types}
+             for a in parse_articles(b"<PubmedArticleSet>" + b"".join(r for _, r in corpus.iter_raw())
+                                     + b"</PubmedArticleSet>")}
+    unwanted = {"review", "letter"}
+    # expected: breadth-first over the citing papers, a Review or Letter kept out (not followed)
+    generation, left_out, frontier = {ROOT: 0}, set(), [ROOT]
+    for g in (1, 2):
+        found = {c for p in frontier for c in corpus.cited_by(p)} - set(generation) - left_out
+        left_out |= {c for c in found if types[c] & unwanted}
+        frontier = sorted(found - left_out)
+        generation.update(dict.fromkeys(frontier, g))
+    assert left_out and any(g == 2 for g in generation.values()), "the corpus needs reviews and a 2nd generation"
+
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "2", "--exclude-type", "Review", "--exclude-type",
+                         "letter", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["members"] == len(generation) and report["complete"]
+    assert report["excluded"] == len(left_out)
+    by_type = {"Review": sum("review" in types[p] for p in left_out)}
+    by_type["letter"] = len(left_out) - by_type["Review"]  # a paper with both counts for the first
+    assert report["excluded_by"] == {k: v for k, v in by_type.items() if v}
+    with Store(tmp_path / "cache" / "citegraph.sqlite") as store:
+        assert dict(store.nodes(report["crawl_id"], "done")) == generation
+        assert {p for p, _ in store.node_details(report["crawl_id"], "excluded")} == left_out
+        assert store.known_pmids(left_out) == left_out  # their records are kept all the same
+
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "2", "--exclude-type", "review", "--exclude-type",
+                         "Letter")
+    assert code == 0 and "already complete" in out  # the same crawl, whatever the case
+    assert f"{by_type['Review']:,} of type Review" in out
 
 
 def test_human_output_goes_to_stdout_and_messages_to_stderr(server, capsys):

@@ -6,6 +6,7 @@ small hand-made citation graph makes every expectation checkable by eye.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -21,6 +22,8 @@ from citegraph.store import Store
 # cited -> citing papers. 1 is the seed; 2,3 cite it; 4 cites 2; 5 cites 4 and 3; 6 cites 5.
 CITED_BY = {"1": ["2", "3"], "2": ["4"], "3": ["5"], "4": ["5"], "5": ["6"], "6": []}
 YEARS = {"1": 1987, "2": 1990, "3": 1995, "4": 2000, "5": 2005, "6": 2010, "7": 1980}
+#: publication types of the records (PubMed's names); the others are plain journal articles
+TYPES = {"1": ["Journal Article", "Review"], "3": ["Journal Article", "Review"], "6": ["Comment"]}
 
 
 def refs_of(pmid: str) -> list[str]:
@@ -47,7 +50,8 @@ class FakeClient:
                 raise HTTPError(503, "Service Unavailable")
         return [
             Article(pmid=p, title=f"paper {p}", year=YEARS.get(p), raw_xml=b"<PubmedArticle/>",
-                    references=[Reference(pmid=r) for r in refs_of(p)])
+                    references=[Reference(pmid=r) for r in refs_of(p)],
+                    publication_types=TYPES.get(p, ["Journal Article"]))
             for p in pmids if p not in self.unknown and p in YEARS
         ]
 
@@ -186,6 +190,46 @@ def test_references_direction_uses_record_reference_lists(store):
     assert dict(store.nodes(report.crawl_id)) == {"6": 0, "5": 1, "3": 2, "4": 2}
     # every record has its ReferenceList, so no elink was needed
     assert client.count("elink") == 0
+
+
+def test_excluded_types_are_left_out_with_their_reason_and_not_followed(store):
+    client = FakeClient()
+    report = crawl(store, client, depth=4, exclude_types=("REVIEW", "comment"))
+    # 3 is a review: left out, and 5 (which cites only 3 and 4) comes in through 4, a generation
+    # later; 6, citing 5, is a comment. The seed is a review too, but a seed is always followed.
+    assert dict(store.nodes(report.crawl_id, "done")) == {"1": 0, "2": 1, "4": 2, "5": 3}
+    assert sorted(store.node_details(report.crawl_id, "excluded")) == [("3", "type:REVIEW"), ("6", "type:comment")]
+    assert report.excluded == 2 and report.excluded_by == {"REVIEW": 1, "comment": 1}
+    assert report.members == 4 and report.complete
+    assert all("3" not in ids for kind, ids in client.calls if kind == "elink")
+    again = crawl(store, client, depth=4, exclude_types=("comment", "Review"))  # the same crawl
+    assert again.status == "done" and again.crawl_id == report.crawl_id
+    assert again.excluded_by == report.excluded_by
+
+
+def test_a_stored_record_is_judged_by_its_type_without_a_request(store):
+    client = FakeClient()
+    crawl(store, client, depth=1)  # 1, 2, 3 stored
+    client.calls.clear()
+    report = crawl(store, client, depth=1, exclude_types=("Review",), since=1989)
+    assert client.count("efetch") == 0
+    assert store.node_details(report.crawl_id, "excluded") == [("3", "type:Review")]
+    # 2 (1990) is inside the window; a paper outside it is named by the other reason
+    report = crawl(store, client, depth=1, exclude_types=("Review",), since=1991)
+    assert report.excluded_by == {"year window": 1, "Review": 1}
+
+
+def test_exclude_types_spelling_and_order_make_the_same_crawl():
+    one = CrawlOptions(exclude_types=("Review", "Published  Erratum", "review"))
+    assert one.exclude_types == ("Published Erratum", "Review")
+    assert one.key(["1"]) == CrawlOptions(exclude_types=["published erratum", "Review"]).key(["1"])
+    assert one.key(["1"]) != CrawlOptions().key(["1"])
+    # without the option, a crawl keeps the key it had before the option existed
+    assert "exclude_types" not in json.dumps(CrawlOptions()._key_params(["1"]))
+    assert one.left_out_by(2000, ["Journal Article", "published erratum"]) == "type:Published Erratum"
+    assert one.left_out_by(2000, ["Journal Article"]) is None
+    with pytest.raises(InputError, match="publication type"):
+        CrawlOptions(exclude_types=(" ",))
 
 
 def test_options_validation():

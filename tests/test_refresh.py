@@ -23,14 +23,17 @@ ROOT = "90000001"
 DAY = 86400.0
 
 
-def record(pmid: int, year: int, title: str, cites: list[str]) -> bytes:
+def record(pmid: int, year: int, title: str, cites: list[str], types: tuple[str, ...] = ()) -> bytes:
+    # PublicationType UIs left out: the crawl goes by the names
+    type_list = "".join(f"<PublicationType>{t}</PublicationType>" for t in types)
+    type_list = f"<Language>eng</Language><PublicationTypeList>{type_list}</PublicationTypeList>" if types else ""
     refs = "".join(f'<Reference><Citation>ref</Citation><ArticleIdList><ArticleId IdType="pubmed">{c}</ArticleId>'
                    f"</ArticleIdList></Reference>" for c in cites)
     return (f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}</PMID>'
             f"<DateRevised><Year>{year}</Year><Month>01</Month><Day>02</Day></DateRevised>"
             f'<Article PubModel="Print"><Journal><JournalIssue CitedMedium="Print"><PubDate><Year>{year}</Year>'
             f"</PubDate></JournalIssue><Title>Watch Journal</Title></Journal><ArticleTitle>{title}</ArticleTitle>"
-            f"</Article></MedlineCitation><PubmedData><ReferenceList>{refs}</ReferenceList></PubmedData>"
+            f"{type_list}</Article></MedlineCitation><PubmedData><ReferenceList>{refs}</ReferenceList></PubmedData>"
             f"</PubmedArticle>").encode()
 
 
@@ -149,6 +152,24 @@ def test_only_stale_members_are_linked_one_request_per_batch(server, corpus, tmp
     with Store(store_path) as store:
         ages = {p: t for p, _, _, t in store.link_ages(report.crawl_id)}
     assert all(time.time() - ages[p] < 600 for p in stale)
+
+
+def test_refresh_leaves_out_the_types_the_crawl_excludes(server, corpus, capsys, tmp_path):
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "1", "--exclude-type", "review", "--json")
+    assert code == 0, err
+    add_records(corpus,
+                record(99000011, 2031, "A review citing the seed.", [ROOT], ("Journal Article", "Review")),
+                record(99000012, 2031, "An article citing the seed.", [ROOT], ("Journal Article",)))
+    age_links(tmp_path / "cache" / "citegraph.sqlite", [ROOT], days=8)
+    code, out, err = run(capsys, "crawl", "--refresh", ROOT, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [p["pmid"] for p in data["new_papers"]] == ["99000012"]
+    assert data["excluded"] == ["99000011"]
+    with Store(tmp_path / "cache" / "citegraph.sqlite") as store:
+        crawl_id = store.latest_crawl_of(ROOT)["id"]
+        assert ("99000011", "type:review") in store.node_details(crawl_id, "excluded")
+        assert store.get_article("99000011") is not None  # stored all the same: its record was needed
 
 
 def test_refresh_needs_a_crawl(server, capsys):

@@ -63,7 +63,10 @@ def crawl_summary(report: dict) -> Table:
     if report.get("missing"):
         table.add_row("unknown PMIDs", f"{len(report['missing']):,} (no PubMed record)")
     if report.get("excluded"):
-        table.add_row("left out", f"{report['excluded']:,} outside the year window")
+        reasons = report.get("excluded_by") or {"year window": report["excluded"]}
+        table.add_row("left out", text("; ".join(
+            f"{n:,} outside the year window" if why == "year window" else f"{n:,} of type {why}"
+            for why, n in reasons.items())))
     if report.get("over_budget"):
         table.add_row("over budget", f"{report['over_budget']:,} not added (--max-papers)")
     if report.get("failed"):
