@@ -208,9 +208,12 @@ class Crawler:
         states = self.store.node_states(crawl_id)
         report.excluded = states.get("excluded", 0)
         if report.excluded:
-            reasons = Counter(d for _, d in self.store.node_details(crawl_id, "excluded"))
-            report.excluded_by = {_EXCLUSION_NAMES.get(d, d.removeprefix("type:")): n
-                                  for d, n in sorted(reasons.items())}
+            # a resumed run may spell a type in another case: one count per type
+            spelling: dict[str, str] = {}
+            for _, detail in self.store.node_details(crawl_id, "excluded"):
+                name = _EXCLUSION_NAMES.get(detail, detail.removeprefix("type:"))
+                name = spelling.setdefault(name.casefold(), name)
+                report.excluded_by[name] = report.excluded_by.get(name, 0) + 1
         report.members = self.store.member_count(crawl_id)
         report.generations = self._generations(crawl_id)
         report.complete = not report.failed

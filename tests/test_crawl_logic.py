@@ -205,6 +205,9 @@ def test_excluded_types_are_left_out_with_their_reason_and_not_followed(store):
     again = crawl(store, client, depth=4, exclude_types=("comment", "Review"))  # the same crawl
     assert again.status == "done" and again.crawl_id == report.crawl_id
     assert again.excluded_by == report.excluded_by
+    # as if a resumed run had left 6 out as "Review": counted with the "REVIEW" ones
+    store.set_node_state(report.crawl_id, ["6"], "excluded", "type:Review")
+    assert crawl(store, client, depth=4, exclude_types=("review", "comment")).excluded_by == {"REVIEW": 2}
 
 
 def test_a_stored_record_is_judged_by_its_type_without_a_request(store):
