@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -74,6 +75,20 @@ def chains_view(paths: Sequence[Sequence[str]], papers: Papers, *, title: str, l
     return Group(*parts)
 
 
+def _one_line(value: Text) -> Text:
+    """A title kept to one line, cut with an ellipsis: a ranked list stays one row per paper."""
+    value.no_wrap, value.overflow = True, "ellipsis"
+    return value
+
+
+def _flag_column(table: Table, pmids: Sequence[str], papers: Papers) -> bool:
+    """Add the flag column when a paper has a flag: otherwise its width goes to the titles."""
+    if any(flag(p, papers).plain for p in pmids):
+        table.add_column("flag", no_wrap=True)
+        return True
+    return False
+
+
 def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_label: str) -> Table:
     table = _table(title)
     with_score = score_label != "cited by"
@@ -83,15 +98,15 @@ def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_
         columns.append((score_label, {"justify": "right"}))
     for name, opts in columns:
         table.add_column(name, no_wrap=True, **opts)
-    table.add_column("title", ratio=1, overflow="fold")
-    table.add_column("flag", no_wrap=True)
+    table.add_column("title", overflow="ellipsis")
+    flagged = _flag_column(table, [row["pmid"] for row in rows], papers)
     for number, row in enumerate(rows, 1):
         info = papers.get(row["pmid"]) or {}
         cells = [str(number), clean(row["pmid"]), str(info.get("year") or ""), str(row["generation"]),
                  str(row["citations"])]
         if with_score:
             cells.append(f"{row['score']:.4g}")
-        table.add_row(*cells, text(info.get("title") or ""), flag(row["pmid"], papers))
+        table.add_row(*cells, _one_line(text(info.get("title") or "")), *[flag(row["pmid"], papers)] * flagged)
     return table
 
 
@@ -156,12 +171,13 @@ def related_table(rows: Sequence[Mapping], papers: Papers, *, title: str) -> Tab
     table.add_column("year", style="green", no_wrap=True)
     table.add_column("co-cited", justify="right", style="yellow", no_wrap=True)
     table.add_column("coupled", justify="right", style="yellow", no_wrap=True)
-    table.add_column("title", ratio=1, overflow="fold")
-    table.add_column("flag", no_wrap=True)
+    table.add_column("title", overflow="ellipsis")
+    flagged = _flag_column(table, [row["pmid"] for row in rows], papers)
     for number, row in enumerate(rows, 1):
         info = papers.get(row["pmid"]) or {}
         table.add_row(str(number), clean(row["pmid"]), str(info.get("year") or ""), str(row["co_cited"]),
-                      str(row["coupled"]), text(info.get("title") or "(no stored record)"), flag(row["pmid"], papers))
+                      str(row["coupled"]), _one_line(text(info.get("title") or "(no stored record)")),
+                      *[flag(row["pmid"], papers)] * flagged)
     return table
 
 
@@ -213,8 +229,25 @@ def topics_table(rows: Sequence[Mapping], papers: Papers, *, title: str) -> Grou
     return Group(*parts)
 
 
+class _Bar:
+    """A bar filling ``fraction`` of the width its cell gets (one block at least when above
+    zero): the bar column is what gives way on a narrow terminal, not the years."""
+
+    def __init__(self, fraction: float, style: str = "blue") -> None:
+        self.fraction = fraction
+        self.style = style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        blocks = max(1, round(self.fraction * options.max_width)) if self.fraction > 0 else 0
+        yield Text("█" * min(blocks, options.max_width), style=self.style, no_wrap=True)
+
+
 def timeline_table(result: Mapping, *, width: int = 40) -> Table:
-    """Papers per year as a table with a bar, and one column per group when grouped."""
+    """Papers per year as a table with a bar (``width`` columns at most), and one column per
+    group when grouped."""
     years = result["years"]
     groups = result["groups"]
     table = _table(f"Papers per year among the {result['papers']:,} descendants of {clean(result['seed'])}"
@@ -223,9 +256,9 @@ def timeline_table(result: Mapping, *, width: int = 40) -> Table:
     table.add_column("papers", justify="right", no_wrap=True)
     for name in groups:
         table.add_column(clean(name), justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True, style="blue")
+    table.add_column("", max_width=width)
     top = max(years.values(), default=0)
     for year, count in years.items():
-        bar = "█" * max(1, round(count / top * width)) if top else ""
-        table.add_row(str(year), str(count), *(str(g.get(year, "")) for g in groups.values()), bar)
+        table.add_row(str(year), str(count), *(str(g.get(year, "")) for g in groups.values()),
+                      _Bar(count / top if top else 0.0))
     return table
