@@ -8,10 +8,17 @@ fresh clone without it still passes.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
 import pytest
+
+# A suite started in the background of a non-interactive shell (`bash .ci/run &`) inherits
+# SIGINT ignored, and would hand that on to every process it starts: the Ctrl-C tests need
+# it delivered. (A handler, unlike "ignored", is not inherited: children get Python's own.)
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CITEGRAPH_SHARED", REPO.parent / "shared"))
