@@ -67,8 +67,12 @@ class App:
             f"upgrading the store to schema {version} ({name}); once only, a large store takes a minute"))
 
     def client(self):
+        from citegraph.config import NCBI_EUTILS_URL
         from citegraph.sources.eutils import EutilsClient
 
+        if not self.settings.email and self.settings.eutils_url == NCBI_EUTILS_URL:
+            self.info("no contact address is sent to NCBI: set NCBI_EMAIL (or --email); NCBI asks for one "
+                      "and may block heavy use without it", "yellow")
         return EutilsClient(self.settings)
 
 

@@ -188,6 +188,20 @@ def test_absurd_depth_needs_a_budget(capsys):
     assert_one_line_error(code, err, "--max-papers")
 
 
+def test_talking_to_ncbi_without_a_contact_address_says_so_once_and_never_elsewhere(tmp_path, capsys):
+    from citegraph.config import NCBI_EUTILS_URL, Settings
+
+    def hint(quiet: bool = False, **settings) -> str:
+        app = cli.App(Settings(cache_dir=tmp_path, **settings), quiet=quiet)
+        app.client().close()
+        return capsys.readouterr().err
+
+    assert "set NCBI_EMAIL" in hint() and hint(eutils_url=NCBI_EUTILS_URL).count("NCBI_EMAIL") == 1
+    assert hint(email="you@example.org") == ""
+    assert hint(eutils_url="http://127.0.0.1:9/entrez/eutils/") == ""  # a local server wants no address
+    assert hint(quiet=True) == ""
+
+
 def test_console_script_and_python_cli_py_run(tmp_path):
     env = {**os.environ, "CITEGRAPH_CACHE": str(tmp_path)}
     for command in ([sys.executable, "cli.py", "--version"], [sys.executable, "-m", "cli", "--help"]):
