@@ -20,8 +20,9 @@ def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Ar
     table.add_column("PMID", style="cyan", no_wrap=True)
     table.add_column("year", style="green", no_wrap=True)
     table.add_column(count_label, justify="right", style="yellow", no_wrap=True)
-    # the column may shrink (rich shrinks only wrappable columns; a table still too wide loses
-    # width from every column, PMIDs first); each title is kept to one line by its own Text
+    # a wrappable column, so that it is the one to shrink (rich shrinks only those; a table
+    # still too wide takes the width evenly from every column, PMIDs included); each title
+    # is kept to one line by its own Text
     table.add_column("title", overflow="ellipsis")
     for rank, (pmid, count) in enumerate(rows, 1):
         article = article_of(pmid)
