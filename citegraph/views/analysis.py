@@ -61,6 +61,15 @@ def _table(title: str) -> Table:
     return Table(title=text(title, "italic"), title_justify="left", pad_edge=False, expand=False)
 
 
+def _hanging(prefix: Text, body: Text) -> Table:
+    """``prefix`` then ``body``, a long body wrapping under its own start, not under the prefix."""
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(prefix, body)
+    return grid
+
+
 def chains_view(paths: Sequence[Sequence[str]], papers: Papers, *, title: str, link: str) -> Group:
     """Citation chains, one paper per line, ``link`` ("cites", "cited by") between them."""
     parts: list = [Text(title, style="bold")]
@@ -69,9 +78,7 @@ def chains_view(paths: Sequence[Sequence[str]], papers: Papers, *, title: str, l
     for number, path in enumerate(paths, 1):
         parts.append(Text(f"chain {number} ({len(path) - 1} steps)", style="dim"))
         for i, pmid in enumerate(path):
-            line = Text("   " if i == 0 else f"  {link} ", style="dim")
-            line.append_text(paper_line(pmid, papers))
-            parts.append(line)
+            parts.append(_hanging(Text("   " if i == 0 else f"  {link} ", style="dim"), paper_line(pmid, papers)))
     return Group(*parts)
 
 
@@ -114,19 +121,16 @@ def _spc(link: Mapping) -> str:
     return big(link["spc"]) if link.get("spc") is not None else f"share {link['share']:.3g}"
 
 
-def _chain_lines(path: Sequence[str], prefixes: Sequence[str], omitted: int, papers: Papers) -> Text:
+def _chain_lines(path: Sequence[str], prefixes: Sequence[str], omitted: int, papers: Papers) -> Group:
     """One line per paper (``prefixes[i]`` before paper ``i``), and where ``omitted`` papers
     were left out of the middle of a long chain, a line saying how many."""
-    lines = Text()
+    lines: list = []
     gap = (len(path) + 1) // 2 if omitted else -1
     for i, pmid in enumerate(path):
         if i == gap:
-            lines.append(f"  … {omitted:,} more papers …\n", style="dim")
-        lines.append(prefixes[i], style="dim")
-        lines.append_text(paper_line(pmid, papers))
-        lines.append("\n")
-    lines.rstrip()
-    return lines
+            lines.append(Text(f"  … {omitted:,} more papers …", style="dim"))
+        lines.append(_hanging(Text(prefixes[i], style="dim"), paper_line(pmid, papers)))
+    return Group(*lines)
 
 
 def mainpath_view(result: Mapping, papers: Papers) -> Group:

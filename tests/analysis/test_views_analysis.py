@@ -6,8 +6,8 @@ from citegraph.analysis.mainpath import shorten
 from citegraph.views.analysis import big, chains_view, mainpath_view, topics_table
 
 
-def render(renderable) -> str:
-    console = Console(file=io.StringIO(), width=100, color_system=None)
+def render(renderable, width: int = 100) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
     console.print(renderable)
     return console.file.getvalue()
 
@@ -25,6 +25,18 @@ def test_chain_neutralises_titles_and_flags_retractions():
     assert "[bold]paper[/bold]" in out  # markup shown literally, not interpreted
     assert "\x1b" not in out and "␛" in out  # the escape sequence made visible and inert
     assert "RETRACTED" in out and "via retracted 2" in out
+
+
+def test_a_long_title_in_a_chain_wraps_under_its_paper_not_under_the_link():
+    papers = {**PAPERS, "4": {"year": 2001, "title": "Adoptive transfer of tumor-infiltrating lymphocytes "
+                                                     "induces tumor regression in advanced solid tumors."}}
+    lines = render(chains_view([["1", "4"]], papers, title="chains", link="cited by"), width=60).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  cited by 4  2001  Adoptive"))
+    follow = lines[at + 1]
+    indent = len("  cited by ")
+    assert follow[:indent] == " " * indent and follow[indent] != " "
+    assert follow.split()[0] in papers["4"]["title"]
+    assert all(len(line) <= 60 for line in lines)
 
 
 def test_mainpath_view_handles_huge_and_unknown_counts():
