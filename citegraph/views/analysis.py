@@ -113,7 +113,10 @@ def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_
                  str(row["citations"])]
         if with_score:
             cells.append(f"{row['score']:.4g}")
-        table.add_row(*cells, _one_line(text(info.get("title") or "")), *[flag(row["pmid"], papers)] * flagged)
+        cells.append(_one_line(text(info.get("title") or "")))
+        if flagged:
+            cells.append(flag(row["pmid"], papers))
+        table.add_row(*cells)
     return table
 
 
@@ -179,9 +182,11 @@ def related_table(rows: Sequence[Mapping], papers: Papers, *, title: str) -> Tab
     flagged = _flag_column(table, [row["pmid"] for row in rows], papers)
     for number, row in enumerate(rows, 1):
         info = papers.get(row["pmid"]) or {}
-        table.add_row(str(number), clean(row["pmid"]), str(info.get("year") or ""), str(row["co_cited"]),
-                      str(row["coupled"]), _one_line(text(info.get("title") or "(no stored record)")),
-                      *[flag(row["pmid"], papers)] * flagged)
+        cells = [str(number), clean(row["pmid"]), str(info.get("year") or ""), str(row["co_cited"]),
+                 str(row["coupled"]), _one_line(text(info.get("title") or "(no stored record)"))]
+        if flagged:
+            cells.append(flag(row["pmid"], papers))
+        table.add_row(*cells)
     return table
 
 
