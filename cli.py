@@ -499,13 +499,14 @@ def stats(app: App, as_json: bool) -> None:
     if as_json:
         _print_json(data)
         return
-    from citegraph.views.tables import stats_table
+    from citegraph.views.tables import crawl_options_text, stats_table
 
     extra = {"store": data["store"]}
     if latest:
         seeds = latest["seeds"]
         shown = ", ".join(seeds[:5]) + (f" and {len(seeds) - 5:,} more" if len(seeds) > 5 else "")
         extra["latest crawl"] = f"#{latest['id']} from {shown} ({latest['status']})"
+        extra["its options"] = crawl_options_text(latest["params"])
     app.out.print(stats_table(counts, extra))
 
 

@@ -112,6 +112,8 @@ def test_crawl_leaves_out_excluded_publication_types_and_does_not_follow_them(se
                          "Letter")
     assert code == 0 and "already complete" in out  # the same crawl, whatever the case
     assert f"{by_type['Review']:,} of type Review" in out
+    code, out, _ = run(capsys, "stats")
+    assert code == 0 and "depth 2, cited-by, excluding letter, Review" in out
 
 
 def test_human_output_goes_to_stdout_and_messages_to_stderr(server, capsys):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from rich.table import Table
 from rich.text import Text
 
 from ..models import Article
-from .safe import text
+from .safe import clean, text
 
 __all__ = ["ranked_table", "stats_table", "crawl_summary"]
 
@@ -40,6 +40,19 @@ def stats_table(counts: dict[str, int], extra: dict[str, object] | None = None) 
     for key, value in {**counts, **(extra or {})}.items():
         table.add_row(key.replace("_", " "), Text(f"{value:,}" if isinstance(value, int) else str(value)))
     return table
+
+
+def crawl_options_text(params: Mapping) -> str:
+    """A crawl's options in a few words: 'depth 2, cited-by, 1990-2000, excluding Review'."""
+    parts = [f"depth {params.get('depth', 1)}", str(params.get("direction") or "cited-by")]
+    since, until = params.get("since"), params.get("until")
+    if since is not None or until is not None:
+        parts.append(f"{since if since is not None else ''}-{until if until is not None else ''}")
+    if params.get("exclude_types"):
+        parts.append("excluding " + ", ".join(params["exclude_types"]))
+    if params.get("max_papers"):
+        parts.append(f"at most {params['max_papers']:,} papers")
+    return clean(", ".join(parts))
 
 
 def crawl_summary(report: dict) -> Table:
