@@ -69,40 +69,40 @@ def test_depth1_cited_by_on_real_corpus_stores_exactly_the_citing_records(real_c
     assert report.members == len(expected) + 1  # the seed has no record but is a member
 
 
-# -- synthetic corpus, 20,000 records, depth 3, NCBI's 3 requests/s -----------------------------
+# -- synthetic corpus, 10,000 records, depth 3, NCBI's 3 requests/s -----------------------------
 # The server runs in a child process here: it counts 429s by its own clock, which a client
 # sharing its interpreter lock would make jitter.
 
 @pytest.fixture(scope="module")
-def synthetic_20k():
-    return Corpus.synthetic(20_000, seed=7)
+def synthetic_10k():
+    return Corpus.synthetic(10_000, seed=7)
 
 
-def serve_20k(*extra: str, rate: int = 3) -> ServerProcess:
-    return ServerProcess(["--synthetic", "20000", "--seed", "7", "--rate-limit", str(rate), "--prerender", *extra])
+def serve_10k(*extra: str, rate: int = 3) -> ServerProcess:
+    return ServerProcess(["--synthetic", "10000", "--seed", "7", "--rate-limit", str(rate), "--prerender", *extra])
 
 
 @pytest.fixture(scope="module")
 def clean_crawl(tmp_path_factory):
     # as `citegraph crawl` runs it: the records read in worker processes
-    with serve_20k() as server, ParsePool(2) as pool:
+    with serve_10k() as server, ParsePool(2) as pool:
         result = run_crawl(server.url, tmp_path_factory.mktemp("clean"), [ROOT], rate=3, depth=3, pool=pool)
         stats = server.stats()
     assert pool.parsed_in_workers > 5
     return result, stats
 
 
-def test_clean_crawl_never_exceeds_the_rate_and_batches_well(clean_crawl, synthetic_20k):
+def test_clean_crawl_never_exceeds_the_rate_and_batches_well(clean_crawl, synthetic_10k):
     (report, articles, _edges), stats = clean_crawl
     assert stats["by_status"].get("429", 0) == 0
     assert report.complete and report.members > 5_000
     per_paper = report.requests / report.members
-    print(f"\n20k synthetic, depth 3: {report.members} papers, {report.requests} requests, "
+    print(f"\n10k synthetic, depth 3: {report.members} papers, {report.requests} requests, "
           f"{per_paper:.4f} requests/paper, {report.elapsed:.1f} s")
     assert per_paper < 0.05
     assert stats["total"] == report.requests
     # generation 1 is exactly the corpus's citers of the root
-    assert report.generations[1] == len(set(synthetic_20k.cited_by(ROOT)))
+    assert report.generations[1] == len(set(synthetic_10k.cited_by(ROOT)))
 
 
 def test_faults_change_nothing_in_the_result(clean_crawl, tmp_path):
@@ -110,7 +110,7 @@ def test_faults_change_nothing_in_the_result(clean_crawl, tmp_path):
     one reads them in worker processes): the same papers, edges and generations."""
     (clean_report, clean_articles, clean_edges), clean_stats = clean_crawl
     # at 10 requests/s, as with an API key (the clean crawl checks the 3/s pacing)
-    with serve_20k("--faults", "5xx=0.10,reset=0.05,truncate=0.05", rate=10) as server:  # faults from seed 7
+    with serve_10k("--faults", "5xx=0.10,reset=0.05,truncate=0.05", rate=10) as server:  # faults from seed 7
         report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=10, depth=3)
         stats = server.stats()
     server_errors = sum(n for status, n in stats["by_status"].items() if status.startswith("5"))
@@ -123,17 +123,17 @@ def test_faults_change_nothing_in_the_result(clean_crawl, tmp_path):
     assert report.generations == clean_report.generations
 
 
-def test_efetch_short_answers_are_asked_again(synthetic_20k, tmp_path):
+def test_efetch_short_answers_are_asked_again(synthetic_10k, tmp_path):
     plan = FaultPlan({"short": 0.3}, seed=5)
-    with EutilsServer(synthetic_20k, faults=plan) as server:
+    with EutilsServer(synthetic_10k, faults=plan) as server:
         report, articles, _ = run_crawl(server.url, tmp_path, [ROOT], depth=1)
-    expected = set(synthetic_20k.cited_by(ROOT)) | {ROOT}
+    expected = set(synthetic_10k.cited_by(ROOT)) | {ROOT}
     assert articles == expected
     assert report.missing == []
 
 
-def test_unknown_seed_is_reported_missing(synthetic_20k, tmp_path):
-    with EutilsServer(synthetic_20k) as server:
+def test_unknown_seed_is_reported_missing(synthetic_10k, tmp_path):
+    with EutilsServer(synthetic_10k) as server:
         report, articles, _ = run_crawl(server.url, tmp_path, ["1"], depth=1)
     # NCBI knows nothing of it: no record, no links; the seed stays a member, nothing else
     assert articles == set()
