@@ -34,14 +34,19 @@ def _authors(article: Article, limit: int = 6) -> str:
     return ", ".join(names)
 
 
-def article_line(article: Article | None, pmid: str) -> Text:
-    """One line for lists and trees: 'PMID  year  title'."""
+def article_line(article: Article | None, pmid: str, *, cited_by: int = 0) -> Text:
+    """One line for lists and trees: 'PMID  year  title', with '(N cite it)' before the title
+    when ``cited_by`` is given (before it: a long title is cut at the end of the line)."""
     line = Text()
     line.append(pmid, style="bold cyan")
     if article is None:
         line.append("  (no stored record)", style="dim")
+        if cited_by:
+            line.append(f"  ({cited_by} cite it)", style="yellow")
         return line
     line.append(f"  {article.year or '----'}  ", style="green")
+    if cited_by:
+        line.append(f"({cited_by} cite it)  ", style="yellow")
     if article.is_retracted:
         line.append("[RETRACTED] ", style="bold red")
     line.append_text(text(article.title or "(no title)"))

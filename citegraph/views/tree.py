@@ -39,10 +39,7 @@ def generation_tree(graph: nx.DiGraph, root: str, generations: dict[str, int],
         for kid in kids[:per_node]:
             if shown >= max_lines:
                 break
-            label = article_line(article_of(kid), kid)
-            count = graph.in_degree(kid)
-            if count:
-                label.append(f"  ({count} cite it)", style="yellow")
+            label = article_line(article_of(kid), kid, cited_by=graph.in_degree(kid))
             label.no_wrap, label.overflow = True, "ellipsis"  # one line per paper, whatever the width
             stack.append((branch.add(label), kid))
             shown += 1

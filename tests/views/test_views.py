@@ -83,6 +83,14 @@ def test_table_keeps_pmid_year_and_count_whole_and_cuts_a_long_title_to_one_line
         assert len(lines) == 7 and all(len(l) <= width for l in lines)  # title, header, 2 rows: one line each
 
 
+def test_tree_shows_how_often_a_paper_is_cited_even_when_its_title_is_cut():
+    graph = nx.DiGraph([("2", "1"), ("3", "2"), ("4", "2")])
+    articles = {p: Article(pmid=p, title="A very long title about interleukin-2 " * 4, year=1990) for p in "1234"}
+    lines = render(generation_tree(graph, "1", {"2": 1, "3": 2, "4": 2}, articles.get), width=60).splitlines()
+    line2 = next(line for line in lines if "2  1990" in line)
+    assert "(2 cite it)" in line2 and line2.endswith("…") and len(line2) <= 60
+
+
 def test_tree_truncates_with_count():
     graph = nx.DiGraph([(str(p), "1") for p in range(2, 30)])
     tree = render(generation_tree(graph, "1", {str(p): 1 for p in range(2, 30)}, lambda p: None, per_node=5))
