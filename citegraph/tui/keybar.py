@@ -32,8 +32,11 @@ class KeyBar(Widget):
         key_style = self.get_component_rich_style("keybar--key", partial=True)
         line = Text(no_wrap=True, overflow="ellipsis", end="")
         self._spans = []
+        width = self.size.width
         for key, what, action in self._keys:
             start = len(line)
+            if width and start + len(key) + len(what) + 3 > width:
+                break  # whole keys only: a narrow terminal shows the first ones ('?' lists them all)
             line.append(f" {key} ", style=key_style)
             line.append(what + " ")
             self._spans.append((start, len(line), action))

@@ -14,7 +14,7 @@ from citegraph.store import Store
 from citegraph.tui import BrowseApp, BrowseData, parse_filter
 from citegraph.tui.data import compute_overview
 from citegraph.tui.keybar import KeyBar
-from citegraph.tui.app import FILTER_DELAY
+from citegraph.tui.app import FILTER_DELAY, MAIN_KEYS
 from citegraph.tui.paper_list import PaperList
 
 
@@ -174,6 +174,9 @@ def test_narrow_terminal_and_mouse(small_store):
     _, (narrow, lines, first, current) = browse(small_store, script, size=(80, 24))
     assert narrow
     assert all(len(line) <= 80 for line in lines)
+    # the key line shows whole keys only: none cut to its letter, no ellipsis
+    keys = next(line for line in lines if "follow" in line and "quit" in line)
+    assert "…" not in keys and keys.split()[-1] in {what for _, what, _ in MAIN_KEYS}
     assert any("Chimeric antigen receptor" in line for line in lines)
     assert first == ("1", "2")
     assert current == "2"
