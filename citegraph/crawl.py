@@ -452,11 +452,7 @@ class _Run:
 
     def _note_left_out(self, pmids: Iterable[str]) -> None:
         """Write why these excluded papers were left out (in the caller's transaction)."""
-        by_reason: dict[str, list[str]] = {}
-        for pmid in pmids:
-            by_reason.setdefault(self.left_out.pop(pmid, "year"), []).append(pmid)
-        for reason, group in by_reason.items():
-            self.store.set_node_state(self.crawl_id, group, "excluded", reason)
+        self.store.exclude_nodes(self.crawl_id, {p: self.left_out.pop(p, "year") for p in pmids})
 
     def _commit_fetch(self, articles: list[RecordDigest], absent: list[str], rows: PreparedArticles) -> None:
         states: dict[str, list[str]] = {}

@@ -182,7 +182,7 @@ def _link(client: _Client, store: Store, crawl_id: int, batch: list[tuple[str, i
     if options.exclude_types:  # only then are the stored ones' records read
         types_of = {p: a.publication_types for p, a in store.get_articles(stored).items()}
         types_of.update((a.pmid, a.publication_types) for a in articles)
-    left_out: dict[str, list[str]] = {}
+    left_out: dict[str, str] = {}
     rows: list[tuple[str, int, str]] = []
     added: list[tuple[str, int]] = []
     with store.transaction():
@@ -202,14 +202,13 @@ def _link(client: _Client, store: Store, crawl_id: int, batch: list[tuple[str, i
             reason = options.left_out_by(summaries[pmid][0], types_of.get(pmid, ()))
             if reason is not None:
                 rows.append((pmid, generation, "excluded"))
-                left_out.setdefault(reason, []).append(pmid)
+                left_out[pmid] = reason
                 report.excluded.append(pmid)
                 continue
             rows.append((pmid, generation, "done"))
             added.append((pmid, generation))
         store.add_nodes(crawl_id, rows)
-        for reason, group in left_out.items():
-            store.set_node_state(crawl_id, group, "excluded", reason)
+        store.exclude_nodes(crawl_id, left_out)
         store.set_linked_at(crawl_id, linked, now)
     report.relinked += len(linked)
     report.fetched += len(articles)

@@ -674,6 +674,14 @@ class Store:
             ((state, detail, crawl_id, int(p)) for p in pmids),
         )
 
+    def exclude_nodes(self, crawl_id: int, reasons: Mapping[str, str]) -> None:
+        """Mark members excluded, each with why (``{pmid: "year" | "type:NAME"}``, kept as
+        the node's detail)."""
+        self._executemany(
+            "UPDATE crawl_nodes SET state = 'excluded', detail = ? WHERE crawl_id = ? AND pmid = ?",
+            ((why, crawl_id, int(p)) for p, why in reasons.items()),
+        )
+
     def nodes(self, crawl_id: int, state: str | None = None) -> list[tuple[str, int]]:
         """(pmid, generation) of the crawl's members, optionally in one state, by generation."""
         if state is None:
