@@ -190,6 +190,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
                     app.info(f"stopped: {counts['articles']:,} articles and {counts['citations']:,} citations "
                              "are stored", "yellow")
                     raise
+            _say_unmatched_types(app, store, options.exclude_types, report)
         finally:
             client.close()
     data = report.to_dict()
@@ -206,6 +207,24 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             app.err.print(f"... and {len(report.failed) - 20} more failed papers", markup=False)
     if not report.complete:
         raise CitegraphError(f"{len(report.failed)} papers failed; run the same command again to retry them")
+
+
+def _say_unmatched_types(app: App, store, exclude_types: Iterable[str], report) -> None:
+    """An --exclude-type that left out no paper may be a typo: say so, with the nearest
+    publication types of the crawl's papers (a census only then: it reads every member)."""
+    import difflib
+
+    matched = {name.casefold() for name in report.excluded_by}
+    unmatched = [t for t in exclude_types if t.casefold() not in matched]
+    if not unmatched or app.quiet:
+        return
+    counts = store.publication_type_counts(report.crawl_id)
+    by_fold = {name.casefold(): name for name, _ in counts.most_common()}
+    for name in unmatched:
+        near = [by_fold[f] for f in difflib.get_close_matches(name.casefold(), list(by_fold), n=3, cutoff=0.7)]
+        hint = ("did you mean " + " or ".join(repr(n) for n in near) + "?" if near else
+                "types here: " + "; ".join(n for n, _ in counts.most_common(6)))
+        app.info(f"--exclude-type {name!r} left out no paper of this crawl ({hint})", "yellow")
 
 
 def _refresh(app: App, seed: str, max_age: str, as_json: bool) -> None:

@@ -13,6 +13,7 @@ import json
 import re
 import sqlite3
 import time
+from collections import Counter
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
@@ -673,6 +674,15 @@ class Store:
             "UPDATE crawl_nodes SET state = ?, detail = ? WHERE crawl_id = ? AND pmid = ?",
             ((state, detail, crawl_id, int(p)) for p in pmids),
         )
+
+    def publication_type_counts(self, crawl_id: int) -> Counter:
+        """How many of a crawl's papers (members, excluded ones too) have each publication type."""
+        self.sync_article_meta()
+        counts: Counter = Counter()
+        for (types,) in self._execute("SELECT m.publication_types FROM crawl_nodes AS n JOIN article_meta AS m "
+                                      "ON m.pmid = n.pmid WHERE n.crawl_id = ?", (crawl_id,)):
+            counts.update(json.loads(types))
+        return counts
 
     def exclude_nodes(self, crawl_id: int, reasons: Mapping[str, str]) -> None:
         """Mark members excluded, each with why (``{pmid: "year" | "type:NAME"}``, kept as

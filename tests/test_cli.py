@@ -116,6 +116,16 @@ def test_crawl_leaves_out_excluded_publication_types_and_does_not_follow_them(se
     assert code == 0 and "depth 2, cited-by, excluding letter, Review" in out
 
 
+def test_an_excluded_type_that_left_out_nothing_is_pointed_out(server, corpus, capsys):
+    code, out, err = run(capsys, "crawl", ROOT, "--exclude-type", "Reveiw", "--exclude-type", "Blog Post")
+    assert code == 0, err
+    err = " ".join(err.split())  # as one line, whatever the console's width
+    assert "'Reveiw' left out no paper of this crawl (did you mean 'Review'?)" in err
+    assert "'Blog Post' left out no paper of this crawl (types here: Journal Article;" in err
+    code, out, err = run(capsys, "crawl", ROOT, "--exclude-type", "review")
+    assert code == 0 and "left out no paper" not in err and "of type review" in out
+
+
 def test_human_output_goes_to_stdout_and_messages_to_stderr(server, capsys):
     code, out, err = run(capsys, "crawl", ROOT, "--depth", "1")
     assert code == 0
