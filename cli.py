@@ -201,6 +201,13 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
         from citegraph.views.tables import crawl_summary
 
         app.out.print(crawl_summary(data))
+        missing = set(report.missing)
+        unknown_seeds = [p for p in report.seeds if p in missing]
+        if unknown_seeds:
+            shown = ", ".join(unknown_seeds[:10]) + (f" and {len(unknown_seeds) - 10:,} more" if len(unknown_seeds) > 10
+                                                     else "")
+            app.info(f"no PubMed record for the seed{'s' if len(unknown_seeds) > 1 else ''} {shown}: "
+                     "check the PMID (its citing papers were looked for all the same)", "yellow")
         for pmid, reason in report.failed[:20]:
             app.err.print(f"failed: {pmid}: {redact(reason, app.settings.api_key)}", markup=False, highlight=False)
         if len(report.failed) > 20:

@@ -116,6 +116,15 @@ def test_crawl_leaves_out_excluded_publication_types_and_does_not_follow_them(se
     assert code == 0 and "depth 2, cited-by, excluding letter, Review" in out
 
 
+def test_a_seed_without_a_record_is_named_after_the_summary(server, corpus, capsys):
+    code, out, err = run(capsys, "crawl", "99999999", ROOT, "--depth", "0")
+    assert code == 0, err
+    assert "no PubMed record for the seed 99999999: check the PMID" in " ".join(err.split())
+    assert ROOT not in err
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "0")
+    assert code == 0 and "no PubMed record" not in err
+
+
 def test_an_excluded_type_that_left_out_nothing_is_pointed_out(server, corpus, capsys):
     code, out, err = run(capsys, "crawl", ROOT, "--exclude-type", "Reveiw", "--exclude-type", "Blog Post")
     assert code == 0, err
