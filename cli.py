@@ -1026,7 +1026,11 @@ def doctor(app: App, repair: bool, as_json: bool) -> None:
         for action in result.actions:
             app.out.print(Text(f"repaired: {action}", style="yellow"))
         if result.healthy:
-            counts = ", ".join(f"{n:,} {t}" for t, n in result.counts.items() if t != "schema_migrations")
+            def words(table: str, n: int) -> str:  # table names as words: "1 crawl", "3,181 crawl nodes"
+                name = table.replace("_", " ")
+                return f"{n:,} {name[:-1] if n == 1 and name.endswith('s') else name}"
+
+            counts = ", ".join(words(t, n) for t, n in result.counts.items() if t != "schema_migrations")
             app.out.print(Text(f"{path}: healthy (schema {result.schema_version}; {counts})", style="green"))
         for problem in result.problems:
             app.out.print(Text(f"problem: {problem}", style="bold red"))

@@ -34,6 +34,8 @@ def test_healthy_store(tmp_path, capsys):
     code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--json")
     assert code == 0
     assert json.loads(out)["healthy"] is True
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor")
+    assert code == 0 and "healthy" in out and "1 article, 0 citations" in out and "0 crawl nodes" in out
 
 
 def test_inconsistent_crawl_is_reported_and_reopened(tmp_path, capsys):
