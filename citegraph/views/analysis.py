@@ -16,7 +16,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from .safe import clean, text
+from .safe import clean, one_line, text
 
 __all__ = ["big", "flag", "paper_line", "chains_view", "ranking_table", "mainpath_view", "related_table",
            "communities_view", "topics_table", "timeline_table"]
@@ -82,12 +82,6 @@ def chains_view(paths: Sequence[Sequence[str]], papers: Papers, *, title: str, l
     return Group(*parts)
 
 
-def _one_line(value: Text) -> Text:
-    """A title kept to one line, cut with an ellipsis: a ranked list stays one row per paper."""
-    value.no_wrap, value.overflow = True, "ellipsis"
-    return value
-
-
 def _flag_column(table: Table, pmids: Sequence[str], papers: Papers) -> bool:
     """Add the flag column when a paper has a flag: otherwise its width goes to the titles."""
     if any(flag(p, papers).plain for p in pmids):
@@ -113,7 +107,7 @@ def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_
                  str(row["citations"])]
         if with_score:
             cells.append(f"{row['score']:.4g}")
-        cells.append(_one_line(text(info.get("title") or "")))
+        cells.append(one_line(text(info.get("title") or "")))
         if flagged:
             cells.append(flag(row["pmid"], papers))
         table.add_row(*cells)
@@ -183,7 +177,7 @@ def related_table(rows: Sequence[Mapping], papers: Papers, *, title: str) -> Tab
     for number, row in enumerate(rows, 1):
         info = papers.get(row["pmid"]) or {}
         cells = [str(number), clean(row["pmid"]), str(info.get("year") or ""), str(row["co_cited"]),
-                 str(row["coupled"]), _one_line(text(info.get("title") or "(no stored record)"))]
+                 str(row["coupled"]), one_line(text(info.get("title") or "(no stored record)"))]
         if flagged:
             cells.append(flag(row["pmid"], papers))
         table.add_row(*cells)

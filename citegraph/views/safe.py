@@ -13,7 +13,7 @@ import re
 
 from rich.text import Text
 
-__all__ = ["clean", "text"]
+__all__ = ["clean", "text", "one_line"]
 
 # C0 (but tab/newline), DEL, C1, and the Unicode bidi embeddings/overrides/isolates
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -42,3 +42,10 @@ def clean(value: object, *, single_line: bool = True) -> str:
 def text(value: object, style: str = "", *, single_line: bool = True) -> Text:
     """A :class:`Text` holding ``value`` literally (markup is not parsed)."""
     return Text(clean(value, single_line=single_line), style=style)
+
+
+def one_line(value: Text) -> Text:
+    """``value`` kept to one line whatever the width, cut with an ellipsis (a list or a tree
+    stays one row per paper)."""
+    value.no_wrap, value.overflow = True, "ellipsis"
+    return value

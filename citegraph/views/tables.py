@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import Article
-from .safe import clean, text
+from .safe import clean, one_line, text
 
 __all__ = ["ranked_table", "stats_table", "crawl_summary"]
 
@@ -27,9 +27,8 @@ def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Ar
     for rank, (pmid, count) in enumerate(rows, 1):
         article = article_of(pmid)
         title_text = text(article.title) if article else Text("(no stored record)", style="dim")
-        title_text.no_wrap, title_text.overflow = True, "ellipsis"
         year = str(article.year) if article and article.year else ""
-        table.add_row(str(rank), pmid, year, str(count), title_text)
+        table.add_row(str(rank), pmid, year, str(count), one_line(title_text))
     return table
 
 

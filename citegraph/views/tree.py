@@ -10,6 +10,7 @@ from rich.tree import Tree
 
 from ..models import Article
 from .article import article_line
+from .safe import one_line
 
 __all__ = ["generation_tree"]
 
@@ -28,9 +29,7 @@ def generation_tree(graph: nx.DiGraph, root: str, generations: dict[str, int],
         parents = [p for p in graph.successors(pmid) if generations.get(p, 0 if p == root else -1) == generation - 1]
         if parents:
             children.setdefault(min(parents, key=int), []).append(pmid)
-    top = article_line(article_of(root), root)
-    top.no_wrap, top.overflow = True, "ellipsis"
-    tree = Tree(top)
+    tree = Tree(one_line(article_line(article_of(root), root)))
     shown = 1
     stack: list[tuple[Tree, str]] = [(tree, root)]
     while stack:
@@ -39,8 +38,7 @@ def generation_tree(graph: nx.DiGraph, root: str, generations: dict[str, int],
         for kid in kids[:per_node]:
             if shown >= max_lines:
                 break
-            label = article_line(article_of(kid), kid, cited_by=graph.in_degree(kid))
-            label.no_wrap, label.overflow = True, "ellipsis"  # one line per paper, whatever the width
+            label = one_line(article_line(article_of(kid), kid, cited_by=graph.in_degree(kid)))
             stack.append((branch.add(label), kid))
             shown += 1
         hidden = len(kids) - min(len(kids), per_node)
