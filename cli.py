@@ -76,6 +76,12 @@ class App:
         return EutilsClient(self.settings)
 
 
+def _listed(items: list[str], most: int) -> str:
+    """'a, b, c and 4 more': the first ``most`` items, then how many were left out."""
+    rest = len(items) - most
+    return ", ".join(items[:most]) + (f" and {rest:,} more" if rest > 0 else "")
+
+
 def _print_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -204,9 +210,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
         missing = set(report.missing)
         unknown_seeds = [p for p in report.seeds if p in missing]
         if unknown_seeds:
-            shown = ", ".join(unknown_seeds[:10]) + (f" and {len(unknown_seeds) - 10:,} more" if len(unknown_seeds) > 10
-                                                     else "")
-            app.info(f"no PubMed record for the seed{'s' if len(unknown_seeds) > 1 else ''} {shown}: "
+            app.info(f"no PubMed record for the seed{'s' if len(unknown_seeds) > 1 else ''} {_listed(unknown_seeds, 10)}: "
                      "check the PMID (its citing papers were looked for all the same)", "yellow")
         for pmid, reason in report.failed[:20]:
             app.err.print(f"failed: {pmid}: {redact(reason, app.settings.api_key)}", markup=False, highlight=False)
@@ -529,9 +533,7 @@ def stats(app: App, as_json: bool) -> None:
 
     extra = {"store": data["store"]}
     if latest:
-        seeds = latest["seeds"]
-        shown = ", ".join(seeds[:5]) + (f" and {len(seeds) - 5:,} more" if len(seeds) > 5 else "")
-        extra["latest crawl"] = f"#{latest['id']} from {shown} ({latest['status']})"
+        extra["latest crawl"] = f"#{latest['id']} from {_listed(latest['seeds'], 5)} ({latest['status']})"
         extra["its options"] = crawl_options_text(latest["params"])
     app.out.print(stats_table(counts, extra))
 
