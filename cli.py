@@ -1087,7 +1087,8 @@ def demo(ctx: click.Context, papers: int | None, seed: int | None, files: tuple[
 
 
 def _run_demo(ctx: click.Context, source, demo_dir: Path, browse: bool) -> None:
-    """The demo's steps: its store, the corpus and its server, the crawl, the views, what next."""
+    """The demo's steps for ``source`` (a citegraph.demo.DemoSource): its store, the corpus and its
+    server, the crawl, the views, what next."""
     import dataclasses
 
     from citegraph import demo as lib

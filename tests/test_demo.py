@@ -239,8 +239,12 @@ def test_a_crawl_from_ncbi_refuses_a_demo_store_and_stats_says_demo_data(tmp_pat
     assert code == 0 and "demo data" in out
     code, out, _ = run(capsys, "--cache-dir", str(demo_dir), "stats", "--json")
     assert json.loads(out)["demo"] is True
-    code, out, _ = run(capsys, "--cache-dir", str(tmp_path / "elsewhere"), "stats", "--json")
-    assert code == 1  # no store there: stats on a real store is tested with the crawl tests
+    with Store(tmp_path / "real" / "citegraph.sqlite"):
+        pass
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path / "real"), "stats", "--json")
+    assert code == 0 and json.loads(out)["demo"] is False
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path / "real"), "stats")
+    assert "demo" not in out
 
 
 def test_a_store_marked_by_sqlite_header_only(tmp_path):
