@@ -1096,12 +1096,14 @@ def _run_demo(ctx: click.Context, source, demo_dir: Path, browse: bool) -> None:
 
     app: App = ctx.obj
     settings = dataclasses.replace(app.settings, cache_dir=demo_dir, api_key=None)  # no key to a local server
-    status = lib.prepare_store(settings.store_path, source)
-    if status == "replaced":
-        app.info(f"demo: {demo_dir} held the demo of another corpus: starting it afresh", "yellow")
+    lib.store_status(settings.store_path, source)  # a real store is refused before the corpus is read
     app.info(f"demo: preparing {source.describe()}")
     corpus = source.load()
     start = source.start_pmid(corpus)
+    # only now, with a corpus to serve, is an earlier demo of another corpus replaced
+    status = lib.prepare_store(settings.store_path, source)
+    if status == "replaced":
+        app.info(f"demo: {demo_dir} held the demo of another corpus: starting it afresh", "yellow")
     if source.files:
         app.info(f"demo: its most cited paper is {start}, cited by {len(corpus.cited_by(start)):,} of its records"
                  + ("" if start in corpus else " (the files hold no record of it)"))

@@ -13,7 +13,8 @@ migration:
   from a remote source refuses such a store (:func:`check_crawl_target`), so demo records and
   real ones never mix.
 - ``PRAGMA user_version`` = the served corpus's :meth:`DemoSource.fingerprint`: a demo of
-  another corpus starts the store afresh instead of mixing the two (:func:`prepare_store`).
+  another corpus starts the store afresh instead of mixing the two (:func:`prepare_store`;
+  :func:`store_status` says beforehand what it will find, touching nothing).
 
 Nothing here prints; the command line decides what to say.
 """
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_PAPERS", "DEFAULT_SEED", "DEMO_APPLICATION_ID", "DEMO_FOLDER", "DEPTH", "SYNTHETIC_ROOT",
            "DemoSource", "check_crawl_target", "example_descendant", "is_demo_store", "most_cited",
-           "command_line", "next_commands", "prepare_store", "serving"]
+           "command_line", "next_commands", "prepare_store", "serving", "store_status"]
 
 DEFAULT_PAPERS = 5000
 DEFAULT_SEED = 1
@@ -69,7 +70,7 @@ class DemoSource:
         """'5,000 synthetic papers (seed 1)' or the files' names."""
         if self.files:
             return ", ".join(path.name for path in self.files)
-        return f"{self.papers:,} synthetic papers (seed {self.seed})"
+        return f"{self.papers:,} synthetic paper{'s' if self.papers != 1 else ''} (seed {self.seed})"
 
     def fingerprint(self) -> int:
         """A positive 31-bit number that differs between corpora: the synthetic size and seed,
@@ -140,40 +141,46 @@ def is_demo_store(path: Path) -> bool:
     return header is not None and header[0] == DEMO_APPLICATION_ID
 
 
-def prepare_store(path: Path, source: DemoSource) -> str:
-    """Make ``path`` the demo store of ``source``, marked as demo data, and say what was there:
+def store_status(path: Path, source: DemoSource) -> str:
+    """What :func:`prepare_store` would find at ``path``, changing nothing:
 
     - ``"new"``: nothing, or an empty store;
     - ``"reused"``: the demo store of the same corpus (its crawl resumes or is complete);
-    - ``"replaced"``: the demo store of another corpus, deleted first.
+    - ``"replaced"``: the demo store of another corpus, to be deleted.
 
-    StoreError, touching nothing, when ``path`` holds a store that is not demo data and is
-    not empty (a real crawl's or import's)."""
+    StoreError when ``path`` holds a store that is not demo data and is not empty (a real
+    crawl's or import's): the demo never writes there."""
     from .store import Store
 
     path = Path(path)
-    fingerprint = source.fingerprint()
     header = _header(path)
-    status = "new"
     if header is not None and header[0] == DEMO_APPLICATION_ID:
-        if header[1] == fingerprint:
-            status = "reused"
-        else:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            status = "replaced"
-    elif path.exists():
+        return "reused" if header[1] == source.fingerprint() else "replaced"
+    if path.exists():
         with Store(path) as store:
             counts = store.counts()
         if counts["articles"] or counts["crawls"] or counts["citations"]:
             raise StoreError(f"{path.parent} holds a store that is not demo data ({counts['articles']:,} articles): "
                              "the demo keeps its own, give it another --cache-dir")
+    return "new"
+
+
+def prepare_store(path: Path, source: DemoSource) -> str:
+    """Make ``path`` the demo store of ``source``, marked as demo data; returns
+    :func:`store_status` from before (a ``"replaced"`` store is deleted first)."""
+    from .store import Store
+
+    path = Path(path)
+    status = store_status(path, source)
+    if status == "replaced":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     with Store(path):  # creates the schema
         pass
     db = sqlite3.connect(path, timeout=30)
     try:
         db.execute(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
-        db.execute(f"PRAGMA user_version = {fingerprint}")
+        db.execute(f"PRAGMA user_version = {source.fingerprint()}")
     finally:
         db.close()
     return status

@@ -214,6 +214,21 @@ def test_a_demo_store_is_marked_and_reused_and_another_corpus_starts_it_afresh(t
     assert is_demo_store(path)
 
 
+def test_a_bad_corpus_file_leaves_the_earlier_demo_store_as_it_was(tmp_path, capsys):
+    path = tmp_path / "cache" / "demo" / "citegraph.sqlite"
+    prepare_store(path, DemoSource(papers=50))
+    with Store(path) as store:
+        store.open_crawl("k", [ROOT], {})
+    bad = tmp_path / "bad.xml"
+    bad.write_text("not XML at all")
+    code, _, err = run(capsys, "demo", "--corpus", str(bad))
+    assert code == 1
+    one_line_error(err.replace("demo: preparing bad.xml\n", ""))
+    assert is_demo_store(path)
+    with Store(path) as store:
+        assert store.counts()["crawls"] == 1
+
+
 def test_the_demo_never_writes_into_a_real_store(tmp_path, capsys):
     real = tmp_path / "real"
     with Store(real / "citegraph.sqlite") as store:
