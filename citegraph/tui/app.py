@@ -98,7 +98,7 @@ class BrowseApp(App[None]):
     #main.narrow { layout: vertical; }
     #main.narrow #left { height: 1fr; width: 1fr; }
     #main.narrow #detail { height: 1fr; width: 1fr; border-left: none; border-top: solid $primary-darken-2; }
-    #status { height: 1; padding: 0 1; background: $panel; }
+    #status { height: auto; max-height: 3; padding: 0 1; background: $panel; }
     #bottom { height: 1; }
     #filter { display: none; height: 1; border: none; padding: 0 1; }
     #filter.shown { display: block; }
@@ -117,6 +117,7 @@ class BrowseApp(App[None]):
         Binding("c", "next_topic", "topic", show=False),
         Binding("p", "path", "path"),
         Binding("t", "timeline", "timeline"),
+        Binding("g", "retry_graph", "load the graph again", show=False),
     ]
 
     def __init__(self, data: BrowseData, seed: str, *, limit: int = 10_000, load_graph: bool = True,
@@ -199,9 +200,21 @@ class BrowseApp(App[None]):
         self.data.stop()
 
     def _graph_loaded(self) -> None:
+        """The worker is done: with the overview, or with :attr:`BrowseData.overview_error`."""
+        if self.data.overview is None:
+            self._show_status()
+            return
         self._lists.clear()
         self.refresh_list(keep=True)
         self._freeze()
+
+    def action_retry_graph(self) -> None:
+        """Load the graph again after a failure (nothing while it loads or once it is loaded)."""
+        if self.data.overview is not None or self.data.overview_error is None:
+            return
+        self.data.overview_error = None
+        self._show_status()
+        self.load_graph()
 
     # -- what is shown -------------------------------------------------------------------------
     def show_paper(self, pmid: str, *, remember: bool = True) -> None:
@@ -310,9 +323,13 @@ class BrowseApp(App[None]):
             status.append_text(text(self.filter.describe()))
             status.append(")")
         status.append(f" · sort {self.sort} {'↓' if self.descending else '↑'}")
-        if self.data.pagerank is None:
-            status.append(" · graph: " + ("unavailable" if self.data.overview_error else "loading…"), style="dim")
+        error = self.data.overview_error
+        if error is None and self.data.pagerank is None:
+            status.append(" · graph: loading…", style="dim")
         status.append(" · ? keys", style="dim")
+        if error is not None:  # on a line of its own (the status grows to two or three)
+            status.append("\ngraph unavailable (g: retry): ", style="bold red")
+            status.append_text(text(error))
         self._main("#status", Static).update(status)
 
     def _show_detail(self, pmid: str | None) -> None:

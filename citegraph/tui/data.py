@@ -27,7 +27,7 @@ import numpy as np
 from ..models import Article
 from ..store import Store
 
-__all__ = ["BrowseData", "compute_overview", "IN_PROCESS_BELOW"]
+__all__ = ["BrowseData", "compute_overview", "OverviewError", "IN_PROCESS_BELOW"]
 
 #: stores smaller than this (bytes; about 5,000 papers) get their overview computed in-process
 IN_PROCESS_BELOW = 25_000_000
@@ -66,12 +66,17 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
 OVERVIEW_SLICE = 4000
 
 
-def _overview_child(send, store_path: str, seed: str, slice_size: int = OVERVIEW_SLICE) -> None:
+class OverviewError(Exception):
+    """The overview process failed; the message is its own account (``Type: message``)."""
+
+
+def _overview_child(send, store_path: str, seed: str, slice_size: int = OVERVIEW_SLICE,
+                    compute: Callable[[str, str], dict] | None = None) -> None:
     """The overview process: background work, so it yields the CPU to the browser (nice)."""
     try:
         if hasattr(os, "nice"):
             os.nice(10)
-        overview = compute_overview(store_path, seed)
+        overview = (compute or compute_overview)(store_path, seed)
         for key, value in overview.items():
             if isinstance(value, dict):
                 items = list(value.items())
@@ -89,10 +94,15 @@ def _overview_child(send, store_path: str, seed: str, slice_size: int = OVERVIEW
 
 class BrowseData:
     """Lean access to a store for the browser; :meth:`load_overview` may run on a worker thread
-    (it publishes its results in one step at the end)."""
+    (it publishes its results in one step at the end).
 
-    def __init__(self, store: Store, *, cache_size: int = 256) -> None:
+    ``compute`` replaces :func:`compute_overview` (same arguments and answer; a module-level
+    function, so that the overview process can be given it)."""
+
+    def __init__(self, store: Store, *, cache_size: int = 256,
+                 compute: Callable[[str, str], dict] | None = None) -> None:
         self.store = store
+        self._compute = compute
         #: (year, title, journal) of the stored papers seen so far (see :meth:`known`)
         self.summaries: dict[str, tuple[int | None, str, str]] = {}
         self._absent: set[str] = set()
@@ -103,6 +113,8 @@ class BrowseData:
         #: set by load_overview (see compute_overview)
         self.overview: dict | None = None
         self.overview_seed: str | None = None
+        #: why the last load_overview failed (``Type: message``, untrusted text); None while
+        #: it runs or once it has succeeded
         self.overview_error: str | None = None
         self._process = None
         #: dict entries per message from the overview process (see OVERVIEW_SLICE)
@@ -208,11 +220,19 @@ class BrowseData:
         return in_process
 
     def load_overview(self, seed: str, *, in_process: bool | None = None) -> None:
-        """Compute :func:`compute_overview` (in a separate process for large stores) and publish it."""
+        """Compute :func:`compute_overview` (in a separate process for large stores) and publish
+        it; on failure set :attr:`overview_error` instead (a later call tries again)."""
         if in_process is None:
             in_process = self.overview_in_process()
+        self.overview_error = None
         try:
-            overview = compute_overview(self.store.path, seed) if in_process else self._in_subprocess(seed)
+            if in_process:
+                overview = (self._compute or compute_overview)(str(self.store.path), seed)
+            else:
+                overview = self._in_subprocess(seed)
+        except OverviewError as exc:
+            self.overview_error = str(exc)
+            return
         except Exception as exc:  # the browser keeps working without it
             self.overview_error = f"{type(exc).__name__}: {exc}"
             return
@@ -223,8 +243,11 @@ class BrowseData:
     def _in_subprocess(self, seed: str) -> dict:
         context = multiprocessing.get_context("spawn")  # no fork of a process running threads
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_overview_child, daemon=True,
-                                  args=(send, str(self.store.path), seed, self.overview_slice))
+        # not a daemon: a daemonic process may not start processes, and the overview starts the
+        # lens' worker on a cold topic cache (citegraph.analysis.lens_store.start_cold). It is
+        # stopped by stop() when the browser closes, and here if this thread leaves early.
+        process = context.Process(target=_overview_child, daemon=False,
+                                  args=(send, str(self.store.path), seed, self.overview_slice, self._compute))
         process.start()
         send.close()
         self._process = process
@@ -235,16 +258,19 @@ class BrowseData:
                 if kind == "done":
                     return overview
                 if kind == "error":
-                    raise RuntimeError(key)
+                    raise OverviewError(key)
                 if isinstance(value, dict) and key in overview:
                     overview[key].update(value)
                 else:
                     overview[key] = value
         except EOFError:
-            raise RuntimeError("the overview process ended without an answer (stopped?)") from None
+            raise OverviewError("the overview process ended without an answer (stopped?)") from None
         finally:
             receive.close()
             process.join(5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
             self._process = None
 
     def stop(self) -> None:

@@ -26,6 +26,7 @@ KEYS = [
     ("c", "next topic filter (when a topic lens is available)"),
     ("p", "path from the seed to the highlighted paper"),
     ("t", "timeline of the listed papers (per year, stacked by topic)"),
+    ("g", "load the graph again (counts, PageRank, topics) after it failed"),
     ("?", "these keys"),
     ("q", "quit"),
 ]
