@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections import OrderedDict, deque
 from pathlib import Path
@@ -72,7 +73,12 @@ class OverviewError(Exception):
 
 def _overview_child(send, store_path: str, seed: str, slice_size: int = OVERVIEW_SLICE,
                     compute: Callable[[str, str], dict] | None = None) -> None:
-    """The overview process: background work, so it yields the CPU to the browser (nice)."""
+    """The overview process: background work, so it yields the CPU to the browser (nice).
+
+    SIGTERM (:meth:`BrowseData.stop`) ends it by unwinding, so that a lens worker it started
+    is stopped and its queues released (killed outright, it would leave them to the resource
+    tracker, which complains on the terminal)."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if hasattr(os, "nice"):
             os.nice(10)
@@ -90,6 +96,10 @@ def _overview_child(send, store_path: str, seed: str, slice_size: int = OVERVIEW
         send.send(("error", f"{type(exc).__name__}: {exc}", None))
     finally:
         send.close()
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 class BrowseData:
@@ -268,13 +278,15 @@ class BrowseData:
         finally:
             receive.close()
             process.join(5)
-            if process.is_alive():
-                process.terminate()
+            if process.is_alive():  # closed its end of the pipe without ending
+                process.kill()
                 process.join()
             self._process = None
 
     def stop(self) -> None:
-        """Stop a running overview process (the browser is closing)."""
+        """Stop a running overview process (the browser is closing); it ends once it has stopped
+        what it started (see :func:`_overview_child`), and the thread in
+        :meth:`load_overview` returns then."""
         process = self._process
         if process is not None and process.is_alive():
             process.terminate()

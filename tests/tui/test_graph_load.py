@@ -4,6 +4,7 @@ loads again; the overview process may start processes of its own (the lens' work
 from __future__ import annotations
 
 import asyncio
+import os
 
 from conftest import screen_lines
 
@@ -106,20 +107,29 @@ def test_g_while_the_graph_loads_starts_no_second_load(small_store, monkeypatch)
 
 
 def overview_that_never_ends(store_path: str, seed: str) -> dict:
+    """Says it has started (a file in $MARKS), waits for ever, says when it is unwound."""
     import threading
+    from pathlib import Path
 
-    threading.Event().wait()
+    marks = Path(os.environ["MARKS"])
+    (marks / "started").touch()
+    try:
+        threading.Event().wait()
+    finally:
+        (marks / "unwound").touch()  # where a lens worker would be stopped (lens_store.ColdStart.cancel)
     raise AssertionError("unreachable")
 
 
-def test_quitting_while_the_overview_process_runs_stops_it(small_store):
+def test_quitting_while_the_overview_process_runs_stops_it_by_unwinding(small_store, tmp_path, monkeypatch):
+    monkeypatch.setenv("MARKS", str(tmp_path))
+
     async def main():
         with Store(small_store) as store:
             data = BrowseData(store, compute=overview_that_never_ends)
             app = BrowseApp(data, "1", in_process=False)
             async with app.run_test(size=(100, 24)) as pilot:
-                for _ in range(600):  # the worker thread starts the overview process
-                    if data._process is not None:
+                for _ in range(1200):  # the overview process starts and enters the computation
+                    if (tmp_path / "started").exists():
                         break
                     await pilot.pause(0.05)
                 process = data._process
@@ -129,4 +139,5 @@ def test_quitting_while_the_overview_process_runs_stops_it(small_store):
 
     process, app = asyncio.run(main())
     assert not process.is_alive()
+    assert (tmp_path / "unwound").exists()  # SIGTERM unwound it: what it started is stopped
     assert app.return_code in (None, 0)
