@@ -94,7 +94,7 @@ class BrowseApp(App[None]):
     #left { width: 1fr; height: 1fr; }
     #list-header { height: 1; padding: 0 0; color: $text-muted; text-style: bold; }
     #list { height: 1fr; }
-    #detail { width: 1fr; height: 1fr; border-left: solid $primary-darken-2; }
+    #detail { width: 35%; max-width: 72; height: 1fr; border-left: solid $primary-darken-2; }
     #main.narrow { layout: vertical; }
     #main.narrow #left { height: 1fr; width: 1fr; }
     #main.narrow #detail { height: 1fr; width: 1fr; border-left: none; border-top: solid $primary-darken-2; }

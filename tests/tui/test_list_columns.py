@@ -1,0 +1,46 @@
+"""What the list's rows show: titles as wide as the terminal allows."""
+
+from __future__ import annotations
+
+import asyncio
+
+from conftest import screen_lines
+
+from citegraph.crawl import SOURCE_RECORD
+from citegraph.models import Article, Reference
+from citegraph.store import Store
+from citegraph.tui import BrowseApp, BrowseData
+
+LONG_TITLE = ("A very long title about chimeric antigen receptor T cells in patients with relapsed or "
+              "refractory large B-cell lymphoma treated after two lines of therapy, followed for five years")
+
+
+def add_papers(path, articles: list[Article]) -> None:
+    with Store(path) as store, store.transaction():
+        store.put_articles(articles, source="test")
+        store.add_citations(((a.pmid, r) for a in articles for r in a.reference_pmids), SOURCE_RECORD)
+
+
+def visible_title(lines: list[str], pmid: str, title: str) -> int:
+    """How many characters of ``title`` the list row of ``pmid`` shows."""
+    row = next(line for line in lines if line.startswith(f"{pmid:>8} "))
+    return max(k for k in range(len(title) + 1) if title[:k] in row)
+
+
+def show_list(path, size: tuple[int, int]) -> list[str]:
+    async def main():
+        with Store(path) as store:
+            app = BrowseApp(BrowseData(store), "1", load_graph=False)
+            async with app.run_test(size=size) as pilot:
+                await pilot.pause()
+                return screen_lines(app)
+
+    return asyncio.run(main())
+
+
+def test_a_long_title_shows_more_at_160_columns_than_at_80(small_store):
+    add_papers(small_store, [Article(pmid="9", year=1970, title=LONG_TITLE, references=[Reference(pmid="1")])])
+    at_80 = visible_title(show_list(small_store, (80, 24)), "9", LONG_TITLE)
+    at_160 = visible_title(show_list(small_store, (160, 40)), "9", LONG_TITLE)
+    assert at_80 >= 40
+    assert at_160 >= at_80 + 20, (at_80, at_160)  # the list takes what the detail pane leaves
