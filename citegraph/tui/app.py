@@ -44,6 +44,8 @@ MAIN_KEYS = [("⏎", "follow", "follow"), ("q", "quit", "quit"), ("?", "keys", "
              ("p", "path", "path"), ("t", "timeline", "timeline")]
 #: seconds of no typing before the filter box's text is applied to the list
 FILTER_DELAY = 0.15
+#: the title column of a listed paper without a stored record (a reference outside the crawl)
+NOT_STORED = "(not in the store)"
 
 
 @dataclass
@@ -293,7 +295,7 @@ class BrowseApp(App[None]):
         line.append(f"{self._counts.get(pmid, 0):>5} ", style="yellow")
         line.append(rank + "  ", style="magenta")
         if title is None:
-            line.append("(outside the store)", style="dim")
+            line.append(NOT_STORED, style="dim")
         else:
             line.append_text(text(title or "(no title)"))
         return line
@@ -318,6 +320,10 @@ class BrowseApp(App[None]):
             status.append(f"{len(self.shown):,} of {count:,} shown", style="yellow")
         else:
             status.append(f"{count:,}")
+        if self.direction == "references":
+            unstored = sum(1 for p in self.listed if p not in self.data.summaries)
+            if unstored:
+                status.append(f" ({unstored:,} not in the store)", style="dim")
         if self.filter:
             status.append(f" (of {total:,}; filter: ")
             status.append_text(text(self.filter.describe()))
@@ -339,7 +345,7 @@ class BrowseApp(App[None]):
             return
         article = self.data.article(pmid)
         if article is None:
-            card.update(Text(f"PMID {pmid}: no stored record (a reference outside the crawl)", style="dim"))
+            card.update(self._not_stored(pmid))
             return
         parts = [article_card(article, cited_by=self.data.cited_by_count(pmid),
                               cites=self.data.stored_references(pmid), abstract_chars=0)]
@@ -350,6 +356,21 @@ class BrowseApp(App[None]):
             parts.append(Text(clean(article.abstract, single_line=False)))
         card.update(Group(*parts))
         self._main("#detail", VerticalScroll).scroll_home(animate=False)
+
+    def _not_stored(self, pmid: str) -> Text:
+        """The detail pane of a paper without a stored record: why, and the commands that fetch
+        it (the browser reads the store only; it has no network client)."""
+        body = Text.assemble((f"PMID {pmid} is not in the store", "bold"),
+                             ": its record was never fetched (a reference outside the crawl).\n\n"
+                             "The browser works offline. To fetch it, run in another terminal:\n  ")
+        body.append(f"citegraph crawl {pmid} --depth 0", style="bold cyan")
+        if self.direction == "references":
+            body.append(f"\nor every reference of {self.current} at once:\n  ")
+            body.append(f"citegraph crawl {self.current} --direction references", style="bold cyan")
+        body.append("\nthen open the browser again: ")
+        body.append(f"citegraph browse {self.seed}", style="bold cyan")
+        body.append("\n(named: the crawl becomes the latest, which a bare `citegraph browse` opens)", style="dim")
+        return body
 
     # -- events --------------------------------------------------------------------------------
     def on_paper_list_highlighted(self, event: PaperList.Highlighted) -> None:

@@ -1,4 +1,5 @@
-"""What the list's rows show: titles as wide as the terminal allows."""
+"""What the list and the detail pane show: titles as wide as the terminal allows, why a paper is
+not in the store and the commands that fetch it."""
 
 from __future__ import annotations
 
@@ -44,3 +45,25 @@ def test_a_long_title_shows_more_at_160_columns_than_at_80(small_store):
     at_160 = visible_title(show_list(small_store, (160, 40)), "9", LONG_TITLE)
     assert at_80 >= 40
     assert at_160 >= at_80 + 20, (at_80, at_160)  # the list takes what the detail pane leaves
+
+
+def test_a_reference_not_in_the_store_says_why_and_how_to_fetch_it(small_store):
+    async def main():
+        with Store(small_store) as store:
+            app = BrowseApp(BrowseData(store), "1", load_graph=False)
+            async with app.run_test(size=(160, 40)) as pilot:
+                await pilot.pause()
+                await pilot.press("enter", "r")  # paper 4 (newest first), then its references: 2, 1 and 99
+                await pilot.press("end")  # 99: no year, last
+                await pilot.pause()
+                return app.highlighted, "\n".join(screen_lines(app))
+
+    highlighted, screen = asyncio.run(main())
+    assert highlighted == "99"
+    row = next(line for line in screen.splitlines() if line.startswith("      99 "))
+    assert "(not in the store)" in row
+    assert "references of 4: 3 (1 not in the store)" in screen
+    assert "PMID 99 is not in the store" in screen
+    assert "citegraph crawl 99 --depth 0" in screen
+    assert "citegraph crawl 4 --direction references" in screen
+    assert "citegraph browse 1" in screen
