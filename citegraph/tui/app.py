@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..views.article import article_card, article_line
-from ..views.analysis import chains_view
+from ..views.analysis import chains_view, flag
 from ..views.safe import clean, text
 from ..views.timeline import OTHER, timeline_chart
 from . import quick_escape
@@ -294,11 +294,19 @@ class BrowseApp(App[None]):
         line.append(f"{year or '':>4} ", style="green")
         line.append(f"{self._counts.get(pmid, 0):>5} ", style="yellow")
         line.append(rank + "  ", style="magenta")
+        marker = self._marker(pmid)
+        if marker:  # before the title, which the line's end cuts
+            line.append_text(marker)
+            line.append("  ")
         if title is None:
             line.append(NOT_STORED, style="dim")
         else:
             line.append_text(text(title or "(no title)"))
         return line
+
+    def _marker(self, pmid: str) -> Text:
+        """'RETRACTED' or 'via retracted PMID' (see :meth:`BrowseData.marks`), as ``rank`` marks them."""
+        return flag(pmid, {pmid: self.data.marks(pmid)})
 
     @property
     def highlighted(self) -> str | None:
@@ -349,6 +357,10 @@ class BrowseApp(App[None]):
             return
         parts = [article_card(article, cited_by=self.data.cited_by_count(pmid),
                               cites=self.data.stored_references(pmid), abstract_chars=0)]
+        via = self.data.marks(pmid)["via_retracted"]
+        if via:  # a retracted paper itself is marked by its card
+            parts.append(Text.assemble(self._marker(pmid), (f": it descends from the seed {self.seed} through "
+                                                             f"the retracted paper {via}", "red")))
         topics = self.data.topics_of(pmid)
         if topics:
             parts.append(Text.assemble(("topics: ", "dim"), text(", ".join(topics))))

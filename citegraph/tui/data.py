@@ -35,19 +35,27 @@ IN_PROCESS_BELOW = 25_000_000
 
 
 def compute_overview(store_path: str | Path, seed: str) -> dict:
-    """In-graph citation counts, PageRank, lens topics and the seed's descent tree.
+    """In-graph citation counts, PageRank, lens topics, retractions and the seed's descent tree.
 
     ``{"cited_by": {pmid: n}, "cites": {pmid: n}, "pagerank": {pmid: x}, "topic_names": [key],
-    "topics": {pmid: [key]}, "parent": {pmid: a paper it cites one generation nearer the seed}}``
+    "topics": {pmid: [key]}, "parent": {pmid: a paper it cites one generation nearer the seed},
+    "retracted": {pmid: True}, "via": {pmid: a retracted paper on a shortest chain to the seed}}``
     (counts only for papers that have some). Plain dicts, cheap to send between processes.
-    The graph is read as arrays (:func:`citegraph.analysis.load.load_core`) and the topics come
-    from the store's cached classification by the default lens.
+    The graph is read as arrays (:func:`citegraph.analysis.load.load_core`), with the seed in it
+    even without a stored record (as the analysis commands have it); the topics come from the
+    store's cached classification by the default lens; retractions are those of
+    :func:`citegraph.analysis.load.prepare`, as ``rank`` marks them.
     """
-    from ..analysis.load import load_core, prepare
+    from ..analysis.load import add_unstored_seed, load_core, prepare
+    from ..errors import InputError
     from . import adapters
 
     with Store(store_path) as store:
         graph = load_core(store)
+        try:
+            add_unstored_seed(graph, store, seed)
+        except InputError:  # no record and no stored paper citing it: nothing to add
+            pass
         prepared = prepare(store, graph=graph, use_lens=True)
     names = graph.names()
     in_degrees = graph.in_degrees()
@@ -59,6 +67,8 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
         "topic_names": [t.key for t in prepared.lens.topics],
         "topics": {p: list(keys) for p, keys in prepared.topics_of.items() if keys},
         "parent": adapters.descent_tree(graph, seed),
+        "retracted": dict.fromkeys(sorted(prepared.retracted, key=int), True),
+        "via": adapters.through_retracted(graph, seed, prepared.retracted),
     }
 
 
@@ -133,6 +143,13 @@ class BrowseData:
     @property
     def pagerank(self) -> dict[str, float] | None:
         return self.overview["pagerank"] if self.overview else None
+
+    def marks(self, pmid: str) -> dict:
+        """``{"retracted": bool, "via_retracted": PMID or None}`` for ``pmid`` (what
+        :func:`citegraph.views.analysis.flag` reads), from the overview; unmarked before it."""
+        if self.overview is None:
+            return {"retracted": False, "via_retracted": None}
+        return {"retracted": pmid in self.overview["retracted"], "via_retracted": self.overview["via"].get(pmid)}
 
     @property
     def topics(self) -> dict[str, list[str]] | None:

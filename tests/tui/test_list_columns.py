@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import screen_lines
+from conftest import overview_ready, screen_lines
 
 from citegraph.crawl import SOURCE_RECORD
 from citegraph.models import Article, Reference
@@ -26,6 +26,11 @@ def visible_title(lines: list[str], pmid: str, title: str) -> int:
     """How many characters of ``title`` the list row of ``pmid`` shows."""
     row = next(line for line in lines if line.startswith(f"{pmid:>8} "))
     return max(k for k in range(len(title) + 1) if title[:k] in row)
+
+
+def detail_text(lines: list[str]) -> str:
+    """The detail pane's text (right of the list, side by side), its lines joined by spaces."""
+    return " ".join(" ".join(line.split("│", 1)[1].split()) for line in lines if "│" in line)
 
 
 def show_list(path, size: tuple[int, int]) -> list[str]:
@@ -67,3 +72,40 @@ def test_a_reference_not_in_the_store_says_why_and_how_to_fetch_it(small_store):
     assert "citegraph crawl 99 --depth 0" in screen
     assert "citegraph crawl 4 --direction references" in screen
     assert "citegraph browse 1" in screen
+
+
+def test_retracted_papers_and_papers_through_them_are_marked_as_rank_marks_them(small_store):
+    # 10 is retracted and cites the seed; 11 reaches the seed only through 10
+    add_papers(small_store, [
+        Article(pmid="10", year=2003, title="Withdrawn trial of killer cells", publication_types=["Retracted Publication"],
+                references=[Reference(pmid="1")]),
+        Article(pmid="11", year=2004, title="Follow-up of the withdrawn trial", references=[Reference(pmid="10")]),
+    ])
+
+    async def main():
+        with Store(small_store) as store:
+            app = BrowseApp(BrowseData(store), "1")
+            async with app.run_test(size=(160, 40)) as pilot:
+                await overview_ready(app, pilot)
+                seed_list = screen_lines(app)  # newest first: 10 is highlighted, its card on the right
+                await pilot.press("enter")  # the papers citing 10: 11
+                return seed_list, screen_lines(app)
+
+    seed_list, citing_10 = asyncio.run(main())
+    row = next(line for line in seed_list if line.startswith("      10 "))
+    assert "RETRACTED  Withdrawn trial" in row
+    assert "RETRACTED Withdrawn trial" in detail_text(seed_list)  # the card as well
+    assert not any("RETRACTED" in line or "via retracted" in line
+                   for line in seed_list if line.startswith(("       2 ", "       3 ", "       4 ")))
+    row = next(line for line in citing_10 if line.startswith("      11 "))
+    assert "via retracted 10  Follow-up of the withdrawn trial" in row
+    assert "via retracted 10: it descends from the seed 1 through the retracted paper 10" in detail_text(citing_10)
+
+
+def test_a_seed_without_a_record_keeps_its_paths_and_count_once_the_graph_is_loaded(small_store):
+    with Store(small_store) as store:
+        data = BrowseData(store)
+        before = data.path_from("99", "8"), data.cited_by_count("99")
+        data.load_overview("99", in_process=True)
+        assert data.overview_error is None
+        assert (data.path_from("99", "8"), data.cited_by_count("99")) == before == (["99", "4", "8"], 1)
