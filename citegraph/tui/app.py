@@ -27,6 +27,7 @@ from ..views.analysis import chains_view, flag
 from ..views.safe import clean, text
 from ..views.timeline import OTHER, timeline_chart
 from . import quick_escape
+from .adapters import relative_pagerank
 from .data import BrowseData
 from .keybar import KeyBar
 from .paper_list import PaperList
@@ -35,8 +36,9 @@ from .screens import InfoScreen, keys_table
 __all__ = ["BrowseApp", "Filter", "parse_filter", "SORTS"]
 
 SORTS = ("year", "cited by", "PageRank")
-#: the list's column heads, aligned with :meth:`BrowseApp._row`
-ROW_HEADER = "    PMID year cited   rank  title"
+#: the list's column heads, aligned with :meth:`BrowseApp._row` (explained in the keys pop-up:
+#: screens.COLUMNS)
+ROW_HEADER = "    PMID year cited PR×avg  title"
 _YEARS = re.compile(r"^(\d{4})?(?:-|\.\.)(\d{4})?$|^(\d{4})$")
 #: the key line: (key, what it does, action); the filter box takes its place while it is open
 MAIN_KEYS = [("⏎", "follow", "follow"), ("q", "quit", "quit"), ("?", "keys", "keys"), ("⌫", "back", "back"),
@@ -289,7 +291,7 @@ class BrowseApp(App[None]):
             self._counts.update(self.data.cited_by_counts(self.shown[index:index + 100]))
         year, title, _ = self.data.summaries.get(pmid, (None, None, ""))
         ranks = self.data.pagerank
-        rank = f"{ranks[pmid] * len(ranks):6.1f}" if ranks and pmid in ranks else "     …"
+        rank = f"{relative_pagerank(ranks[pmid], len(ranks)):6.1f}" if ranks and pmid in ranks else "     …"
         line = Text(f"{pmid:>8} ", style="cyan")
         line.append(f"{year or '':>4} ", style="green")
         line.append(f"{self._counts.get(pmid, 0):>5} ", style="yellow")

@@ -109,3 +109,22 @@ def test_a_seed_without_a_record_keeps_its_paths_and_count_once_the_graph_is_loa
         data.load_overview("99", in_process=True)
         assert data.overview_error is None
         assert (data.path_from("99", "8"), data.cited_by_count("99")) == before == (["99", "4", "8"], 1)
+
+
+def test_the_pagerank_column_says_it_is_relative_to_the_average_paper(small_store):
+    async def main():
+        with Store(small_store) as store:
+            app = BrowseApp(BrowseData(store), "1")
+            async with app.run_test(size=(160, 40)) as pilot:
+                await overview_ready(app, pilot)
+                lines = screen_lines(app)
+                await pilot.press("question_mark")
+                return app.data.pagerank, lines, "\n".join(screen_lines(app))
+
+    pagerank, lines, keys = asyncio.run(main())
+    header = next(line for line in lines if "PMID" in line and "title" in line)
+    assert "PR×avg" in header
+    row = next(line for line in lines if line.startswith("       2 "))
+    value = row[header.index("PR×avg"):header.index("PR×avg") + 6]
+    assert value == f"{pagerank['2'] * len(pagerank):6.1f}"  # raw × papers in the graph
+    assert "PR×avg" in keys and "PageRank relative to the average paper of the graph (1.0 = average" in keys
