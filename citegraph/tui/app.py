@@ -101,7 +101,7 @@ class BrowseApp(App[None]):
     #detail { width: 35%; max-width: 72; height: 1fr; border-left: solid $primary-darken-2; }
     #main.narrow { layout: vertical; }
     #main.narrow #left { height: 1fr; width: 1fr; }
-    #main.narrow #detail { height: 1fr; width: 1fr; border-left: none; border-top: solid $primary-darken-2; }
+    #main.narrow #detail { height: 1fr; width: 1fr; max-width: 100%; border-left: none; border-top: solid $primary-darken-2; }
     #status { height: auto; max-height: 3; padding: 0 1; background: $panel; }
     #bottom { height: 1; }
     #filter { display: none; height: 1; border: none; padding: 0 1; }

@@ -33,23 +33,27 @@ def detail_text(lines: list[str]) -> str:
     return " ".join(" ".join(line.split("│", 1)[1].split()) for line in lines if "│" in line)
 
 
-def show_list(path, size: tuple[int, int]) -> list[str]:
+def show_list(path, size: tuple[int, int]) -> tuple[list[str], int, int]:
+    """The screen, and the widths of the list and of the detail pane."""
     async def main():
         with Store(path) as store:
             app = BrowseApp(BrowseData(store), "1", load_graph=False)
             async with app.run_test(size=size) as pilot:
                 await pilot.pause()
-                return screen_lines(app)
+                return screen_lines(app), app.query_one("#left").size.width, app.query_one("#detail").size.width
 
     return asyncio.run(main())
 
 
 def test_a_long_title_shows_more_at_160_columns_than_at_80(small_store):
     add_papers(small_store, [Article(pmid="9", year=1970, title=LONG_TITLE, references=[Reference(pmid="1")])])
-    at_80 = visible_title(show_list(small_store, (80, 24)), "9", LONG_TITLE)
-    at_160 = visible_title(show_list(small_store, (160, 40)), "9", LONG_TITLE)
-    assert at_80 >= 40
-    assert at_160 >= at_80 + 20, (at_80, at_160)  # the list takes what the detail pane leaves
+    lines, list_80, detail_80 = show_list(small_store, (80, 24))
+    at_80 = visible_title(lines, "9", LONG_TITLE)
+    lines, list_160, detail_160 = show_list(small_store, (160, 40))
+    at_160 = visible_title(lines, "9", LONG_TITLE)
+    assert at_80 >= 40 and list_80 == detail_80 == 80  # one above the other, each the whole width
+    assert at_160 >= at_80 + 20, (at_80, at_160)  # side by side, the list takes what the detail pane leaves
+    assert list_160 > detail_160 >= 40
 
 
 def test_a_reference_not_in_the_store_says_why_and_how_to_fetch_it(small_store):
