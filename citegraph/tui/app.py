@@ -102,7 +102,7 @@ class BrowseApp(App[None]):
     #main.narrow { layout: vertical; }
     #main.narrow #left { height: 1fr; width: 1fr; }
     #main.narrow #detail { height: 1fr; width: 1fr; max-width: 100%; border-left: none; border-top: solid $primary-darken-2; }
-    #status { height: auto; max-height: 3; padding: 0 1; background: $panel; }
+    #status { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     #bottom { height: 1; }
     #filter { display: none; height: 1; border: none; padding: 0 1; }
     #filter.shown { display: block; }
@@ -343,7 +343,7 @@ class BrowseApp(App[None]):
         if error is None and self.data.pagerank is None:
             status.append(" · graph: loading…", style="dim")
         status.append(" · ? keys", style="dim")
-        if error is not None:  # on a line of its own (the status grows to two or three)
+        if error is not None:  # on lines of its own (the status grows to at most four)
             status.append("\ngraph unavailable (g: retry): ", style="bold red")
             status.append_text(text(error))
         self._main("#status", Static).update(status)

@@ -27,7 +27,8 @@ def test_a_failed_graph_load_shows_its_reason_and_g_loads_again(small_store, mon
     def flaky(store_path, seed):
         calls.append(seed)
         if len(calls) == 1:
-            raise OSError("[bold]disk\x1b[31m gone")
+            raise OSError("[bold]disk\x1b[31m gone: the store /a/rather/long/path/to/the/data/folder/citegraph.sqlite "
+                          "is locked by another process for too long: database is locked")
         return real(store_path, seed)
 
     monkeypatch.setattr(data_module, "compute_overview", flaky)
@@ -49,6 +50,7 @@ def test_a_failed_graph_load_shows_its_reason_and_g_loads_again(small_store, mon
     assert before is None
     assert "graph unavailable" in failed and "g: retry" in failed
     assert "OSError: [bold]disk␛[31m gone" in failed  # literal text: no markup, no escape
+    assert failed.rstrip().endswith("p path") and "database is locked" in failed  # all of it, at 80 columns
     assert len(calls) == 2 and pagerank is not None
     assert "unavailable" not in after and "retry" not in after
 
