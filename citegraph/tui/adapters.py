@@ -10,7 +10,7 @@ import numpy as np
 
 from ..analysis.core import CitationGraph, bfs
 
-__all__ = ["pagerank", "descent_tree"]
+__all__ = ["pagerank", "relative_pagerank", "descent_tree", "through_retracted"]
 
 
 def pagerank(graph: nx.DiGraph | CitationGraph) -> dict[str, float]:
@@ -18,6 +18,12 @@ def pagerank(graph: nx.DiGraph | CitationGraph) -> dict[str, float]:
     from ..analysis.influence import pagerank as analysis_pagerank
 
     return analysis_pagerank(graph)
+
+
+def relative_pagerank(raw: float, n: int) -> float:
+    """PageRank on the scale the tables show: relative to the average paper of the ``n``-paper
+    graph (``raw`` × ``n``; 1.0 = average)."""
+    return raw * n
 
 
 def descent_tree(graph: CitationGraph, seed: str) -> dict[str, str]:
@@ -34,3 +40,13 @@ def descent_tree(graph: CitationGraph, seed: str) -> dict[str, str]:
     children = np.flatnonzero(best < graph.n)
     names = graph.names()
     return {names[c]: names[p] for c, p in zip(children.tolist(), best[children].tolist())}
+
+
+def through_retracted(graph: CitationGraph, seed: str, retracted: set[str]) -> dict[str, str]:
+    """{pmid: the retracted paper on its shortest chains to ``seed``} for the papers descending
+    from the seed through a retracted paper (as ``rank`` marks them); {} without the seed."""
+    from ..analysis.retraction import through_retracted as analysis_through_retracted
+
+    if seed not in graph or not retracted:
+        return {}
+    return analysis_through_retracted(graph, seed, retracted)

@@ -23,10 +23,11 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..views.article import article_card, article_line
-from ..views.analysis import chains_view
+from ..views.analysis import chains_view, flag
 from ..views.safe import clean, text
 from ..views.timeline import OTHER, timeline_chart
 from . import quick_escape
+from .adapters import relative_pagerank
 from .data import BrowseData
 from .keybar import KeyBar
 from .paper_list import PaperList
@@ -35,8 +36,9 @@ from .screens import InfoScreen, keys_table
 __all__ = ["BrowseApp", "Filter", "parse_filter", "SORTS"]
 
 SORTS = ("year", "cited by", "PageRank")
-#: the list's column heads, aligned with :meth:`BrowseApp._row`
-ROW_HEADER = "    PMID year cited   rank  title"
+#: the list's column heads, aligned with :meth:`BrowseApp._row` (explained in the keys pop-up:
+#: screens.COLUMNS)
+ROW_HEADER = "    PMID year cited PR×avg  title"
 _YEARS = re.compile(r"^(\d{4})?(?:-|\.\.)(\d{4})?$|^(\d{4})$")
 #: the key line: (key, what it does, action); the filter box takes its place while it is open
 MAIN_KEYS = [("⏎", "follow", "follow"), ("q", "quit", "quit"), ("?", "keys", "keys"), ("⌫", "back", "back"),
@@ -44,6 +46,8 @@ MAIN_KEYS = [("⏎", "follow", "follow"), ("q", "quit", "quit"), ("?", "keys", "
              ("p", "path", "path"), ("t", "timeline", "timeline")]
 #: seconds of no typing before the filter box's text is applied to the list
 FILTER_DELAY = 0.15
+#: the title column of a listed paper without a stored record (a reference outside the crawl)
+NOT_STORED = "(not in the store)"
 
 
 @dataclass
@@ -94,11 +98,11 @@ class BrowseApp(App[None]):
     #left { width: 1fr; height: 1fr; }
     #list-header { height: 1; padding: 0 0; color: $text-muted; text-style: bold; }
     #list { height: 1fr; }
-    #detail { width: 1fr; height: 1fr; border-left: solid $primary-darken-2; }
+    #detail { width: 35%; max-width: 72; height: 1fr; border-left: solid $primary-darken-2; }
     #main.narrow { layout: vertical; }
     #main.narrow #left { height: 1fr; width: 1fr; }
-    #main.narrow #detail { height: 1fr; width: 1fr; border-left: none; border-top: solid $primary-darken-2; }
-    #status { height: 1; padding: 0 1; background: $panel; }
+    #main.narrow #detail { height: 1fr; width: 1fr; max-width: 100%; border-left: none; border-top: solid $primary-darken-2; }
+    #status { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     #bottom { height: 1; }
     #filter { display: none; height: 1; border: none; padding: 0 1; }
     #filter.shown { display: block; }
@@ -117,6 +121,7 @@ class BrowseApp(App[None]):
         Binding("c", "next_topic", "topic", show=False),
         Binding("p", "path", "path"),
         Binding("t", "timeline", "timeline"),
+        Binding("g", "retry_graph", "load the graph again", show=False),
     ]
 
     def __init__(self, data: BrowseData, seed: str, *, limit: int = 10_000, load_graph: bool = True,
@@ -199,9 +204,21 @@ class BrowseApp(App[None]):
         self.data.stop()
 
     def _graph_loaded(self) -> None:
+        """The worker is done: with the overview, or with :attr:`BrowseData.overview_error`."""
+        if self.data.overview is None:
+            self._show_status()
+            return
         self._lists.clear()
         self.refresh_list(keep=True)
         self._freeze()
+
+    def action_retry_graph(self) -> None:
+        """Load the graph again after a failure (nothing while it loads or once it is loaded)."""
+        if self.data.overview is not None or self.data.overview_error is None:
+            return
+        self.data.overview_error = None
+        self._show_status()
+        self.load_graph()
 
     # -- what is shown -------------------------------------------------------------------------
     def show_paper(self, pmid: str, *, remember: bool = True) -> None:
@@ -274,16 +291,24 @@ class BrowseApp(App[None]):
             self._counts.update(self.data.cited_by_counts(self.shown[index:index + 100]))
         year, title, _ = self.data.summaries.get(pmid, (None, None, ""))
         ranks = self.data.pagerank
-        rank = f"{ranks[pmid] * len(ranks):6.1f}" if ranks and pmid in ranks else "     …"
+        rank = f"{relative_pagerank(ranks[pmid], len(ranks)):6.1f}" if ranks and pmid in ranks else "     …"
         line = Text(f"{pmid:>8} ", style="cyan")
         line.append(f"{year or '':>4} ", style="green")
         line.append(f"{self._counts.get(pmid, 0):>5} ", style="yellow")
         line.append(rank + "  ", style="magenta")
+        marker = self._marker(pmid)
+        if marker:  # before the title, which the line's end cuts
+            line.append_text(marker)
+            line.append("  ")
         if title is None:
-            line.append("(outside the store)", style="dim")
+            line.append(NOT_STORED, style="dim")
         else:
             line.append_text(text(title or "(no title)"))
         return line
+
+    def _marker(self, pmid: str) -> Text:
+        """'RETRACTED' or 'via retracted PMID' (see :meth:`BrowseData.marks`), as ``rank`` marks them."""
+        return flag(pmid, {pmid: self.data.marks(pmid)})
 
     @property
     def highlighted(self) -> str | None:
@@ -305,14 +330,22 @@ class BrowseApp(App[None]):
             status.append(f"{len(self.shown):,} of {count:,} shown", style="yellow")
         else:
             status.append(f"{count:,}")
+        if self.direction == "references":
+            unstored = sum(1 for p in self.listed if p not in self.data.summaries)
+            if unstored:
+                status.append(f" ({unstored:,} not in the store)", style="dim")
         if self.filter:
             status.append(f" (of {total:,}; filter: ")
             status.append_text(text(self.filter.describe()))
             status.append(")")
         status.append(f" · sort {self.sort} {'↓' if self.descending else '↑'}")
-        if self.data.pagerank is None:
-            status.append(" · graph: " + ("unavailable" if self.data.overview_error else "loading…"), style="dim")
+        error = self.data.overview_error
+        if error is None and self.data.pagerank is None:
+            status.append(" · graph: loading…", style="dim")
         status.append(" · ? keys", style="dim")
+        if error is not None:  # on lines of its own (the status grows to at most four)
+            status.append("\ngraph unavailable (g: retry): ", style="bold red")
+            status.append_text(text(error))
         self._main("#status", Static).update(status)
 
     def _show_detail(self, pmid: str | None) -> None:
@@ -322,10 +355,14 @@ class BrowseApp(App[None]):
             return
         article = self.data.article(pmid)
         if article is None:
-            card.update(Text(f"PMID {pmid}: no stored record (a reference outside the crawl)", style="dim"))
+            card.update(self._not_stored(pmid))
             return
         parts = [article_card(article, cited_by=self.data.cited_by_count(pmid),
                               cites=self.data.stored_references(pmid), abstract_chars=0)]
+        via = self.data.marks(pmid)["via_retracted"]
+        if via:  # a retracted paper itself is marked by its card
+            parts.append(Text.assemble(self._marker(pmid), (f": it descends from the seed {self.seed} through "
+                                                             f"the retracted paper {via}", "red")))
         topics = self.data.topics_of(pmid)
         if topics:
             parts.append(Text.assemble(("topics: ", "dim"), text(", ".join(topics))))
@@ -333,6 +370,21 @@ class BrowseApp(App[None]):
             parts.append(Text(clean(article.abstract, single_line=False)))
         card.update(Group(*parts))
         self._main("#detail", VerticalScroll).scroll_home(animate=False)
+
+    def _not_stored(self, pmid: str) -> Text:
+        """The detail pane of a paper without a stored record: why, and the commands that fetch
+        it (the browser reads the store only; it has no network client)."""
+        body = Text.assemble((f"PMID {pmid} is not in the store", "bold"),
+                             ": its record was never fetched (a reference outside the crawl).\n\n"
+                             "The browser works offline. To fetch it, run in another terminal:\n  ")
+        body.append(f"citegraph crawl {pmid} --depth 0", style="bold cyan")
+        if self.direction == "references":
+            body.append(f"\nor every reference of {self.current} at once:\n  ")
+            body.append(f"citegraph crawl {self.current} --direction references", style="bold cyan")
+        body.append("\nthen open the browser again: ")
+        body.append(f"citegraph browse {self.seed}", style="bold cyan")
+        body.append("\n(named: the crawl becomes the latest, which a bare `citegraph browse` opens)", style="dim")
+        return body
 
     # -- events --------------------------------------------------------------------------------
     def on_paper_list_highlighted(self, event: PaperList.Highlighted) -> None:

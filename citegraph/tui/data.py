@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections import OrderedDict, deque
 from pathlib import Path
@@ -27,26 +28,34 @@ import numpy as np
 from ..models import Article
 from ..store import Store
 
-__all__ = ["BrowseData", "compute_overview", "IN_PROCESS_BELOW"]
+__all__ = ["BrowseData", "compute_overview", "OverviewError", "IN_PROCESS_BELOW"]
 
 #: stores smaller than this (bytes; about 5,000 papers) get their overview computed in-process
 IN_PROCESS_BELOW = 25_000_000
 
 
 def compute_overview(store_path: str | Path, seed: str) -> dict:
-    """In-graph citation counts, PageRank, lens topics and the seed's descent tree.
+    """In-graph citation counts, PageRank, lens topics, retractions and the seed's descent tree.
 
     ``{"cited_by": {pmid: n}, "cites": {pmid: n}, "pagerank": {pmid: x}, "topic_names": [key],
-    "topics": {pmid: [key]}, "parent": {pmid: a paper it cites one generation nearer the seed}}``
+    "topics": {pmid: [key]}, "parent": {pmid: a paper it cites one generation nearer the seed},
+    "retracted": {pmid: True}, "via": {pmid: a retracted paper on a shortest chain to the seed}}``
     (counts only for papers that have some). Plain dicts, cheap to send between processes.
-    The graph is read as arrays (:func:`citegraph.analysis.load.load_core`) and the topics come
-    from the store's cached classification by the default lens.
+    The graph is read as arrays (:func:`citegraph.analysis.load.load_core`), with the seed in it
+    even without a stored record (as the analysis commands have it); the topics come from the
+    store's cached classification by the default lens; retractions are those of
+    :func:`citegraph.analysis.load.prepare`, as ``rank`` marks them.
     """
-    from ..analysis.load import load_core, prepare
+    from ..analysis.load import add_unstored_seed, load_core, prepare
+    from ..errors import InputError
     from . import adapters
 
     with Store(store_path) as store:
         graph = load_core(store)
+        try:
+            add_unstored_seed(graph, store, seed)
+        except InputError:  # no record and no stored paper citing it: nothing to add
+            pass
         prepared = prepare(store, graph=graph, use_lens=True)
     names = graph.names()
     in_degrees = graph.in_degrees()
@@ -58,6 +67,8 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
         "topic_names": [t.key for t in prepared.lens.topics],
         "topics": {p: list(keys) for p, keys in prepared.topics_of.items() if keys},
         "parent": adapters.descent_tree(graph, seed),
+        "retracted": dict.fromkeys(sorted(prepared.retracted, key=int), True),
+        "via": adapters.through_retracted(graph, seed, prepared.retracted),
     }
 
 
@@ -66,12 +77,22 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
 OVERVIEW_SLICE = 4000
 
 
-def _overview_child(send, store_path: str, seed: str, slice_size: int = OVERVIEW_SLICE) -> None:
-    """The overview process: background work, so it yields the CPU to the browser (nice)."""
+class OverviewError(Exception):
+    """The overview process failed; the message is its own account (``Type: message``)."""
+
+
+def _overview_child(send, store_path: str, seed: str, slice_size: int = OVERVIEW_SLICE,
+                    compute: Callable[[str, str], dict] | None = None) -> None:
+    """The overview process: background work, so it yields the CPU to the browser (nice).
+
+    SIGTERM (:meth:`BrowseData.stop`) ends it by unwinding, so that a lens worker it started
+    is stopped and its queues released (killed outright, it would leave them to the resource
+    tracker, which complains on the terminal)."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if hasattr(os, "nice"):
             os.nice(10)
-        overview = compute_overview(store_path, seed)
+        overview = (compute or compute_overview)(store_path, seed)
         for key, value in overview.items():
             if isinstance(value, dict):
                 items = list(value.items())
@@ -87,12 +108,21 @@ def _overview_child(send, store_path: str, seed: str, slice_size: int = OVERVIEW
         send.close()
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 class BrowseData:
     """Lean access to a store for the browser; :meth:`load_overview` may run on a worker thread
-    (it publishes its results in one step at the end)."""
+    (it publishes its results in one step at the end).
 
-    def __init__(self, store: Store, *, cache_size: int = 256) -> None:
+    ``compute`` replaces :func:`compute_overview` (same arguments and answer; a module-level
+    function, so that the overview process can be given it)."""
+
+    def __init__(self, store: Store, *, cache_size: int = 256,
+                 compute: Callable[[str, str], dict] | None = None) -> None:
         self.store = store
+        self._compute = compute
         #: (year, title, journal) of the stored papers seen so far (see :meth:`known`)
         self.summaries: dict[str, tuple[int | None, str, str]] = {}
         self._absent: set[str] = set()
@@ -103,6 +133,8 @@ class BrowseData:
         #: set by load_overview (see compute_overview)
         self.overview: dict | None = None
         self.overview_seed: str | None = None
+        #: why the last load_overview failed (``Type: message``, untrusted text); None while
+        #: it runs or once it has succeeded
         self.overview_error: str | None = None
         self._process = None
         #: dict entries per message from the overview process (see OVERVIEW_SLICE)
@@ -111,6 +143,13 @@ class BrowseData:
     @property
     def pagerank(self) -> dict[str, float] | None:
         return self.overview["pagerank"] if self.overview else None
+
+    def marks(self, pmid: str) -> dict:
+        """``{"retracted": bool, "via_retracted": PMID or None}`` for ``pmid`` (what
+        :func:`citegraph.views.analysis.flag` reads), from the overview; unmarked before it."""
+        if self.overview is None:
+            return {"retracted": False, "via_retracted": None}
+        return {"retracted": pmid in self.overview["retracted"], "via_retracted": self.overview["via"].get(pmid)}
 
     @property
     def topics(self) -> dict[str, list[str]] | None:
@@ -208,11 +247,19 @@ class BrowseData:
         return in_process
 
     def load_overview(self, seed: str, *, in_process: bool | None = None) -> None:
-        """Compute :func:`compute_overview` (in a separate process for large stores) and publish it."""
+        """Compute :func:`compute_overview` (in a separate process for large stores) and publish
+        it; on failure set :attr:`overview_error` instead (a later call tries again)."""
         if in_process is None:
             in_process = self.overview_in_process()
+        self.overview_error = None
         try:
-            overview = compute_overview(self.store.path, seed) if in_process else self._in_subprocess(seed)
+            if in_process:
+                overview = (self._compute or compute_overview)(str(self.store.path), seed)
+            else:
+                overview = self._in_subprocess(seed)
+        except OverviewError as exc:
+            self.overview_error = str(exc)
+            return
         except Exception as exc:  # the browser keeps working without it
             self.overview_error = f"{type(exc).__name__}: {exc}"
             return
@@ -223,8 +270,11 @@ class BrowseData:
     def _in_subprocess(self, seed: str) -> dict:
         context = multiprocessing.get_context("spawn")  # no fork of a process running threads
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_overview_child, daemon=True,
-                                  args=(send, str(self.store.path), seed, self.overview_slice))
+        # not a daemon: a daemonic process may not start processes, and the overview starts the
+        # lens' worker on a cold topic cache (citegraph.analysis.lens_store.start_cold). It is
+        # stopped by stop() when the browser closes, and here if this thread leaves early.
+        process = context.Process(target=_overview_child, daemon=False,
+                                  args=(send, str(self.store.path), seed, self.overview_slice, self._compute))
         process.start()
         send.close()
         self._process = process
@@ -235,20 +285,25 @@ class BrowseData:
                 if kind == "done":
                     return overview
                 if kind == "error":
-                    raise RuntimeError(key)
+                    raise OverviewError(key)
                 if isinstance(value, dict) and key in overview:
                     overview[key].update(value)
                 else:
                     overview[key] = value
         except EOFError:
-            raise RuntimeError("the overview process ended without an answer (stopped?)") from None
+            raise OverviewError("the overview process ended without an answer (stopped?)") from None
         finally:
             receive.close()
             process.join(5)
+            if process.is_alive():  # closed its end of the pipe without ending
+                process.kill()
+                process.join()
             self._process = None
 
     def stop(self) -> None:
-        """Stop a running overview process (the browser is closing)."""
+        """Stop a running overview process (the browser is closing); it ends once it has stopped
+        what it started (see :func:`_overview_child`), and the thread in
+        :meth:`load_overview` returns then."""
         process = self._process
         if process is not None and process.is_alive():
             process.terminate()

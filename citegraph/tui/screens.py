@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-__all__ = ["InfoScreen", "KEYS", "keys_table"]
+__all__ = ["InfoScreen", "KEYS", "COLUMNS", "keys_table"]
 
 #: (keys, what they do), shown by ``?`` and in the README
 KEYS = [
@@ -26,17 +26,29 @@ KEYS = [
     ("c", "next topic filter (when a topic lens is available)"),
     ("p", "path from the seed to the highlighted paper"),
     ("t", "timeline of the listed papers (per year, stacked by topic)"),
+    ("g", "load the graph again (counts, PageRank, topics) after it failed"),
     ("?", "these keys"),
     ("q", "quit"),
 ]
 
+#: (column head, what it shows), listed under the keys
+COLUMNS = [
+    ("cited", "how many stored papers cite it"),
+    ("PR×avg", "PageRank relative to the average paper of the graph (1.0 = average; … while the graph loads)"),
+]
+
 
 def keys_table() -> Table:
+    """The keys, then the list's columns."""
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
     for key, what in KEYS:
         table.add_row(Text(key), Text(what))
+    table.add_row(Text(""), Text(""))
+    table.add_row(Text("columns", style="bold"), Text(""))
+    for head, what in COLUMNS:
+        table.add_row(Text(head, style="bold"), Text(what))
     return table
 
 

@@ -82,7 +82,7 @@ def test_follow_back_references_and_home(small_store):
     assert seen[2] == ("2", ["4", "5", "6"])
     assert seen[3] == ("1", ["2", "3", "4"])
     assert seen[4] == ("4", "references", ["1", "2", "99"])
-    assert "(outside the store)" in seen[5]
+    assert "(not in the store)" in seen[5]
     assert seen[6] == ("1", "4")
 
 
