@@ -84,7 +84,7 @@ _ASIDES = frozenset({
 _SECTIONS = frozenset({"sec", "app", "app-group", "ack", "notes", "glossary", "fn-group"})
 _MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _MATHML_SKIP = frozenset({_MATHML + "annotation", _MATHML + "annotation-xml"})
-_WS = re.compile(r"([ \t\r\n]+)")
+_WS = re.compile(r"[ \t\r\n]+")
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 _RANGE_GLUE = re.compile(r"^[ \t\r\n]*[\])]?[ \t\r\n]*[" + _DASHES + r"][ \t\r\n]*[\[(]?[ \t\r\n]*$")
 _LABEL_RANGE = re.compile(r"^[\[(]?\s*(\w+)\s*[" + _DASHES + r"]\s*(\w+)\s*[\])]?$")
@@ -241,13 +241,15 @@ class _ReadError(Exception):
 
 
 class _Input:
-    """A binary stream for iterparse that remembers its first bytes and whether it ended."""
+    """A binary stream for iterparse that remembers its first bytes, counts its lines and
+    notes its end."""
 
     def __init__(self, stream: BinaryIO, owned: list) -> None:
         self._stream = stream
         self._owned = owned
         self.head = b""
         self.eof = False
+        self.lines = 1
 
     def read(self, size: int = -1) -> bytes:
         try:
@@ -261,6 +263,7 @@ class _Input:
             return b""
         if len(self.head) < 200:
             self.head += bytes(chunk[: 200 - len(self.head)])
+        self.lines += chunk.count(b"\n")
         return chunk
 
     def close(self) -> None:
@@ -611,21 +614,25 @@ class _Builder:
         self.pending: list[list[int]] = []  # marks whose start waits for the next character
 
     def add(self, text: str) -> None:
-        for piece in _WS.split(text):
-            if not piece:
-                continue
-            if piece[0] in " \t\r\n":
-                self.space = self.length > 0
-                continue
+        text = _WS.sub(" ", text)
+        if text[:1] == " ":
+            self.space = self.space or self.length > 0
+            text = text[1:]
+        trailing = text[-1:] == " "
+        if trailing:
+            text = text[:-1]
+        if text:
             if self.space:
                 self.parts.append(" ")
                 self.length += 1
-                self.space = False
             for mark in self.pending:
                 mark[0] = self.length
             self.pending.clear()
-            self.parts.append(piece)
-            self.length += len(piece)
+            self.parts.append(text)
+            self.length += len(text)
+            self.space = False
+        if trailing:
+            self.space = self.length > 0
 
     def text(self) -> str:
         return "".join(self.parts)
@@ -720,6 +727,11 @@ def _syntax_message(exc: etree.XMLSyntaxError, reader: _Input, last: str) -> str
         return "empty document: no PMC XML"
     if reader.head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"<":
         return f"not XML{_head(reader)}"
-    truncated = reader.eof and exc.code not in (_ERR_TAG_NAME_MISMATCH, _ERR_DOCUMENT_END)
+    # cut short: the input ended, and the parser stopped on its last line for want of more
+    truncated = (
+        reader.eof
+        and (exc.lineno or 0) >= reader.lines
+        and exc.code not in (_ERR_TAG_NAME_MISMATCH, _ERR_DOCUMENT_END)
+    )
     kind = "truncated XML" if truncated else "malformed XML"
     return f"{kind} {_where(last)} (line {exc.lineno or 0}): {_plain(str(exc.msg))[:200]}"

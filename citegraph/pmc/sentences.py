@@ -22,6 +22,7 @@ end of the text. It does not end:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 
@@ -47,6 +48,7 @@ _INITIAL = re.compile(r"[A-Z]\.")
 # characters that may join the parts of a citation run ("[4]–[7]", "3,4", "(5; 6)")
 _RUN_GLUE = frozenset(" ,;-\u2010\u2011\u2012\u2013\u2014\u2212[](){}")
 _PAIRS = {")": "(", "]": "["}
+_BRACKET = re.compile(r"[\[\]()]")
 _MAX_BRACKET = 600  # a bracket left open longer than this is a stray one, not a parenthesis
 
 
@@ -63,13 +65,13 @@ def split_sentences(text: str, cites: Sequence[tuple[int, int]] = ()) -> list[tu
         first += 1
     if first >= n:
         return []
-    blocked = _blocked_positions(text, cites)
+    blocked = _Blocked(text, cites)
     run_from = _citation_starts(cites)
     spans: list[tuple[int, int]] = []
     start = first
     for match in _TERMINAL.finditer(text, first):
         at = match.start()
-        if at < start or blocked[at]:
+        if at < start or at in blocked:
             continue
         if match.end() - at == 1 and text[at] == "." and _is_abbreviation(text, at):
             continue
@@ -95,30 +97,37 @@ def split_sentences(text: str, cites: Sequence[tuple[int, int]] = ()) -> list[tu
     return spans
 
 
-def _blocked_positions(text: str, cites: Sequence[tuple[int, int]]) -> bytearray:
-    """1 at each position where a sentence may not end: inside a citation marker or inside
-    a matched pair of brackets."""
-    n = len(text)
-    depth = [0] * (n + 1)
-    for begin, end in cites:
-        if end - begin > 1:
-            depth[begin + 1] += 1
-            depth[end] -= 1
-    stack: list[tuple[str, int]] = []
-    for at, char in enumerate(text):
-        if char in "([":
-            stack.append((char, at))
-        elif char in ")]" and stack and stack[-1][0] == _PAIRS[char]:
-            _opener, opened = stack.pop()
-            if at - opened <= _MAX_BRACKET:
-                depth[opened + 1] += 1
-                depth[at] -= 1
-    blocked = bytearray(n + 1)
-    running = 0
-    for at in range(n + 1):
-        running += depth[at]
-        blocked[at] = running > 0
-    return blocked
+class _Blocked:
+    """Where a sentence may not end: strictly inside a citation marker or inside a matched
+    pair of brackets (as sorted, merged intervals)."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, text: str, cites: Sequence[tuple[int, int]]) -> None:
+        intervals = [(begin + 1, end) for begin, end in cites if end - begin > 1]
+        stack: list[tuple[str, int]] = []
+        for match in _BRACKET.finditer(text):
+            char, at = match.group(), match.start()
+            if char in "([":
+                stack.append((char, at))
+            elif stack and stack[-1][0] == _PAIRS[char]:
+                _opener, opened = stack.pop()
+                if at - opened <= _MAX_BRACKET:
+                    intervals.append((opened + 1, at))
+        intervals.sort()
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for begin, end in intervals:
+            if self.ends and begin <= self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(begin)
+                self.ends.append(end)
+
+    def __contains__(self, at: int) -> bool:
+        """``at`` lies in ``[begin, end)`` of an interval."""
+        slot = bisect.bisect_right(self.starts, at) - 1
+        return slot >= 0 and at < self.ends[slot]
 
 
 def _citation_starts(cites: Sequence[tuple[int, int]]) -> dict[int, int]:
