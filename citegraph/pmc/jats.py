@@ -23,7 +23,7 @@ first to the last in the order of the reference list.
 The text of a paragraph is the text content of its element (inline markup such as italics,
 superscripts and MathML contributing their text; unexpanded entities, comments and
 processing instructions none), leaving out what sits in it but is not part of it: nested
-paragraphs, table cells and titles (their own text blocks), figures, tables, boxes and
+paragraphs, table cells, titles and captions (their own text blocks), figures, tables, boxes and
 footnotes anchored in it, and the TeX twin of a formula given in MathML too. XML whitespace
 runs become one space and the ends are stripped. The ``sentence`` of a context is an exact
 substring of that text (see :mod:`citegraph.pmc.sentences`).
@@ -75,7 +75,7 @@ _ROOTS = frozenset({"pmc-articleset", "article"})
 _EVENT_TAGS = ("pmc-articleset", "article", "Reply", "ERROR")
 _CONTENT_PARTS = ("body", "back", "floats-group")
 #: elements that are text blocks of their own (a citation belongs to the nearest one)
-_BLOCKS = frozenset({"p", "td", "th", "title", "term", "attrib"})
+_BLOCKS = frozenset({"p", "td", "th", "title", "caption", "term", "attrib"})
 #: elements anchored in a text block but not part of its text
 _ASIDES = frozenset({
     "fig", "fig-group", "table-wrap", "table-wrap-group", "boxed-text",

@@ -253,6 +253,13 @@ def test_captions_tables_and_paragraph_positions():
     assert {c.section for c in by_ref.values()} == {"results"}
 
 
+def test_a_citation_directly_in_a_caption_is_in_the_caption():
+    body = (f"<sec><title>Results</title><fig id='F1'><label>Figure 1</label><caption>"
+            f"<title>Model.</title>Drawn <italic>after {cite('2')}</italic>.</caption></fig></sec>")
+    (ctx,) = read(body).contexts
+    assert (ctx.sentence, ctx.in_caption, ctx.section) == ("Drawn after 2.", True, "results")
+
+
 def test_a_figure_anchored_in_a_paragraph_is_not_part_of_its_text():
     body = (
         f"<p>Before the figure {cite('1')}"
