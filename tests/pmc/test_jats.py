@@ -98,6 +98,7 @@ def cited(art: ArticleText) -> list[str]:
     "text, expected",
     [
         ("Smith et al. showed it. Next one.", ["Smith et al. showed it.", "Next one."]),
+        ("Smith et al. (2001) showed it. Next.", ["Smith et al. (2001) showed it.", "Next."]),
         ("As in Fig. 2 and Figs. 3 and 4. Then more.", ["As in Fig. 2 and Figs. 3 and 4.", "Then more."]),
         ("See Fig. S1 for details. Done.", ["See Fig. S1 for details.", "Done."]),
         ("Cells got 3.5 mg per day. It worked.", ["Cells got 3.5 mg per day.", "It worked."]),
@@ -263,7 +264,7 @@ def test_a_citation_directly_in_a_caption_is_in_the_caption():
 def test_a_figure_anchored_in_a_paragraph_is_not_part_of_its_text():
     body = (
         f"<p>Before the figure {cite('1')}"
-        f"<fig id='F1'><caption><p>Caption cites {cite('2')}.</p></caption></fig>"
+        f"<fig id='F1'><label>Figure 1</label><caption><p>Caption cites {cite('2')}.</p></caption></fig>"
         " and after it.</p>"
     )
     by_ref = {c.ref_id: c for c in read(body).contexts}
@@ -532,8 +533,8 @@ def test_external_dtd_and_entities_are_never_fetched(tmp_path):
     assert listener.connections_before_sentinel() == []
 
 
-def test_unexpanded_entity_references_contribute_no_text():
-    # no DOCTYPE: an undeclared entity is a well-formedness error, reported as such
+def test_an_undeclared_entity_is_malformed_not_truncated():
+    # no DOCTYPE: an undeclared entity is a well-formedness error, and the input is whole
     with pytest.raises(ParseError, match="malformed"):
         list(iter_articleset(article("<p>a &undeclared; b</p>").encode()))
 
