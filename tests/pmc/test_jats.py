@@ -539,6 +539,14 @@ def test_an_undeclared_entity_is_malformed_not_truncated():
         list(iter_articleset(article("<p>a &undeclared; b</p>").encode()))
 
 
+def test_deep_nesting_is_a_parse_error_not_a_crash():
+    deep = "<p>" + "<italic>" * 5000 + f"deep {cite('1')}." + "</italic>" * 5000 + "</p>"
+    with pytest.raises(ParseError, match="malformed"):
+        list(iter_articleset(article(deep).encode()))
+    shallow = "<p>" + "<italic>" * 200 + f"deep {cite('1')}." + "</italic>" * 200 + "</p>"
+    assert read(shallow).contexts[0].sentence == "deep 1."
+
+
 def test_hostile_reply_message_is_one_plain_line():
     data = envelope('<Reply Id="x&#10;y" error="bad&#10;&#10;   news\t' + "z" * 1000 + '"/>')
     (art,) = list(iter_articleset(data))
