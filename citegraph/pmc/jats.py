@@ -222,7 +222,7 @@ def iter_articleset(source: Source) -> Iterator[ArticleText]:
 
 
 def read_article(source: Source) -> ArticleText:
-    """The one article of a ``.nxml`` file or a one-article PMC answer.
+    """The one article of a ``.nxml`` file or a one-id PMC answer (whose ``Reply`` counts).
 
     Raises :class:`ParseError` as :func:`iter_articleset` does, and when the document holds
     no article or more than one.
