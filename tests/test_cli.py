@@ -264,7 +264,7 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
         clean = subprocess.run(command, cwd=REPO, env={**env, "CITEGRAPH_CACHE": str(tmp_path / "clean")},
                                capture_output=True, text=True, timeout=120)
         assert clean.returncode == 0, clean.stderr
-    assert resumed["status"] == "running" and resumed["complete"]
+    assert resumed["start"] == "resumed" and resumed["status"] == "complete"
     assert before < _count(tmp_path / "clean" / "citegraph.sqlite", "articles")  # killed part-way
     assert _rows(store_file, "SELECT pmid FROM articles") == _rows(tmp_path / "clean" / "citegraph.sqlite",
                                                                  "SELECT pmid FROM articles")
@@ -332,4 +332,4 @@ def test_interrupt_ends_quickly_keeps_what_arrived_and_says_how_to_resume(corpus
     with sqlite3.connect(store_file) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(*) FROM crawl_nodes").fetchone()[0] > 1
-        assert db.execute("SELECT status FROM crawls").fetchall() == [("running",)]
+        assert db.execute("SELECT status FROM crawls").fetchall() == [("interrupted",)]

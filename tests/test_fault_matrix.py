@@ -210,7 +210,7 @@ def test_two_processes_share_one_store(corpus, tmp_path):
     assert [code for code, _ in results] == [0, 0, 0], results
     with Store(tmp_path / "citegraph.sqlite") as store:
         crawls = store._execute("SELECT status FROM crawls").fetchall()
-        assert [status for (status,) in crawls] == ["done"] * 3
+        assert [status for (status,) in crawls] == ["complete"] * 3
         assert store.check() == []
 
 
