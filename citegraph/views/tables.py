@@ -66,7 +66,9 @@ def crawl_summary(report: dict) -> Table:
     table.add_row("status", complete.get(report.get("start"), "complete") if report["complete"] else
                   Text("failed: rerun the same command to retry", style="bold red"))
     if report.get("store"):
-        table.add_row("store", text(report["store"]))
+        store = text(report["store"])
+        store.overflow = "fold"  # a path is copied whole: folded at the width, never cut
+        table.add_row("store", store)
     table.add_row("papers", f"{report['members']:,}")
     gens = report.get("generations") or {}
     if gens:
