@@ -104,17 +104,21 @@ def _print_json(data: object) -> None:
 @click.option("--email", metavar="ADDRESS", help="Contact address sent to NCBI [env NCBI_EMAIL].")
 @click.option("--rate", type=float, metavar="N",
               help="Requests per second [default 3, or 10 with NCBI_API_KEY set].")
+@click.option("--timeout", type=click.FloatRange(0, None, min_open=True), metavar="SECONDS",
+              help=f"Give up on a silent server after SECONDS without data (a request is tried up to "
+                   f"{Settings.max_attempts} times) [env CITEGRAPH_TIMEOUT; default {Settings.read_timeout:g}].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or messages on stderr.")
 @click.version_option(__version__, prog_name="citegraph")
 @click.pass_context
 def cli(ctx: click.Context, cache_dir: Path | None, eutils_url: str | None, email: str | None,
-        rate: float | None, quiet: bool) -> None:
+        rate: float | None, timeout: float | None, quiet: bool) -> None:
     """Crawl PubMed citations into a local store and explore the citation graph.
 
     The NCBI API key is read from NCBI_API_KEY only (never from a flag, so it stays out of
     shell history and process lists).
     """
-    settings = Settings.from_env(cache_dir=cache_dir, eutils_url=eutils_url, email=email, rate=rate)
+    settings = Settings.from_env(cache_dir=cache_dir, eutils_url=eutils_url, email=email, rate=rate,
+                                 read_timeout=timeout)
     ctx.obj = App(settings, quiet)
 
 

@@ -12,7 +12,6 @@ crawls that still have work left (as interrupted).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from pathlib import Path
 from .crawl_lock import effective_state
 from .errors import StoreError
 from .migrations import MIGRATIONS, source_bit_sql
-from .record_codec import unpack_raw
+from .record_codec import RecordFormatError, load_article
 from .store import Store
 
 __all__ = ["Diagnosis", "diagnose", "repair"]
@@ -148,9 +147,8 @@ def _undecodable(db: sqlite3.Connection) -> list[str]:
         rows = db.execute("SELECT pmid, data, raw_xml FROM articles")
         for pmid, data, raw in rows:
             try:
-                json.loads(data)
-                unpack_raw(raw)
-            except (ValueError, TypeError):  # RawFormatError is a ValueError
+                load_article(data, raw)
+            except RecordFormatError:
                 bad.append(str(pmid))
     except sqlite3.Error:
         pass  # reported by the integrity check

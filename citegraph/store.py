@@ -24,7 +24,7 @@ from .crawl_lock import CRAWL_STATES, CrawlLock, effective_state
 from .errors import StoreCorruptError, StoreError, StoreReadOnlyError
 from .migrations import MIGRATIONS, SOURCE_BITS
 from .models import Article
-from .record_codec import dump_article, load_article, pack_raw
+from .record_codec import RecordFormatError, dump_article, load_article, pack_raw
 from .wal_checkpoints import BackgroundCheckpoints
 
 __all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles", "reference_rows", "source_bit"]
@@ -265,21 +265,21 @@ class Store:
         return self._db.total_changes - before
 
     def get_article(self, pmid: str | int) -> Article | None:
-        row = self._execute("SELECT data, raw_xml FROM articles WHERE pmid = ?", (int(pmid),)).fetchone()
+        row = self._execute("SELECT pmid, data, raw_xml FROM articles WHERE pmid = ?", (int(pmid),)).fetchone()
         return None if row is None else _article(row)
 
     def get_articles(self, pmids: Iterable[str | int]) -> dict[str, Article]:
         found: dict[str, Article] = {}
         for chunk in _chunks([int(p) for p in pmids]):
             marks = ",".join("?" * len(chunk))
-            for row in self._execute(f"SELECT data, raw_xml FROM articles WHERE pmid IN ({marks})", chunk):
+            for row in self._execute(f"SELECT pmid, data, raw_xml FROM articles WHERE pmid IN ({marks})", chunk):
                 article = _article(row)
                 found[article.pmid] = article
         return found
 
     def iter_articles(self, *, with_raw: bool = False) -> Iterator[Article]:
         column = "raw_xml" if with_raw else "NULL"
-        for row in self._execute(f"SELECT data, {column} FROM articles ORDER BY pmid"):
+        for row in self._execute(f"SELECT pmid, data, {column} FROM articles ORDER BY pmid"):
             yield _article(row)
 
     def article_summaries(self) -> Iterator[tuple[str, int | None, str, str]]:
@@ -865,8 +865,13 @@ def _source_mask(prefix: str) -> int:
 
 
 def _article(row: tuple) -> Article:
-    data, raw = row
-    return load_article(data, raw)
+    """The article of a (pmid, data, raw_xml) row; :class:`StoreCorruptError` naming the record
+    when it cannot be decoded."""
+    pmid, data, raw = row
+    try:
+        return load_article(data, raw)
+    except RecordFormatError:
+        raise StoreCorruptError(f"record {pmid} in the store cannot be read: run `citegraph doctor`") from None
 
 
 def _abstract_of_head(head: bytes | None) -> str | None | bool:

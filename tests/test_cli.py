@@ -292,6 +292,40 @@ def test_unreachable_server_is_one_line_error(monkeypatch, capsys):
     assert "SECRET-KEY-123" not in err
 
 
+@pytest.mark.parametrize("url", ["http://[::1/", "http://127.0.0.1:99999/", "http:///entrez/"])
+def test_an_unusable_eutils_url_is_one_line_error(url, capsys):
+    code, out, err = run(capsys, "--eutils-url", url, "crawl", ROOT)
+    assert_one_line_error(code, err, "E-utilities URL", repr(url))
+    assert "internal error" not in err and out == ""
+
+
+def test_timeout_bounds_the_wait_for_a_silent_server(server, capsys, monkeypatch):
+    """--timeout (and CITEGRAPH_TIMEOUT) is the read timeout: a server that stalls for longer
+    than it is given up on; the message names the timeout."""
+    server.stall_seconds = 600  # far longer than any test: only the timeout ends the wait
+    monkeypatch.setenv("CITEGRAPH_MAX_ATTEMPTS", "1")
+    server.force("efetch", ["stall"])
+    code, _, err = run(capsys, "--timeout", "0.2", "crawl", ROOT, "--depth", "0")
+    assert code == 1 and "0.2 s (read timeout)" in " ".join(err.split())
+    monkeypatch.setenv("CITEGRAPH_TIMEOUT", "0.3")
+    server.force("efetch", ["stall"])
+    code, _, err = run(capsys, "crawl", ROOT, "--depth", "0", "--again")
+    assert code == 1 and "0.3 s (read timeout)" in " ".join(err.split())
+    code, _, err = run(capsys, "--timeout", "0", "stats")
+    assert code == 2
+
+
+def test_an_undecodable_record_points_to_doctor(server, capsys, tmp_path):
+    code, _, err = run(capsys, "crawl", ROOT, "--depth", "0")
+    assert code == 0, err
+    with sqlite3.connect(tmp_path / "cache" / "citegraph.sqlite") as db:
+        db.execute("UPDATE articles SET data = '{\"pmid\": \"9' WHERE pmid = ?", (int(ROOT),))
+    code, _, err = run(capsys, "show", ROOT)
+    assert_one_line_error(code, err, f"record {ROOT} in the store cannot be read: run `citegraph doctor`")
+    code, out, _ = run(capsys, "doctor", "--json")
+    assert code == 1 and "1 stored records cannot be decoded" in json.loads(out)["problems"]
+
+
 def test_corrupt_store_is_one_line_error(tmp_path, capsys):
     folder = tmp_path / "data"
     folder.mkdir()
