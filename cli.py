@@ -1058,7 +1058,7 @@ class _ImportProgress:
 @click.pass_obj
 def doctor(app: App, repair: bool, as_json: bool) -> None:
     """Check the store (integrity, records, crawl states) and optionally repair it."""
-    from citegraph.doctor import LATEST_SCHEMA, diagnose, repair as repair_store
+    from citegraph.doctor import diagnose, repair as repair_store
 
     path = app.settings.store_path
     result = repair_store(path) if repair else diagnose(path)
@@ -1067,9 +1067,10 @@ def doctor(app: App, repair: bool, as_json: bool) -> None:
     else:
         from rich.text import Text
 
-        for action in result.actions:
-            app.out.print(Text(f"repaired: {action}", style="yellow"))
         from citegraph.views.safe import clean
+
+        for action in result.actions:
+            app.out.print(Text(clean(f"repaired: {action}"), style="yellow"))
 
         if result.healthy:
             def words(table: str, n: int) -> str:  # table names as words: "1 crawl", "3,181 crawl nodes"
@@ -1090,8 +1091,7 @@ def doctor(app: App, repair: bool, as_json: bool) -> None:
             app.out.print(Text(f"failed crawls {result.failed_crawls}: run the same crawl command again to "
                                "retry them", style="yellow"))
     if not result.healthy:
-        newer = result.schema_version is not None and result.schema_version > LATEST_SCHEMA
-        hint = "" if repair or newer else "; `citegraph doctor --repair` fixes what it can"
+        hint = "" if repair or result.newer_schema else "; `citegraph doctor --repair` fixes what it can"
         raise CitegraphError(f"the store {path} has problems{hint}")
 
 
@@ -1103,19 +1103,6 @@ def _error_line(message: str) -> str:
 
     secret = os.environ.get("NCBI_API_KEY")
     return "citegraph: error: " + clean(redact(message, secret))
-
-
-def _show_usage_error(exc: click.ClickException) -> None:
-    """click's own message (usage, hint, 'Error: ...'), each line neutralised: it may quote
-    what the user gave (a path, a URL)."""
-    import io
-
-    from citegraph.views.safe import clean
-
-    buffer = io.StringIO()
-    exc.show(file=buffer)
-    for line in buffer.getvalue().splitlines():
-        click.echo(clean(line, single_line=False), err=True)
 
 
 def main(argv: Iterable[str] | None = None) -> int:
@@ -1132,7 +1119,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
-        _show_usage_error(exc)
+        exc.show()
         return exc.exit_code
     except CitegraphError as exc:
         click.echo(_error_line(str(exc)), err=True)

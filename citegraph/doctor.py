@@ -23,8 +23,10 @@ from .migrations import MIGRATIONS, source_bit_sql
 from .record_codec import RecordFormatError, load_article
 from .store import Store
 
-__all__ = ["Diagnosis", "diagnose", "repair"]
+__all__ = ["Diagnosis", "LATEST_SCHEMA", "diagnose", "repair"]
 
+#: the newest schema version this citegraph knows
+LATEST_SCHEMA = max(version for version, _, _ in MIGRATIONS)
 _TABLES = ("schema_migrations", "articles", "citations", "missing", "crawls", "crawl_nodes")
 
 
@@ -46,13 +48,18 @@ class Diagnosis:
     actions: list[str] = field(default_factory=list)
 
     @property
+    def newer_schema(self) -> bool:
+        """Written by a newer citegraph: only that one may judge or change it."""
+        return self.schema_version is not None and self.schema_version > LATEST_SCHEMA
+
+    @property
     def problems(self) -> list[str]:
         found = []
         if not self.exists:
             found.append("no store file")
         elif not self.readable:
             found.append("the file is not a readable SQLite database")
-        if self.schema_version is not None and self.schema_version > LATEST_SCHEMA:
+        if self.newer_schema:
             found.append(f"the store's schema version {self.schema_version} is newer than this citegraph understands "
                          f"(up to {LATEST_SCHEMA}): upgrade citegraph; --repair leaves such a store alone")
         if self.missing_tables:
@@ -81,10 +88,6 @@ class Diagnosis:
         }
 
 
-#: the newest schema version this citegraph knows
-LATEST_SCHEMA = max(version for version, _, _ in MIGRATIONS)
-
-
 def diagnose(path: Path | str) -> Diagnosis:
     """Look at the store at ``path`` without changing it."""
     path = Path(path)
@@ -99,7 +102,7 @@ def diagnose(path: Path | str) -> Diagnosis:
             present = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "schema_migrations" in present:
                 result.schema_version = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
-            if result.schema_version is not None and result.schema_version > LATEST_SCHEMA:
+            if result.newer_schema:
                 return result  # its tables are not ours to judge
             result.missing_tables = [t for t in _tables_of(result.schema_version) if t not in present]
             for table in _TABLES:
@@ -162,8 +165,8 @@ def repair(path: Path | str) -> Diagnosis:
     actions: list[str] = []
     if not before.exists:
         raise StoreError(f"no store at {path}: nothing to repair")
-    if before.schema_version is not None and before.schema_version > LATEST_SCHEMA:
-        return before  # written by a newer citegraph: only that one may change it
+    if before.newer_schema:
+        return before
     if not before.readable or before.integrity or before.missing_tables:
         actions.extend(_salvage(path))
         before = diagnose(path)
