@@ -51,11 +51,15 @@ class App:
             self._err = Console(stderr=True, highlight=False, emoji=False)
         return self._err
 
-    def info(self, message: str, style: str = "dim") -> None:
-        if not self.quiet:
+    def info(self, message: str, style: str = "dim", *, always: bool = False) -> None:
+        """One message line on stderr (``always``: even with --quiet), neutralised like record
+        text: file names, paths and server answers never reach the terminal as escapes."""
+        if always or not self.quiet:
             from rich.text import Text
 
-            self.err.print(Text(message, style=style))
+            from citegraph.views.safe import clean
+
+            self.err.print(Text(clean(redact(message, self.settings.api_key)), style=style))
 
     def open_store(self, *, must_exist: bool = False):
         from citegraph.store import Store
@@ -83,7 +87,13 @@ def _listed(items: list[str], most: int) -> str:
 
 
 def _print_json(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """``data`` as JSON on stdout; C1 controls and bidi overrides as ``\\uXXXX`` escapes (json
+    escapes C0 itself), so that no string in it acts on a terminal and nothing is lost."""
+    import re
+
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    click.echo(re.sub("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]",
+                      lambda m: f"\\u{ord(m.group(0)):04x}", text))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -94,39 +104,59 @@ def _print_json(data: object) -> None:
 @click.option("--email", metavar="ADDRESS", help="Contact address sent to NCBI [env NCBI_EMAIL].")
 @click.option("--rate", type=float, metavar="N",
               help="Requests per second [default 3, or 10 with NCBI_API_KEY set].")
+@click.option("--timeout", type=click.FloatRange(0, None, min_open=True), metavar="SECONDS",
+              help=f"Give up on a silent server after SECONDS without data (a request is tried up to "
+                   f"{Settings.max_attempts} times) [env CITEGRAPH_TIMEOUT; default {Settings.read_timeout:g}].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or messages on stderr.")
 @click.version_option(__version__, prog_name="citegraph")
 @click.pass_context
 def cli(ctx: click.Context, cache_dir: Path | None, eutils_url: str | None, email: str | None,
-        rate: float | None, quiet: bool) -> None:
+        rate: float | None, timeout: float | None, quiet: bool) -> None:
     """Crawl PubMed citations into a local store and explore the citation graph.
 
     The NCBI API key is read from NCBI_API_KEY only (never from a flag, so it stays out of
     shell history and process lists).
     """
-    settings = Settings.from_env(cache_dir=cache_dir, eutils_url=eutils_url, email=email, rate=rate)
+    settings = Settings.from_env(cache_dir=cache_dir, eutils_url=eutils_url, email=email, rate=rate,
+                                 read_timeout=timeout)
     ctx.obj = App(settings, quiet)
 
 
 # -- crawl -----------------------------------------------------------------------------------
 
-def _read_seed_file(path: Path, app: App | None = None) -> list[str]:
-    """Identifiers from a plain list, CSV, MEDLINE/.nbib, RIS or BibTeX file (citegraph.seeds)."""
+def _read_seed_file(path: Path, app: App | None = None) -> tuple[list[str], int]:
+    """Identifiers from a plain list, CSV, MEDLINE/.nbib, RIS or BibTeX file (citegraph.seeds),
+    and how many of its values were no identifier (each named on stderr with file:line)."""
     from citegraph.seeds import read_seed_file
 
     found = read_seed_file(path)
     if app is not None:
+        for line, reason in found.bad:
+            app.info(f"{path}:{line}: {reason}", "yellow", always=True)
         app.info(f"{path}: {len(found.identifiers):,} seeds ({found.format})")
         if found.skipped:
             app.info(f"{path}: {found.skipped:,} records without a PMID, DOI or PMCID left out", "yellow")
-    return found.identifiers
+    return found.identifiers, len(found.bad)
+
+
+def _no_record(values: list[str]) -> str:
+    """The one phrase for seeds PubMed has no record of: 'no PubMed record for the seed
+    10.1/x: check the DOI' (PMIDs, DOIs and PMCIDs alike)."""
+    from citegraph.identifiers import parse_identifier
+
+    names = {"pmid": "PMID", "doi": "DOI", "pmcid": "PMCID"}
+    kinds = {parse_identifier(v).kind for v in values}
+    plural = "s" if len(values) > 1 else ""
+    what = f"the {names[kinds.pop()]}{plural}" if len(kinds) == 1 else "them"
+    return f"no PubMed record for the seed{plural} {_listed(values, 10)}: check {what}"
 
 
 @cli.command()
 @click.argument("seeds", nargs=-1)
 @click.option("--from", "seed_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read more seeds from a file: a plain list (PMID, DOI or PMCID), CSV with a pmid/doi/pmcid "
-                   "column, PubMed MEDLINE/.nbib, RIS or BibTeX.")
+                   "column, PubMed MEDLINE/.nbib, RIS or BibTeX. A value that is no identifier is named with "
+                   "FILE:LINE on stderr and left out; the other seeds are crawled, then the exit code is 1.")
 @click.option("--depth", type=click.IntRange(0, None), default=1, show_default=True,
               help="Generations to follow from the seeds.")
 @click.option("--direction", type=click.Choice(["cited-by", "references", "both"]), default="cited-by",
@@ -168,8 +198,14 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
     from citegraph.pubmed_xml import parse_articles
     from citegraph.resolve import resolve_identifiers
 
-    texts = list(seeds) + (_read_seed_file(seed_file, app) if seed_file else [])
+    for text in seeds:  # a typo is reported before anything is opened or sent
+        parse_identifier(text)
+    from_file, bad_lines = _read_seed_file(seed_file, app) if seed_file else ([], 0)
+    texts = list(seeds) + from_file
     if not texts:
+        if bad_lines:
+            raise InputError(f"no seed in {seed_file}: {bad_lines:,} values are no PMID, DOI or PMCID "
+                             "(their lines are listed above)")
         raise click.UsageError("give at least one seed (PMID, DOI or PMCID), or --from FILE")
     if depth > MAX_DEPTH_WITHOUT_BUDGET and max_papers is None:
         raise InputError(
@@ -178,16 +214,12 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
         )
     options = CrawlOptions(depth=depth, direction=direction, max_papers=max_papers, since=since, until=until,
                            exclude_types=exclude_types)
-    for text in texts:  # a typo is reported before anything is opened or sent
-        parse_identifier(text)
     with app.open_store() as store:
         client = app.client()
         try:
             resolution = resolve_identifiers(texts, store, client, parse_articles)
-            for value in resolution.unresolved:
-                app.info(f"not found in PubMed: {value}", "yellow")
             if not resolution.pmids:
-                raise InputError("none of the seeds could be resolved to a PubMed id")
+                raise InputError(_no_record(resolution.unresolved))
             with _CrawlProgress(app) as progress, _sigterm_as_interrupt(), \
                     ParsePool(app.settings.parse_processes) as parse_pool:
                 crawler = Crawler(client, store, parse=parse_pool.parse, concurrency=app.settings.concurrency,
@@ -202,25 +234,33 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             _say_unmatched_types(app, store, options.exclude_types, report)
         finally:
             client.close()
-    data = report.to_dict()
-    data["unresolved"] = resolution.unresolved
+    missing = set(report.missing)
+    unknown_seeds = [p for p in report.seeds if p in missing]
+    if len(unknown_seeds) == len(report.seeds) and report.members <= len(report.seeds):
+        # none of the seeds exists, and nothing cites them: nothing was crawled
+        raise InputError(_no_record(resolution.unresolved + unknown_seeds))
+    data = {**report.to_dict(), "store": str(app.settings.store_path), "unresolved": resolution.unresolved}
     if as_json:
         _print_json(data)
     else:
         from citegraph.views.tables import crawl_summary
 
         app.out.print(crawl_summary(data))
-        missing = set(report.missing)
-        unknown_seeds = [p for p in report.seeds if p in missing]
-        if unknown_seeds:
-            app.info(f"no PubMed record for the seed{'s' if len(unknown_seeds) > 1 else ''} {_listed(unknown_seeds, 10)}: "
-                     "check the PMID (its citing papers were looked for all the same)", "yellow")
+    if resolution.unresolved:
+        app.info(_no_record(resolution.unresolved), "yellow")
+    if unknown_seeds:
+        their = "their" if len(unknown_seeds) > 1 else "its"
+        app.info(_no_record(unknown_seeds) + f" ({their} citing papers were looked for all the same)", "yellow")
+    if not as_json:
         for pmid, reason in report.failed[:20]:
-            app.err.print(f"failed: {pmid}: {redact(reason, app.settings.api_key)}", markup=False, highlight=False)
+            app.info(f"failed: {pmid}: {reason}", "", always=True)
         if len(report.failed) > 20:
-            app.err.print(f"... and {len(report.failed) - 20} more failed papers", markup=False)
+            app.info(f"... and {len(report.failed) - 20} more failed papers", "", always=True)
     if not report.complete:
         raise CitegraphError(f"{len(report.failed)} papers failed; run the same command again to retry them")
+    if bad_lines:
+        raise InputError(f"{bad_lines:,} values in {seed_file} are no PMID, DOI or PMCID (their lines are listed "
+                         "above); the other seeds were crawled")
 
 
 def _say_unmatched_types(app: App, store, exclude_types: Iterable[str], report) -> None:
@@ -266,7 +306,7 @@ def _refresh(app: App, seed: str, max_age: str, as_json: bool) -> None:
                  f"{max_age} alone); {report.fetched:,} new records, {report.new_edges:,} new citation edges, "
                  f"{report.requests:,} requests")
         for pmid, reason in report.failed[:20]:
-            app.err.print(f"failed: {pmid}: {redact(reason, app.settings.api_key)}", markup=False, highlight=False)
+            app.info(f"failed: {pmid}: {reason}", "", always=True)
     if not report.complete:
         raise CitegraphError(f"{len(report.failed)} papers failed; run the same command again to retry them")
 
@@ -536,7 +576,9 @@ def stats(app: App, as_json: bool) -> None:
         return
     from citegraph.views.tables import crawl_options_text, stats_table
 
-    extra = {"store": data["store"] + (" (demo data, made by `citegraph demo`)" if data["demo"] else "")}
+    from citegraph.views.safe import clean
+
+    extra = {"store": clean(data["store"]) + (" (demo data, made by `citegraph demo`)" if data["demo"] else "")}
     if latest:
         extra["latest crawl"] = f"#{latest['id']} from {_listed(latest['seeds'], 5)} ({latest['status']})"
         extra["its options"] = crawl_options_text(latest["params"])
@@ -1030,22 +1072,31 @@ def doctor(app: App, repair: bool, as_json: bool) -> None:
     else:
         from rich.text import Text
 
+        from citegraph.views.safe import clean
+
         for action in result.actions:
-            app.out.print(Text(f"repaired: {action}", style="yellow"))
+            app.out.print(Text(clean(f"repaired: {action}"), style="yellow"))
+
         if result.healthy:
             def words(table: str, n: int) -> str:  # table names as words: "1 crawl", "3,181 crawl nodes"
                 name = table.replace("_", " ")
                 return f"{n:,} {name[:-1] if n == 1 and name.endswith('s') else name}"
 
             counts = ", ".join(words(t, n) for t, n in result.counts.items() if t != "schema_migrations")
-            app.out.print(Text(f"{path}: healthy (schema {result.schema_version}; {counts})", style="green"))
+            app.out.print(Text(clean(f"{path}: healthy (schema {result.schema_version}; {counts})"), style="green"))
         for problem in result.problems:
-            app.out.print(Text(f"problem: {problem}", style="bold red"))
+            app.out.print(Text(clean(f"problem: {problem}"), style="bold red"))
+        if result.running_crawls:
+            app.out.print(Text(f"running crawls {result.running_crawls}: another citegraph process is crawling",
+                               style="yellow"))
         if result.interrupted_crawls:
             app.out.print(Text(f"interrupted crawls {result.interrupted_crawls}: run the same crawl command "
                                "again to finish them", style="yellow"))
+        if result.failed_crawls:
+            app.out.print(Text(f"failed crawls {result.failed_crawls}: run the same crawl command again to "
+                               "retry them", style="yellow"))
     if not result.healthy:
-        hint = "" if repair else "; `citegraph doctor --repair` fixes what it can"
+        hint = "" if repair or result.newer_schema else "; `citegraph doctor --repair` fixes what it can"
         raise CitegraphError(f"the store {path} has problems{hint}")
 
 
@@ -1144,8 +1195,11 @@ def _run_demo(ctx: click.Context, source, demo_dir: Path, browse: bool) -> None:
 # -- entry point -----------------------------------------------------------------------------
 
 def _error_line(message: str) -> str:
+    """The one line an error becomes: the key redacted, escapes and controls made visible."""
+    from citegraph.views.safe import clean
+
     secret = os.environ.get("NCBI_API_KEY")
-    return "citegraph: error: " + redact(" ".join(message.split()), secret)
+    return "citegraph: error: " + clean(redact(message, secret))
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
@@ -38,7 +39,8 @@ class Settings:
     email: str | None = None
     api_key: str | None = field(default=None, repr=False)
     cache_dir: Path = Path("cache")
-    #: seconds to connect / to wait for the next byte of a response
+    #: seconds to connect / to wait for the next byte of a response (a whole body gets twice
+    #: the read timeout); each request is tried up to ``max_attempts`` times
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     #: attempts per request before giving up (transient failures only)
@@ -56,6 +58,14 @@ class Settings:
     def __post_init__(self) -> None:
         if not re.match(r"^https?://", self.eutils_url):
             raise ConfigError(f"E-utilities URL must start with http:// or https://: {self.eutils_url!r}")
+        try:
+            parts = urlsplit(self.eutils_url)
+            parts.port  # noqa: B018 - parsed on access: a port out of range raises here
+        except ValueError:
+            raise ConfigError(f"E-utilities URL cannot be parsed: {self.eutils_url!r} (check its host, "
+                              "an IPv6 address in [brackets], and its port)") from None
+        if not parts.hostname:
+            raise ConfigError(f"E-utilities URL has no host: {self.eutils_url!r}")
         if not self.eutils_url.endswith("/"):
             object.__setattr__(self, "eutils_url", self.eutils_url + "/")
         if not self.tool or re.search(r"\s", self.tool):
@@ -64,6 +74,8 @@ class Settings:
             raise ConfigError(f"email does not look like an address: {self.email!r}")
         if self.rate is not None and self.rate <= 0:
             raise ConfigError("rate must be positive")
+        if not (self.read_timeout > 0 and self.connect_timeout > 0):
+            raise ConfigError("timeouts must be positive numbers of seconds")
         if self.max_attempts < 1 or self.concurrency < 1:
             raise ConfigError("max_attempts and concurrency must be at least 1")
         if self.parse_processes is not None and self.parse_processes < 0:
@@ -96,8 +108,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
         """Read ``CITEGRAPH_EUTILS_URL``, ``CITEGRAPH_CACHE``, ``NCBI_EMAIL``, ``NCBI_API_KEY``,
-        ``CITEGRAPH_RATE`` and the tuning knobs ``CITEGRAPH_MAX_ATTEMPTS``, ``CITEGRAPH_BACKOFF``
-        (first backoff, seconds), ``CITEGRAPH_CONCURRENCY``, ``CITEGRAPH_PARSE_PROCESSES``; then apply ``overrides`` (None
+        ``CITEGRAPH_RATE``, ``CITEGRAPH_TIMEOUT`` (read timeout, seconds) and the tuning knobs
+        ``CITEGRAPH_MAX_ATTEMPTS``, ``CITEGRAPH_BACKOFF`` (first backoff, seconds),
+        ``CITEGRAPH_CONCURRENCY``, ``CITEGRAPH_PARSE_PROCESSES``; then apply ``overrides`` (None
         means 'not given')."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
@@ -114,7 +127,8 @@ class Settings:
                 values["rate"] = float(env["CITEGRAPH_RATE"])
             except ValueError:
                 raise ConfigError(f"CITEGRAPH_RATE is not a number: {env['CITEGRAPH_RATE']!r}") from None
-        for name, key, kind in (("CITEGRAPH_MAX_ATTEMPTS", "max_attempts", int),
+        for name, key, kind in (("CITEGRAPH_TIMEOUT", "read_timeout", float),
+                                ("CITEGRAPH_MAX_ATTEMPTS", "max_attempts", int),
                                 ("CITEGRAPH_BACKOFF", "backoff_base", float),
                                 ("CITEGRAPH_CONCURRENCY", "concurrency", int),
                                 ("CITEGRAPH_PARSE_PROCESSES", "parse_processes", int)):

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable, Protocol, Sequence
 
 from .deferred_signals import signals_deferred
-from .errors import InputError, NetworkError, SourceError
+from .errors import InputError, NetworkError, SourceError, StoreError
 from .models import Article
 from .parse_pool import REFERENCE_LIST_SOURCE, RecordDigest, digest_articles
 from .store import PreparedArticles, Store, source_bit
@@ -138,9 +138,13 @@ class CrawlProgress:
 @dataclass
 class CrawlReport:
     crawl_id: int
-    #: 'new', 'running' (resumed after an interruption) or 'done' (already complete)
+    #: the crawl's state when the run ended: 'complete' or 'failed' (papers failed: run it
+    #: again to retry them); see citegraph.crawl_lock.CRAWL_STATES
     status: str
     seeds: list[str]
+    #: how the run began: 'new', 'resumed' (an interrupted or failed crawl) or 'already
+    #: complete' (nothing was asked)
+    start: str = "new"
     members: int = 0
     articles_fetched: int = 0
     edges_added: int = 0
@@ -175,22 +179,53 @@ class Crawler:
     # -- public ----------------------------------------------------------------------------
 
     def run(self, seeds: Sequence[str], options: CrawlOptions, *, again: bool = False) -> CrawlReport:
-        """Crawl from ``seeds`` (PMIDs). The same seeds and options resume an interrupted crawl;
-        a finished one is reported as it is, without requests, unless ``again`` is set."""
+        """Crawl from ``seeds`` (PMIDs). The same seeds and options resume an interrupted or
+        failed crawl; a complete one is reported as it is, without requests, unless ``again``
+        is set. While it runs, the crawl is ``running`` and this process holds its lock
+        (:class:`StoreError` if another process runs it); it ends ``complete``, ``failed``
+        (papers failed, or an error ended it) or ``interrupted`` (KeyboardInterrupt)."""
         if not seeds:
             raise InputError("no seed PMIDs given")
         seeds = list(dict.fromkeys(str(s) for s in seeds))
+        crawl_id, state = self.store.open_crawl(options.key(seeds), seeds, asdict(options), again=again)
+        start = "new" if state == "new" else "already complete" if state == "complete" else "resumed"
+        report = CrawlReport(crawl_id=crawl_id, status=state, seeds=seeds, start=start)
+        # the lock says a process runs the crawl (store rows alone cannot: a kill leaves 'running')
+        lock = None if start == "already complete" else self.store.crawl_lock(crawl_id)
+        if lock is not None:
+            lock.acquire()
+        ended = "failed"  # unless it completes or is interrupted
+        try:
+            if lock is not None:
+                self.store.set_crawl_state(crawl_id, "running")
+            self._run(crawl_id, seeds, options, report)
+            ended = "complete" if report.complete else "failed"
+            report.status = "complete" if start == "already complete" else ended
+            return report
+        except KeyboardInterrupt:
+            ended = "interrupted"
+            raise
+        finally:
+            if lock is not None:
+                try:
+                    self.store.set_crawl_state(crawl_id, ended)
+                except StoreError:
+                    if ended == "complete":
+                        raise
+                    # the row stays 'running': with the lock released it reads 'interrupted'
+                finally:
+                    lock.release()
+
+    def _run(self, crawl_id: int, seeds: list[str], options: CrawlOptions, report: CrawlReport) -> None:
         started = time.monotonic()
         requests_before = self.requests_made()
-        crawl_id, status = self.store.open_crawl(options.key(seeds), seeds, asdict(options), again=again)
-        report = CrawlReport(crawl_id=crawl_id, status=status, seeds=seeds)
         run = _Run(self, crawl_id, seeds, options, report)
         try:
             # the main thread writes every record and edge: it should not also wait for the disk
             with self.store.background_checkpoints():
-                if status == "running":
+                if report.start == "resumed":
                     run.retry_failed()
-                elif status == "new":
+                elif report.start == "new":
                     run.add_discovered([(s, 0) for s in seeds])
                 run.loop()
                 if report.failed:
@@ -217,9 +252,6 @@ class Crawler:
         report.members = self.store.member_count(crawl_id)
         report.generations = self._generations(crawl_id)
         report.complete = not report.failed
-        if report.complete and status != "done":
-            self.store.finish_crawl(crawl_id, 0)
-        return report
 
     def _generations(self, crawl_id: int) -> dict[int, int]:
         counts: dict[int, int] = {}

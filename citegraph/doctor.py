@@ -1,27 +1,32 @@
 """Check a store and repair what can be repaired (``citegraph doctor``).
 
 What is checked: that the file is a SQLite database at all, SQLite's own integrity check, the
-schema version, that every stored record can be decoded, and that each crawl's status agrees
-with its members' states. Repair salvages every readable row of a damaged file into a fresh
-store (the damaged file is kept beside it), drops undecodable records so the next crawl
-fetches them again, and reopens finished crawls that still have work left.
+schema version (one newer than this citegraph knows is a problem: nothing else opens such a
+store), that every table of that schema is there, that every stored record can be decoded,
+and that each crawl's status agrees with its members' states. Crawls are reported in the
+four states of :data:`citegraph.crawl_lock.CRAWL_STATES`. Repair salvages every readable row of
+a damaged file, or of one missing a table, into a fresh store (the damaged file is kept beside
+it), drops undecodable records so the next crawl fetches them again, and reopens complete
+crawls that still have work left (as interrupted).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .crawl_lock import effective_state
 from .errors import StoreError
-from .migrations import source_bit_sql
-from .record_codec import unpack_raw
+from .migrations import MIGRATIONS, source_bit_sql
+from .record_codec import RecordFormatError, load_article
 from .store import Store
 
-__all__ = ["Diagnosis", "diagnose", "repair"]
+__all__ = ["Diagnosis", "LATEST_SCHEMA", "diagnose", "repair"]
 
+#: the newest schema version this citegraph knows
+LATEST_SCHEMA = max(version for version, _, _ in MIGRATIONS)
 _TABLES = ("schema_migrations", "articles", "citations", "missing", "crawls", "crawl_nodes")
 
 
@@ -32,11 +37,20 @@ class Diagnosis:
     readable: bool = True
     integrity: list[str] = field(default_factory=list)
     schema_version: int | None = None
+    #: tables the store's schema version has that the file lacks
+    missing_tables: list[str] = field(default_factory=list)
     undecodable: list[str] = field(default_factory=list)
     inconsistent_crawls: list[int] = field(default_factory=list)
+    running_crawls: list[int] = field(default_factory=list)
     interrupted_crawls: list[int] = field(default_factory=list)
+    failed_crawls: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     actions: list[str] = field(default_factory=list)
+
+    @property
+    def newer_schema(self) -> bool:
+        """Written by a newer citegraph: only that one may judge or change it."""
+        return self.schema_version is not None and self.schema_version > LATEST_SCHEMA
 
     @property
     def problems(self) -> list[str]:
@@ -45,11 +59,19 @@ class Diagnosis:
             found.append("no store file")
         elif not self.readable:
             found.append("the file is not a readable SQLite database")
+        if self.newer_schema:
+            found.append(f"the store's schema version {self.schema_version} is newer than this citegraph understands "
+                         f"(up to {LATEST_SCHEMA}): upgrade citegraph; --repair leaves such a store alone")
+        if self.missing_tables:
+            names = self.missing_tables
+            which = f"table {names[0]} is" if len(names) == 1 else f"tables {', '.join(names)} are"
+            found.append(f"{which} missing: `citegraph doctor --repair` rebuilds the store with every table and "
+                         "copies the rows of the others (the file is kept beside)")
         found.extend(f"integrity: {line}" for line in self.integrity[:20])
         if self.undecodable:
             found.append(f"{len(self.undecodable)} stored records cannot be decoded")
         if self.inconsistent_crawls:
-            found.append(f"crawls marked done with work left: {self.inconsistent_crawls}")
+            found.append(f"crawls marked complete with work left: {self.inconsistent_crawls}")
         return found
 
     @property
@@ -60,7 +82,9 @@ class Diagnosis:
         return {
             "path": self.path, "healthy": self.healthy, "problems": self.problems,
             "schema_version": self.schema_version, "counts": self.counts,
-            "interrupted_crawls": self.interrupted_crawls, "actions": self.actions,
+            "missing_tables": self.missing_tables, "running_crawls": self.running_crawls,
+            "interrupted_crawls": self.interrupted_crawls, "failed_crawls": self.failed_crawls,
+            "actions": self.actions,
         }
 
 
@@ -75,17 +99,30 @@ def diagnose(path: Path | str) -> Diagnosis:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             result.integrity = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
-            result.schema_version = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
+            present = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "schema_migrations" in present:
+                result.schema_version = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
+            if result.newer_schema:
+                return result  # its tables are not ours to judge
+            result.missing_tables = [t for t in _tables_of(result.schema_version) if t not in present]
             for table in _TABLES:
+                if table in result.missing_tables:
+                    continue
                 try:
                     result.counts[table] = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
                 except sqlite3.Error:
                     result.integrity.append(f"table {table} cannot be read")
-            result.undecodable = _undecodable(db)
-            result.inconsistent_crawls = [row[0] for row in db.execute(
-                "SELECT DISTINCT c.id FROM crawls c JOIN crawl_nodes n ON n.crawl_id = c.id "
-                "WHERE c.status = 'done' AND n.state IN ('fetch', 'link', 'failed')")]
-            result.interrupted_crawls = [row[0] for row in db.execute("SELECT id FROM crawls WHERE status = 'running'")]
+            if "articles" in present:
+                result.undecodable = _undecodable(db)
+            if {"crawls", "crawl_nodes"} <= present:
+                result.inconsistent_crawls = [row[0] for row in db.execute(
+                    "SELECT DISTINCT c.id FROM crawls c JOIN crawl_nodes n ON n.crawl_id = c.id "
+                    "WHERE c.status IN ('complete', 'done') AND n.state IN ('fetch', 'link', 'failed')")]
+            if "crawls" in present:
+                states = {"running": result.running_crawls, "interrupted": result.interrupted_crawls,
+                          "failed": result.failed_crawls}
+                for crawl_id, stored in db.execute("SELECT id, status FROM crawls ORDER BY id"):
+                    states.get(effective_state(path, crawl_id, stored), []).append(crawl_id)
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
@@ -94,15 +131,27 @@ def diagnose(path: Path | str) -> Diagnosis:
     return result
 
 
+def _tables_of(version: int | None) -> list[str]:
+    """The tables a store at schema ``version`` has (all of them for a file without any)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for number, _, script in MIGRATIONS:
+            if version is None or number <= version:
+                db.executescript(script)
+        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    finally:
+        db.close()
+    return ["schema_migrations", *names]
+
+
 def _undecodable(db: sqlite3.Connection) -> list[str]:
     bad = []
     try:
         rows = db.execute("SELECT pmid, data, raw_xml FROM articles")
         for pmid, data, raw in rows:
             try:
-                json.loads(data)
-                unpack_raw(raw)
-            except (ValueError, TypeError):  # RawFormatError is a ValueError
+                load_article(data, raw)
+            except RecordFormatError:
                 bad.append(str(pmid))
     except sqlite3.Error:
         pass  # reported by the integrity check
@@ -116,7 +165,9 @@ def repair(path: Path | str) -> Diagnosis:
     actions: list[str] = []
     if not before.exists:
         raise StoreError(f"no store at {path}: nothing to repair")
-    if not before.readable or before.integrity:
+    if before.newer_schema:
+        return before
+    if not before.readable or before.integrity or before.missing_tables:
         actions.extend(_salvage(path))
         before = diagnose(path)
     if before.undecodable or before.inconsistent_crawls:
@@ -127,7 +178,7 @@ def repair(path: Path | str) -> Diagnosis:
                                    ((int(p),) for p in before.undecodable))
                 actions.append(f"dropped {len(before.undecodable)} undecodable records (the next crawl refetches them)")
             if before.inconsistent_crawls:
-                store._executemany("UPDATE crawls SET status = 'running' WHERE id = ?",
+                store._executemany("UPDATE crawls SET status = 'interrupted' WHERE id = ?",
                                    ((c,) for c in before.inconsistent_crawls))
                 actions.append(f"reopened crawls {before.inconsistent_crawls}: run them again to finish")
     after = diagnose(path)
@@ -169,6 +220,8 @@ def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: s
         have = {r[1] for r in source.execute(f"PRAGMA table_info({table})")}
     except sqlite3.Error:
         return 0, True
+    if not have:
+        return 0, False  # the damaged file lacks the table: nothing to copy
     shared = [c for c in columns if c in have]
     names = ", ".join(shared)
     marks = ", ".join("?" * len(shared))

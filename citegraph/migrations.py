@@ -217,6 +217,29 @@ ALTER TABLE citation_edges RENAME TO citations;
 CREATE INDEX citations_cited ON citations(cited);
 """
 
+# crawls: four states, one word each where the store, stats, doctor and crawl --json meet:
+# 'running' (a process holds the crawl's lock, see citegraph/crawl_lock.py), 'interrupted',
+# 'failed' (ended on an error) and 'complete' (was 'done'). The CHECK needs a new table;
+# Store._migrate runs migrations with foreign keys off, so crawl_nodes keeps its rows.
+_CRAWL_STATES = """
+CREATE TABLE crawls_new (
+    id           INTEGER PRIMARY KEY,
+    key          TEXT NOT NULL,
+    seeds        TEXT NOT NULL,
+    params       TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('running', 'interrupted', 'failed', 'complete')),
+    started_at   REAL NOT NULL,
+    finished_at  REAL,
+    requests     INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO crawls_new (id, key, seeds, params, status, started_at, finished_at, requests)
+    SELECT id, key, seeds, params, CASE status WHEN 'done' THEN 'complete' ELSE status END,
+           started_at, finished_at, requests FROM crawls;
+DROP TABLE crawls;
+ALTER TABLE crawls_new RENAME TO crawls;
+CREATE INDEX crawls_key ON crawls(key, status);
+"""
+
 #: (version, name, SQL script)
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial schema: articles, citations, missing, crawls, crawl_nodes", _INITIAL),
@@ -227,4 +250,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (6, "crawl_nodes.linked_at: when a member's links were last fetched (crawl --refresh)", _LINKED_AT),
     (7, "topic_cache: lens classification of each paper, kept until its record changes", _TOPIC_CACHE),
     (8, "citations: one row per edge, its sources a bit mask", _CITATION_BITS),
+    (9, "crawls.status: running, interrupted, failed or complete", _CRAWL_STATES),
 ]

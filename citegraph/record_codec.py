@@ -17,7 +17,7 @@ import zstandard
 
 from .models import Article
 
-__all__ = ["dump_article", "load_article", "pack_raw", "unpack_raw", "RawFormatError"]
+__all__ = ["dump_article", "load_article", "pack_raw", "unpack_raw", "RecordFormatError", "RawFormatError"]
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _ZSTD_LEVEL = 1
@@ -26,7 +26,11 @@ _RAW_TAIL = b',"raw_xml":null}'
 _local = threading.local()
 
 
-class RawFormatError(ValueError):
+class RecordFormatError(ValueError):
+    """A stored record cannot be decoded (damaged JSON, a shape no version wrote, bad raw XML)."""
+
+
+class RawFormatError(RecordFormatError):
     """A stored raw-XML blob is neither zstandard nor zlib data, or is damaged."""
 
 
@@ -40,8 +44,17 @@ def dump_article(article: Article) -> str:
 
 
 def load_article(data: str | bytes, raw: bytes | None = None) -> Article:
-    """The inverse of :func:`dump_article`; ``raw`` is a :func:`pack_raw` blob (or empty)."""
-    return Article.from_dict(orjson.loads(data), unpack_raw(raw) if raw else b"")
+    """The inverse of :func:`dump_article`; ``raw`` is a :func:`pack_raw` blob (or empty).
+    :class:`RecordFormatError` when either cannot be decoded."""
+    try:
+        fields = orjson.loads(data)
+        if not isinstance(fields, dict):
+            raise RecordFormatError(f"a stored record is JSON {type(fields).__name__}, not an object")
+        return Article.from_dict(fields, unpack_raw(raw) if raw else b"")
+    except RecordFormatError:
+        raise
+    except (ValueError, TypeError, AttributeError) as exc:  # orjson.JSONDecodeError is a ValueError
+        raise RecordFormatError(f"a stored record cannot be decoded ({type(exc).__name__})") from None
 
 
 def pack_raw(xml: bytes) -> bytes:

@@ -106,7 +106,7 @@ def refresh(client: _Client, store: Store, seed: str, max_age: float, *, parse: 
     if options.direction == "references":
         raise InputError(f"the crawl from {seed} follows references; --refresh looks for new citing papers "
                          "(crawl with --direction cited-by or both)")
-    if crawl["status"] != "done":
+    if crawl["status"] != "complete":
         raise InputError(f"the crawl from {seed} is not complete: run it again first, then refresh")
     crawl_id = crawl["id"]
     report = RefreshReport(seed=seed, crawl_id=crawl_id, max_age_seconds=max_age)

@@ -30,12 +30,15 @@ class Resolution:
     pmids: list[str] = field(default_factory=list)
     #: input text -> PMID, for the identifiers that were not PMIDs already
     resolved: dict[str, str] = field(default_factory=dict)
+    #: identifiers no PubMed record was found for, each once
     unresolved: list[str] = field(default_factory=list)
 
 
 def resolve_identifiers(texts: Iterable[str], store: Store, client: SearchClient | None,
                         parse: Callable[[bytes], list[Article]]) -> Resolution:
-    """Resolve ``texts`` in order; :class:`InputError` for anything that is no identifier."""
+    """Resolve ``texts`` in order; :class:`InputError` for anything that is no identifier.
+    ``pmids`` holds each PMID once, in the order of its first appearance; time and memory
+    grow linearly with the number of texts."""
     idents = [parse_identifier(t) for t in texts]
     result = Resolution()
     by_key: dict[tuple[str, str], str] = {}
@@ -50,17 +53,21 @@ def resolve_identifiers(texts: Iterable[str], store: Store, client: SearchClient
         for value in wanted:
             if value.lower() in found:
                 by_key[(kind, value)] = found[value.lower()]
+    # in order, each once: dicts, so that each look-up is O(1)
+    pmids: dict[str, None] = {}
+    unresolved: dict[str, None] = {}
     for ident in idents:
         if ident.kind == "pmid":
             pmid = ident.value
         else:
             pmid = by_key.get((ident.kind, ident.value))
             if pmid is None:
-                result.unresolved.append(ident.value)
+                unresolved[ident.value] = None
                 continue
             result.resolved[ident.value] = pmid
-        if pmid not in result.pmids:
-            result.pmids.append(pmid)
+        pmids[pmid] = None
+    result.pmids.extend(pmids)
+    result.unresolved.extend(unresolved)
     return result
 
 

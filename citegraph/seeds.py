@@ -13,7 +13,9 @@ Recognised, by content (the file name's extension only breaks ties):
 
 Returned as identifier strings, in file order, for :func:`citegraph.resolve.resolve_identifiers`;
 records that carry none of the three (and BibTeX blocks that do not parse) are counted in
-:attr:`SeedFile.skipped`.
+:attr:`SeedFile.skipped`. A value that is no identifier (``abc``, ``10.12/``) does not stop the
+rest: it is left out and listed in :attr:`SeedFile.bad` with its line number (for MEDLINE, RIS
+and BibTeX, the first line where the value appears).
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ import csv
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .identifiers import parse_identifier
 
 __all__ = ["SeedFile", "read_seed_file", "parse_seed_text"]
 
@@ -45,6 +48,8 @@ class SeedFile:
     identifiers: list[str]
     #: records (or rows) without any identifier
     skipped: int = 0
+    #: values that are no identifier, left out: (line number, 1-based; why)
+    bad: list[tuple[int, str]] = field(default_factory=list)
 
 
 def read_seed_file(path: Path | str) -> SeedFile:
@@ -80,9 +85,27 @@ def _first(*values: str | None) -> str | None:
     return None
 
 
-def _collect(fmt: str, candidates: list[str | None]) -> SeedFile:
-    found = [c for c in candidates if c]
-    return SeedFile(fmt, found, len(candidates) - len(found))
+def _collect(fmt: str, candidates: list[str | None], text: str, lines: list[int] | None = None) -> SeedFile:
+    """The identifiers among ``candidates``; ``lines`` gives each one's line number (without
+    it, a bad value is placed at the first line holding it)."""
+    result = SeedFile(fmt, [])
+    for index, value in enumerate(candidates):
+        if not value:
+            result.skipped += 1
+            continue
+        try:
+            parse_identifier(value)
+        except InputError as exc:
+            line = lines[index] if lines is not None else _line_of(text, value)
+            result.bad.append((line, str(exc)))
+            continue
+        result.identifiers.append(value)
+    return result
+
+
+def _line_of(text: str, value: str) -> int:
+    at = text.find(value)
+    return text.count("\n", 0, at) + 1 if at >= 0 else 0
 
 
 def _medline(text: str) -> SeedFile:
@@ -93,7 +116,7 @@ def _medline(text: str) -> SeedFile:
         dois = [m.group(1) for v in (record.get("LID", ""), *record.get("AID", []))
                 for m in [_DOI_TAG.match(v.strip())] if m]
         candidates.append(_first(record.get("PMID"), *dois, record.get("PMC")))
-    return _collect("medline", candidates)
+    return _collect("medline", candidates, text)
 
 
 def _ris(text: str) -> SeedFile:
@@ -115,7 +138,7 @@ def _ris(text: str) -> SeedFile:
                     break
         pmcid = _PMCID.search(str(entry.get("custom2", "")))
         candidates.append(_first(pmid, entry.get("doi"), pmcid.group(0) if pmcid else None))
-    return _collect("ris", candidates)
+    return _collect("ris", candidates, text)
 
 
 def _bibtex(text: str) -> SeedFile:
@@ -138,7 +161,7 @@ def _bibtex(text: str) -> SeedFile:
         eprint = fields.get("eprint") if fields.get("eprinttype", "").lower() == "pubmed" else None
         doi = fields.get("doi", "").replace("\\_", "_") or None
         candidates.append(_first(fields.get("pmid"), eprint, doi, fields.get("pmcid")))
-    return _collect("bibtex", candidates)
+    return _collect("bibtex", candidates, text)
 
 
 def _csv(text: str, suffix: str) -> SeedFile | None:
@@ -162,20 +185,24 @@ def _csv(text: str, suffix: str) -> SeedFile | None:
     if not columns:
         return None
     candidates = []
+    lines: list[int] = []
     try:
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
             cell = lambda kind: row[columns[kind]].strip().lstrip("'") if kind in columns and columns[kind] < len(row) else None  # noqa: E731,E501
             candidates.append(_first(cell("pmid"), cell("doi"), cell("pmcid")))
+            lines.append(reader.line_num)
     except csv.Error as exc:
-        raise InputError(f"cannot read the CSV seed file: {exc}") from None
-    return _collect("csv", candidates)
+        raise InputError(f"cannot read the CSV seed file (line {reader.line_num}): {exc}") from None
+    return _collect("csv", candidates, text, lines)
 
 
 def _plain(text: str) -> SeedFile:
     seeds: list[str] = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        seeds.extend(part for part in line.replace(",", " ").split() if part)
-    return SeedFile("list", seeds)
+    lines: list[int] = []
+    for number, line in enumerate(text.split("\n"), 1):  # line numbers as editors count them
+        parts = line.split("#", 1)[0].replace(",", " ").split()
+        seeds.extend(parts)
+        lines.extend([number] * len(parts))
+    return _collect("list", seeds, text, lines)

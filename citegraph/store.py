@@ -20,10 +20,11 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import orjson
 
+from .crawl_lock import CRAWL_STATES, CrawlLock, effective_state
 from .errors import StoreCorruptError, StoreError, StoreReadOnlyError
 from .migrations import MIGRATIONS, SOURCE_BITS
 from .models import Article
-from .record_codec import dump_article, load_article, pack_raw
+from .record_codec import RecordFormatError, dump_article, load_article, pack_raw
 from .wal_checkpoints import BackgroundCheckpoints
 
 __all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles", "reference_rows", "source_bit"]
@@ -218,8 +219,18 @@ class Store:
         pending = [m for m in MIGRATIONS if m[0] not in applied]
         if pending and self.readonly:
             raise StoreError(f"the store {self.path} needs a schema upgrade; open it once without --readonly")
+        if pending:
+            # a migration that rebuilds a parent table (crawls) must not cascade its DROP to the
+            # children (crawl_nodes): SQLite's procedure for table changes, keys off meanwhile
+            self._db.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._apply(pending, bool(applied))
+        finally:
+            self._db.execute("PRAGMA foreign_keys = ON")
+
+    def _apply(self, pending: list[tuple[int, str, str]], existing: bool) -> None:
         for version, name, script in pending:
-            if applied and self._on_upgrade is not None:
+            if existing and self._on_upgrade is not None:
                 self._on_upgrade(version, name)
             # executescript commits first, so wrap the script itself in a transaction
             try:
@@ -254,21 +265,21 @@ class Store:
         return self._db.total_changes - before
 
     def get_article(self, pmid: str | int) -> Article | None:
-        row = self._execute("SELECT data, raw_xml FROM articles WHERE pmid = ?", (int(pmid),)).fetchone()
+        row = self._execute("SELECT pmid, data, raw_xml FROM articles WHERE pmid = ?", (int(pmid),)).fetchone()
         return None if row is None else _article(row)
 
     def get_articles(self, pmids: Iterable[str | int]) -> dict[str, Article]:
         found: dict[str, Article] = {}
         for chunk in _chunks([int(p) for p in pmids]):
             marks = ",".join("?" * len(chunk))
-            for row in self._execute(f"SELECT data, raw_xml FROM articles WHERE pmid IN ({marks})", chunk):
+            for row in self._execute(f"SELECT pmid, data, raw_xml FROM articles WHERE pmid IN ({marks})", chunk):
                 article = _article(row)
                 found[article.pmid] = article
         return found
 
     def iter_articles(self, *, with_raw: bool = False) -> Iterator[Article]:
         column = "raw_xml" if with_raw else "NULL"
-        for row in self._execute(f"SELECT data, {column} FROM articles ORDER BY pmid"):
+        for row in self._execute(f"SELECT pmid, data, {column} FROM articles ORDER BY pmid"):
             yield _article(row)
 
     def article_summaries(self) -> Iterator[tuple[str, int | None, str, str]]:
@@ -621,13 +632,17 @@ class Store:
     # -- crawl state -----------------------------------------------------------------------
 
     def open_crawl(self, key: str, seeds: Sequence[str], params: dict, *, again: bool = False) -> tuple[int, str]:
-        """The latest crawl with this key, or a new one. Returns (id, status): 'new', 'running'
-        (an interrupted crawl to resume) or 'done'. ``again`` starts a new crawl after a done one."""
+        """The latest crawl with this key, or a new one. Returns (id, state): ``new``, or the
+        state the crawl was left in (see :data:`citegraph.crawl_lock.CRAWL_STATES`; an
+        ``interrupted`` or ``failed`` crawl is resumed, a ``complete`` one reported as it is).
+        ``again`` starts a new crawl after a complete one."""
         row = self._execute(
             "SELECT id, status FROM crawls WHERE key = ? ORDER BY id DESC LIMIT 1", (key,)
         ).fetchone()
-        if row and not (again and row[1] == "done"):
-            return row[0], row[1]
+        if row:
+            state = effective_state(self.path, row[0], row[1])
+            if not (again and state == "complete"):
+                return row[0], state
         with self.transaction():
             cur = self._execute(
                 "INSERT INTO crawls (key, seeds, params, status, started_at) VALUES (?, ?, ?, 'running', ?)",
@@ -636,6 +651,8 @@ class Store:
             return cur.lastrowid, "new"
 
     def get_crawl(self, crawl_id: int) -> CrawlRecord:
+        """The crawl's row; its ``status`` is its state now (a ``running`` row that no process
+        holds reads ``interrupted``)."""
         cur = self._execute("SELECT * FROM crawls WHERE id = ?", (crawl_id,))
         row = cur.fetchone()
         if row is None:
@@ -643,16 +660,31 @@ class Store:
         record = CrawlRecord(zip([d[0] for d in cur.description], row))
         record["seeds"] = json.loads(record["seeds"])
         record["params"] = json.loads(record["params"])
+        record["status"] = effective_state(self.path, crawl_id, record["status"])
         return record
 
     def latest_crawl(self) -> CrawlRecord | None:
         row = self._execute("SELECT id FROM crawls ORDER BY id DESC LIMIT 1").fetchone()
         return None if row is None else self.get_crawl(row[0])
 
+    def crawl_lock(self, crawl_id: int) -> CrawlLock:
+        """The lock a process holds while it runs the crawl (``with store.crawl_lock(id):``)."""
+        return CrawlLock(self.path, crawl_id)
+
+    def set_crawl_state(self, crawl_id: int, state: str) -> None:
+        """Record the crawl's state: ``running`` when a process takes it up (holding its
+        lock), then ``complete``, ``failed`` or ``interrupted`` as it ends."""
+        if state not in CRAWL_STATES:
+            raise ValueError(f"unknown crawl state {state!r}")
+        with self.transaction():
+            self._execute(
+                "UPDATE crawls SET status = ?, finished_at = CASE WHEN ? = 'running' THEN NULL ELSE ? END "
+                "WHERE id = ?", (state, state, time.time(), crawl_id))
+
     def finish_crawl(self, crawl_id: int, requests: int) -> None:
         with self.transaction():
             self._execute(
-                "UPDATE crawls SET status = 'done', finished_at = ?, requests = requests + ? WHERE id = ?",
+                "UPDATE crawls SET status = 'complete', finished_at = ?, requests = requests + ? WHERE id = ?",
                 (time.time(), requests, crawl_id),
             )
 
@@ -833,8 +865,13 @@ def _source_mask(prefix: str) -> int:
 
 
 def _article(row: tuple) -> Article:
-    data, raw = row
-    return load_article(data, raw)
+    """The article of a (pmid, data, raw_xml) row; :class:`StoreCorruptError` naming the record
+    when it cannot be decoded."""
+    pmid, data, raw = row
+    try:
+        return load_article(data, raw)
+    except RecordFormatError:
+        raise StoreCorruptError(f"record {pmid} in the store cannot be read: run `citegraph doctor`") from None
 
 
 def _abstract_of_head(head: bytes | None) -> str | None | bool:

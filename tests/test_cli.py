@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -154,7 +155,115 @@ def test_unresolvable_doi_is_reported_not_dropped(server, capsys):
     code, out, err = run(capsys, "crawl", ROOT, "10.9999/no.such.paper", "--depth", "0", "--json")
     assert code == 0
     assert json.loads(out)["unresolved"] == ["10.9999/no.such.paper"]
-    assert "not found in PubMed: 10.9999/no.such.paper" in err
+    assert "no PubMed record for the seed 10.9999/no.such.paper: check the DOI" in " ".join(err.split())
+
+
+@pytest.mark.parametrize("seed, kind", [("99999999", "PMID"), ("10.9999/no.such.paper", "DOI")])
+def test_a_crawl_none_of_whose_seeds_exist_exits_1_in_the_same_words(server, capsys, seed, kind):
+    for extra in ((), ("--json",)):
+        code, out, err = run(capsys, "crawl", seed, *extra)
+        assert_one_line_error(code, err, f"no PubMed record for the seed {seed}: check the {kind}")
+        assert out == ""
+
+
+def test_crawl_summary_and_json_name_the_store_and_its_state(server, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    store = Path("data", "citegraph.sqlite")  # as given: relative to where the command runs
+    code, out, err = run(capsys, "--cache-dir", "data", "crawl", ROOT, "--depth", "0", "--json")
+    report = json.loads(out)
+    assert code == 0, err
+    assert report["store"] == str(store) and report["status"] == "complete" and report["start"] == "new"
+    code, out, err = run(capsys, "--cache-dir", "data", "crawl", ROOT, "--depth", "0")
+    assert code == 0, err
+    assert any(line.split() == ["store", str(store)] for line in out.splitlines()), out
+    assert "already complete" in out
+
+
+def _unreachable_url() -> str:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/entrez/eutils/"
+
+
+def test_a_crawl_ended_by_an_error_is_failed_in_stats_doctor_and_store(server, capsys, monkeypatch):
+    code, _, err = run(capsys, "crawl", ROOT, "--depth", "0")
+    assert code == 0, err
+    # the server goes away: the next crawl ends on an error
+    monkeypatch.setenv("CITEGRAPH_EUTILS_URL", _unreachable_url())
+    monkeypatch.setenv("CITEGRAPH_MAX_ATTEMPTS", "1")
+    code, _, err = run(capsys, "crawl", ROOT, "--depth", "1")
+    assert code == 1
+    code, out, _ = run(capsys, "stats", "--json")
+    latest = json.loads(out)["latest_crawl"]
+    assert latest["status"] == "failed"
+    code, out, _ = run(capsys, "stats")
+    assert f"#{latest['id']} from {ROOT} (failed)" in out
+    code, out, _ = run(capsys, "doctor", "--json")
+    doctor = json.loads(out)
+    assert doctor["failed_crawls"] == [latest["id"]] and doctor["interrupted_crawls"] == []
+    assert doctor["running_crawls"] == []
+    # back online: the same command resumes it to complete
+    monkeypatch.setenv("CITEGRAPH_EUTILS_URL", server.url)
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "1", "--json")
+    assert code == 0, err
+    assert json.loads(out)["start"] == "resumed" and json.loads(out)["status"] == "complete"
+    code, out, _ = run(capsys, "stats", "--json")
+    assert json.loads(out)["latest_crawl"]["status"] == "complete"
+
+
+#: what a hostile or broken server might send: a window title (OSC 0), a colour (CSI), an OSC 8
+#: hyperlink and a C1 CSI, in a body the client quotes in its messages
+HOSTILE = ("\x1b]0;pwned\x07 \x1b[31mred\x1b[0m \x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\ "
+           "\u009b2J end").encode()
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _answer_with(srv: EutilsServer, endpoint: str, status: int, body: bytes) -> None:
+    """Every request to ``endpoint`` gets ``status`` and ``body`` (text/plain)."""
+    from citegraph.testing.eutils_server import _Outcome
+
+    handle = srv.handle
+
+    def answer(path: str, params: list, client_ip: str):
+        if path.endswith(f"/{endpoint}.fcgi"):
+            return _Outcome(endpoint, status, body, "text/plain; charset=UTF-8")
+        return handle(path, params, client_ip)
+
+    srv.handle = answer  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("endpoint, status, seed", [
+    ("efetch", 200, ROOT),   # failed: ROOT: efetch: text instead of XML (...)
+    ("efetch", 500, ROOT),   # failed: ROOT: HTTP 500 from ...
+    ("esearch", 400, "10.1000/hostile"),  # the error handler's line: HTTP 400 from ...
+])
+def test_server_answers_never_reach_the_terminal_as_escapes(server, capsys, monkeypatch, endpoint, status, seed):
+    monkeypatch.setenv("CITEGRAPH_MAX_ATTEMPTS", "1")
+    _answer_with(server, endpoint, status, HOSTILE)
+    for extra in ((), ("--json",)):
+        code, out, err = run(capsys, "crawl", seed, "--depth", "0", *extra)
+        assert code == 1
+        assert "pwned" in out + err  # the answer is quoted, made visible ...
+        assert not _TERMINAL_CONTROLS.search(out + err), (out + err)  # ... and inert
+        if extra:
+            json.loads(out or "{}")  # the JSON still parses (escapes as \\u escapes)
+
+
+def test_paths_with_escapes_are_echoed_inert(server, capsys, tmp_path):
+    folder = tmp_path / "data\x1b]0;pwned\x07\x1b[31m"
+    code, out, err = run(capsys, "--cache-dir", str(folder), "crawl", ROOT, "--depth", "0")
+    assert code == 0, err
+    assert "pwned" in out and not _TERMINAL_CONTROLS.search(out + err)
+    seeds = tmp_path / "seeds\x1b[31m.txt"
+    seeds.write_text(f"{ROOT}\nnot-a-seed\x1b[2J\n")
+    code, out, err = run(capsys, "--cache-dir", str(folder), "crawl", "--from", str(seeds), "--depth", "0")
+    assert code == 1 and "seeds" in err and not _TERMINAL_CONTROLS.search(out + err)
+    for args in (("stats",), ("doctor",), ("crawl", "--from", str(tmp_path / "none\x1b[31m"))):
+        code, out, err = run(capsys, "--cache-dir", str(folder), *args)
+        assert not _TERMINAL_CONTROLS.search(out + err), args
+    code, out, err = run(capsys, "--cache-dir", str(tmp_path / "absent\x1b[31m"), "stats")
+    assert_one_line_error(code, err, "no store")
+    assert not _TERMINAL_CONTROLS.search(err)
 
 
 @pytest.mark.parametrize("seed", ["abc", "0", "-5", "123456789012", "10.12/"])
@@ -181,6 +290,40 @@ def test_unreachable_server_is_one_line_error(monkeypatch, capsys):
     code, _, err = run(capsys, "crawl", ROOT)
     assert_one_line_error(code, err, f"127.0.0.1:{port}")
     assert "SECRET-KEY-123" not in err
+
+
+@pytest.mark.parametrize("url", ["http://[::1/", "http://127.0.0.1:99999/", "http:///entrez/"])
+def test_an_unusable_eutils_url_is_one_line_error(url, capsys):
+    code, out, err = run(capsys, "--eutils-url", url, "crawl", ROOT)
+    assert_one_line_error(code, err, "E-utilities URL", repr(url))
+    assert "internal error" not in err and out == ""
+
+
+def test_timeout_bounds_the_wait_for_a_silent_server(server, capsys, monkeypatch):
+    """--timeout (and CITEGRAPH_TIMEOUT) is the read timeout: a server that stalls for longer
+    than it is given up on; the message names the timeout."""
+    server.stall_seconds = 600  # far longer than any test: only the timeout ends the wait
+    monkeypatch.setenv("CITEGRAPH_MAX_ATTEMPTS", "1")
+    server.force("efetch", ["stall"])
+    code, _, err = run(capsys, "--timeout", "0.2", "crawl", ROOT, "--depth", "0")
+    assert code == 1 and "0.2 s (read timeout)" in " ".join(err.split())
+    monkeypatch.setenv("CITEGRAPH_TIMEOUT", "0.3")
+    server.force("efetch", ["stall"])
+    code, _, err = run(capsys, "crawl", ROOT, "--depth", "0", "--again")
+    assert code == 1 and "0.3 s (read timeout)" in " ".join(err.split())
+    code, _, err = run(capsys, "--timeout", "0", "stats")
+    assert code == 2
+
+
+def test_an_undecodable_record_points_to_doctor(server, capsys, tmp_path):
+    code, _, err = run(capsys, "crawl", ROOT, "--depth", "0")
+    assert code == 0, err
+    with sqlite3.connect(tmp_path / "cache" / "citegraph.sqlite") as db:
+        db.execute("UPDATE articles SET data = '{\"pmid\": \"9' WHERE pmid = ?", (int(ROOT),))
+    code, _, err = run(capsys, "show", ROOT)
+    assert_one_line_error(code, err, f"record {ROOT} in the store cannot be read: run `citegraph doctor`")
+    code, out, _ = run(capsys, "doctor", "--json")
+    assert code == 1 and "1 stored records cannot be decoded" in json.loads(out)["problems"]
 
 
 def test_corrupt_store_is_one_line_error(tmp_path, capsys):
@@ -264,7 +407,7 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
         clean = subprocess.run(command, cwd=REPO, env={**env, "CITEGRAPH_CACHE": str(tmp_path / "clean")},
                                capture_output=True, text=True, timeout=120)
         assert clean.returncode == 0, clean.stderr
-    assert resumed["status"] == "running" and resumed["complete"]
+    assert resumed["start"] == "resumed" and resumed["status"] == "complete"
     assert before < _count(tmp_path / "clean" / "citegraph.sqlite", "articles")  # killed part-way
     assert _rows(store_file, "SELECT pmid FROM articles") == _rows(tmp_path / "clean" / "citegraph.sqlite",
                                                                  "SELECT pmid FROM articles")
@@ -332,4 +475,4 @@ def test_interrupt_ends_quickly_keeps_what_arrived_and_says_how_to_resume(corpus
     with sqlite3.connect(store_file) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(*) FROM crawl_nodes").fetchone()[0] > 1
-        assert db.execute("SELECT status FROM crawls").fetchall() == [("running",)]
+        assert db.execute("SELECT status FROM crawls").fetchall() == [("interrupted",)]

@@ -82,7 +82,7 @@ def test_generations_are_hop_distances(store):
     # depth 3 from 1: gen1 {2,3}, gen2 {4,5}, gen3 {6}; 5 is reached at gen 2 via 3, not 3 via 4
     assert dict(store.nodes(report.crawl_id)) == {"1": 0, "2": 1, "3": 1, "4": 2, "5": 2, "6": 3}
     assert report.generations == {0: 1, 1: 2, 2: 2, 3: 1}
-    assert report.complete and report.status == "new"
+    assert report.complete and report.start == "new" and report.status == "complete"
 
 
 def test_depth_limits_linking_and_edges_keep_provenance(store):
@@ -100,7 +100,7 @@ def test_rerun_of_finished_crawl_costs_no_request(store):
     calls = len(client.calls)
     again = crawl(store, client, depth=2)
     assert len(client.calls) == calls
-    assert again.status == "done" and again.crawl_id == first.crawl_id and again.requests == 0
+    assert again.start == "already complete" and again.crawl_id == first.crawl_id and again.requests == 0
 
 
 def test_new_crawl_does_not_refetch_stored_records(store):
@@ -167,7 +167,7 @@ def test_persistent_http_error_marks_failed_then_rerun_resumes(store):
     client.fail_efetch_times = 0
     client.calls.clear()
     again = crawl(store, client, depth=1)
-    assert again.status == "running" and again.complete
+    assert again.start == "resumed" and again.complete
     assert store.known_pmids(["1", "2", "3"]) == {"1", "2", "3"}
     # the seed's links were stored the first time: only the records are asked for again
     assert client.count("elink") == 0 and client.count("efetch") >= 1
@@ -180,7 +180,7 @@ def test_network_down_raises_and_keeps_state_for_resume(store):
         crawl(store, client, depth=1)
     client.network_down = False
     report = crawl(store, client, depth=1)
-    assert report.status == "running" and report.complete
+    assert report.start == "resumed" and report.complete
     assert report.members == 3
 
 
@@ -203,7 +203,7 @@ def test_excluded_types_are_left_out_with_their_reason_and_not_followed(store):
     assert report.members == 4 and report.complete
     assert all("3" not in ids for kind, ids in client.calls if kind == "elink")
     again = crawl(store, client, depth=4, exclude_types=("comment", "Review"))  # the same crawl
-    assert again.status == "done" and again.crawl_id == report.crawl_id
+    assert again.start == "already complete" and again.crawl_id == report.crawl_id
     assert again.excluded_by == report.excluded_by
     # as if a resumed run had left 6 out as "Review": counted with the "REVIEW" ones
     store.set_node_state(report.crawl_id, ["6"], "excluded", "type:Review")
@@ -315,7 +315,7 @@ def test_ctrl_c_while_answers_are_written_keeps_them_and_the_crawl_resumes(store
     assert store.counts()["articles"] >= at_signal[0].fetched
     assert at_signal[0].members > 1 or at_signal[0].fetched == 1
     report = crawl(store, client, depth=3)
-    assert report.status == "running" and report.complete
+    assert report.start == "resumed" and report.complete
     assert dict(store.nodes(report.crawl_id)) == {"1": 0, "2": 1, "3": 1, "4": 2, "5": 2, "6": 3}
 
 

@@ -184,7 +184,7 @@ def test_an_interrupted_demo_resumes_when_run_again(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     with sqlite3.connect(store_file) as db:
-        assert db.execute("SELECT COUNT(*), MIN(status) FROM crawls").fetchone() == (1, "done")
+        assert db.execute("SELECT COUNT(*), MIN(status) FROM crawls").fetchone() == (1, "complete")
         assert db.execute("SELECT COUNT(*) FROM crawl_nodes").fetchone()[0] >= kept
 
 

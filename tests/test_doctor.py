@@ -41,11 +41,64 @@ def test_healthy_store(tmp_path, capsys):
 def test_inconsistent_crawl_is_reported_and_reopened(tmp_path, capsys):
     filled_store(tmp_path / "citegraph.sqlite")
     code, out, err = run(capsys, "--cache-dir", str(tmp_path), "doctor")
-    assert code == 1 and "crawls marked done with work left: [1]" in out
+    assert code == 1 and "crawls marked complete with work left: [1]" in out
     code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--repair")
-    assert code == 0 and "reopened crawls [1]" in out
+    assert code == 0 and "reopened crawls [1]" in out and "interrupted crawls [1]" in out
     with Store(tmp_path / "citegraph.sqlite") as store:
-        assert store.get_crawl(1)["status"] == "running"
+        assert store.get_crawl(1)["status"] == "interrupted"
+
+
+def test_a_store_of_a_newer_schema_is_not_called_healthy(tmp_path, capsys):
+    with Store(tmp_path / "citegraph.sqlite") as store, store.transaction():
+        store._execute("INSERT INTO schema_migrations VALUES (99, 'from the future', 0)")
+    code, _, err = run(capsys, "--cache-dir", str(tmp_path), "stats")
+    assert code == 1 and "newer citegraph" in err  # what every other command says
+    code, out, err = run(capsys, "--cache-dir", str(tmp_path), "doctor")
+    assert code == 1 and "healthy" not in out
+    assert "schema version 99 is newer than this citegraph understands" in " ".join(out.split())
+    assert "--repair` fixes" not in err
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--repair", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["schema_version"] == 99 and report["actions"] == []
+    assert not list(tmp_path.glob("*.damaged-*"))  # left alone
+
+
+def test_a_missing_table_is_named_and_repair_restores_it(tmp_path, capsys):
+    filled_store(tmp_path / "citegraph.sqlite")
+    with sqlite3.connect(tmp_path / "citegraph.sqlite") as db:
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("DROP TABLE crawl_nodes")
+    code, out, err = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["missing_tables"] == ["crawl_nodes"]
+    assert any(p.startswith("table crawl_nodes is missing") and "--repair" in p for p in report["problems"])
+    assert not any("not a readable SQLite database" in p for p in report["problems"])
+    code, out, err = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--repair", "--json")
+    assert code == 0, out + err
+    with Store(tmp_path / "citegraph.sqlite") as store:
+        assert store.counts()["articles"] == 400 and store.nodes(1) == []
+
+
+def test_crawl_states_read_the_same_as_in_stats(tmp_path, capsys):
+    with Store(tmp_path / "citegraph.sqlite") as store:
+        ids = [store.open_crawl(key, [key], {})[0] for key in ("1", "2", "3", "4")]
+        store.set_crawl_state(ids[1], "failed")
+        store.set_crawl_state(ids[2], "complete")
+        lock = store.crawl_lock(ids[3])
+        lock.acquire()  # a process runs crawl 4; crawl 1's row says running but nobody does
+        try:
+            code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--json")
+            report = json.loads(out)
+            assert code == 0 and report["running_crawls"] == [ids[3]]
+            assert report["interrupted_crawls"] == [ids[0]] and report["failed_crawls"] == [ids[1]]
+            code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "stats", "--json")
+            assert json.loads(out)["latest_crawl"]["status"] == "running"
+        finally:
+            lock.release()
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "stats", "--json")
+    assert json.loads(out)["latest_crawl"]["status"] == "interrupted"
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor")
+    assert f"interrupted crawls [{ids[0]}, {ids[3]}]" in out and f"failed crawls [{ids[1]}]" in out
 
 
 def test_damaged_pages_are_salvaged(tmp_path, capsys):

@@ -105,7 +105,7 @@ def test_persistent_503_marks_papers_failed_and_a_rerun_completes(corpus, refere
     with EutilsServer(corpus) as server:
         server.force("efetch", ["5xx"] * 200)
         report, articles, _, _ = crawl(server.url, tmp_path, max_attempts=2)
-        assert not report.complete
+        assert not report.complete and report.status == "failed"
         failed = {p for p, _ in report.failed}
         assert ROOT in failed and all("HTTP 50" in why for _, why in report.failed)
         # failed is not empty: the papers are not stored as having no record
@@ -113,7 +113,7 @@ def test_persistent_503_marks_papers_failed_and_a_rerun_completes(corpus, refere
             assert not store.missing_pmids(failed)
     with EutilsServer(corpus) as server:  # a new server: the forced faults are gone
         report, articles, edges, _ = crawl(server.url, tmp_path)
-    assert report.complete and report.status == "running"
+    assert report.complete and report.start == "resumed" and report.status == "complete"
     assert (articles, edges) == reference
 
 
@@ -210,7 +210,7 @@ def test_two_processes_share_one_store(corpus, tmp_path):
     assert [code for code, _ in results] == [0, 0, 0], results
     with Store(tmp_path / "citegraph.sqlite") as store:
         crawls = store._execute("SELECT status FROM crawls").fetchall()
-        assert [status for (status,) in crawls] == ["done"] * 3
+        assert [status for (status,) in crawls] == ["complete"] * 3
         assert store.check() == []
 
 

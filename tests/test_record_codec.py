@@ -10,7 +10,7 @@ import pytest
 
 from citegraph.models import Article, Author, CommentCorrection, MeshHeading, Reference
 from citegraph.pubmed_xml import iter_articles, parse_articles
-from citegraph.record_codec import RawFormatError, dump_article, load_article, pack_raw, unpack_raw
+from citegraph.record_codec import RawFormatError, RecordFormatError, dump_article, load_article, pack_raw, unpack_raw
 from citegraph.testing import Corpus
 
 
@@ -83,3 +83,11 @@ def test_rows_of_older_stores_read_on():
 def test_damaged_blob_is_a_clear_error(blob):
     with pytest.raises(RawFormatError, match="cannot be decompressed"):
         unpack_raw(blob)
+
+
+@pytest.mark.parametrize("data", ['{"pmid": "9', "[1, 2]", '{"pmid": "1", "authors": 5}', "not json"])
+def test_an_undecodable_record_raises_the_codecs_own_error(data):
+    with pytest.raises(RecordFormatError):
+        load_article(data)
+    with pytest.raises(RecordFormatError):  # damaged raw XML as well (RawFormatError is one)
+        load_article('{"pmid": "1"}', b"\x00 not compressed")

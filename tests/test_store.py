@@ -133,11 +133,74 @@ def test_crawl_state_round_trip(store):
         store.set_node_state(crawl_id, ["2"], "failed", "fetch|HTTP 503")
     assert store.nodes(crawl_id) == [("1", 0), ("2", 1)]
     assert store.node_details(crawl_id, "failed") == [("2", "fetch|HTTP 503")]
-    assert store.open_crawl("k", ["1"], {"depth": 1}) == (crawl_id, "running")
+    # its row says running, but no process holds it: it reads (and resumes) as interrupted
+    assert store.open_crawl("k", ["1"], {"depth": 1}) == (crawl_id, "interrupted")
     store.finish_crawl(crawl_id, 3)
-    assert store.open_crawl("k", ["1"], {"depth": 1}) == (crawl_id, "done")
+    assert store.open_crawl("k", ["1"], {"depth": 1}) == (crawl_id, "complete")
     new_id, status = store.open_crawl("k", ["1"], {"depth": 1}, again=True)
     assert new_id != crawl_id and status == "new"
+
+
+def test_a_crawl_is_running_only_while_a_process_holds_its_lock(store, tmp_path):
+    crawl_id, _ = store.open_crawl("k", ["1"], {})
+    assert store.get_crawl(crawl_id)["status"] == "interrupted"  # 'running' row, nobody holds it
+    with store.crawl_lock(crawl_id):
+        store.set_crawl_state(crawl_id, "running")
+        assert store.get_crawl(crawl_id)["status"] == "running"
+        # a second process (here: a second open of the lock) cannot run it at the same time
+        with pytest.raises(StoreError, match="running in another citegraph process"):
+            store.crawl_lock(crawl_id).acquire()
+        with Store(tmp_path / "s.sqlite") as other:  # another connection sees it running
+            assert other.get_crawl(crawl_id)["status"] == "running"
+    assert store.get_crawl(crawl_id)["status"] == "interrupted"
+    for state in ("failed", "interrupted", "complete"):
+        store.set_crawl_state(crawl_id, state)
+        assert store.get_crawl(crawl_id)["status"] == state
+    with pytest.raises(ValueError):
+        store.set_crawl_state(crawl_id, "done")
+
+
+def test_a_crawl_lock_dies_with_its_process(tmp_path):
+    """A crawl whose process is killed (SIGKILL: no cleanup) reads interrupted, not running."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        crawl_id, _ = store.open_crawl("k", ["1"], {})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from citegraph.crawl_lock import CrawlLock; "
+         f"CrawlLock({str(path)!r}, {crawl_id}).acquire(); print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with Store(path) as store:
+            assert store.get_crawl(crawl_id)["status"] == "running"
+    finally:
+        holder.kill()
+        holder.communicate()
+    with Store(path) as store:
+        assert store.get_crawl(crawl_id)["status"] == "interrupted"
+        with store.crawl_lock(crawl_id):  # and it can be taken up again
+            pass
+
+
+def test_migration_9_names_crawl_states_and_keeps_crawl_members(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = _store_at_schema(path, 8)
+    db.execute("INSERT INTO crawls (id, key, seeds, params, status, started_at) VALUES (1, 'a', '[\"1\"]', '{}', 'done', 0)")
+    db.execute("INSERT INTO crawls (id, key, seeds, params, status, started_at) VALUES (2, 'b', '[\"2\"]', '{}', 'running', 0)")
+    db.executemany("INSERT INTO crawl_nodes (crawl_id, pmid, generation, state) VALUES (?, ?, 0, 'done')",
+                   [(1, 1), (2, 2)])
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store._execute("SELECT id, status FROM crawls ORDER BY id").fetchall() == [(1, "complete"),
+                                                                                        (2, "running")]
+        # the table was rebuilt: its members were not deleted with it (foreign keys cascade)
+        assert store.nodes(1) == [("1", 0)] and store.nodes(2) == [("2", 0)]
+        assert [store.get_crawl(i)["status"] for i in (1, 2)] == ["complete", "interrupted"]
+        assert store._execute("PRAGMA foreign_keys").fetchone() == (1,)
 
 
 def _store_at_schema(path, version):

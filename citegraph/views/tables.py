@@ -55,14 +55,20 @@ def crawl_options_text(params: Mapping) -> str:
 
 
 def crawl_summary(report: dict) -> Table:
-    """The end-of-crawl summary: papers, edges, requests, elapsed time, what was left out."""
+    """The end-of-crawl summary: its state, the store, papers, edges, requests, elapsed time,
+    what was left out."""
     table = Table(show_header=False, box=None, pad_edge=False, title="crawl " + str(report["crawl_id"]),
                   title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    status = {"new": "complete", "running": "resumed and complete", "done": "already complete (nothing fetched)"}
-    table.add_row("status", status.get(report["status"], report["status"]) if report["complete"] else
-                  Text("incomplete: rerun the same command to retry", style="bold red"))
+    complete = {"new": "complete", "resumed": "resumed and complete",
+                "already complete": "already complete (nothing fetched)"}
+    table.add_row("status", complete.get(report.get("start"), "complete") if report["complete"] else
+                  Text("failed: rerun the same command to retry", style="bold red"))
+    if report.get("store"):
+        store = text(report["store"])
+        store.overflow = "fold"  # a path is copied whole: folded at the width, never cut
+        table.add_row("store", store)
     table.add_row("papers", f"{report['members']:,}")
     gens = report.get("generations") or {}
     if gens:

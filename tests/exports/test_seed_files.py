@@ -67,7 +67,7 @@ def test_dois_resolve_and_unknown_ones_are_listed(server, corpus, capsys, tmp_pa
     report = json.loads(out)
     assert report["seeds"] == pmids
     assert report["unresolved"] == ["10.9999/not.in.pubmed"]
-    assert "not found in PubMed: 10.9999/not.in.pubmed" in err
+    assert "no PubMed record for the seed 10.9999/not.in.pubmed: check the DOI" in err
     assert "1 records without a PMID, DOI or PMCID left out" in err
 
 
@@ -77,10 +77,10 @@ def test_format_detection():
     assert (got.format, got.identifiers, got.skipped) == ("csv", ["123"], 1)
     got = parse_seed_text("PMID- 5\nTI  - a\n\nPMID- 6\nTI  - b\n      continued\n")
     assert (got.format, got.identifiers) == ("medline", ["5", "6"])
-    got = parse_seed_text("TY  - JOUR\nN1  - PMID: 77\nER  - \n\nTY  - JOUR\nDO  - 10.1/y\nER  - \n")
-    assert (got.format, got.identifiers) == ("ris", ["77", "10.1/y"])
-    got = parse_seed_text("@article{a, eprint = {88}, eprinttype = {pubmed}}\n@book{b, doi = {10.2/z\\_1}}\n")
-    assert (got.format, got.identifiers) == ("bibtex", ["88", "10.2/z_1"])
+    got = parse_seed_text("TY  - JOUR\nN1  - PMID: 77\nER  - \n\nTY  - JOUR\nDO  - 10.1000/y\nER  - \n")
+    assert (got.format, got.identifiers) == ("ris", ["77", "10.1000/y"])
+    got = parse_seed_text("@article{a, eprint = {88}, eprinttype = {pubmed}}\n@book{b, doi = {10.2000/z\\_1}}\n")
+    assert (got.format, got.identifiers) == ("bibtex", ["88", "10.2000/z_1"])
 
 
 def test_pmcids_resolve_through_esearch_pmcid(capsys, tmp_path, monkeypatch):
@@ -117,3 +117,32 @@ def test_pmcids_resolve_through_esearch_pmcid(capsys, tmp_path, monkeypatch):
 def test_broken_bibtex_blocks_are_counted_not_dropped_silently():
     got = parse_seed_text("@article{a, pmid = {5}}\n@article{broken, title = {x\n")
     assert (got.identifiers, got.skipped) == (["5"], 1)
+
+
+def test_bad_values_are_named_by_line_and_the_rest_is_read():
+    got = parse_seed_text("3493432\n\n# a comment\nabc 10.1056/x\n0, PMC12\n")
+    assert got.identifiers == ["3493432", "10.1056/x", "PMC12"]
+    assert [line for line, _ in got.bad] == [4, 5] and "'abc'" in got.bad[0][1] and "'0'" in got.bad[1][1]
+    got = parse_seed_text("Title,PMID\na,123\n\"b\nstill b\",xyz\nc,\nd,456\n", name="t.csv")
+    assert (got.identifiers, got.skipped, [line for line, _ in got.bad]) == (["123", "456"], 1, [4])
+    got = parse_seed_text("PMID- 5\nTI  - a\n\nPMID- 6x\nTI  - b\n")
+    assert (got.identifiers, [line for line, _ in got.bad]) == (["5"], [4])
+
+
+def test_a_seed_file_with_bad_lines_crawls_the_good_ones_and_exits_1(server, corpus, capsys, tmp_path):
+    good = corpus.pmids()[3:6]
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text(f"{good[0]}\nnot-a-pmid\n{good[1]}\n\n10.12/ {good[2]}\n", encoding="utf-8")
+    code, out, err = run(capsys, "crawl", "--from", str(seeds), "--depth", "0", "--json")
+    assert code == 1
+    assert json.loads(out)["seeds"] == good  # crawled all the same
+    assert f"{seeds}:2: not a PMID, DOI or PMCID: 'not-a-pmid'" in err
+    assert f"{seeds}:5: not a PMID, DOI or PMCID: '10.12/'" in err
+    assert err.endswith(f"citegraph: error: 2 values in {seeds} are no PMID, DOI or PMCID (their lines are listed "
+                        "above); the other seeds were crawled")
+    # -q keeps the bad lines: they are why the exit code is 1
+    code, out, err = run(capsys, "-q", "crawl", "--from", str(seeds), "--depth", "0")
+    assert code == 1 and f"{seeds}:2:" in err and f"{seeds}:5:" in err
+    seeds.write_text("nothing here\n", encoding="utf-8")
+    code, out, err = run(capsys, "crawl", "--from", str(seeds))
+    assert code == 1 and f"{seeds}:1:" in err and "citegraph: error: no seed in" in err and out == ""
