@@ -798,11 +798,14 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
     if as_json:
         _print_json({"seed": seed, "by": by, "rows": rows, "papers": papers, "selection": _selection_json(prep, sel)})
         return
-    from citegraph.views.analysis import ranking_table
+    from citegraph.views.analysis import PAGERANK_HEADER, ranking_table
 
     label = {"citations": "cited by", "pagerank": "PageRank", "betweenness": "betweenness"}[by]
-    app.out.print(ranking_table(rows, papers, score_label=label,
-                                title=f"Descendants of {seed} by {label} ({prep.graph.number_of_nodes() - 1:,} papers)"))
+    n = prep.graph.number_of_nodes()
+    scale = {"score_label": PAGERANK_HEADER, "score_key": "pagerank_relative",
+             "caption": f"{PAGERANK_HEADER}: PageRank × {n:,}, the papers of the selected graph; 1.0 = an "
+                        "average paper"} if by == "pagerank" else {"score_label": label}
+    app.out.print(ranking_table(rows, papers, **scale, title=f"Descendants of {seed} by {label} ({n - 1:,} papers)"))
 
 
 @cli.command(epilog=_PAPER_HELP)

@@ -111,3 +111,17 @@ def test_help_says_which_identifiers_are_taken(capsys):
     code, out, _ = run(capsys, "show", "--help")
     assert code == 0
     assert "PAPER" in out and "DOI" in out and "PMCID" in out
+
+
+def test_rank_by_pagerank_prints_the_relative_scale_and_json_has_both(store_path, capsys):
+    data = run_json(capsys, "rank", SEED, "--by", "pagerank")
+    n = data["selection"]["papers_selected"]
+    assert n == 6
+    for row in data["rows"]:
+        assert row["pagerank_relative"] == pytest.approx(row["pagerank_raw"] * n)
+    code, out, err = run(capsys, "--quiet", "rank", SEED, "--by", "pagerank")
+    assert code == 0, err
+    assert "PageRank (×avg)" in out and "1.0 = an average paper" in " ".join(out.split())
+    top = data["rows"][0]
+    assert f"{top['pagerank_relative']:,.2f}" in out
+    assert f"{top['pagerank_raw']:.4g}" not in out

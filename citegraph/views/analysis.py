@@ -18,7 +18,7 @@ from rich.text import Text
 
 from .safe import clean, one_line, text
 
-__all__ = ["big", "flag", "paper_line", "chains_view", "ranking_table", "mainpath_view", "related_table",
+__all__ = ["PAGERANK_HEADER", "big", "flag", "paper_line", "chains_view", "ranking_table", "mainpath_view", "related_table",
            "communities_view", "topics_table", "timeline_table"]
 
 Papers = Mapping[str, Mapping]
@@ -90,8 +90,17 @@ def _flag_column(table: Table, pmids: Sequence[str], papers: Papers) -> bool:
     return False
 
 
-def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_label: str) -> Table:
+#: the header of relative PageRank (citegraph.analysis.influence.relative_pagerank) in every table
+PAGERANK_HEADER = "PageRank (×avg)"
+
+
+def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_label: str,
+                  score_key: str = "score", caption: str | None = None) -> Table:
+    """One row per ranked paper; unless ``score_label`` is "cited by", a column headed
+    ``score_label`` shows each row's ``score_key`` (relative PageRank with two decimals)."""
     table = _table(title)
+    if caption:
+        table.caption, table.caption_justify = text(caption, "dim"), "left"
     with_score = score_label != "cited by"
     columns = [("#", {"justify": "right", "style": "dim"}), ("PMID", {"style": "cyan"}), ("year", {"style": "green"}),
                ("gen", {"justify": "right"}), ("cited by", {"justify": "right", "style": "yellow"})]
@@ -106,7 +115,8 @@ def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_
         cells = [str(number), clean(row["pmid"]), str(info.get("year") or ""), str(row["generation"]),
                  str(row["citations"])]
         if with_score:
-            cells.append(f"{row['score']:.4g}")
+            value = row[score_key]
+            cells.append(f"{value:,.2f}" if score_key == "pagerank_relative" else f"{value:.4g}")
         cells.append(one_line(text(info.get("title") or "")))
         if flagged:
             cells.append(flag(row["pmid"], papers))
