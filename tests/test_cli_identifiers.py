@@ -125,3 +125,13 @@ def test_rank_by_pagerank_prints_the_relative_scale_and_json_has_both(store_path
     top = data["rows"][0]
     assert f"{top['pagerank_relative']:,.2f}" in out
     assert f"{top['pagerank_raw']:.4g}" not in out
+
+
+def test_show_marks_a_retracted_paper_in_its_most_cited_table(store_path, capsys):
+    code, out, err = run(capsys, "--quiet", "show", SEED, "--no-pager")
+    assert code == 0, err
+    table = out[out.index("Most cited among"):]
+    row_102 = next(line for line in table.splitlines() if "│ 102 " in line or "│102 " in line)
+    assert "RETRACTED" in row_102
+    row_101 = next(line for line in table.splitlines() if "│ 101 " in line or "│101 " in line)
+    assert "RETRACTED" not in row_101

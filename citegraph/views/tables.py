@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import Article
+from .analysis import flag
 from .safe import clean, one_line, text
 
 __all__ = ["ranked_table", "stats_table", "crawl_summary"]
@@ -15,6 +16,10 @@ __all__ = ["ranked_table", "stats_table", "crawl_summary"]
 
 def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Article | None], *,
                  title: str, count_label: str = "cited by") -> Table:
+    """One line per ``(pmid, count)`` row; a retracted paper is flagged as the analysis tables
+    flag it (a ``flag`` column, there only when a row has a flag)."""
+    rows = [(pmid, count, article_of(pmid)) for pmid, count in rows]
+    flags = [flag(pmid, {pmid: {"retracted": bool(article and article.is_retracted)}}) for pmid, _, article in rows]
     table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("PMID", style="cyan", no_wrap=True)
@@ -24,11 +29,14 @@ def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Ar
     # still too wide takes the width evenly from every column, PMIDs included); each title
     # is kept to one line by its own Text
     table.add_column("title", overflow="ellipsis")
-    for rank, (pmid, count) in enumerate(rows, 1):
-        article = article_of(pmid)
+    flagged = any(f.plain for f in flags)
+    if flagged:
+        table.add_column("flag", no_wrap=True)
+    for rank, ((pmid, count, article), marker) in enumerate(zip(rows, flags), 1):
         title_text = text(article.title) if article else Text("(no stored record)", style="dim")
         year = str(article.year) if article and article.year else ""
-        table.add_row(str(rank), pmid, year, str(count), one_line(title_text))
+        cells = [str(rank), pmid, year, str(count), one_line(title_text)]
+        table.add_row(*cells, *([marker] if flagged else []))
     return table
 
 
