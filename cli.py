@@ -986,7 +986,7 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
             f"{data['records']:,} records read from {len(data['files'])} file(s) in {data['seconds']:.1f} s "
             f"({data['records_per_second']:,} records/s): {data['written']:,} written, "
             f"{data['unchanged']:,} unchanged, {data['older']:,} older than stored; "
-            f"{data['citations']:,} new citation edges; {data['deleted']:,} of {data['deletions']:,} "
+            f"{data['citations']:,} new citations; {data['deleted']:,} of {data['deletions']:,} "
             "deleted PMIDs removed"
         )
 

@@ -147,10 +147,10 @@ def mainpath_view(result: Mapping, papers: Papers) -> Group:
     parts: list = []
     total = big(result["total_paths"]) if result["total_paths"] is not None else \
         f"about 10^{result.get('log10_total_paths', 0):,.0f}"
-    head = Text(f"{result['paper_count']:,} papers, {result['link_count']:,} citation links, "
+    head = Text(f"{result['paper_count']:,} papers, {result['citation_count']:,} citations, "
                 f"{total} source-to-sink paths", style="dim")
     if result["dropped_cycle_links"]:
-        head.append(f"; {len(result['dropped_cycle_links'])} links dropped to break citation cycles")
+        head.append(f"; {len(result['dropped_cycle_links']):,} more citations left out to break citation cycles")
     parts.append(head)
     path = result["main_path"]
     omitted = result.get("main_path_omitted", 0)

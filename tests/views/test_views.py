@@ -113,7 +113,9 @@ def test_tree_truncates_with_count():
 
 def test_crawl_summary_reports_requests_per_paper():
     out = render(crawl_summary({"crawl_id": 1, "status": "new", "complete": True, "members": 200,
-                                "generations": {0: 1, 1: 199}, "articles_fetched": 200, "edges_added": 300,
-                                "requests": 4, "elapsed": 1.5, "missing": [], "excluded": 0,
+                                "generations": {0: 1, 1: 199}, "articles_fetched": 200, "citations_added": 250,
+                                "links_reported": 300, "requests": 4, "elapsed": 1.5, "missing": [], "excluded": 0,
                                 "over_budget": 0, "failed": []}))
     assert "0.020 per paper" in out and "1: 199" in out
+    lines = [line.split() for line in out.splitlines()]
+    assert ["new", "citations", "250"] in lines and ["new", "links", "reported", "300"] in lines
