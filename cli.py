@@ -663,7 +663,9 @@ def _analysis_options(*, seed_option: bool = True, lens_option: bool = True):
             click.option("--until", type=int, metavar="YEAR", help="Only papers published in or before YEAR."),
             click.option("--exclude-type", multiple=True, metavar="TYPE",
                          help="Leave out a publication type, e.g. Comment, 'Published Erratum' (repeatable)."),
-            click.option("--topic", multiple=True, metavar="TOPIC", help="Only papers in a lens topic (repeatable)."),
+            click.option("--topic", multiple=True, metavar="TOPIC",
+                         help="Only papers in a lens topic, by key or name (repeatable; `citegraph topics --list` "
+                              "lists them)."),
             click.option("--mesh", multiple=True, metavar="TERM",
                          help="Only papers with a MeSH descriptor, by UI or name (repeatable)."),
             click.option("--match", metavar="REGEX", help="Only papers whose title or abstract matches (any case)."),
@@ -905,15 +907,26 @@ def communities(app: App, resolution: float, random_seed: int, members: bool, as
 
 
 @cli.command(epilog=_PAPER_HELP)
-@click.argument("seed")
+@click.argument("seed", required=False)
+@click.option("--list", "list_topics", is_flag=True,
+              help="Only list the lens's topics: their keys (what --topic takes) and names, and the lens file.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
 @_pager_option
-def topics(app: App, seed: str, as_json: bool, sel: dict) -> None:
+def topics(app: App, seed: str | None, list_topics: bool, as_json: bool, sel: dict) -> None:
     """Per lens topic among the seed's descendants: papers, first and peak year, the earliest and
-    the most cited paper, and the citation path from the seed to the earliest."""
+    the most cited paper, and the citation path from the seed to the earliest.
+
+    `citegraph topics --list` (with --lens FILE for another lens) names the lens's topics by the
+    keys --topic takes, e.g. car-t, til, checkpoint in the built-in cell-therapy lens.
+    """
     from citegraph.analysis.lens import topic_summary
 
+    if list_topics:
+        _list_lens_topics(app, sel["lens"], as_json)
+        return
+    if seed is None:
+        raise click.UsageError("give a SEED (or --list for the lens's topics)")
     (seed,) = _pmids(app, [seed])
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel, use_lens=True)
@@ -931,6 +944,18 @@ def topics(app: App, seed: str, as_json: bool, sel: dict) -> None:
     app.out.print(paper_line(seed, papers))
     app.out.print(topics_table(rows, papers, title=f"Lens {prep.lens.name}: topics among the "
                                                    f"{prep.graph.number_of_nodes() - 1:,} descendants"))
+
+
+def _list_lens_topics(app: App, lens_path: Path | None, as_json: bool) -> None:
+    from citegraph.analysis.lens import lens_file, load_lens
+
+    lens, where = load_lens(lens_path), lens_file(lens_path)
+    if as_json:
+        _print_json({"lens": lens.name, "file": where, "topics": [{"key": t.key, "name": t.name} for t in lens.topics]})
+        return
+    from citegraph.views.analysis import lens_topics_view
+
+    app.out.print(lens_topics_view(lens.name, where, [(t.key, t.name) for t in lens.topics]))
 
 
 @cli.command(epilog=_PAPER_HELP)

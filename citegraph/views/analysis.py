@@ -19,7 +19,7 @@ from rich.text import Text
 from .safe import clean, one_line, text
 
 __all__ = ["PAGERANK_HEADER", "big", "flag", "paper_line", "chains_view", "ranking_table", "mainpath_view", "related_table",
-           "communities_view", "topics_table", "timeline_table"]
+           "communities_view", "lens_topics_view", "topics_table", "timeline_table"]
 
 Papers = Mapping[str, Mapping]
 
@@ -208,6 +208,21 @@ def communities_view(rows: Sequence[Mapping], papers: Papers) -> Table:
         top = Text("\n").join(paper_line(t["pmid"], papers) for t in row["top"][:3])
         table.add_row(str(row["id"]), f"{row['size']:,}", years, label, top)
     return table
+
+
+def lens_topics_view(name: str, file: str, topics: Sequence[tuple[str, str]]) -> Group:
+    """A lens's name and file, then its topics: the key (what ``--topic`` takes) and the name
+    of each."""
+    head = Text("lens ", style="bold")
+    head.append_text(text(name, "bold"))
+    head.append(": ")
+    head.append_text(text(file))
+    table = _table("Its topics, by the key --topic takes")
+    table.add_column("key", style="cyan", no_wrap=True)
+    table.add_column("name", overflow="fold")
+    for key, topic_name in topics:
+        table.add_row(text(key), text(topic_name))
+    return Group(head, table)
 
 
 def topics_table(rows: Sequence[Mapping], papers: Papers, *, title: str) -> Group:
