@@ -77,7 +77,8 @@ def test_stats_names_citations_and_links_reported_by_source(server, capsys):
     code, out, _ = run(capsys, "stats")
     words = " ".join(out.split())
     assert f"citations {stats['citations']:,}" in words and f"links reported {stats['links_reported']:,}" in words
-    assert f"by PubMed cited-by lists (elink) {by_source['elink:pubmed_pubmed_citedin']:,}" in words
+    assert f"cited-by (elink) {by_source['elink:pubmed_pubmed_citedin']:,}" in words
+    assert f"reference lists {by_source['pubmed:references']:,}" in words
     assert "citation rows" not in words and "distinct citing → cited pairs" in words
 
 

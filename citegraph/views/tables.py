@@ -42,10 +42,10 @@ def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Ar
 
 #: words for the sources of ``citegraph.migrations.SOURCE_BITS`` in summaries
 SOURCE_WORDS = {
-    "elink:pubmed_pubmed_citedin": "PubMed cited-by lists (elink)",
-    "elink:pubmed_pubmed_refs": "PubMed reference links (elink)",
-    "pubmed:references": "reference lists of fetched records",
-    "file:": "imported PubMed files",
+    "elink:pubmed_pubmed_citedin": "cited-by (elink)",
+    "elink:pubmed_pubmed_refs": "references (elink)",
+    "pubmed:references": "reference lists",
+    "file:": "PubMed files",
     "other": "other sources",
 }
 #: what the count words of every summary mean
@@ -64,7 +64,7 @@ def stats_table(counts: Mapping[str, object], extra: dict[str, object] | None = 
         if isinstance(value, Mapping):
             for source, n in value.items():
                 if n:
-                    table.add_row(Text(f"  by {SOURCE_WORDS.get(source, source)}", style="dim"), f"{n:,}")
+                    table.add_row(Text(f"  {SOURCE_WORDS.get(source, source)}", style="dim"), f"{n:,}")
             continue
         table.add_row(key.replace("_", " "), Text(f"{value:,}" if isinstance(value, int) else str(value)))
     return table
