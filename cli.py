@@ -86,6 +86,12 @@ def _listed(items: list[str], most: int) -> str:
     return ", ".join(items[:most]) + (f" and {rest:,} more" if rest > 0 else "")
 
 
+#: how the reading commands take a paper (see _pmids)
+_PAPER_HELP = ("A paper (PMID, PAPER, SEED, FROM, TO, --seed) is a PMID, a DOI (also as a https://doi.org/ URL) or "
+               "a PMCID. This command reads the store only: a DOI or PMCID is found through the stored record "
+               "carrying it, and one not in the store is an error (crawl it first).")
+
+
 def _print_json(data: object) -> None:
     """``data`` as JSON on stdout; C1 controls and bidi overrides as ``\\uXXXX`` escapes (json
     escapes C0 itself), so that no string in it acts on a terminal and nothing is lost."""
@@ -456,19 +462,17 @@ def _pager_option(command):
                              "$CITEGRAPH_PAGER, $PAGER or less; CITEGRAPH_PAGER=never turns it off].")(wrapper)
 
 
-@cli.command()
-@click.argument("pmid", required=False)
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("pmid", metavar="PAPER", required=False)
 @click.option("--limit", type=click.IntRange(1, None), default=10_000, show_default=True,
               help="Rows in the list at most (sorting and filtering still see every paper).")
 @click.pass_obj
 def browse(app: App, pmid: str | None, limit: int) -> None:
-    """Browse the citation graph in the terminal, starting at PMID (default: the latest crawl's seed).
+    """Browse the citation graph in the terminal, starting at PAPER (default: the latest crawl's seed).
 
     Keys: Enter follows a paper, Backspace goes back, r toggles citing papers / references,
     s sorts, / filters, p shows the path from the seed, t the timeline, ? all keys, q quits.
     """
-    from citegraph.identifiers import parse_pmid
-
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InputError("browse needs a terminal (stdin and stdout); for scripts use `citegraph show --json`")
     # a lone Esc waits ESCDELAY ms for the rest of an escape sequence, checked on Textual's
@@ -480,7 +484,7 @@ def browse(app: App, pmid: str | None, limit: int) -> None:
             if not latest or not latest["seeds"]:
                 raise InputError("no crawl in the store yet: give a PMID (`citegraph browse PMID`)")
             pmid = str(latest["seeds"][0])
-        pmid = parse_pmid(pmid)
+        (pmid,) = _pmids(app, [pmid], store)
         from citegraph.tui import BrowseApp, BrowseData
 
         data = BrowseData(store)
@@ -491,8 +495,8 @@ def browse(app: App, pmid: str | None, limit: int) -> None:
 
 # -- show / stats / export -----------------------------------------------------------------
 
-@cli.command()
-@click.argument("pmid")
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("pmid", metavar="PAPER")
 @click.option("--depth", type=click.IntRange(1, None), default=2, show_default=True,
               help="Generations of citing papers in the tree.")
 @click.option("--limit", type=click.IntRange(1, None), default=10, show_default=True,
@@ -504,9 +508,8 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
     """Show a paper's card, its citing papers by generation, and the most cited among them."""
     from citegraph.exports.jsonl import article_record
     from citegraph.graph import build_graph, citing_generations, top_cited
-    from citegraph.identifiers import parse_pmid
 
-    pmid = parse_pmid(pmid)
+    (pmid,) = _pmids(app, [pmid])
     with app.open_store(must_exist=True) as store:
         article = store.get_article(pmid)
         graph = build_graph(store)
@@ -639,9 +642,8 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
     """
     from citegraph.exports.formats import export as write_export
     from citegraph.exports.selection import select
-    from citegraph.identifiers import parse_pmid
 
-    seed_pmids = [parse_pmid(s) for s in seeds]
+    seed_pmids = _pmids(app, seeds)
     selecting = bool(seeds or depth is not None or direction or since is not None or until is not None or types
                      or exclude_types or topics or mesh or match or journal)
     if fmt == "jsonl" and not selecting:  # the whole store, streamed: memory stays flat on any store size
@@ -708,7 +710,9 @@ def _analysis_options(*, seed_option: bool = True, lens_option: bool = True):
             click.option("--until", type=int, metavar="YEAR", help="Only papers published in or before YEAR."),
             click.option("--exclude-type", multiple=True, metavar="TYPE",
                          help="Leave out a publication type, e.g. Comment, 'Published Erratum' (repeatable)."),
-            click.option("--topic", multiple=True, metavar="TOPIC", help="Only papers in a lens topic (repeatable)."),
+            click.option("--topic", multiple=True, metavar="TOPIC",
+                         help="Only papers in a lens topic, by key or name (repeatable; `citegraph topics --list` "
+                              "lists them)."),
             click.option("--mesh", multiple=True, metavar="TERM",
                          help="Only papers with a MeSH descriptor, by UI or name (repeatable)."),
             click.option("--match", metavar="REGEX", help="Only papers whose title or abstract matches (any case)."),
@@ -719,8 +723,9 @@ def _analysis_options(*, seed_option: bool = True, lens_option: bool = True):
             options.append(click.option("--lens", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
                                         help="Topic lens TOML file [default: the built-in cell-therapy lens]."))
         if seed_option:
-            options.append(click.option("--seed", "extra_seeds", multiple=True, metavar="PMID",
-                                        help="Restrict to the neighbourhood of this paper (repeatable)."))
+            options.append(click.option("--seed", "extra_seeds", multiple=True, metavar="PAPER",
+                                        help="Restrict to the neighbourhood of this paper: PMID, DOI or PMCID "
+                                             "(repeatable)."))
         for option in reversed(options):
             wrapper = option(wrapper)
         return wrapper
@@ -739,10 +744,21 @@ def _prepare(app: App, store, seeds: Iterable[str], sel: dict, **kwargs):
                    lens_path=sel["lens"], **kwargs)
 
 
-def _pmids(values: Iterable[str]) -> list[str]:
-    from citegraph.identifiers import parse_pmid
+def _pmids(app: App, values: Iterable[str], store=None) -> list[str]:
+    """One PMID per paper named in ``values`` (PMID, DOI, doi.org URL or PMCID), in order.
+    Commands that read the store never go online: a DOI or PMCID is looked up in the store
+    (``store``, or the app's, opened only then), and one no stored record carries is an error
+    saying to crawl it first (see :func:`citegraph.resolve.resolve_stored`)."""
+    from citegraph.identifiers import parse_identifier
+    from citegraph.resolve import resolve_stored
 
-    return [parse_pmid(v) for v in values]
+    values = list(values)
+    if all(parse_identifier(v).kind == "pmid" for v in values):
+        return [parse_identifier(v).value for v in values]
+    if store is not None:
+        return resolve_stored(values, store)
+    with app.open_store(must_exist=True) as opened:
+        return resolve_stored(values, opened)
 
 
 def _selection_json(prep, sel: dict) -> dict:
@@ -753,7 +769,7 @@ def _selection_json(prep, sel: dict) -> dict:
             "retracted": sorted(prep.retracted, key=int)}
 
 
-@cli.command()
+@cli.command(epilog=_PAPER_HELP)
 @click.argument("source", metavar="FROM")
 @click.argument("target", metavar="TO")
 @click.option("--limit", type=click.IntRange(1, None), default=10, show_default=True, help="Chains to list.")
@@ -764,9 +780,9 @@ def path(app: App, source: str, target: str, limit: int, as_json: bool, sel: dic
     """Shortest citation chains between two papers (FROM cites ... cites TO, or the reverse)."""
     from citegraph.analysis.paths import shortest_chains
 
-    source, target = _pmids([source, target])
+    source, target = _pmids(app, [source, target])
     with app.open_store(must_exist=True) as store:
-        prep = _prepare(app, store, _pmids(sel["extra_seeds"] or ()), sel)
+        prep = _prepare(app, store, _pmids(app, sel["extra_seeds"] or (), store), sel)
         for pmid in (source, target):
             if pmid not in prep.graph:
                 from citegraph.analysis.load import add_unstored_seed
@@ -784,18 +800,19 @@ def path(app: App, source: str, target: str, limit: int, as_json: bool, sel: dic
                               title=f"Shortest citation chains from {source} to {target}"))
 
 
-@cli.command()
-@click.argument("pmid")
-@click.option("--seed", "seed", required=True, metavar="PMID", help="The seed the paper descends from.")
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("pmid", metavar="PAPER")
+@click.option("--seed", "seed", required=True, metavar="PAPER",
+              help="The seed the paper descends from (PMID, DOI or PMCID).")
 @click.option("--limit", type=click.IntRange(1, None), default=5, show_default=True, help="Chains to list.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
 @_pager_option
 def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) -> None:
-    """Why PMID is among the seed's descendants: the citation chains from the seed to it."""
+    """Why PAPER is among the seed's descendants: the citation chains from the seed to it."""
     from citegraph.analysis.paths import why as why_chains
 
-    pmid, seed = _pmids([pmid, seed])
+    pmid, seed = _pmids(app, [pmid, seed])
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel)
     result = why_chains(prep.graph, pmid, seed, limit)
@@ -810,7 +827,7 @@ def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) ->
                               if result["paths"] else f"{pmid} does not descend from {seed} in the selected graph"))
 
 
-@cli.command()
+@cli.command(epilog=_PAPER_HELP)
 @click.argument("seed")
 @click.option("--by", type=click.Choice(["citations", "pagerank", "betweenness"]), default="citations",
               show_default=True, help="citations in the graph; PageRank; betweenness (bridges from the seed).")
@@ -822,7 +839,7 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
     """Rank the seed's descendants by citations, PageRank or betweenness."""
     from citegraph.analysis.influence import rank as rank_papers
 
-    (seed,) = _pmids([seed])
+    (seed,) = _pmids(app, [seed])
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel)
     rows = rank_papers(prep.graph, seed, by, limit)
@@ -830,14 +847,17 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
     if as_json:
         _print_json({"seed": seed, "by": by, "rows": rows, "papers": papers, "selection": _selection_json(prep, sel)})
         return
-    from citegraph.views.analysis import ranking_table
+    from citegraph.views.analysis import PAGERANK_HEADER, ranking_table
 
     label = {"citations": "cited by", "pagerank": "PageRank", "betweenness": "betweenness"}[by]
-    app.out.print(ranking_table(rows, papers, score_label=label,
-                                title=f"Descendants of {seed} by {label} ({prep.graph.number_of_nodes() - 1:,} papers)"))
+    n = prep.graph.number_of_nodes()
+    scale = {"score_label": PAGERANK_HEADER, "score_key": "pagerank_relative",
+             "caption": f"{PAGERANK_HEADER}: PageRank × {n:,}, the papers of the selected graph; 1.0 = an "
+                        "average paper"} if by == "pagerank" else {"score_label": label}
+    app.out.print(ranking_table(rows, papers, **scale, title=f"Descendants of {seed} by {label} ({n - 1:,} papers)"))
 
 
-@cli.command()
+@cli.command(epilog=_PAPER_HELP)
 @click.argument("seed")
 @click.option("--key-routes", type=click.IntRange(0, None), default=0, show_default=True, metavar="K",
               help="Also the key-route main paths through the K links of highest SPC.")
@@ -854,7 +874,7 @@ def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, s
     """Main path analysis (search path count) of the seed and its descendants."""
     from citegraph.analysis.mainpath import main_paths, shorten
 
-    (seed,) = _pmids([seed])
+    (seed,) = _pmids(app, [seed])
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel)
     result = main_paths(prep.graph, seed, key_routes, search)
@@ -870,20 +890,20 @@ def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, s
     app.out.print(mainpath_view(result, papers))
 
 
-@cli.command()
-@click.argument("pmid")
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("pmid", metavar="PAPER")
 @click.option("--limit", type=click.IntRange(1, None), default=20, show_default=True, help="Rows to show.")
 @_analysis_options()
 @click.pass_obj
 @_pager_option
 def related(app: App, pmid: str, limit: int, as_json: bool, sel: dict) -> None:
-    """Papers related to PMID by co-citation and bibliographic coupling, with counts."""
+    """Papers related to PAPER by co-citation and bibliographic coupling, with counts."""
     from citegraph.analysis.load import add_unstored_seed
     from citegraph.analysis.related import related as related_papers
 
-    (pmid,) = _pmids([pmid])
+    (pmid,) = _pmids(app, [pmid])
     with app.open_store(must_exist=True) as store:
-        prep = _prepare(app, store, _pmids(sel["extra_seeds"] or ()), sel, include_unstored=True)
+        prep = _prepare(app, store, _pmids(app, sel["extra_seeds"] or (), store), sel, include_unstored=True)
         add_unstored_seed(prep.graph, store, pmid)
     rows = related_papers(prep.graph, pmid, limit)
     papers = prep.papers([pmid] + [r["pmid"] for r in rows])
@@ -897,7 +917,7 @@ def related(app: App, pmid: str, limit: int, as_json: bool, sel: dict) -> None:
                                                     "bibliographic coupling (citing the same papers)"))
 
 
-@cli.command()
+@cli.command(epilog=_PAPER_HELP)
 @click.option("--resolution", type=click.FloatRange(0, None, min_open=True), default=1.0, show_default=True,
               help="Louvain resolution: above 1 gives more, smaller communities.")
 @click.option("--random-seed", type=int, default=0, show_default=True, help="Random seed of Louvain.")
@@ -913,7 +933,7 @@ def communities(app: App, resolution: float, random_seed: int, members: bool, as
     from citegraph.analysis.communities import communities as find_communities
 
     with app.open_store(must_exist=True) as store:
-        prep = _prepare(app, store, _pmids(sel["extra_seeds"] or ()), sel, mesh=True)
+        prep = _prepare(app, store, _pmids(app, sel["extra_seeds"] or (), store), sel, mesh=True)
     rows = find_communities(prep.graph, prep.meta, resolution=resolution, seed=random_seed)
     total, rows = len(rows), rows[:limit or (None if as_json else 20)]
     papers = prep.papers(t["pmid"] for row in rows for t in row["top"])
@@ -933,17 +953,28 @@ def communities(app: App, resolution: float, random_seed: int, members: bool, as
                 app.out.print(paper_line(pmid, member_papers))
 
 
-@cli.command()
-@click.argument("seed")
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("seed", required=False)
+@click.option("--list", "list_topics", is_flag=True,
+              help="Only list the lens's topics: their keys (what --topic takes) and names, and the lens file.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
 @_pager_option
-def topics(app: App, seed: str, as_json: bool, sel: dict) -> None:
+def topics(app: App, seed: str | None, list_topics: bool, as_json: bool, sel: dict) -> None:
     """Per lens topic among the seed's descendants: papers, first and peak year, the earliest and
-    the most cited paper, and the citation path from the seed to the earliest."""
+    the most cited paper, and the citation path from the seed to the earliest.
+
+    `citegraph topics --list` (with --lens FILE for another lens) names the lens's topics by the
+    keys --topic takes, e.g. car-t, til, checkpoint in the built-in cell-therapy lens.
+    """
     from citegraph.analysis.lens import topic_summary
 
-    (seed,) = _pmids([seed])
+    if list_topics:
+        _list_lens_topics(app, sel["lens"], as_json)
+        return
+    if seed is None:
+        raise click.UsageError("give a SEED (or --list for the lens's topics)")
+    (seed,) = _pmids(app, [seed])
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel, use_lens=True)
     rows = topic_summary(prep.graph, seed, prep.lens, prep.topics_of)
@@ -962,7 +993,19 @@ def topics(app: App, seed: str, as_json: bool, sel: dict) -> None:
                                                    f"{prep.graph.number_of_nodes() - 1:,} descendants"))
 
 
-@cli.command()
+def _list_lens_topics(app: App, lens_path: Path | None, as_json: bool) -> None:
+    from citegraph.analysis.lens import lens_file, load_lens
+
+    lens, where = load_lens(lens_path), lens_file(lens_path)
+    if as_json:
+        _print_json({"lens": lens.name, "file": where, "topics": [{"key": t.key, "name": t.name} for t in lens.topics]})
+        return
+    from citegraph.views.analysis import lens_topics_view
+
+    app.out.print(lens_topics_view(lens.name, where, [(t.key, t.name) for t in lens.topics]))
+
+
+@cli.command(epilog=_PAPER_HELP)
 @click.argument("seed")
 @click.option("--by", type=click.Choice(["generation", "topic"]), help="Also count per generation or lens topic.")
 @_analysis_options(seed_option=False)
@@ -972,7 +1015,7 @@ def timeline(app: App, seed: str, by: str | None, as_json: bool, sel: dict) -> N
     """Papers per year among the seed's descendants (overall, per generation or per topic)."""
     from citegraph.analysis.timeline import timeline as count_timeline
 
-    (seed,) = _pmids([seed])
+    (seed,) = _pmids(app, [seed])
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel, use_lens=by == "topic")
     keys = [t.key for t in prep.lens.topics] if prep.lens else []
@@ -1015,7 +1058,7 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
             f"{data['records']:,} records read from {len(data['files'])} file(s) in {data['seconds']:.1f} s "
             f"({data['records_per_second']:,} records/s): {data['written']:,} written, "
             f"{data['unchanged']:,} unchanged, {data['older']:,} older than stored; "
-            f"{data['citations']:,} new citation edges; {data['deleted']:,} of {data['deletions']:,} "
+            f"{data['citations']:,} new citations; {data['deleted']:,} of {data['deletions']:,} "
             "deleted PMIDs removed"
         )
 

@@ -147,7 +147,10 @@ class CrawlReport:
     start: str = "new"
     members: int = 0
     articles_fetched: int = 0
-    edges_added: int = 0
+    #: citations (distinct citing -> cited pairs) new in the store since the run began
+    citations_added: int = 0
+    #: sources' reports of a citation new this run, each source apart (see Store.counts)
+    links_reported: int = 0
     requests: int = 0
     elapsed: float = 0.0
     generations: dict[int, int] = field(default_factory=dict)
@@ -249,6 +252,7 @@ class Crawler:
                 name = _EXCLUSION_NAMES.get(detail, detail.removeprefix("type:"))
                 name = spelling.setdefault(name.casefold(), name)
                 report.excluded_by[name] = report.excluded_by.get(name, 0) + 1
+        report.citations_added = self.store.citation_count() - run.citations_before
         report.members = self.store.member_count(crawl_id)
         report.generations = self._generations(crawl_id)
         report.complete = not report.failed
@@ -273,6 +277,7 @@ class _Run:
         self.report = report
         self.generation_of: dict[str, int] = dict(self.store.nodes(crawl_id))
         self.members = self.store.member_count(crawl_id)
+        self.citations_before = self.store.citation_count()
         self.to_fetch: deque[str] = deque()
         self.to_link: dict[int, deque[str]] = {}
         #: papers of each generation waiting for or undergoing efetch
@@ -503,7 +508,7 @@ class _Run:
             self.linked_early.difference_update(waiting)
         with self.store.transaction():
             self.store.put_articles(rows)
-            self.report.edges_added += self.store.add_citation_rows(
+            self.report.links_reported += self.store.add_citation_rows(
                 itertools.chain.from_iterable(a.edge_rows for a in articles))
             if absent:
                 self.store.mark_missing(absent, "efetch returned no record")
@@ -543,7 +548,7 @@ class _Run:
                 for other in (*citing, *cited, *links.get("record", {}).get(pmid, [])):
                     discovered.append((other, next_generation))
             if rows:
-                self.report.edges_added += self.store.add_citation_rows(rows)
+                self.report.links_reported += self.store.add_citation_rows(rows)
             self.store.mark_linked(self.crawl_id, batch)
             self.linked_early.update(p for p in batch if p in self.awaiting_record)
             self._add_discovered(discovered)

@@ -103,6 +103,7 @@ def import_files(paths: Iterable[str | os.PathLike[str]], store: Store, *, worke
     paths = [Path(p) for p in paths]
     report = ImportReport(files=[p.name for p in paths])
     started = time.perf_counter()
+    citations_before = store.citation_count()
     pool = None
     try:
         for index, path in enumerate(paths):
@@ -110,6 +111,9 @@ def import_files(paths: Iterable[str | os.PathLike[str]], store: Store, *, worke
                 pool = _pool(workers)  # started once, for the first file big enough to need it
             use = pool if _size(path) >= _PARALLEL_FROM else None
             _import_one(path, index, len(paths), store, use, workers, batch_size, progress, report, started, now)
+        # the citations new in the store (distinct pairs), as `stats` counts them: the batches
+        # count again the edges of a record written anew, whose earlier version gave them
+        report.citations = store.citation_count() - citations_before
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Protocol, Sequence
 
+from .errors import InputError
 from .identifiers import parse_identifier
 from .models import Article
 from .store import Store
 
-__all__ = ["Resolution", "resolve_identifiers"]
+__all__ = ["Resolution", "resolve_identifiers", "resolve_stored"]
 
 _TERMS_PER_SEARCH = 50
 
@@ -99,3 +100,24 @@ def _from_eutils(client: SearchClient, store: Store, kind: str, values: list[str
             if key in wanted:
                 found.setdefault(key, article.pmid)
     return found
+
+
+def resolve_stored(texts: Iterable[str], store: Store) -> list[str]:
+    """One PMID per text, in the order given, without a request: a PMID as it is, a DOI (bare,
+    ``doi:``, or a doi.org URL) or a PMCID through the stored record that carries it (case
+    does not matter). :class:`InputError` for a text that is no identifier, and for DOIs or
+    PMCIDs no stored record carries, naming them all and saying to crawl them first."""
+    idents = [parse_identifier(t) for t in texts]
+    found: dict[tuple[str, str], str] = {}
+    for kind in ("doi", "pmcid"):
+        wanted = list(dict.fromkeys(i.value for i in idents if i.kind == kind))
+        if wanted:
+            stored = _from_store(store, kind, wanted)
+            found.update(((kind, v), stored[v.lower()]) for v in wanted if v.lower() in stored)
+    unknown = [i.value for i in idents if i.kind != "pmid" and (i.kind, i.value) not in found]
+    if unknown:
+        names = list(dict.fromkeys(unknown))  # repr: control characters show as escapes
+        raise InputError(f"not in the store: {', '.join(map(repr, names))} (no stored record carries "
+                         f"{'it' if len(names) == 1 else 'them'}): crawl {'it' if len(names) == 1 else 'them'} "
+                         f"first (`citegraph crawl {' '.join(map(repr, names))}`)")
+    return [i.value if i.kind == "pmid" else found[(i.kind, i.value)] for i in idents]

@@ -617,14 +617,25 @@ class Store:
 
     # -- counts ----------------------------------------------------------------------------
 
-    def counts(self) -> dict[str, int]:
+    def citation_count(self) -> int:
+        """Citations stored: distinct (citing, cited) pairs, whichever sources reported them."""
+        return self._execute("SELECT COUNT(*) FROM citations").fetchone()[0]
+
+    def counts(self) -> dict:
+        """What the store holds: ``articles``; ``citations`` (distinct citing -> cited pairs);
+        ``links_reported`` (each source's report of a citation counted apart, so a citation
+        two sources reported counts twice) and ``links_reported_by_source`` ({source name of
+        ``SOURCE_BITS``, ``file:`` for every imported file: count}); ``missing`` (PMIDs known to
+        have no record); ``crawls``."""
         one = lambda sql: self._execute(sql).fetchone()[0]  # noqa: E731
+        names = sorted(SOURCE_BITS.items(), key=lambda item: item[1])
+        by_source = self._execute("SELECT " + ", ".join(f"COALESCE(SUM(sources & {bit} != 0), 0)" for _, bit in names)
+                                  + " FROM citations").fetchone()
         return {
             "articles": one("SELECT COUNT(*) FROM articles"),
-            "citations": one("SELECT COUNT(*) FROM citations"),
-            # (edge, source) pairs: what one row per source used to count
-            "citation_rows": one("SELECT COALESCE(SUM(" + " + ".join(f"(sources & {b} != 0)" for b in sorted(
-                set(SOURCE_BITS.values()))) + "), 0) FROM citations"),
+            "citations": self.citation_count(),
+            "links_reported": sum(by_source),
+            "links_reported_by_source": {name: n for (name, _), n in zip(names, by_source)},
             "missing": one("SELECT COUNT(*) FROM missing"),
             "crawls": one("SELECT COUNT(*) FROM crawls"),
         }

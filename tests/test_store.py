@@ -52,7 +52,7 @@ def test_edges_keep_each_source_and_count_distinct_pairs(store):
         assert store.add_citations([("2", "1")], "elink") == 0
         assert store.add_citations([("5", "5")], "elink") == 0  # self-citation dropped
     assert store.counts()["citations"] == 2
-    assert store.counts()["citation_rows"] == 3
+    assert store.counts()["links_reported"] == 3
     assert store.citing("1") == ["2", "3"]
 
 
@@ -235,7 +235,7 @@ def test_migration_8_folds_the_rows_of_each_source_into_one_row_per_edge(tmp_pat
         # what the rows per source told, told back (the unknown source can only be 'other')
         expected = sorted((str(a), str(b), s if s != "made-up source" else "other") for a, b, s, _ in old_rows)
         assert list(store.iter_citation_sources()) == expected
-        assert store.counts()["citations"] == 4 and store.counts()["citation_rows"] == 6
+        assert store.counts()["citations"] == 4 and store.counts()["links_reported"] == 6
         assert store.citing("1") == ["2", "3"]
 
 

@@ -23,7 +23,7 @@ from ..errors import InputError
 from .core import CitationGraph, bfs, gather, is_core
 from .selection import require_node
 
-__all__ = ["generations", "citation_counts", "pagerank", "seed_betweenness", "rank", "RANKINGS"]
+__all__ = ["generations", "citation_counts", "pagerank", "relative_pagerank", "seed_betweenness", "rank", "RANKINGS"]
 
 RANKINGS = ("citations", "pagerank", "betweenness")
 
@@ -86,6 +86,14 @@ def pagerank(graph: nx.DiGraph, alpha: float = 0.85, tol: float = 1e-10, max_ite
     if n == 0:
         return {}
     return dict(zip(nodes, _pagerank_array(n, src, dst, alpha, tol, max_iter).tolist()))
+
+
+def relative_pagerank(raw, n: int):
+    """PageRank on the scale every table shows: ``raw`` (a value of :func:`pagerank`, or an
+    array of them) times ``n``, the number of papers in the graph it was computed on. Raw
+    values sum to 1, so relative ones average 1.0: 2.0 is twice an average paper's share,
+    whatever the size of the graph."""
+    return raw * n
 
 
 def _pagerank_array(n: int, src: np.ndarray, dst: np.ndarray, alpha: float = 0.85, tol: float = 1e-10,
@@ -183,7 +191,9 @@ def _betweenness_array(graph: CitationGraph, seed: str, levels: list | None = No
 
 def rank(graph: nx.DiGraph, seed: str, by: str = "citations", limit: int | None = 20) -> list[dict]:
     """The seed's descendants ranked ``by`` citations, pagerank or betweenness (best first; ties
-    broken by more citations, then lower PMID). Each row: pmid, generation, citations, score."""
+    broken by more citations, then lower PMID). Each row: pmid, generation, citations, score;
+    ranked by PageRank, also ``pagerank_raw`` (the score) and ``pagerank_relative`` (see
+    :func:`relative_pagerank`)."""
     if by not in RANKINGS:
         raise InputError(f"unknown ranking {by!r}; use one of {', '.join(RANKINGS)}")
     if is_core(graph):
@@ -200,7 +210,17 @@ def rank(graph: nx.DiGraph, seed: str, by: str = "citations", limit: int | None 
     rows = sorted(gen, key=lambda n: (-scores.get(n, 0.0), -counts[n], int(n) if n.isdigit() else 0, n))
     if limit is not None:
         rows = rows[:limit]
-    return [{"pmid": n, "generation": gen[n], "citations": counts[n], "score": scores.get(n, 0.0)} for n in rows]
+    return _with_relative([{"pmid": n, "generation": gen[n], "citations": counts[n], "score": scores.get(n, 0.0)}
+                           for n in rows], by, graph.number_of_nodes())
+
+
+def _with_relative(rows: list[dict], by: str, n: int) -> list[dict]:
+    """``rows`` with the PageRank scales of :func:`rank` added when ranked by PageRank."""
+    if by == "pagerank":
+        for row in rows:
+            row["pagerank_raw"] = row["score"]
+            row["pagerank_relative"] = relative_pagerank(row["score"], n)
+    return rows
 
 
 def _rank_core(graph: CitationGraph, seed: str, by: str, limit: int | None) -> list[dict]:
@@ -218,5 +238,6 @@ def _rank_core(graph: CitationGraph, seed: str, by: str, limit: int | None) -> l
     ranked = d[np.lexsort((d, -counts[d], -scores[d]))]  # index order is PMID order
     if limit is not None:
         ranked = ranked[:limit]
-    return [{"pmid": p, "generation": g, "citations": c, "score": x} for p, g, c, x in
-            zip(graph.names(ranked), dist[ranked].tolist(), counts[ranked].tolist(), scores[ranked].tolist())]
+    return _with_relative([{"pmid": p, "generation": g, "citations": c, "score": x} for p, g, c, x in
+                           zip(graph.names(ranked), dist[ranked].tolist(), counts[ranked].tolist(),
+                               scores[ranked].tolist())], by, graph.n)

@@ -30,11 +30,11 @@ import numpy as np
 from .core import CitationGraph, bfs, is_core, years_of
 from .influence import citation_counts, generations
 from .lens_batch import classify_many, topic_masks, topics_by_paper
-from .lens_rules import DEFAULT_LENS, Lens, Topic, load_lens, parse_lens
+from .lens_rules import DEFAULT_LENS, Lens, Topic, lens_file, load_lens, parse_lens
 from .paths import why
 from .selection import PaperMeta
 
-__all__ = ["Topic", "Lens", "DEFAULT_LENS", "parse_lens", "load_lens", "classify", "classify_many", "topic_masks",
+__all__ = ["Topic", "Lens", "DEFAULT_LENS", "parse_lens", "load_lens", "lens_file", "classify", "classify_many", "topic_masks",
            "topics_by_paper", "topic_summary"]
 
 def classify(lens: Lens, graph: nx.DiGraph, meta: Mapping[str, PaperMeta],

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
+from .patterns import backtracking_risk
 
 if TYPE_CHECKING:
     from .selection import PaperMeta
@@ -24,7 +25,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["Topic", "Lens", "DEFAULT_LENS", "parse_lens", "load_lens"]
+__all__ = ["Topic", "Lens", "DEFAULT_LENS", "parse_lens", "load_lens", "lens_file"]
 
 DEFAULT_LENS = "cell-therapy"
 #: part of a lens's digest: change it when Topic.matches changes, so cached classifications go
@@ -161,10 +162,17 @@ def _strings(value: object, what: str, source: str) -> list[str]:
 
 
 def _compile(pattern: str, flags: int, source: str, key: str) -> re.Pattern:
+    """``pattern`` compiled; :class:`InputError` for one that does not compile, or whose
+    search can take exponential time (see :mod:`.patterns`)."""
+    risk = backtracking_risk(pattern, flags)
+    if risk:
+        raise InputError(f"lens {source}: topic {key!r}: pattern {pattern!r} is refused: {risk}")
     try:
         return re.compile(pattern, flags)
     except re.error as exc:
         raise InputError(f"lens {source}: topic {key!r}: bad pattern {pattern!r}: {exc}") from None
+    except (RecursionError, OverflowError):
+        raise InputError(f"lens {source}: topic {key!r}: pattern {pattern[:40]!r}... is nested too deeply") from None
 
 
 def parse_lens(text: str, source: str = "<lens>") -> Lens:
@@ -173,6 +181,9 @@ def parse_lens(text: str, source: str = "<lens>") -> Lens:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"lens {source} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"lens {source} is nested too deeply to read (arrays or tables within each other "
+                         "thousands of levels deep)") from None
     entries = data.get("topic")
     if not isinstance(entries, list) or not entries:
         raise InputError(f"lens {source} defines no [[topic]]")
@@ -196,6 +207,14 @@ def parse_lens(text: str, source: str = "<lens>") -> Lens:
     digest = hashlib.sha256(f"{_MATCHING_VERSION}\n{text}".encode()).hexdigest()[:32]
     return Lens(name=str(data.get("name", Path(source).stem)), description=str(data.get("description", "")),
                 topics=tuple(topics), source=source, digest=digest)
+
+
+def lens_file(path: str | Path | None = None) -> str:
+    """Where the lens :func:`load_lens` reads for ``path`` lives: ``path`` itself, or the
+    built-in lens's file inside the installed package."""
+    if path is not None:
+        return str(path)
+    return str(resources.files("citegraph") / "lenses" / f"{DEFAULT_LENS}.toml")
 
 
 def load_lens(path: str | Path | None = None) -> Lens:

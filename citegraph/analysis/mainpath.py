@@ -169,7 +169,8 @@ def main_paths(graph: nx.DiGraph, seed: str | None = None, key_routes: int = 0, 
     Doreian's forward search, taking the link of highest SPC at each step (backward likewise
     for key routes).
 
-    Returns ``{"seed", "search", "paper_count", "link_count", "dropped_cycle_links": [[citing, cited], ...],
+    Returns ``{"seed", "search", "paper_count", "citation_count", "link_count" (the same number: the
+    citations analysed, cycle-breaking ones left out), "dropped_cycle_links": [[citing, cited], ...],
     "total_paths", "main_path": [pmid, ... oldest first], "main_path_links": [link, ...],
     "key_routes": [{"link": link, "path": [pmid, ...]}, ...], "key_route_links": [link, ...]}``
     where a link is ``{"cited": pmid, "citing": pmid, "spc": int | None, "share": float}``
@@ -191,7 +192,7 @@ def main_paths(graph: nx.DiGraph, seed: str | None = None, key_routes: int = 0, 
         nodes = generations(graph, seed).keys()
     flow, dropped = flow_dag(graph, nodes)
     result: dict = {"seed": seed, "search": search, "paper_count": flow.number_of_nodes(),
-                    "link_count": flow.number_of_edges(),
+                    "citation_count": flow.number_of_edges(), "link_count": flow.number_of_edges(),
                     "dropped_cycle_links": [list(e) for e in dropped], "total_paths": 0, "main_path": [],
                     "main_path_links": [], "key_routes": [], "key_route_links": []}
     if flow.number_of_edges() == 0:

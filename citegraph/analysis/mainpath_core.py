@@ -265,7 +265,8 @@ def main_paths_core(graph: CitationGraph, seed: str | None, key_routes: int, sea
     else:
         sub = graph
     g, dropped, order = _drop_cycles(sub)
-    result: dict = {"seed": seed, "search": search, "paper_count": g.n, "link_count": g.number_of_edges(),
+    result: dict = {"seed": seed, "search": search, "paper_count": g.n, "citation_count": g.number_of_edges(),
+                    "link_count": g.number_of_edges(),
                     "dropped_cycle_links": [list(e) for e in dropped], "total_paths": 0, "main_path": [],
                     "main_path_links": [], "key_routes": [], "key_route_links": []}
     if g.number_of_edges() == 0:

@@ -57,10 +57,16 @@ class Filters:
         if self.since is not None and self.until is not None and self.since > self.until:
             raise InputError(f"--since {self.since} is after --until {self.until}")
         if self.match:
+            from .patterns import backtracking_risk
+
+            risk = backtracking_risk(self.match, re.IGNORECASE)
+            if risk:
+                raise InputError(f"--match {self.match!r} is refused: {risk}")
             try:
                 object.__setattr__(self, "_pattern", re.compile(self.match, re.IGNORECASE))
-            except re.error as exc:
-                raise InputError(f"--match {self.match!r} is not a valid regular expression: {exc}") from None
+            except (re.error, RecursionError, OverflowError) as exc:
+                raise InputError(f"--match {self.match!r} is not a valid regular expression: "
+                                 f"{exc if isinstance(exc, re.error) else 'nested too deeply'}") from None
 
     @property
     def active(self) -> bool:

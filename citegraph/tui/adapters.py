@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 
 from ..analysis.core import CitationGraph, bfs
+from ..analysis.influence import relative_pagerank  # the one scale of every table
 
 __all__ = ["pagerank", "relative_pagerank", "descent_tree", "through_retracted"]
 
@@ -18,12 +19,6 @@ def pagerank(graph: nx.DiGraph | CitationGraph) -> dict[str, float]:
     from ..analysis.influence import pagerank as analysis_pagerank
 
     return analysis_pagerank(graph)
-
-
-def relative_pagerank(raw: float, n: int) -> float:
-    """PageRank on the scale the tables show: relative to the average paper of the ``n``-paper
-    graph (``raw`` × ``n``; 1.0 = average)."""
-    return raw * n
 
 
 def descent_tree(graph: CitationGraph, seed: str) -> dict[str, str]:

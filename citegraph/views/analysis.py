@@ -18,8 +18,8 @@ from rich.text import Text
 
 from .safe import clean, one_line, text
 
-__all__ = ["big", "flag", "paper_line", "chains_view", "ranking_table", "mainpath_view", "related_table",
-           "communities_view", "topics_table", "timeline_table"]
+__all__ = ["PAGERANK_HEADER", "big", "flag", "paper_line", "chains_view", "ranking_table", "mainpath_view", "related_table",
+           "communities_view", "lens_topics_view", "topics_table", "timeline_table"]
 
 Papers = Mapping[str, Mapping]
 
@@ -90,8 +90,17 @@ def _flag_column(table: Table, pmids: Sequence[str], papers: Papers) -> bool:
     return False
 
 
-def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_label: str) -> Table:
+#: the header of relative PageRank (citegraph.analysis.influence.relative_pagerank) in every table
+PAGERANK_HEADER = "PageRank (×avg)"
+
+
+def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_label: str,
+                  score_key: str = "score", caption: str | None = None) -> Table:
+    """One row per ranked paper; unless ``score_label`` is "cited by", a column headed
+    ``score_label`` shows each row's ``score_key`` (relative PageRank with two decimals)."""
     table = _table(title)
+    if caption:
+        table.caption, table.caption_justify = text(caption, "dim"), "left"
     with_score = score_label != "cited by"
     columns = [("#", {"justify": "right", "style": "dim"}), ("PMID", {"style": "cyan"}), ("year", {"style": "green"}),
                ("gen", {"justify": "right"}), ("cited by", {"justify": "right", "style": "yellow"})]
@@ -106,7 +115,8 @@ def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_
         cells = [str(number), clean(row["pmid"]), str(info.get("year") or ""), str(row["generation"]),
                  str(row["citations"])]
         if with_score:
-            cells.append(f"{row['score']:.4g}")
+            value = row[score_key]
+            cells.append(f"{value:,.2f}" if score_key == "pagerank_relative" else f"{value:.4g}")
         cells.append(one_line(text(info.get("title") or "")))
         if flagged:
             cells.append(flag(row["pmid"], papers))
@@ -137,10 +147,10 @@ def mainpath_view(result: Mapping, papers: Papers) -> Group:
     parts: list = []
     total = big(result["total_paths"]) if result["total_paths"] is not None else \
         f"about 10^{result.get('log10_total_paths', 0):,.0f}"
-    head = Text(f"{result['paper_count']:,} papers, {result['link_count']:,} citation links, "
+    head = Text(f"{result['paper_count']:,} papers, {result['citation_count']:,} citations, "
                 f"{total} source-to-sink paths", style="dim")
     if result["dropped_cycle_links"]:
-        head.append(f"; {len(result['dropped_cycle_links'])} links dropped to break citation cycles")
+        head.append(f"; {len(result['dropped_cycle_links']):,} more citations left out to break citation cycles")
     parts.append(head)
     path = result["main_path"]
     omitted = result.get("main_path_omitted", 0)
@@ -198,6 +208,21 @@ def communities_view(rows: Sequence[Mapping], papers: Papers) -> Table:
         top = Text("\n").join(paper_line(t["pmid"], papers) for t in row["top"][:3])
         table.add_row(str(row["id"]), f"{row['size']:,}", years, label, top)
     return table
+
+
+def lens_topics_view(name: str, file: str, topics: Sequence[tuple[str, str]]) -> Group:
+    """A lens's name and file, then its topics: the key (what ``--topic`` takes) and the name
+    of each."""
+    head = Text("lens ", style="bold")
+    head.append_text(text(name, "bold"))
+    head.append(": ")
+    head.append_text(text(file))
+    table = _table("Its topics, by the key --topic takes")
+    table.add_column("key", style="cyan", no_wrap=True)
+    table.add_column("name", overflow="fold")
+    for key, topic_name in topics:
+        table.add_row(text(key), text(topic_name))
+    return Group(head, table)
 
 
 def topics_table(rows: Sequence[Mapping], papers: Papers, *, title: str) -> Group:

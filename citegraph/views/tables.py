@@ -8,13 +8,18 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import Article
+from .analysis import flag
 from .safe import clean, one_line, text
 
-__all__ = ["ranked_table", "stats_table", "crawl_summary"]
+__all__ = ["ranked_table", "stats_table", "crawl_summary", "COUNT_WORDS", "SOURCE_WORDS"]
 
 
 def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Article | None], *,
                  title: str, count_label: str = "cited by") -> Table:
+    """One line per ``(pmid, count)`` row; a retracted paper is flagged as the analysis tables
+    flag it (a ``flag`` column, there only when a row has a flag)."""
+    rows = [(pmid, count, article_of(pmid)) for pmid, count in rows]
+    flags = [flag(pmid, {pmid: {"retracted": bool(article and article.is_retracted)}}) for pmid, _, article in rows]
     table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("PMID", style="cyan", no_wrap=True)
@@ -24,19 +29,43 @@ def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Ar
     # still too wide takes the width evenly from every column, PMIDs included); each title
     # is kept to one line by its own Text
     table.add_column("title", overflow="ellipsis")
-    for rank, (pmid, count) in enumerate(rows, 1):
-        article = article_of(pmid)
+    flagged = any(f.plain for f in flags)
+    if flagged:
+        table.add_column("flag", no_wrap=True)
+    for rank, ((pmid, count, article), marker) in enumerate(zip(rows, flags), 1):
         title_text = text(article.title) if article else Text("(no stored record)", style="dim")
         year = str(article.year) if article and article.year else ""
-        table.add_row(str(rank), pmid, year, str(count), one_line(title_text))
+        cells = [str(rank), pmid, year, str(count), one_line(title_text)]
+        table.add_row(*cells, *([marker] if flagged else []))
     return table
 
 
-def stats_table(counts: dict[str, int], extra: dict[str, object] | None = None) -> Table:
-    table = Table(show_header=False, box=None, pad_edge=False)
+#: words for the sources of ``citegraph.migrations.SOURCE_BITS`` in summaries
+SOURCE_WORDS = {
+    "elink:pubmed_pubmed_citedin": "cited-by (elink)",
+    "elink:pubmed_pubmed_refs": "references (elink)",
+    "pubmed:references": "reference lists",
+    "file:": "PubMed files",
+    "other": "other sources",
+}
+#: what the count words of every summary mean
+COUNT_WORDS = ("citations: distinct citing → cited pairs; links reported: each source's report of a citation "
+               "counted apart (a citation two sources reported counts twice)")
+
+
+def stats_table(counts: Mapping[str, object], extra: dict[str, object] | None = None) -> Table:
+    """The store's counts (see :meth:`citegraph.store.Store.counts`), the links reported
+    broken down by source (sources that reported none left out), then ``extra`` rows."""
+    table = Table(show_header=False, box=None, pad_edge=False, caption=Text(COUNT_WORDS, style="dim"),
+                  caption_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
     for key, value in {**counts, **(extra or {})}.items():
+        if isinstance(value, Mapping):
+            for source, n in value.items():
+                if n:
+                    table.add_row(Text(f"  {SOURCE_WORDS.get(source, source)}", style="dim"), f"{n:,}")
+            continue
         table.add_row(key.replace("_", " "), Text(f"{value:,}" if isinstance(value, int) else str(value)))
     return table
 
@@ -55,8 +84,8 @@ def crawl_options_text(params: Mapping) -> str:
 
 
 def crawl_summary(report: dict) -> Table:
-    """The end-of-crawl summary: its state, the store, papers, edges, requests, elapsed time,
-    what was left out."""
+    """The end-of-crawl summary: its state, the store, papers, new citations (distinct pairs) and
+    links reported (see :data:`COUNT_WORDS`), requests, elapsed time, what was left out."""
     table = Table(show_header=False, box=None, pad_edge=False, title="crawl " + str(report["crawl_id"]),
                   title_justify="left")
     table.add_column(style="bold")
@@ -74,7 +103,8 @@ def crawl_summary(report: dict) -> Table:
     if gens:
         table.add_row("by generation", ", ".join(f"{g}: {n:,}" for g, n in sorted(gens.items(), key=lambda i: int(i[0]))))
     table.add_row("records fetched", f"{report['articles_fetched']:,}")
-    table.add_row("new edges", f"{report['edges_added']:,}")
+    table.add_row("new citations", f"{report['citations_added']:,}")
+    table.add_row("new links reported", f"{report['links_reported']:,}")
     requests = report["requests"]
     per_paper = requests / report["members"] if report["members"] else 0.0
     table.add_row("requests", f"{requests:,} ({per_paper:.3f} per paper)")

@@ -82,6 +82,9 @@ def test_same_answers_as_networkx(seed):
                       (influence.seed_betweenness(c, p), influence.seed_betweenness(g, p))):
         assert got.keys() == want.keys() and all(math.isclose(got[k], want[k], abs_tol=1e-12) for k in want)
     assert influence.rank(c, p, "citations", None) == influence.rank(g, p, "citations", None)
+    for core_row, nx_row in zip(influence.rank(c, p, "pagerank", None), influence.rank(g, p, "pagerank", None)):
+        assert math.isclose(core_row["pagerank_relative"], nx_row["pagerank_relative"], abs_tol=1e-9)
+        assert math.isclose(core_row["pagerank_relative"], core_row["pagerank_raw"] * c.n)
     assert related.related(c, p, None) == related.related(g, p, None)
     bad = {str(rng.randint(1, g.number_of_nodes())) for _ in range(3)}
     assert retraction.through_retracted(c, p, bad) == retraction.through_retracted(g, p, bad)

@@ -1,6 +1,6 @@
 import pytest
 
-from citegraph.analysis.influence import citation_counts, generations, pagerank, rank, seed_betweenness
+from citegraph.analysis.influence import citation_counts, generations, pagerank, rank, relative_pagerank, seed_betweenness
 from citegraph.errors import InputError
 
 from .helpers import graph
@@ -67,3 +67,20 @@ def test_rank_orders_and_reports():
         rank(g, "1", "fame")
     with pytest.raises(InputError):
         rank(g, "404")
+
+
+def test_relative_pagerank_is_raw_times_papers_so_the_average_is_one():
+    g = graph(DIAMOND + [("6", "2"), ("7", "2")])
+    raw = pagerank(g)
+    relative = {p: relative_pagerank(v, g.number_of_nodes()) for p, v in raw.items()}
+    assert sum(relative.values()) / len(relative) == pytest.approx(1.0)
+    assert relative_pagerank(0.007879, 2069) == pytest.approx(16.30, abs=0.005)
+
+
+def test_rank_by_pagerank_gives_raw_and_relative_values():
+    g = graph(DIAMOND + [("6", "2"), ("7", "2")])
+    raw = pagerank(g)
+    for row in rank(g, "1", "pagerank"):
+        assert row["pagerank_raw"] == row["score"] == pytest.approx(raw[row["pmid"]])
+        assert row["pagerank_relative"] == pytest.approx(raw[row["pmid"]] * g.number_of_nodes())
+    assert "pagerank_raw" not in rank(g, "1", "citations")[0]

@@ -47,7 +47,7 @@ def test_global_and_local_main_paths():
     result = main_paths(g, "1")
     assert result["main_path"] == ["1", "2", "5", "6"]
     assert [link["spc"] for link in result["main_path_links"]] == [2, 1, 2]
-    assert result["total_paths"] == 3 and result["paper_count"] == 6 and result["link_count"] == 7
+    assert result["total_paths"] == 3 and result["paper_count"] == 6 and result["citation_count"] == result["link_count"] == 7
     assert main_paths(g, "1", search="local")["main_path"] == ["1", "2", "4", "6"]
     # without a seed the sources are found from the graph: the same single source here
     assert main_paths(g)["main_path"] == ["1", "2", "5", "6"]

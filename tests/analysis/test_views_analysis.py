@@ -42,7 +42,7 @@ def test_a_long_title_in_a_chain_wraps_under_its_paper_not_under_the_link():
 
 def test_mainpath_view_handles_huge_and_unknown_counts():
     link = {"cited": "1", "citing": "2", "spc": 10 ** 40, "share": 0.5}
-    result = {"paper_count": 2, "link_count": 1, "total_paths": 2 * 10 ** 40, "dropped_cycle_links": [],
+    result = {"paper_count": 2, "citation_count": 1, "total_paths": 2 * 10 ** 40, "dropped_cycle_links": [],
               "main_path": ["1", "2"], "main_path_links": [link], "key_routes": [], "search": "global"}
     assert "SPC 1.00e40" in render(mainpath_view(result, PAPERS))
     unknown = {**result, "total_paths": None, "log10_total_paths": 812.4,
@@ -55,7 +55,7 @@ def test_mainpath_view_handles_huge_and_unknown_counts():
 def test_shortened_main_path_shows_its_ends_and_what_is_left_out():
     chain = [str(i) for i in range(1, 11)]
     links = [{"cited": u, "citing": v, "spc": int(v) * 10, "share": 0.1} for u, v in zip(chain, chain[1:])]
-    result = {"paper_count": 10, "link_count": 9, "total_paths": 100, "dropped_cycle_links": [],
+    result = {"paper_count": 10, "citation_count": 9, "total_paths": 100, "dropped_cycle_links": [],
               "main_path": chain, "main_path_links": links, "search": "global",
               "key_routes": [{"link": links[4], "path": chain}], "key_route_links": links}
     short = shorten(result, 5)

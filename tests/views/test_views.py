@@ -83,6 +83,20 @@ def test_table_keeps_pmid_year_and_count_whole_and_cuts_a_long_title_to_one_line
         assert len(lines) == 7 and all(len(l) <= width for l in lines)  # title, header, 2 rows: one line each
 
 
+def test_ranked_table_flags_a_retracted_paper_as_the_analysis_tables_do():
+    articles = {"2": Article(pmid="2", title="kept", year=2001),
+                "3": Article(pmid="3", title="withdrawn", year=2002, publication_types=["Retracted Publication"]),
+                "4": Article(pmid="4", title="retracted by notice", year=2003,
+                             comments_corrections=[CommentCorrection(ref_type="RetractionIn", pmid="9")])}
+    lines = render(ranked_table([("2", 5), ("3", 4), ("4", 3)], articles.get, title="top"), width=100).splitlines()
+    assert "flag" in lines[2]
+    rows = {line.split("│")[2].strip(): line for line in lines if line.startswith("│")}
+    assert "RETRACTED" not in rows["2"]
+    assert "RETRACTED" in rows["3"] and "RETRACTED" in rows["4"]
+    clean_only = render(ranked_table([("2", 5)], articles.get, title="top"), width=100)
+    assert "flag" not in clean_only  # no flag, no column
+
+
 def test_tree_shows_how_often_a_paper_is_cited_even_when_its_title_is_cut():
     graph = nx.DiGraph([("2", "1"), ("3", "2"), ("4", "2")])
     articles = {p: Article(pmid=p, title="A very long title about interleukin-2 " * 4, year=1990) for p in "1234"}
@@ -99,7 +113,9 @@ def test_tree_truncates_with_count():
 
 def test_crawl_summary_reports_requests_per_paper():
     out = render(crawl_summary({"crawl_id": 1, "status": "new", "complete": True, "members": 200,
-                                "generations": {0: 1, 1: 199}, "articles_fetched": 200, "edges_added": 300,
-                                "requests": 4, "elapsed": 1.5, "missing": [], "excluded": 0,
+                                "generations": {0: 1, 1: 199}, "articles_fetched": 200, "citations_added": 250,
+                                "links_reported": 300, "requests": 4, "elapsed": 1.5, "missing": [], "excluded": 0,
                                 "over_budget": 0, "failed": []}))
     assert "0.020 per paper" in out and "1: 199" in out
+    lines = [line.split() for line in out.splitlines()]
+    assert ["new", "citations", "250"] in lines and ["new", "links", "reported", "300"] in lines
