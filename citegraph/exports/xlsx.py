@@ -52,11 +52,25 @@ def write_xlsx(selection: Selection, stream: IO[bytes]) -> int:
 
 
 def _save(book: Workbook, stream: IO[bytes]) -> None:
-    """``book.save(stream)``, except that a failed write (disk full) leaves no half-open zip
-    archive behind, whose finaliser would try to write again and print a warning."""
+    """``book.save(stream)``, except that a failed write (disk full) leaves nothing half-open
+    whose finaliser would write again and print "Exception ignored" warnings: not the zip
+    archive, nor the write-only sheets' row writers."""
     archive = ZipFile(stream, "w", ZIP_DEFLATED, allowZip64=True)
     try:
         ExcelWriter(book, archive).save()  # closes the archive
     except BaseException:
         archive.fp = None  # the stream is the caller's to discard; closing must not write to it
+        for sheet in book.worksheets:
+            writer = getattr(sheet, "_writer", None)
+            for generator in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+                try:
+                    if generator is not None:
+                        generator.close()
+                except Exception:  # the sheet's XML is abandoned half-written: nothing to keep
+                    pass
+            try:
+                if writer is not None and isinstance(writer.out, str):
+                    writer.cleanup()  # its temporary file
+            except (OSError, ValueError):
+                pass
         raise
