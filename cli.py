@@ -551,8 +551,9 @@ def _export_formats() -> list[str]:
               help="Output format: records (jsonl csv xlsx ris bibtex csljson medline text) or graph "
                    "(graphml gexf pajek cytoscape vosviewer dot edges).")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
-              help="Write to FILE (atomically); - is standard output. vosviewer: FILE_map.txt and "
-                   "FILE_network.txt.")
+              help="Write to FILE (a regular file atomically, keeping its mode; a device or FIFO written "
+                   "through; never the store's own files or a read-only file); - is standard output. "
+                   "vosviewer: FILE_map.txt and FILE_network.txt.")
 @click.option("--seed", "seeds", multiple=True, metavar="PMID",
               help="Only papers reached from this stored PMID (repeatable); default: the whole store.")
 @click.option("--depth", type=click.IntRange(0, None), help="Generations from --seed [default: all].")
@@ -587,8 +588,9 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
     """Export stored articles or their citation graph.
 
     Each record carries its provenance where the format has room: the seed(s) it descends
-    from, its generation and the path of PMIDs that brought it in. In csv, a cell starting
-    with = + - @, a tab or a carriage return gets a leading apostrophe (no formulas).
+    from, its generation and the path of PMIDs that brought it in; a retracted paper is
+    marked. In csv, a cell starting with = + - @ gets a leading apostrophe (no formulas).
+    An empty store or selection still writes a valid empty file (exit 0) and says so.
     """
     from citegraph.exports.formats import check_output
     from citegraph.exports.formats import export as write_export

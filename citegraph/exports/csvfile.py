@@ -2,8 +2,9 @@
 
 Written with the ``csv`` module (fields quoted when needed, CRLF line ends), UTF-8, with an
 optional byte-order mark so that Excel detects the encoding. Formula injection: a cell
-starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe, so a
-spreadsheet shows it as text instead of evaluating it (OWASP's advice). Text is one line
+starting with ``= + - @`` (or a tab or a carriage return, which the one-line text below never
+has) gets a leading apostrophe, so a spreadsheet shows it as text instead of evaluating it
+(OWASP's advice). Text is one line
 without control or bidi characters (:func:`~citegraph.exports.fields.flat`).
 """
 

@@ -282,3 +282,28 @@ def test_edge_sources_read_each_record_once(tmp_path, references):
         for statement in executed:
             plan = " ".join(str(row[-1]) for row in db.execute("EXPLAIN QUERY PLAN " + statement))
             assert "CORRELATED" not in plan.upper(), (statement, plan)
+
+
+# -- progress of the slow format ----------------------------------------------------------------
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_the_bibliography_shows_progress_on_a_terminal_only(tmp_path, capsys, monkeypatch, quiet):
+    import io
+
+    from rich.console import Console
+
+    import cli
+
+    folder = _bibliography_store(tmp_path).parent
+    # stderr captured (no terminal): the summary line only
+    code = cli.main(["--cache-dir", str(folder), "export", "--format", "text", "-o", str(tmp_path / "a.txt")])
+    _, err = capsys.readouterr()
+    assert code == 0 and "exported 3 articles" in err and "formatting the bibliography" not in err
+    # a terminal: a progress bar unless --quiet
+    terminal = io.StringIO()
+    monkeypatch.setattr(cli.App, "err", property(lambda self: Console(file=terminal, force_terminal=True,
+                                                                      width=100)))
+    code = cli.main(["--cache-dir", str(folder), *(["--quiet"] if quiet else []), "export", "--format", "text",
+                     "-o", str(tmp_path / "b.txt")])
+    assert code == 0
+    assert ("formatting the bibliography" in terminal.getvalue()) is not quiet
