@@ -216,7 +216,7 @@ def test_every_format_marks_a_retracted_paper(tmp_path):
     with Store(path) as store:
         selection = select(store)
     out = {}
-    for fmt in ("ris", "bibtex", "csv", "xlsx", "csljson", "medline", "text", "graphml", "vosviewer"):
+    for fmt in ("ris", "bibtex", "csv", "xlsx", "csljson", "medline", "text", "graphml", "vosviewer", "jsonl"):
         out[fmt] = tmp_path / f"r.{fmt}"
         export(selection, fmt, str(out[fmt]), **({"style": "apa"} if fmt == "text" else {}))
 
@@ -249,6 +249,8 @@ def test_every_format_marks_a_retracted_paper(tmp_path):
     graph = nx.read_graphml(out["graphml"])
     assert graph.nodes["201"]["retracted"] is True and graph.nodes["202"]["retracted"] is False
     assert "Retracted publication" in Path(f"{out['vosviewer']}_map.txt").read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in out["jsonl"].read_text(encoding="utf-8").splitlines()]
+    assert [(r["pmid"], r["retracted"]) for r in lines] == [("201", True), ("202", False)]
 
 
 # -- edge sources in a fixed number of statements -----------------------------------------------
