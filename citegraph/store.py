@@ -552,8 +552,9 @@ class Store:
                         if record_source and record_source.startswith("file:"):
                             name = record_source
                     told.append(name)
+            citing_text, cited_text = str(citing), str(cited)
             for name in sorted(told):
-                yield str(citing), str(cited), name
+                yield citing_text, cited_text, name
 
     def citation_pairs(self) -> list[tuple[int, int]]:
         """Every (citing, cited) edge as integers: the cheapest way to read all edges."""
