@@ -8,8 +8,8 @@ The rules, for every path an export writes (``-`` is standard output):
 - a regular file (a symlink is followed: its target is written, the link stays) is replaced
   atomically: a temporary file beside the target, renamed over it once everything was written
   and synced, so a failure part-way (disk full, Ctrl-C) leaves the earlier file untouched and
-  no partial file behind. An existing file keeps its permission bits; a new one gets the mode a
-  redirect gives (0666 less the umask);
+  no partial file behind. An existing file keeps its permission bits (and its owner, where the
+  process may set it); a new one gets the mode a redirect gives (0666 less the umask);
 - a file whose mode has no write bit is refused, even for root (who could write it anyway);
 - a path that is one of ``protected`` (the store's database and its ``-wal``/``-shm``), by
   resolved path or as the same file, is refused;
@@ -118,6 +118,8 @@ class _Output:
         self.stream: IO | None = None
         self.tmp: str | None = None
         self.failed = False
+        self.mode: int | None = None
+        self.owner: tuple[int, int] | None = None
         self.stdout = name == "-"
         if self.stdout:
             return
@@ -138,6 +140,7 @@ class _Output:
         # the file to replace: a symlink's final target (created if the link dangles)
         self.real = os.path.realpath(name)
         self.mode = None if info is None else stat.S_IMODE(info.st_mode)
+        self.owner = None if info is None else (info.st_uid, info.st_gid)
         if self.mode is not None and not self.mode & 0o222:
             raise OutputError(f"refusing to write {name}: it is a read-only file (mode {self.mode:04o})")
         if info is not None and not os.access(self.real, os.W_OK):
@@ -180,6 +183,11 @@ class _Output:
         try:
             self.stream.flush()
             if self.tmp is not None:
+                if self.owner is not None and self.owner != (os.geteuid(), os.getegid()):
+                    try:  # root replacing another user's file: the file stays theirs
+                        os.fchown(self.stream.fileno(), *self.owner)
+                    except PermissionError:
+                        pass
                 if self.mode is not None:
                     os.fchmod(self.stream.fileno(), self.mode)
                 os.fsync(self.stream.fileno())

@@ -138,6 +138,17 @@ def test_an_existing_file_keeps_its_mode(folder, tmp_path):
     assert stat.S_IMODE(target.stat().st_mode) == 0o640 and "@article" in target.read_text()
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_root_replacing_another_user_file_leaves_it_theirs(folder, tmp_path):
+    target = tmp_path / "theirs.ris"
+    target.write_text("old\n")
+    os.chown(target, 4321, 4321)
+    with Store(folder / "citegraph.sqlite") as store:
+        export(select(store), "ris", str(target))
+    info = target.stat()
+    assert (info.st_uid, info.st_gid) == (4321, 4321) and "ER  -" in target.read_text()
+
+
 def test_vosviewer_on_a_full_disk_leaves_neither_file(folder, tmp_path, monkeypatch):
     (tmp_path / "v_network.txt").write_text("old network\n")
     real_fsync = os.fsync
