@@ -15,7 +15,7 @@ import pytest
 
 from citegraph.exports.formats import FORMATS, export
 from citegraph.exports.selection import select
-from citegraph.models import Article, Author, CommentCorrection
+from citegraph.models import Article, Author, CommentCorrection, Reference
 from citegraph.store import Store
 
 import readback as rb
@@ -270,10 +270,9 @@ def test_edge_sources_read_each_record_once(tmp_path, references):
     (a correlated subquery) costs edges x record size. The edges come in two statements
     whatever their number, neither with a correlated subquery."""
     cited = [str(10_000 + i) for i in range(references)]
-    path = _store(tmp_path, [Article(pmid="1", title="Big", year=2000,
-                                     references=[__import__("citegraph.models", fromlist=["Reference"]).Reference(
-                                         citation=f"ref {p}", pmid=p) for p in cited])],
-                  [("1", p) for p in cited])
+    record = Article(pmid="1", title="Big", year=2000,
+                     references=[Reference(citation=f"ref {p}", pmid=p) for p in cited])
+    path = _store(tmp_path, [record], [("1", p) for p in cited])
     with Store(path) as store:
         store.add_citations([("1", p) for p in cited[::2]], source="elink:pubmed_pubmed_refs")
     executed, rows = _statements(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import io
 import os
 import stat
 import sys
@@ -165,7 +166,7 @@ def test_vosviewer_on_a_full_disk_leaves_neither_file(folder, tmp_path, monkeypa
     assert (tmp_path / "v_network.txt").read_text() == "old network\n"
 
 
-class _FullDisk(__import__("io").RawIOBase):
+class _FullDisk(io.RawIOBase):
     """A binary stream that takes ``room`` bytes, then fails as a full disk does."""
 
     def __init__(self, room: int) -> None:
