@@ -16,7 +16,8 @@ The rules, for every path an export writes (``-`` is standard output):
 - a directory is refused.
 
 Refusals and write failures raise :class:`~citegraph.errors.OutputError` with the path and a
-reason in words ("disk full", "read-only file", ...). Several targets (``open_outputs``) are
+reason in words ("disk full", "read-only file", ...); a reader that went away (a closed pipe)
+is :class:`BrokenPipeError`, left to the caller. Several targets (``open_outputs``) are
 checked before any is opened and committed together: a failure in any leaves none of them
 changed or created.
 """
@@ -77,9 +78,9 @@ def open_outputs(targets: Sequence[str | Path], *, binary: bool = False, encodin
     except BaseException as exc:
         for output in outputs:
             output.abort()
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):  # the reader left: not an error
             failed = next((o for o in outputs if o.failed), outputs[0])
-            raise OutputError(f"cannot write {failed.name}: {_reason(exc)}") from None
+            raise OutputError(f"cannot write {failed.shown}: {_reason(exc)}") from None
         raise
 
 
@@ -121,6 +122,7 @@ class _Output:
         self.mode: int | None = None
         self.owner: tuple[int, int] | None = None
         self.stdout = name == "-"
+        self.shown = "standard output" if self.stdout else name
         if self.stdout:
             return
         for guarded in protected:

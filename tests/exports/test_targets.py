@@ -84,6 +84,21 @@ def test_a_symlink_is_written_through_and_stays(folder, tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "link.csv", "real.csv"]
 
 
+def test_a_reader_that_went_away_is_not_an_error(folder):
+    import subprocess
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the export starts: any write gets EPIPE
+    try:
+        done = subprocess.run([sys.executable, "cli.py", "--cache-dir", str(folder), "export", "--format", "csv"],
+                              cwd=Path(cli.__file__).parent, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    finally:
+        os.close(write_end)
+    # no error line (the exit status after a closed stdout is main()'s business, not the export's)
+    assert done.stderr == ""
+
+
 def test_a_read_only_file_is_refused_even_for_root(folder, tmp_path, capsys):
     target = tmp_path / "frozen.ris"
     target.write_text("old\n")
