@@ -601,8 +601,9 @@ def _export_formats() -> list[str]:
               help="Output format: records (jsonl csv xlsx ris bibtex csljson medline text) or graph "
                    "(graphml gexf pajek cytoscape vosviewer dot edges).")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
-              help="Write to FILE (atomically); - is standard output. vosviewer: FILE_map.txt and "
-                   "FILE_network.txt.")
+              help="Write to FILE (a regular file atomically, keeping its mode; a device or FIFO written "
+                   "through; never the store's own files or a read-only file); - is standard output. "
+                   "vosviewer: FILE_map.txt and FILE_network.txt.")
 @click.option("--seed", "seeds", multiple=True, metavar="PMID",
               help="Only papers reached from this stored PMID (repeatable); default: the whole store.")
 @click.option("--depth", type=click.IntRange(0, None), help="Generations from --seed [default: all].")
@@ -637,12 +638,17 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
     """Export stored articles or their citation graph.
 
     Each record carries its provenance where the format has room: the seed(s) it descends
-    from, its generation and the path of PMIDs that brought it in. In csv, a cell starting
-    with = + - @, a tab or a carriage return gets a leading apostrophe (no formulas).
+    from, its generation and the path of PMIDs that brought it in; a retracted paper is
+    marked. In csv, a cell starting with = + - @ gets a leading apostrophe (no formulas).
+    An empty store or selection still writes a valid empty file (exit 0) and says so.
     """
+    from citegraph.exports.formats import check_output
     from citegraph.exports.formats import export as write_export
     from citegraph.exports.selection import select
 
+    store_path = app.settings.store_path
+    protected = [store_path, *(f"{store_path}{suffix}" for suffix in ("-wal", "-shm", "-journal"))]
+    check_output(fmt, output, protected)  # a refused target fails before the store is read
     seed_pmids = _pmids(app, seeds)
     selecting = bool(seeds or depth is not None or direction or since is not None or until is not None or types
                      or exclude_types or topics or mesh or match or journal)
@@ -650,12 +656,13 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
         from citegraph.exports.atomic import open_output
         from citegraph.exports.jsonl import write_jsonl
 
-        with app.open_store(must_exist=True) as store, open_output(output) as stream:
+        with app.open_store(must_exist=True) as store, open_output(output, protected=protected) as stream:
             count = write_jsonl(store.iter_articles(), stream)
         if as_json:
             click.echo(json.dumps({"format": fmt, "records": count, "files": [] if output == "-" else [output]}),
                        err=True)
         else:
+            _warn_if_empty(app, count, selecting)
             app.info(f"exported {count:,} articles" + (f" to {output}" if output != "-" else ""))
         return
     with app.open_store(must_exist=True) as store:
@@ -675,14 +682,54 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
             from citegraph.exports.text import style_path
 
             style_path(style)  # an unknown style fails before any file is opened
-        result = write_export(selection, fmt, output, style=style, bom=bom)
+        with _ExportProgress(app, "formatting the bibliography") as progress:
+            result = write_export(selection, fmt, output, style=style, bom=bom, protected=protected,
+                                  progress=progress.update)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False), err=True)
     else:
+        _warn_if_empty(app, result.records + result.nodes, selecting)
         where = f" to {', '.join(result.files)}" if result.files else ""
         noun = "nodes" if fmt in ("graphml", "gexf", "pajek", "cytoscape", "vosviewer", "dot") else "articles"
         count = result.nodes if noun == "nodes" else result.records
         app.info(f"exported {count:,} {noun}" + (f", {result.edges:,} citations" if fmt != "jsonl" else "") + where)
+
+
+def _warn_if_empty(app: App, count: int, selecting: bool) -> None:
+    """An export with nothing in it is still a valid (empty) file and exit 0, but says so."""
+    if count == 0:
+        app.info("nothing to export: " + ("no stored paper matches the selection" if selecting
+                                          else "the store holds no articles"), "yellow")
+
+
+class _ExportProgress:
+    """A progress bar on stderr for the slow export formats; silent when stderr is no
+    terminal or --quiet, and never shown for formats that do not report progress."""
+
+    def __init__(self, app: App, description: str) -> None:
+        self.app = app
+        self.description = description
+        self.enabled = not app.quiet and app.err.is_terminal
+        self.progress = None
+
+    def __enter__(self) -> "_ExportProgress":
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), console=self.app.err, transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(self.description, total=total)
+        self.progress.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
 
 
 # -- analysis (issue 4) ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ __all__ = [
     "StoreError",
     "StoreCorruptError",
     "StoreReadOnlyError",
+    "OutputError",
 ]
 
 
@@ -96,3 +97,8 @@ class StoreCorruptError(StoreError):
 
 class StoreReadOnlyError(StoreError):
     """The data folder or the store file cannot be written."""
+
+
+class OutputError(CitegraphError):
+    """An export cannot be written where asked: a refused target (the store's own files, a
+    read-only file, a directory) or a failed write (disk full, permission denied)."""

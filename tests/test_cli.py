@@ -74,7 +74,7 @@ def test_crawl_then_stats_show_export(server, corpus, capsys, tmp_path):
     rows = [json.loads(line) for line in target.read_text().splitlines()]
     assert {r["pmid"] for r in rows} == citers | {ROOT}
     assert list(rows[0]) == ["pmid", "title", "abstract", "year", "journal", "doi", "pmcid", "authors", "mesh",
-                             "publication_types", "references"]
+                             "publication_types", "references", "retracted"]
     citer = next(r for r in rows if r["pmid"] != ROOT)
     assert ROOT in citer["references"]
 

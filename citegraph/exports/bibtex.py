@@ -3,14 +3,22 @@
 bibtexparser's own LaTeX encoder (pylatexenc) turns ``"`` into ``''`` and cannot say an
 unbalanced brace, so values are escaped by :func:`latex_escape` instead: the characters
 LaTeX treats specially (``\\ { } % # & $ _ ^ ~``) become their LaTeX commands, ligature pairs
-(``--``, ``''``, ``!```) are split with ``{}``, control characters become spaces, and
-non-ASCII text stays UTF-8 (biber, Zotero, JabRef and bibtexparser read it). Reading back with
+(``--``, ``''``, ``!```) are split with ``{}``, text goes through
+:func:`~citegraph.exports.fields.flat` (no control or bidi character), and non-ASCII text
+stays UTF-8 (biber, Zotero, JabRef and bibtexparser read it).
+
+Braces: BibTeX, pybtex and biber count every brace in a value, escaped (``\\{``) or not, to
+find where the value ends. So a brace in the text is written as ``\\{``/``\\}`` only when it
+has a partner (the pairs nest, so the count stays balanced) and an unmatched brace is
+dropped: no value can end early, swallow the fields after it, or forge an entry, and every
+reader sees the same entries and fields. Reading back with
 bibtexparser's ``LatexDecodingMiddleware`` gives the original text (pylatexenc reads
 ``\\textasciicircum`` as U+02C6 MODIFIER LETTER CIRCUMFLEX rather than ``^``).
 
 Entry key ``pmid<PMID>``; fields title, author ("Family, Given and ..."; group authors in
 braces), journal, year, volume, number, pages, doi, pmid, pmcid, abstract, keywords (MeSH),
-url, and the provenance in ``citegraph_seeds``, ``citegraph_generation``, ``citegraph_path``.
+url, note ("Retracted publication (retraction notice: PMID ...)" for a retracted paper), and
+the provenance in ``citegraph_seeds``, ``citegraph_generation``, ``citegraph_path``.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 
 from ..models import Article
-from .fields import article_year, author_names, first_last_page, flat, pubmed_url
+from .fields import article_year, author_names, first_last_page, flat, pubmed_url, retraction_note
 from .selection import Provenance, Selection
 
 __all__ = ["write_bibtex", "bibtex_entry", "latex_escape"]
@@ -33,10 +41,30 @@ _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "#": 
 _LIGATURE_AFTER = "-`'!?<>,"
 
 
+def _unmatched_braces(text: str) -> set[int]:
+    """Positions of the braces in ``text`` that have no partner."""
+    opened: list[int] = []
+    unmatched: set[int] = set()
+    for index, char in enumerate(text):
+        if char == "{":
+            opened.append(index)
+        elif char == "}":
+            if opened:
+                opened.pop()
+            else:
+                unmatched.add(index)
+    return unmatched | set(opened)
+
+
 def latex_escape(text: str) -> str:
+    """``text`` as a BibTeX field value (see the module docstring)."""
     out: list[str] = []
     previous = ""
-    for char in flat(text):
+    text = flat(text)
+    unmatched = _unmatched_braces(text)
+    for index, char in enumerate(text):
+        if index in unmatched:
+            continue
         if char in "-`'<>," and previous and previous in _LIGATURE_AFTER:
             out.append("{}")
         out.append(_SPECIAL.get(char, char))
@@ -71,6 +99,7 @@ def bibtex_entry(article: Article, prov: Provenance) -> Entry:
         ("abstract", latex_escape(article.abstract)),
         ("keywords", ", ".join(latex_escape(m.descriptor) for m in article.mesh)),
         ("url", pubmed_url(article.pmid)),
+        ("note", latex_escape(retraction_note(article))),
     ]
     if prov.known:
         values += [("citegraph_seeds", " ".join(prov.seeds)), ("citegraph_generation", str(prov.generation)),

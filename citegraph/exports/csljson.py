@@ -3,8 +3,10 @@
 A JSON array of ``article-journal`` items: id (the PMID), PMID, PMCID, DOI, URL, title,
 author (family/given, or literal for a group), container-title, container-title-short,
 volume, issue, page, issued (date-parts), abstract, keyword (MeSH, comma-separated),
-language, note (the provenance in words) and ``custom.citegraph`` (``seeds``,
-``generation``, ``path``). JSON escaping keeps every character as it is.
+language, note (the retraction and the provenance in words) and ``custom.citegraph``
+(``seeds``, ``generation``, ``path``, ``retracted``). Text is one line without control or bidi
+characters (:func:`~citegraph.exports.fields.flat`): the file holds them raw
+(``ensure_ascii=False``).
 """
 
 from __future__ import annotations
@@ -13,17 +15,17 @@ import json
 from typing import IO
 
 from ..models import Article
-from .fields import author_names, provenance_note, pubmed_url
+from .fields import author_names, flat, notes, pubmed_url
 from .selection import Provenance, Selection
 
 __all__ = ["csl_item", "write_csljson"]
 
 
 def csl_item(article: Article, prov: Provenance) -> dict:
-    item: dict = {"id": article.pmid, "type": "article-journal", "PMID": article.pmid, "title": article.title}
+    item: dict = {"id": article.pmid, "type": "article-journal", "PMID": article.pmid, "title": flat(article.title)}
     authors = []
     for author in article.authors:
-        family, given = author_names(author)
+        family, given = (flat(n) for n in author_names(author))
         if author.collective_name:
             authors.append({"literal": family})
         else:
@@ -36,14 +38,16 @@ def csl_item(article: Article, prov: Provenance) -> dict:
         "page": article.pages, "abstract": article.abstract, "language": article.language,
         "keyword": ", ".join(m.descriptor for m in article.mesh),
     }
-    item.update({k: v for k, v in optional.items() if v})
+    item.update({k: flat(v) for k, v in optional.items() if flat(v)})
     if article.year is not None:
         item["issued"] = {"date-parts": [[article.year]]}
     item["URL"] = pubmed_url(article.pmid)
-    if prov.known:
-        item["note"] = provenance_note(prov)
+    note = "; ".join(notes(article, prov))
+    if note:
+        item["note"] = note
+    if prov.known or article.is_retracted:
         item["custom"] = {"citegraph": {"seeds": list(prov.seeds), "generation": prov.generation,
-                                        "path": list(prov.path)}}
+                                        "path": list(prov.path), "retracted": article.is_retracted}}
     return item
 
 

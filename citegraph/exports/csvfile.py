@@ -2,9 +2,10 @@
 
 Written with the ``csv`` module (fields quoted when needed, CRLF line ends), UTF-8, with an
 optional byte-order mark so that Excel detects the encoding. Formula injection: a cell
-starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe, so a
-spreadsheet shows it as text instead of evaluating it (OWASP's advice); everything else is
-written exactly as stored.
+starting with ``= + - @`` (or a tab or a carriage return, which the one-line text below never
+has) gets a leading apostrophe, so a spreadsheet shows it as text instead of evaluating it
+(OWASP's advice). Text is one line
+without control or bidi characters (:func:`~citegraph.exports.fields.flat`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 from typing import IO
 
-from .fields import neutralise_formula
+from .fields import flat, neutralise_formula
 from .selection import Selection
 from .table import COLUMNS, rows
 
@@ -41,5 +42,5 @@ def write_edges_csv(selection: Selection, stream: IO[str], *, bom: bool = False)
     writer = csv.writer(stream, dialect="excel", lineterminator="\r\n")
     writer.writerow(EDGE_COLUMNS)
     for citing, cited, source in selection.edges:
-        writer.writerow([citing, cited, neutralise_formula(source)])
+        writer.writerow([citing, cited, neutralise_formula(flat(source))])
     return len(selection.edges)

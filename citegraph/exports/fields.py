@@ -1,11 +1,15 @@
 """Field helpers shared by the record formats: flat text, names, pages, provenance.
 
-Records keep text exactly as PubMed gives it; line-based formats (RIS, MEDLINE, VOSviewer,
-Pajek) cannot hold a line break or a control character inside a value, and XML 1.0 cannot
-hold most C0 controls at all. :func:`flat` makes such text one safe line: every C0/C1 control
-character (line breaks and tabs included) and the Unicode line/paragraph separators, in runs,
-become one space, and the ends are trimmed. Other characters (non-ASCII names,
-right-to-left marks) are kept as they are.
+Records keep text exactly as PubMed gives it. Every export format except JSON Lines (whose
+JSON escapes keep the file free of them and which is the lossless machine interface) writes
+text through :func:`flat`, the one place that makes stored text safe to write: every C0/C1
+control character (line breaks and tabs included; C1 holds the terminal's CSI, OSC and ST)
+and the Unicode line/paragraph separators, in runs, become one space; the bidirectional
+formatting characters (embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069, the
+marks U+200E, U+200F and U+061C), which can make a line read other than it is, are dropped;
+the ends are trimmed. Every other character (accents, Greek, CJK, Hebrew, Arabic) is kept.
+Line-based formats (RIS, MEDLINE, VOSviewer, Pajek) thus never see a line break inside a
+value, a terminal printing any export runs no escape sequence, and XML gets no C0 control.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from ..models import Article, Author
 from .selection import Provenance
 
 __all__ = ["flat", "xml_safe", "author_names", "first_last_page", "provenance_note", "pubmed_url",
-           "CSV_FORMULA_PREFIXES", "neutralise_formula"]
+           "retraction_note", "CSV_FORMULA_PREFIXES", "neutralise_formula"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # characters XML 1.0 cannot carry, even escaped
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -30,7 +35,7 @@ def flat(text: str | None) -> str:
     """One line of plain text (see the module docstring)."""
     if not text:
         return ""
-    return _CONTROL.sub(" ", text).strip()
+    return _CONTROL.sub(" ", _BIDI.sub("", text)).strip()
 
 
 def xml_safe(text: str | None) -> str:
@@ -77,6 +82,21 @@ def provenance_note(prov: Provenance) -> str:
     if prov.path:
         parts.append(f"path {' > '.join(prov.path)}")
     return "citegraph: " + "; ".join(parts)
+
+
+def retraction_note(article: Article) -> str:
+    """'Retracted publication' (and the retraction notices' PMIDs) for a paper whose record says
+    it is retracted (:attr:`Article.is_retracted`); empty otherwise."""
+    if not article.is_retracted:
+        return ""
+    notices = [cc.pmid for cc in article.comments_corrections if cc.ref_type == "RetractionIn" and cc.pmid]
+    notices = [flat(p) for p in dict.fromkeys(notices) if flat(p)]
+    return "Retracted publication" + (f" (retraction notice: PMID {', '.join(notices)})" if notices else "")
+
+
+def notes(article: Article, prov: Provenance) -> list[str]:
+    """The free-text notes a record format carries: the retraction first, then the provenance."""
+    return [n for n in (retraction_note(article), provenance_note(prov)) if n]
 
 
 def article_year(article: Article) -> str:

@@ -1,21 +1,23 @@
 """The export formats by name, and :func:`export`, which writes one to a file or stdout.
 
-Every file is written atomically (:mod:`.atomic`): a failure leaves no partial file.
+Targets follow the rules of :mod:`.atomic`: regular files are written atomically (a failure
+leaves no partial file; vosviewer's two files appear together or not at all), devices and
+FIFOs are written through, the store's own files and read-only files are refused.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..errors import InputError
-from .atomic import open_binary_output, open_output
+from .atomic import check_target, open_binary_output, open_output, open_outputs
 
 if TYPE_CHECKING:  # the CLI imports this module for the format names: keep networkx out
     from .selection import Selection
 
-__all__ = ["RECORD_FORMATS", "GRAPH_FORMATS", "FORMATS", "ExportResult", "export", "vosviewer_paths"]
+__all__ = ["RECORD_FORMATS", "GRAPH_FORMATS", "FORMATS", "ExportResult", "export", "check_output", "vosviewer_paths"]
 
 RECORD_FORMATS = ("jsonl", "csv", "xlsx", "ris", "bibtex", "csljson", "medline", "text")
 GRAPH_FORMATS = ("graphml", "gexf", "pajek", "cytoscape", "vosviewer", "dot", "edges")
@@ -44,13 +46,23 @@ def vosviewer_paths(output: str) -> tuple[Path, Path]:
     return Path(stem + "_map.txt"), Path(stem + "_network.txt")
 
 
+def check_output(fmt: str, output: str, protected: Iterable[str | Path] = ()) -> None:
+    """Raise before any work if ``fmt`` may not be written to ``output`` (see :mod:`.atomic`)."""
+    for target in vosviewer_paths(output) if fmt == "vosviewer" else [output]:
+        check_target(target, protected)
+
+
 def export(selection: Selection, fmt: str, output: str = "-", *, style: str = "vancouver",
-           bom: bool = False) -> ExportResult:
-    """Write ``selection`` as ``fmt`` to ``output`` (``-`` is standard output)."""
+           bom: bool = False, protected: Iterable[str | Path] = (),
+           progress: Callable[[int, int], None] | None = None) -> ExportResult:
+    """Write ``selection`` as ``fmt`` to ``output`` (``-`` is standard output), never over one
+    of the ``protected`` paths. ``progress(done, total)`` is called as the slow formats
+    (``text``) advance."""
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
     if bom and fmt not in ("csv", "edges"):
         raise InputError("--bom applies to csv and edges only")
+    protected = list(protected)
     nodes = len(selection.nodes())
     edges = len(selection.distinct_edges())
     files = [] if output == "-" else [output]
@@ -58,20 +70,20 @@ def export(selection: Selection, fmt: str, output: str = "-", *, style: str = "v
         from .vosviewer import write_vosviewer
 
         map_path, network_path = vosviewer_paths(output)
-        with open_output(map_path) as map_stream, open_output(network_path) as network_stream:
+        with open_outputs([map_path, network_path], protected=protected) as (map_stream, network_stream):
             write_vosviewer(selection, map_stream, network_stream)
         return ExportResult(fmt, len(selection), nodes, edges, [str(map_path), str(network_path)])
     if fmt in _BINARY:
-        with open_binary_output(output) as stream:
+        with open_binary_output(output, protected=protected) as stream:
             _writer(fmt)(selection, stream)
         return ExportResult(fmt, len(selection), nodes, edges, files)
     # csv wants no newline translation (it writes CRLF itself)
     newline = "" if fmt in ("csv", "edges") else "\n"
-    with open_output(output, newline=newline) as stream:
+    with open_output(output, newline=newline, protected=protected) as stream:
         if fmt in ("csv", "edges"):
             _writer(fmt)(selection, stream, bom=bom)
         elif fmt == "text":
-            _writer(fmt)(selection, stream, style=style)
+            _writer(fmt)(selection, stream, style=style, progress=progress)
         else:
             _writer(fmt)(selection, stream)
     return ExportResult(fmt, len(selection), nodes, edges, files)

@@ -3,9 +3,10 @@
 Nodes are the selected articles (plus seeds without a stored record, ``stored`` false);
 edges run citing -> cited. Node attributes: label ("Rosenberg 1987"), title, year (0 when
 unknown), journal, doi, stored, generation (-1 when unknown), seeds and path (PMIDs joined
-by spaces); edge attribute ``sources`` (who told us: elink and/or the record's reference
-list, joined by spaces). Text is made XML-safe (the C0 controls XML cannot hold become
-spaces).
+by spaces), retracted (true when the record says the paper is retracted); edge attribute
+``sources`` (who told us: elink and/or the record's reference list, joined by spaces). Text is
+one line without control or bidi characters (:func:`~citegraph.exports.fields.flat`), which
+also makes it XML-safe.
 
 - ``graphml`` (Gephi, Cytoscape, yEd; ``networkx.write_graphml``)
 - ``gexf`` (Gephi; ``networkx.write_gexf``)
@@ -38,14 +39,14 @@ def attributed_graph(selection: Selection) -> nx.DiGraph:
         prov = selection.provenance_of(article.pmid)
         graph.add_node(article.pmid, label=xml_safe(_label(article)), title=xml_safe(flat(article.title)),
                        year=article.year or 0, journal=xml_safe(flat(article.journal)),
-                       doi=xml_safe(article.doi or ""), stored=True,
+                       doi=xml_safe(flat(article.doi)), stored=True,
                        generation=-1 if prov.generation is None else prov.generation,
-                       seeds=" ".join(prov.seeds), path=" ".join(prov.path))
+                       seeds=" ".join(prov.seeds), path=" ".join(prov.path), retracted=article.is_retracted)
     for pmid in selection.unstored_seeds:
         graph.add_node(pmid, label=pmid, title="", year=0, journal="", doi="", stored=False, generation=0,
-                       seeds=pmid, path=pmid)
+                       seeds=pmid, path=pmid, retracted=False)
     for (citing, cited), sources in _sources(selection).items():
-        graph.add_edge(citing, cited, sources=" ".join(sources))
+        graph.add_edge(citing, cited, sources=" ".join(xml_safe(flat(s)) for s in sources))
     return graph
 
 

@@ -1,9 +1,11 @@
 """JSON Lines: one object per stored article — a stable machine interface.
 
 Keys (always present, in this order): ``pmid, title, abstract, year, journal, doi, pmcid,
-authors, mesh, publication_types, references``. ``authors`` is a list of objects
+authors, mesh, publication_types, references, retracted``. ``authors`` is a list of objects
 (``last_name, fore_name, initials, suffix, collective_name, orcid, affiliations``), ``mesh`` a
-list of ``{descriptor, ui, major, qualifiers}``, ``references`` the cited PMIDs as strings.
+list of ``{descriptor, ui, major, qualifiers}``, ``references`` the cited PMIDs as strings,
+``retracted`` true when the record says the paper is retracted (publication type "Retracted
+Publication" or a RetractionIn notice).
 JSON escaping keeps every control character inert.
 """
 
@@ -17,7 +19,7 @@ from ..models import Article
 __all__ = ["article_record", "write_jsonl", "KEYS"]
 
 KEYS = ("pmid", "title", "abstract", "year", "journal", "doi", "pmcid", "authors", "mesh",
-        "publication_types", "references")
+        "publication_types", "references", "retracted")
 
 
 def article_record(article: Article) -> dict:
@@ -43,6 +45,7 @@ def article_record(article: Article) -> dict:
         ],
         "publication_types": list(article.publication_types),
         "references": article.reference_pmids,
+        "retracted": article.is_retracted,
     }
 
 

@@ -4,7 +4,8 @@ Each record is a block of ``TAG - value`` lines (tag left-aligned in four column
 separated by a blank line; long values wrap onto continuation lines indented by six spaces,
 broken only at single spaces so that a reader joining them with one space (``Bio.Medline``,
 EndNote, Zotero) gets the value back. Tags: PMID, OWN, DP, TI, PG, LID (DOI), AB, FAU/AU,
-LA, PT, TA, JT, VI, IP, MH, PMC, AID (DOI), SO, and GN (general note) holding the provenance.
+LA, PT, TA, JT, VI, IP, MH, PMC, RIN (retraction in: the notice's PMID, as PubMed writes it),
+AID (DOI), SO, and GN (general note) holding the provenance.
 Values are single lines (:func:`~citegraph.exports.fields.flat`).
 """
 
@@ -82,6 +83,10 @@ def medline_lines(article: Article, prov: Provenance) -> Iterator[str]:
         yield from _wrap("MH", "/".join([name, *(flat(q) for q in heading.qualifiers)]))
     if flat(article.pmcid):
         yield from _wrap("PMC", article.pmcid)
+    for cc in article.comments_corrections:
+        if cc.ref_type == "RetractionIn":
+            yield from _wrap("RIN", " ".join(p for p in (flat(cc.source), f"PMID: {flat(cc.pmid)}" if flat(cc.pmid)
+                                                         else "") if p) or "Retracted publication")
     if flat(article.doi):
         yield from _wrap("AID", f"{flat(article.doi)} [doi]")
     source = flat(article.journal_abbrev)

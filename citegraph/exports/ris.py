@@ -2,7 +2,8 @@
 
 One ``TY  - JOUR`` record per article: TI title, AU authors ("Family, Given"), PY year, T2
 journal, J2 its abbreviation, VL, IS, SP/EP pages, DO DOI, AN PMID, C2 PMCID, AB abstract,
-KW MeSH descriptors, LA language, UR PubMed address, DB PubMed and N1 the provenance note
+KW MeSH descriptors, LA language, UR PubMed address, DB PubMed and N1 notes: "Retracted
+publication (retraction notice: PMID ...)" for a retracted paper, and the provenance
 ("citegraph: seeds ...; generation ...; path ..."). RIS is line-based, so every value is one
 line (:func:`~citegraph.exports.fields.flat`): a line break can never start a forged tag
 such as ``ER  -``; text like ``ER  -`` inside a line stays text.
@@ -16,7 +17,7 @@ import rispy
 from rispy.writer import RisWriter
 
 from ..models import Article
-from .fields import article_year, author_names, first_last_page, flat, provenance_note, pubmed_url
+from .fields import article_year, author_names, first_last_page, flat, notes, pubmed_url
 from .selection import Provenance, Selection
 
 __all__ = ["write_ris", "ris_entry"]
@@ -44,9 +45,8 @@ def ris_entry(article: Article, prov: Provenance) -> dict:
         entry["keywords"] = keywords
     entry["urls"] = [pubmed_url(article.pmid)]
     entry["name_of_database"] = "PubMed"
-    note = provenance_note(prov)
-    if note:
-        entry["notes"] = [note]
+    if notes(article, prov):
+        entry["notes"] = notes(article, prov)
     return entry
 
 

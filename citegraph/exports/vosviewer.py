@@ -2,10 +2,11 @@
 
 The map file has a header ``id label description url weight<Citations> score<Year>
 score<Generation>`` and one row per node: id a running number, label "Rosenberg 1987",
-description HTML (VOSviewer shows it as such: title, journal and PMID, HTML-escaped), url
-the PubMed page, weights the in-selection citation count, scores the year and the
-generation. The network file has one row ``id1 id2 strength`` per citing -> cited pair, no
-header. Tabs and line breaks in text become spaces.
+description HTML (VOSviewer shows it as such: title, journal, PMID and, for a retracted
+paper, "Retracted publication"; HTML-escaped), url the PubMed page, weights the
+in-selection citation count, scores the year and the generation. The network file has one row ``id1 id2 strength`` per citing -> cited pair, no
+header. Text goes through :func:`~citegraph.exports.fields.flat` (no tab, line break,
+control or bidi character).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import html
 from typing import IO
 
-from .fields import flat, pubmed_url
+from .fields import flat, pubmed_url, retraction_note
 from .graphs import _label
 from .selection import Selection
 
@@ -32,8 +33,8 @@ def write_vosviewer(selection: Selection, map_stream: IO[str], network_stream: I
     for article in selection.articles:
         ids[article.pmid] = len(ids) + 1
         prov = selection.provenance_of(article.pmid)
-        description = "<br>".join(html.escape(flat(p)) for p in (article.title, article.journal, f"PMID {article.pmid}")
-                                  if flat(p))
+        description = "<br>".join(html.escape(flat(p)) for p in (article.title, article.journal, f"PMID {article.pmid}",
+                                                                  retraction_note(article)) if flat(p))
         cells = [str(ids[article.pmid]), flat(_label(article)), description, pubmed_url(article.pmid),
                  str(cited_count.get(article.pmid, 0)), str(article.year or ""),
                  "" if prov.generation is None else str(prov.generation)]

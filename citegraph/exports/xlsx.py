@@ -1,31 +1,31 @@
 """Excel workbook (openpyxl): sheet "articles" (the csv columns) and sheet "citations".
 
-Every cell is written as a string cell, so text starting with ``=`` is never a formula; the
-control characters the xlsx format cannot hold (C0 except tab, line feed and carriage
-return) become a space.
+Every cell is written as a string cell, so text starting with ``=`` is never a formula; text
+is one line without control or bidi characters (:func:`~citegraph.exports.fields.flat`).
 """
 
 from __future__ import annotations
 
-import re
 from typing import IO
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.writer.excel import ExcelWriter
 
 from .csvfile import EDGE_COLUMNS
+from .fields import flat
 from .selection import Selection
 from .table import COLUMNS, rows
 
 __all__ = ["write_xlsx"]
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: Excel's limit per cell
 _MAX_CELL = 32_767
 
 
 def _cell(sheet, value: str) -> WriteOnlyCell | str:
-    value = _ILLEGAL.sub(" ", value)[:_MAX_CELL]
+    value = flat(value)[:_MAX_CELL]
     if not value.startswith("="):
         return value  # openpyxl writes any other str as a string cell (a WriteOnlyCell costs 10x)
     cell = WriteOnlyCell(sheet, value=None)
@@ -47,5 +47,30 @@ def write_xlsx(selection: Selection, stream: IO[bytes]) -> int:
     citations.append([_cell(citations, c) for c in EDGE_COLUMNS])
     for edge in selection.edges:
         citations.append([_cell(citations, c) for c in edge])
-    book.save(stream)
+    _save(book, stream)
     return count
+
+
+def _save(book: Workbook, stream: IO[bytes]) -> None:
+    """``book.save(stream)``, except that a failed write (disk full) leaves nothing half-open
+    whose finaliser would write again and print "Exception ignored" warnings: not the zip
+    archive, nor the write-only sheets' row writers."""
+    archive = ZipFile(stream, "w", ZIP_DEFLATED, allowZip64=True)
+    try:
+        ExcelWriter(book, archive).save()  # closes the archive
+    except BaseException:
+        archive.fp = None  # the stream is the caller's to discard; closing must not write to it
+        for sheet in book.worksheets:
+            writer = getattr(sheet, "_writer", None)
+            for generator in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+                try:
+                    if generator is not None:
+                        generator.close()
+                except Exception:  # the sheet's XML is abandoned half-written: nothing to keep
+                    pass
+            try:
+                if writer is not None and isinstance(writer.out, str):
+                    writer.cleanup()  # its temporary file
+            except (OSError, ValueError):
+                pass
+        raise

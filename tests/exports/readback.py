@@ -2,7 +2,8 @@
 
 Each reader returns {pmid: {"doi", "title", "families"}} for record formats, or
 (nodes, edges, titles) for graph formats. The normalising here is written independently of
-citegraph.exports.fields: a run of C0/C1 controls or U+2028/2029 becomes one space, ends trimmed.
+citegraph.exports.fields: the bidi formatting characters are dropped, then a run of C0/C1
+controls or U+2028/2029 becomes one space, ends trimmed.
 """
 
 from __future__ import annotations
@@ -15,10 +16,28 @@ import warnings
 from pathlib import Path
 
 CONTROL = re.compile("[\u0000-\u001f\u007f-\u009f\u2028\u2029]+")
+BIDI = re.compile("[\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c]")
 
 
 def one_line(text: str | None) -> str:
-    return CONTROL.sub(" ", text or "").strip()
+    return CONTROL.sub(" ", BIDI.sub("", text or "")).strip()
+
+
+def without_unmatched_braces(text: str) -> str:
+    """``text`` less every brace without a partner (what the BibTeX writer drops)."""
+    keep = list(text)
+    stack = []
+    for i, char in enumerate(text):
+        if char == "{":
+            stack.append(i)
+        elif char == "}":
+            if stack:
+                stack.pop()
+            else:
+                keep[i] = ""
+    for i in stack:
+        keep[i] = ""
+    return "".join(keep)
 
 
 def expected_families(article) -> list[str]:

@@ -72,15 +72,16 @@ def test_hostile_records_read_back(hostile, tmp_path):
     raw = (tmp_path / "h.csv").read_bytes().decode("utf-8")
     assert set(rows) == set(by_pmid)
     for pmid, a in by_pmid.items():
-        assert rows[pmid]["title"] == a.title
+        assert rows[pmid]["title"] == rb.one_line(a.title)
     # the neutralising itself: the stored cell starts with an apostrophe
     assert "'=HYPERLINK(" in raw and "'+1+2" in raw and "'-2-3" in raw and "'@SUM" in raw
-    assert "'\tstarts" in raw and "'\rstarts" in raw
+    # a leading tab or carriage return is folded away with every other control character
+    assert "\tstarts" not in raw and "\rstarts" not in raw and "starts with a tab" in raw
 
     export(selection, "xlsx", str(tmp_path / "h.xlsx"))
     book = rb.read_xlsx(tmp_path / "h.xlsx")["records"]
     for pmid, a in by_pmid.items():
-        assert book[pmid]["title"] == re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f]", " ", a.title), pmid
+        assert book[pmid]["title"] == rb.one_line(a.title), pmid
 
     def same(reader, fmt, title=rb.one_line):
         export(selection, fmt, str(tmp_path / f"h.{fmt}"))
@@ -93,8 +94,9 @@ def test_hostile_records_read_back(hostile, tmp_path):
         return records
 
     same(rb.read_ris, "ris")
-    same(rb.read_bibtex, "bibtex", title=lambda t: rb.one_line(t).replace("^", "\u02c6"))
-    same(rb.read_csljson, "csljson", title=lambda t: t)
+    same(rb.read_bibtex, "bibtex",
+         title=lambda t: rb.without_unmatched_braces(rb.one_line(t)).replace("^", "\u02c6"))
+    same(rb.read_csljson, "csljson")
     same(rb.read_medline, "medline")
 
     export(selection, "jsonl", str(tmp_path / "h.jsonl"))
