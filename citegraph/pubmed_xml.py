@@ -60,6 +60,11 @@ _KEEP = 1 << 20  # unclaimed input kept before compacting the slicing buffer
 _WHOLE_MAX_BYTES = 64 << 20
 _PIECE_BYTES = 1 << 20  # uncompressed bytes per piece of a file (peak memory ~75 MB)
 _DONE = object()
+# where the streaming reader cuts its reads (see _Reader), and the most bytes of such a tag that
+# can end a read of the stream
+_RECORD_END = re.compile(rb"</(?:PubmedArticle|PubmedBookArticle|DeleteCitation)>")
+_HOLD = len(b"</PubmedBookArticle>") - 1
+_READ_BYTES = 1 << 15
 
 
 def _parser_options() -> dict:
@@ -327,11 +332,18 @@ class _ReadError(Exception):
 class _Reader:
     """A binary stream for iterparse that remembers the first bytes, counts lines and EOF.
 
+    Each :meth:`read` gives the input up to and including the next record end tag at most, so
+    a record's end and anything after it never reach the parser in the same call. The parser
+    may drop every event of a call that ends in an error (lxml 6 does, lxml 5 did not): with
+    these cuts such a call never holds a complete record, so every record before a fault is
+    yielded whichever lxml runs.
+
     It also keeps the bytes not yet claimed by a record, so that each record's ``raw_xml`` can
     be cut from the input exactly as received (:meth:`take`) instead of re-serialised.
     """
 
-    __slots__ = ("_stream", "_owned", "head", "lines", "eof", "_buf", "_pos", "slicing")
+    __slots__ = ("_stream", "_owned", "head", "lines", "eof", "_buf", "_pos", "slicing",
+                 "_pending", "_at", "_drained")
 
     def __init__(self, stream: BinaryIO, owned: list, whole: bytes | None = None) -> None:
         self._stream = stream
@@ -343,21 +355,44 @@ class _Reader:
         self.slicing: bool | None = None
         self._buf: bytes | bytearray = whole if whole is not None else bytearray()
         self._pos = 0
+        # input read from the stream and not yet handed to the parser: _pending[_at:]
+        self._pending = b""
+        self._at = 0
+        self._drained = False
 
-    def read(self, size: int = -1) -> bytes:
+    def _read_stream(self, size: int) -> bytes:
         try:
-            chunk = self._stream.read(size)
+            return self._stream.read(size)
         except _ReadError:
             raise
         except EOFError as exc:  # gzip stream cut short
             raise _ReadError(f"truncated gzip input: {exc}") from None
         except OSError as exc:  # includes gzip.BadGzipFile
             raise _ReadError(f"cannot read PubMed XML input: {exc}") from None
-        if not chunk:
+
+    def read(self, size: int = -1) -> bytes:
+        size = size if size and size > 0 else _READ_BYTES
+        # an end tag may straddle two reads of the stream: the last _HOLD bytes wait for more
+        while not self._drained and len(self._pending) - self._at <= _HOLD:
+            more = self._read_stream(size)
+            if not more:
+                self._drained = True
+            else:
+                if len(self.head) < 200:
+                    self.head += more[:200]
+                self._pending = self._pending[self._at:] + more
+                self._at = 0
+        data, at = self._pending, self._at
+        if at >= len(data):
             self.eof = True
             return b""
-        if len(self.head) < 200:
-            self.head += chunk[:200]
+        match = _RECORD_END.search(data, at)
+        if match is not None:
+            end = match.end()
+        else:
+            end = len(data) if self._drained else len(data) - _HOLD
+        chunk = data[at:end]
+        self._at = end
         self.lines += chunk.count(b"\n")
         if self.slicing is not False and type(self._buf) is bytearray:
             self._buf += chunk

@@ -197,6 +197,19 @@ def test_truncated_file_stops_with_the_last_record_read_and_a_rerun_continues(tm
         assert sorted(int(p) for p in titles(store)) == list(range(1, 61))
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_bad_byte_after_the_first_record_stores_it_and_names_it(tmp_path, workers, parallel_small_files):
+    bad = tmp_path / "bad.xml"
+    write(bad, record("1"), record("2", title="bad \x01 byte"), record("3"))
+    with Store(tmp_path / "s.db") as store:
+        with pytest.raises(ImportFailed) as caught:
+            import_files([bad], store, workers=workers)
+        message = str(caught.value)
+        assert message.startswith("bad.xml: malformed XML after PMID 1"), message
+        assert "the last record read was PMID 1;" in message
+        assert sorted(titles(store)) == ["1"]
+
+
 def test_not_pubmed_xml_is_refused_naming_the_file(tmp_path, parallel_small_files):
     bad = tmp_path / "page.xml"
     bad.write_bytes(b"<html><body>Resource temporarily unavailable</body></html>")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import re
 import subprocess
 import sys
@@ -461,6 +462,57 @@ def test_malformed_xml_in_the_middle_is_not_called_truncated():
     xml = document(record("1"), "<PubmedArticle><Oops></PubmedArticle>", record("3"))
     with pytest.raises(ParseError, match=r"^malformed XML after PMID 1 \(line \d+\)"):
         list(iter_articles(xml))
+
+
+FAULTS = {
+    "tag mismatch": b"<PubmedArticle><Oops></PubmedArticle>",
+    "control character": record("2").replace("<PMID", "\x01<PMID").encode(),
+    "byte that is not UTF-8": record("2").replace("Title 2", "Title \xff").encode("latin-1"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("kind", ["bytes", "gzip", "file object"])
+def test_a_fault_just_after_a_record_is_reported_after_it_and_the_record_is_yielded(fault, kind):
+    # the fault sits in the same 32 KB of input as the end of record 1: whatever the parser
+    # does with the events of a read that fails, record 1 comes out and the message names it
+    xml = document(record("1")).replace(b"</PubmedArticleSet>", FAULTS[fault] + b"\n" + record("3").encode()
+                                        + b"\n</PubmedArticleSet>")
+    source = {"bytes": xml, "gzip": gzip.compress(xml), "file object": io.BytesIO(xml)}[kind]
+    seen = []
+    with pytest.raises(ParseError) as caught:
+        for article in iter_articles(source):
+            seen.append(article.pmid)
+    assert seen == ["1"]
+    assert re.match(r"malformed XML after PMID 1 \(line \d+\): ", str(caught.value)), str(caught.value)
+
+
+def test_the_streaming_reader_hands_the_parser_at_most_one_record_end_per_read():
+    from citegraph.pubmed_xml import _RECORD_END, _Reader
+
+    xml = document(*(record(str(n)) for n in range(1, 40)), "<DeleteCitation><PMID>5</PMID></DeleteCitation>")
+
+    class Dribble(io.RawIOBase):  # stream reads of awkward sizes, so end tags straddle them
+        def __init__(self, data, sizes):
+            self.data, self.sizes, self.at = data, sizes, 0
+
+        def readable(self):
+            return True
+
+        def read(self, size=-1):
+            n = min(size, next(self.sizes))
+            out = self.data[self.at:self.at + n]
+            self.at += len(out)
+            return out
+
+    for sizes in ([7, 3], [40000], [1], [500, 13]):
+        reader = _Reader(Dribble(xml, itertools.cycle(sizes)), [])
+        reads = list(iter(lambda: reader.read(32768), b""))
+        assert b"".join(reads) == xml
+        for chunk in reads:
+            ends = list(_RECORD_END.finditer(chunk))
+            assert len(ends) <= 1 and (not ends or ends[0].end() == len(chunk))
+        assert len(reads) >= 40
 
 
 def test_truncated_gzip_raises_after_yielding_the_complete_records():
