@@ -29,17 +29,19 @@ import queue
 import re
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import BinaryIO, Union
 
 from lxml import etree
 
 from .errors import ParseError
+from .identifiers import pmid_or_none
 from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
-from .pubmed_xml_record import article_from_element, book_article_from_element, plain_text
+from .pubmed_xml_record import BadRecord, article_from_element, book_article_from_element, not_a_pmid, plain_text
 
-__all__ = ["iter_articles", "parse_articles", "parse_record"]
+__all__ = ["Records", "SkippedRecord", "iter_articles", "parse_articles", "parse_record"]
 
 Source = Union[bytes, bytearray, str, "os.PathLike[str]", BinaryIO]
 
@@ -82,7 +84,35 @@ def _parser_options() -> dict:
 # --------------------------------------------------------------------------- public API
 
 
-def iter_articles(source: Source, *, deletions: bool = False) -> Iterator[Article | DeletedCitations]:
+@dataclass(frozen=True, slots=True)
+class SkippedRecord:
+    """A record of well-formed XML that cannot be stored (no PMID, or one that is not a PubMed
+    id), or a ``DeleteCitation`` PMID that is not one: left out, the rest is read on.
+
+    ``position`` counts the document's article records (``PubmedArticle`` and
+    ``PubmedBookArticle``) from 1; it is 0 for a ``DeleteCitation`` entry. ``after`` is the
+    PMID of the last record read before it ("" when there is none).
+    """
+
+    position: int
+    after: str
+    reason: str
+
+    def __str__(self) -> str:
+        what = f"record {self.position}" if self.position else "a DeleteCitation entry"
+        return f"{what} ({_where(self.after)}) left out: {self.reason}"
+
+
+class Records(list):
+    """A list of records, with ``skipped``: the :class:`SkippedRecord` of each one left out."""
+
+    def __init__(self, items: Iterable = (), skipped: Iterable[SkippedRecord] = ()) -> None:
+        super().__init__(items)
+        self.skipped: list[SkippedRecord] = list(skipped)
+
+
+def iter_articles(source: Source, *, deletions: bool = False,
+                  skipped: bool = False) -> Iterator[Article | DeletedCitations | SkippedRecord]:
     """Yield the records of a PubMed XML document in file order, streaming.
 
     ``source`` is the XML as bytes, a path to a ``.xml`` or gzip-compressed file (detected
@@ -90,9 +120,20 @@ def iter_articles(source: Source, *, deletions: bool = False) -> Iterator[Articl
     records come out as articles with ``is_book=True``. With ``deletions=True`` each
     ``DeleteCitation`` element is yielded as a :class:`DeletedCitations`.
 
+    A record that cannot be stored (see :class:`SkippedRecord`) is yielded as a
+    :class:`SkippedRecord` with ``skipped=True``, and reading goes on; otherwise it raises
+    :class:`ParseError`. A bad reference PMID or date inside a record only loses that value.
+
     Raises :class:`ParseError` for malformed, truncated or non-PubMed XML, and for an NCBI
     ``ERROR`` element; the records before the fault have been yielded by then.
     """
+    for item in _records(source, deletions):
+        if type(item) is SkippedRecord and not skipped:
+            raise ParseError(str(item))
+        yield item
+
+
+def _records(source: Source, deletions: bool) -> Iterator[Article | DeletedCitations | SkippedRecord]:
     yielded = 0
     if isinstance(source, (bytes, bytearray, memoryview)) and len(source) <= _WHOLE_MAX_BYTES:
         fast = _parse_whole(bytes(source), deletions)
@@ -119,12 +160,19 @@ def iter_articles(source: Source, *, deletions: bool = False) -> Iterator[Articl
         reader.close()
 
 
-def parse_articles(data: bytes) -> list[Article]:
-    """All articles of one efetch response body (an empty ``PubmedArticleSet`` gives [])."""
-    fast = _parse_whole(data)
-    if fast is not None:
-        return fast
-    return [rec for rec in iter_articles(data) if isinstance(rec, Article)]
+def parse_articles(data: bytes) -> Records:
+    """All articles of one efetch response body (an empty ``PubmedArticleSet`` gives []);
+    the records that cannot be stored are left out and listed in ``skipped``."""
+    items = _parse_whole(data)
+    if items is None:
+        items = _records(data, False)
+    articles = Records()
+    for item in items:
+        if type(item) is SkippedRecord:
+            articles.skipped.append(item)
+        else:
+            articles.append(item)
+    return articles
 
 
 class _NotPlain(Exception):
@@ -137,13 +185,20 @@ def _iter_file_pieces(path, deletions: bool) -> Iterator[Article | DeletedCitati
     except OSError:
         raise _NotPlain from None  # the streaming path words the error
     with stream:
+        position, after = 0, ""  # each piece counts from 1: give positions in the whole file
         for data in _prefetched(iter_pieces(stream, _PIECE_BYTES)):
             if data is None:
                 raise _NotPlain
             records = _parse_whole(data, deletions)
             if records is None:
                 raise _NotPlain
-            yield from records
+            for record in records:
+                if type(record) is SkippedRecord:
+                    record = replace(record, position=record.position and record.position + position,
+                                     after=record.after or after)
+                yield record
+            position += sum(1 for r in records if type(r) is Article or (type(r) is SkippedRecord and r.position))
+            after = next((r.pmid for r in reversed(records) if type(r) is Article), after)
 
 
 def _prefetched(pieces: Iterator, depth: int = 2) -> Iterator[bytes | None]:
@@ -189,7 +244,7 @@ def _prefetched(pieces: Iterator, depth: int = 2) -> Iterator[bytes | None]:
         thread.join()
 
 
-def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | DeletedCitations] | None:
+def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | DeletedCitations | SkippedRecord] | None:
     """The common case: a well-formed, uncompressed PubmedArticleSet (an efetch answer, a piece
     of a file), read in one call.
 
@@ -216,22 +271,29 @@ def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | Deleted
     first = data.find(b"<" + root.tag.encode())
     prolog = data[:first] if first >= 0 else data
     slicing = (docinfo.encoding or "UTF-8").upper() in ("UTF-8", "UTF8") and b"<!ENTITY" not in prolog
-    articles: list[Article | DeletedCitations] = []
+    articles: list[Article | DeletedCitations | SkippedRecord] = []
     cursor = prolog_end(data)
+    position, last_pmid = 0, ""
     for elem in root.iterchildren(tag=("PubmedArticle", "PubmedBookArticle", "DeleteCitation", "ERROR")):
         tag = elem.tag
         if tag == "ERROR":
             return None
         if tag == "DeleteCitation":
             if deletions:
-                articles.append(_deleted(elem))
+                articles.extend(_deleted(elem, last_pmid))
             continue
+        position += 1
         raw, cursor = _slice_record(data, tag.encode(), cursor) if slicing else (None, cursor)
         build = article_from_element if tag == "PubmedArticle" else book_article_from_element
-        article = build(elem, raw or _serialize(elem))
+        try:
+            article = build(elem, raw or _serialize(elem))
+        except BadRecord as exc:
+            articles.append(SkippedRecord(position, last_pmid, str(exc)))
+            continue
         if raw is not None and (b">" + article.pmid.encode() + b"</PMID>") not in raw:
             article.raw_xml = _serialize(elem)  # the cut is not this record: never guess
         articles.append(article)
+        last_pmid = article.pmid
     return articles
 
 
@@ -579,9 +641,10 @@ class _Gunzip:
 # --------------------------------------------------------------------------- streaming loop
 
 
-def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCitations]:
+def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCitations | SkippedRecord]:
     events = etree.iterparse(reader, events=("end",), tag=_RECORD_TAGS, **_parser_options())
     last_pmid = ""
+    position = 0
     checked_root = False
     try:
         for _event, elem in events:
@@ -592,22 +655,23 @@ def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCita
                     raise ParseError(f"not PubMed XML: <{elem.tag}> inside <{root_tag}>")
                 checked_root = True
             tag = elem.tag
-            if tag == "PubmedArticle":
-                raw = reader.take(b"PubmedArticle") if reader.slicing is not False else None
-                record: Article | DeletedCitations = article_from_element(elem, raw or _serialize(elem))
-                last_pmid = record.pmid
-                if raw is not None and (b">" + last_pmid.encode() + b"</PMID>") not in raw:
-                    reader.stop_slicing()  # the cut is not this record: never guess, re-serialise
-                    record.raw_xml = _serialize(elem)
-            elif tag == "PubmedBookArticle":
-                raw = reader.take(b"PubmedBookArticle") if reader.slicing is not False else None
-                record = book_article_from_element(elem, raw or _serialize(elem))
-                last_pmid = record.pmid
-                if raw is not None and (b">" + last_pmid.encode() + b"</PMID>") not in raw:
-                    reader.stop_slicing()
-                    record.raw_xml = _serialize(elem)
+            records: list[Article | DeletedCitations | SkippedRecord]
+            if tag == "PubmedArticle" or tag == "PubmedBookArticle":
+                position += 1
+                raw = reader.take(tag.encode()) if reader.slicing is not False else None
+                build = article_from_element if tag == "PubmedArticle" else book_article_from_element
+                try:
+                    article = build(elem, raw or _serialize(elem))
+                except BadRecord as exc:
+                    records = [SkippedRecord(position, last_pmid, str(exc))]
+                else:
+                    last_pmid = article.pmid
+                    if raw is not None and (b">" + last_pmid.encode() + b"</PMID>") not in raw:
+                        reader.stop_slicing()  # the cut is not this record: never guess, re-serialise
+                        article.raw_xml = _serialize(elem)
+                    records = [article]
             elif tag == "DeleteCitation":
-                record = _deleted(elem)
+                records = _deleted(elem, last_pmid) if deletions else []
             else:  # ERROR
                 message = plain_text("".join(elem.itertext())) or "(empty ERROR element)"
                 raise ParseError(f"NCBI returned an ERROR ({_where(last_pmid)}): {message}")
@@ -615,8 +679,7 @@ def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCita
             if parent is not None:
                 while elem.getprevious() is not None:
                     del parent[0]
-            if tag != "DeleteCitation" or deletions:
-                yield record
+            yield from records
     except etree.XMLSyntaxError as exc:
         raise ParseError(_syntax_message(exc, reader, last_pmid)) from None
     except _ReadError as exc:
@@ -628,9 +691,19 @@ def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCita
         raise ParseError(f"not PubMed XML: root element <{root.tag}>{_head(reader)}")
 
 
-def _deleted(elem) -> DeletedCitations:
-    """A ``DeleteCitation`` element's PMIDs."""
-    return DeletedCitations([p.text.strip() for p in elem.iterchildren("PMID") if p.text])
+def _deleted(elem, last_pmid: str) -> list[DeletedCitations | SkippedRecord]:
+    """A ``DeleteCitation`` element's PMIDs, and a :class:`SkippedRecord` for each that is none."""
+    pmids: list[str] = []
+    bad: list[SkippedRecord] = []
+    for node in elem.iterchildren("PMID"):
+        if not node.text:
+            continue
+        pmid = pmid_or_none(node.text)
+        if pmid is None:
+            bad.append(SkippedRecord(0, last_pmid, not_a_pmid(node.text)))
+        else:
+            pmids.append(pmid)
+    return ([DeletedCitations(pmids)] if pmids or not bad else []) + bad
 
 
 def _serialize(elem) -> bytes:

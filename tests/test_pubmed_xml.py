@@ -549,9 +549,81 @@ def test_efetch_error_element_raises_with_ncbi_message():
     assert isinstance(caught.value, CitegraphError)
 
 
-def test_record_without_pmid_is_rejected():
-    with pytest.raises(ParseError, match="without a PMID"):
-        parse_articles(document(record("")))
+BAD_PMIDS = ["", "abc", "1" * 20, "0", "-7", "\u0661\u0662\u0663", "1 2", "12\u202e3"]
+
+
+@pytest.mark.parametrize("pmid", BAD_PMIDS)
+@pytest.mark.parametrize("kind", ["bytes", "gzip", "path"])
+def test_a_record_that_cannot_be_stored_is_skipped_and_named(pmid, kind, tmp_path):
+    xml = document(record("1"), record(pmid), record("3"))
+    source = {"bytes": xml, "gzip": gzip.compress(xml), "path": tmp_path / "f.xml"}[kind]
+    if kind == "path":
+        source.write_bytes(xml)
+    items = list(iter_articles(source, skipped=True))
+    assert [type(i).__name__ for i in items] == ["Article", "SkippedRecord", "Article"]
+    assert [items[0].pmid, items[2].pmid] == ["1", "3"]
+    skipped = items[1]
+    assert (skipped.position, skipped.after) == (2, "1")
+    assert str(skipped).startswith("record 2 (after PMID 1) left out: ")
+    assert "\u202e" not in str(skipped)  # untrusted text is shown escaped
+    # without skipped=True the bad record is an error, after the records before it
+    seen = []
+    with pytest.raises(ParseError, match=r"^record 2 \(after PMID 1\) left out: "):
+        for item in iter_articles(source):
+            seen.append(item.pmid)
+    assert seen == ["1"]
+    if kind == "bytes":
+        articles = parse_articles(xml)
+        assert [a.pmid for a in articles] == ["1", "3"] and articles.skipped == [skipped]
+        with pytest.raises(ParseError):
+            parse_record(record(pmid).encode())
+
+
+def test_skipped_records_of_a_file_read_in_pieces_count_from_the_start_of_the_file(tmp_path, big_document):
+    raws = big_document.split(b"<PubmedArticle>")
+    assert len(raws) == 401
+    for n in (3, 350):  # one in the first piece, one in a later piece
+        raws[n] = re.sub(rb"<PMID Version=\"1\">\d+</PMID>", b"<PMID Version=\"1\">abc</PMID>", raws[n], count=1)
+    data = b"<PubmedArticle>".join(raws)
+    path = tmp_path / "big.xml"
+    path.write_bytes(data)
+    from_path = [i for i in iter_articles(path, skipped=True) if type(i).__name__ == "SkippedRecord"]
+    whole = parse_articles(data)
+    assert [s.position for s in from_path] == [3, 350] and from_path == whole.skipped
+    assert len(whole) == 398
+
+
+def test_a_bad_reference_pmid_year_or_version_loses_only_that_value():
+    refs = "".join(f'<Reference><ArticleIdList><ArticleId IdType="pubmed">{p}</ArticleId></ArticleIdList></Reference>'
+                   for p in ("abc", "\u0661\u0662\u0663", "0", "1" * 20, "12", "-7"))
+    huge = "9" * 20
+    xml = document(record(
+        "5",
+        article=(f"<Journal><JournalIssue><PubDate><Year>{huge}</Year></PubDate></JournalIssue></Journal>"
+                 f"<ArticleTitle>T</ArticleTitle><ArticleDate><Year>{huge}</Year><Month>{huge}</Month></ArticleDate>"),
+        citation=(f'<CommentsCorrectionsList><CommentsCorrections RefType="Cites"><PMID>{huge}</PMID>'
+                  f"</CommentsCorrections></CommentsCorrectionsList>"
+                  f"<DateRevised><Year>2020</Year><Month>{huge}</Month><Day>{huge}</Day></DateRevised>"),
+        data=f"<ReferenceList>{refs}</ReferenceList>",
+    ).replace('Version="1"', f'Version="{huge}"'))
+    (article,) = parse_articles(xml)
+    assert article.pmid == "5" and article.title == "T"
+    assert article.reference_pmids == ["12"]
+    assert article.year is None and article.article_date == "" and article.date_revised == "2020"
+    assert article.version == 1
+    assert [c.pmid for c in article.comments_corrections] == [None]
+
+
+def test_delete_citation_pmids_that_are_not_pmids_are_named():
+    xml = document(record("3"), '<DeleteCitation><PMID Version="1">5</PMID><PMID Version="1">abc</PMID>'
+                                '<PMID Version="1">0</PMID></DeleteCitation>')
+    items = list(iter_articles(xml, deletions=True, skipped=True))
+    assert items[1] == DeletedCitations(["5"])
+    assert [str(i) for i in items[2:]] == [
+        "a DeleteCitation entry (after PMID 3) left out: PMID 'abc' is not a PubMed id",
+        "a DeleteCitation entry (after PMID 3) left out: PMID '0' is not a PubMed id",
+    ]
+    assert [type(i).__name__ for i in iter_articles(xml, skipped=True)] == ["Article"]  # deletions not asked
 
 
 # --------------------------------------------------------------------------- security
