@@ -67,3 +67,30 @@ def test_a_cut_file_hands_out_the_whole_records_then_fails():
             got.extend(iter_articles(piece.data))
     assert 0 < len(got) < 50
     assert _keys(got) == _keys(iter_articles(document))[: len(got)]
+
+
+def test_a_record_of_many_blocks_is_searched_once_not_once_per_block(monkeypatch):
+    # a 24 MB text node arrives in 24 blocks of the file; the search for a record end must
+    # look at each byte about once (rescanning the buffer on every block is quadratic)
+    from citegraph import pubmed_chunks
+
+    examined = []
+    last_end, first_end = pubmed_chunks._last_end, pubmed_chunks._first_end
+
+    def counting_last(buf, start, stop):
+        examined.append(stop - start)
+        return last_end(buf, start, stop)
+
+    def counting_first(buf, start):
+        examined.append(len(buf) - start)
+        return first_end(buf, start)
+
+    monkeypatch.setattr(pubmed_chunks, "_last_end", counting_last)
+    monkeypatch.setattr(pubmed_chunks, "_first_end", counting_first)
+    records = _records(20)
+    records[5] = records[5].replace(b"</ArticleTitle>", b"x" * (24 << 20) + b"</ArticleTitle>", 1)
+    document = b"<PubmedArticleSet>" + b"".join(records) + b"</PubmedArticleSet>"
+    pieces = list(iter_pieces(io.BytesIO(document), 1 << 20))
+    assert b"".join(p.data.split(b"<PubmedArticleSet>", 1)[1].rsplit(b"</PubmedArticleSet>", 1)[0]
+                    for p in pieces) == b"".join(records)
+    assert sum(examined) < 3 * len(document), f"{sum(examined) >> 20} MB examined for {len(document) >> 20} MB"
