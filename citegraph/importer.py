@@ -40,7 +40,7 @@ from pathlib import Path
 from .errors import CitegraphError, ParseError
 from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
-from .pubmed_xml import SkippedRecord, iter_articles
+from .pubmed_xml import SkippedRecord, iter_articles, said_of_the_whole
 from .store import Store, prepare_articles, reference_rows
 from .worker_pool import PARSE_NICE, worker_pool
 
@@ -225,6 +225,8 @@ def _parallel_batches(stream, pool: ProcessPoolExecutor, workers: int, source: s
         nonlocal position, last
         batch.skipped = [replace(s, position=s.position and s.position + position, after=s.after or last)
                          for s in batch.skipped]
+        if batch.error and not batch.last_pmid:
+            batch.error = said_of_the_whole(batch.error, last)
         position += len(batch.pmids) + sum(1 for s in batch.skipped if s.position)
         last = batch.last_pmid or last
         return batch

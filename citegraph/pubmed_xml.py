@@ -714,6 +714,13 @@ def _where(last_pmid: str) -> str:
     return f"after PMID {last_pmid}" if last_pmid else "before the first record"
 
 
+def said_of_the_whole(message: str, after: str) -> str:
+    """A :class:`ParseError` message of this module about a piece of a document (a run of its
+    records, see :mod:`citegraph.pubmed_chunks`) in which no record was read, said of the
+    whole document: ``after`` is the PMID of the last record before the piece ("" if none)."""
+    return message.replace(_where(""), _where(after), 1) if after else message
+
+
 def _head(reader: _Reader) -> str:
     text = plain_text(reader.head[:80].decode("utf-8", "replace"))
     return f" (input starts with {text!r})" if text else ""

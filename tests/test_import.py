@@ -242,6 +242,20 @@ def test_cli_import_lists_the_skipped_records(tmp_path, capsys):
     assert json.loads(out)["skipped"] == ["bad.xml: record 2 (after PMID 11) left out: PMID '0' is not a PubMed id"]
 
 
+def test_a_fault_at_the_start_of_a_later_piece_is_placed_in_the_file(tmp_path, parallel_small_files):
+    # pieces of a few records each: for one of these faults the bad record opens its piece,
+    # whose own reader has read no record before it; the message still names the file's last
+    for bad in range(10, 17):
+        records = [record(str(n), title="w " * 400) for n in range(1, 41)]
+        records[bad - 1] = records[bad - 1].replace("<PMID", "\x01<PMID", 1)
+        path = write(tmp_path / f"bad{bad}.xml", *records)
+        with Store(tmp_path / f"s{bad}.db") as store:
+            with pytest.raises(ImportFailed) as caught:
+                import_files([path], store, workers=2, batch_size=1)
+            assert str(caught.value).startswith(f"bad{bad}.xml: malformed XML after PMID {bad - 1}: "), caught.value
+            assert sorted(int(p) for p in titles(store)) == list(range(1, bad))
+
+
 def test_not_pubmed_xml_is_refused_naming_the_file(tmp_path, parallel_small_files):
     bad = tmp_path / "page.xml"
     bad.write_bytes(b"<html><body>Resource temporarily unavailable</body></html>")
