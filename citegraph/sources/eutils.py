@@ -78,6 +78,8 @@ T = TypeVar("T")
 MAX_RESPONSE_BYTES = 64 << 20
 
 _ERROR_ELEMENT = re.compile(rb"<ERROR>(.*?)</ERROR>", re.S)
+#: what may be sent as an id (any NCBI UID: the PMIDs a caller stores pass pmid_or_none)
+_UID = re.compile(r"[0-9]{1,20}")
 _SET_OPEN = re.compile(rb"<PubmedArticleSet[\s/>]")
 _SET_CLOSE = re.compile(rb"(</PubmedArticleSet>|<PubmedArticleSet\s*/>)\s*\Z")
 _NETWORK_ERRORS = (
@@ -515,11 +517,11 @@ def _clean_ids(ids: Sequence[str], what: str) -> list[str]:
     """Distinct PMIDs as strings, in order; anything else raises InputError."""
     if isinstance(ids, (str, int)):
         ids = [ids]  # type: ignore[list-item]
-    given = [str(i).strip() for i in ids]
-    bad = [i for i in given if pmid_or_none(i) is None]
+    cleaned = list(dict.fromkeys(str(i).strip() for i in ids))
+    bad = [i for i in cleaned if not _UID.fullmatch(i)]
     if bad:
         raise InputError(f"{what}: not PubMed ids: {', '.join(map(repr, bad[:5]))}")
-    return list(dict.fromkeys(pmid_or_none(i) for i in given))
+    return cleaned
 
 
 def _too_large(endpoint: str, cap: int) -> Failure:
