@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable, Protocol, Sequence
 
 from .deferred_signals import signals_deferred
-from .errors import InputError, NetworkError, SourceError
+from .errors import InputError, NetworkError, ResponseError, SourceError
 from .models import Article
 from .parse_pool import REFERENCE_LIST_SOURCE, RecordDigest, digest_articles
 from .store import PreparedArticles, Store, source_bit
@@ -376,10 +376,16 @@ class _Run:
         absent = [p for p in pmids if p not in got]
         # efetch sometimes answers with fewer records than asked: ask again for the rest
         # (unless each of them may be a record the answer had that cannot be stored)
+        failed: dict[str, str] = {}
         for _ in range(_REASK_ROUNDS):
             if not absent or len(absent) <= len(skipped):
                 break
-            answer = self.c.client.efetch(absent, parse=self.c.parse)
+            try:
+                answer = self.c.client.efetch(absent, parse=self.c.parse)
+            except ResponseError as exc:  # those fail; what came already is kept
+                failed = {p: str(exc) for p in absent}
+                absent, skipped = [], []
+                break
             more = _digests(answer)
             skipped = list(getattr(answer, "skipped", ()))
             articles.extend(more)
@@ -387,7 +393,6 @@ class _Run:
             absent = [p for p in absent if p not in got]
         asked = set(pmids)
         articles = [a for a in articles if a.pmid in asked]
-        failed: dict[str, str] = {}
         if absent and skipped:
             # a paper whose record may be one of those: failed, not missing
             why = "; ".join(map(str, skipped[:3])) + (f"; and {len(skipped) - 3} more" if len(skipped) > 3 else "")

@@ -17,8 +17,10 @@ would not read the same (another encoding than UTF-8, entities declared in the D
 re-serialised instead. Gzip input is decompressed on a helper thread, overlapping the parse.
 
 Malformed, truncated or non-PubMed input raises :class:`citegraph.errors.ParseError` naming
-what went wrong and where; records before the error have already been yielded. The parser
-never loads a DTD, never touches the network and never expands entities.
+what went wrong and where; records before the error have already been yielded. A well-formed
+record that cannot be stored (no PMID, or one that is not a PubMed id) is a
+:class:`SkippedRecord`: named, and the records after it are read. The parser never loads a
+DTD, never touches the network and never expands entities.
 """
 
 from __future__ import annotations

@@ -206,3 +206,19 @@ def test_an_elink_answer_with_a_bad_id_fails_that_paper_and_the_crawl_completes(
             assert articles == {"1"}
             ((pmid, why),) = report.failed
             assert pmid == "1" and "'abc' is not a PubMed id" in why
+
+
+def test_a_record_over_the_answer_size_cap_fails_alone_and_the_crawl_completes(tmp_path, monkeypatch):
+    from citegraph.sources import eutils
+
+    big = _record("2").replace(b"Title 2", b"Title " + b"w " * 100_000)  # about 200 KB
+    corpus = _corpus({"1": (_record("1", ("2", "3", "4")), ("2", "3", "4")), "2": (big, ()),
+                      "3": (_record("3"), ()), "4": (_record("4"), ())})
+    monkeypatch.setattr(eutils, "MAX_RESPONSE_BYTES", 100_000)
+    with EutilsServer(corpus) as server:
+        report, articles, _ = run_crawl(server.url, tmp_path, ["1"], depth=1, direction="references")
+        efetch_requests = server.stats()["by_endpoint"]["efetch"]
+    assert articles == {"1", "3", "4"}
+    ((pmid, why),) = report.failed
+    assert pmid == "2" and "larger than 100,000 bytes" in why
+    assert efetch_requests <= 6  # the seed, the batch, its halves, the big one alone: never retried

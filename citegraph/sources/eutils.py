@@ -129,17 +129,17 @@ class EutilsClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
-        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        max_response_bytes: int | None = None,
     ) -> None:
         """``session``: a session to use instead of the client's own (left open by ``close``);
         ``clock``/``sleep``: what the rate limiter and the backoff use to tell and pass time;
         ``rng``: the source of backoff jitter. The last three are there for tests.
-        ``max_response_bytes``: the most bytes (after decompression) read of one answer; a
-        longer one fails that request (:class:`ResponseTooLarge`) without being kept; efetch
-        then asks for its ids in two halves."""
+        ``max_response_bytes``: the most bytes (after decompression) read of one answer
+        (default :data:`MAX_RESPONSE_BYTES`); a longer one fails that request
+        (:class:`ResponseTooLarge`) without being kept; efetch then asks for its ids in halves."""
         _redact_urllib3_logs()
         self.settings = settings
-        self.max_response_bytes = max_response_bytes
+        self.max_response_bytes = MAX_RESPONSE_BYTES if max_response_bytes is None else max_response_bytes
         self._owns_session = session is None
         self._session = session if session is not None else _new_session(settings)
         self._sleep = sleep
@@ -189,7 +189,8 @@ class EutilsClient:
         (otherwise the attempt is retried); a :class:`~citegraph.errors.ParseError` raised by
         ``parse`` also counts as a transient failure, so ``parse`` should parse eagerly. An
         answer over ``max_response_bytes`` is asked for again in two halves of the ids, joined
-        the same way; one id whose record alone is over it raises :class:`ResponseTooLarge`.
+        the same way; a record alone over it is left out of such an answer (logged), and
+        raises :class:`ResponseTooLarge` when it is the only id asked for.
         Records NCBI does not have are simply absent: comparing is the caller's job.
         """
         ids = _clean_ids(pmids, "efetch")
@@ -281,8 +282,13 @@ class EutilsClient:
             if len(ids) < 2:
                 raise
         half = len(ids) // 2
-        body = _join_article_sets([self._efetch_batch(ids[:half], None), self._efetch_batch(ids[half:], None)])
-        return _parsed(body, parse)
+        bodies = []
+        for part in (ids[:half], ids[half:]):
+            try:
+                bodies.append(self._efetch_batch(part, None))
+            except ResponseTooLarge as exc:  # one id (more are split again): the others stay
+                log.warning("%s; PMID %s is left out of the answer", self._redact(str(exc)), part[0])
+        return _parsed(_join_article_sets(bodies) if bodies else EMPTY_ARTICLE_SET, parse)
 
     def _request(
         self,
