@@ -25,7 +25,7 @@ from typing import Iterable, NamedTuple
 
 from .errors import ParseError
 from .models import Article
-from .pubmed_xml import Records, SkippedRecord, parse_articles, prolog_end, records_are_plain
+from .pubmed_xml import Records, parse_articles, prolog_end, records_are_plain
 from .store import prepare_articles, reference_rows
 from .worker_pool import PARSE_NICE, stop_now, worker_pool
 
@@ -66,20 +66,6 @@ def digest_efetch(body: bytes) -> Records:
     that cannot be stored are left out and listed in ``skipped``."""
     articles = parse_articles(body)
     return Records(digest_articles(articles, "efetch", time.time()), articles.skipped)
-
-
-def _joined(parts: list[Records]) -> Records:
-    """The digests of an answer's parts as those of the whole answer (positions of skipped
-    records counted from its start)."""
-    whole = Records()
-    position, after = 0, ""
-    for part in parts:
-        whole.extend(part)
-        whole.skipped.extend(SkippedRecord(s.position and s.position + position, s.after or after, s.reason)
-                             for s in part.skipped)
-        position += len(part) + sum(1 for s in part.skipped if s.position)
-        after = part[-1].pmid if part else after
-    return whole
 
 
 _RECORD_START = b"<PubmedArticle>"
@@ -144,7 +130,7 @@ class ParsePool:
             parts = split_records(body, self.processes) if len(body) >= 2 * self.min_bytes else [body]
             futures = [executor.submit(digest_efetch, part) for part in parts]
             try:
-                digests = _joined([future.result() for future in futures])
+                digests = Records.joined(future.result() for future in futures)
             except ParseError:
                 if len(parts) == 1:
                     raise

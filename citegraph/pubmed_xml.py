@@ -112,6 +112,21 @@ class Records(list):
         super().__init__(items)
         self.skipped: list[SkippedRecord] = list(skipped)
 
+    @classmethod
+    def joined(cls, parts: Iterable[list]) -> "Records":
+        """The records (or anything with a ``pmid``) of consecutive parts of one document as
+        those of the whole: the positions of skipped records count from its start."""
+        whole = cls()
+        position, after = 0, ""
+        for part in parts:
+            skipped = getattr(part, "skipped", ())
+            whole.extend(part)
+            whole.skipped.extend(SkippedRecord(s.position and s.position + position, s.after or after, s.reason)
+                                 for s in skipped)
+            position += len(part) + sum(1 for s in skipped if s.position)
+            after = getattr(part[-1], "pmid", after) if part else after
+        return whole
+
 
 def iter_articles(source: Source, *, deletions: bool = False,
                   skipped: bool = False) -> Iterator[Article | DeletedCitations | SkippedRecord]:

@@ -39,6 +39,7 @@ from lxml import etree
 from .. import __version__
 from ..config import Settings, redact
 from ..identifiers import pmid_or_none
+from ..pubmed_xml import Records
 from ..pubmed_xml_record import not_a_pmid
 from ..errors import (
     HTTPError,
@@ -188,9 +189,10 @@ class EutilsClient:
         is called once on it. The body must look like a complete ``PubmedArticleSet``
         (otherwise the attempt is retried); a :class:`~citegraph.errors.ParseError` raised by
         ``parse`` also counts as a transient failure, so ``parse`` should parse eagerly. An
-        answer over ``max_response_bytes`` is asked for again in two halves of the ids, joined
-        the same way; a record alone over it is left out of such an answer (logged), and
-        raises :class:`ResponseTooLarge` when it is the only id asked for.
+        answer over ``max_response_bytes`` is asked for again in two halves of the ids, each
+        parsed on its own (``parse`` must then give a list: the lists are joined, see
+        :meth:`~citegraph.pubmed_xml.Records.joined`); a record alone over it is left out
+        (logged), and raises :class:`ResponseTooLarge` when it is the only id asked for.
         Records NCBI does not have are simply absent: comparing is the caller's job.
         """
         ids = _clean_ids(pmids, "efetch")
@@ -281,14 +283,19 @@ class EutilsClient:
         except ResponseTooLarge:
             if len(ids) < 2:
                 raise
+        # each half read (and parsed) on its own: the whole is never in memory as one answer
         half = len(ids) // 2
-        bodies = []
+        answers = []
         for part in (ids[:half], ids[half:]):
             try:
-                bodies.append(self._efetch_batch(part, None))
+                answers.append(self._efetch_batch(part, parse))
             except ResponseTooLarge as exc:  # one id (more are split again): the others stay
                 log.warning("%s; PMID %s is left out of the answer", self._redact(str(exc)), part[0])
-        return _parsed(_join_article_sets(bodies) if bodies else EMPTY_ARTICLE_SET, parse)
+        if parse is None:
+            return _join_article_sets(answers) if answers else EMPTY_ARTICLE_SET
+        if not answers:
+            return parse(EMPTY_ARTICLE_SET)
+        return Records.joined(answers)  # type: ignore[return-value]
 
     def _request(
         self,
