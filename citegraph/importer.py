@@ -34,13 +34,13 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CitegraphError, ParseError
 from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
-from .pubmed_xml import SkippedRecord, iter_articles, said_of_the_whole
+from .pubmed_xml import Placement, SkippedRecord, iter_articles, said_of_the_whole
 from .store import Store, prepare_articles, reference_rows
 from .worker_pool import PARSE_NICE, worker_pool
 
@@ -219,16 +219,12 @@ def _sequential_batches(stream, source: str, batch_size: int, now: float | None)
 def _parallel_batches(stream, pool: ProcessPoolExecutor, workers: int, source: str, batch_bytes: int,
                       now: float | None) -> Iterator[_Batch]:
     pending: list[Future] = []
-    position, last = 0, ""  # each piece counts its records from 1: positions in the file
+    placement = Placement()  # each piece counts its records from 1: positions in the file
 
     def placed(batch: _Batch) -> _Batch:
-        nonlocal position, last
-        batch.skipped = [replace(s, position=s.position and s.position + position, after=s.after or last)
-                         for s in batch.skipped]
         if batch.error and not batch.last_pmid:
-            batch.error = said_of_the_whole(batch.error, last)
-        position += len(batch.pmids) + sum(1 for s in batch.skipped if s.position)
-        last = batch.last_pmid or last
+            batch.error = said_of_the_whole(batch.error, placement.after)
+        batch.skipped = placement.place(batch.skipped, len(batch.pmids), batch.last_pmid)
         return batch
 
     try:

@@ -32,7 +32,7 @@ import re
 import threading
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import BinaryIO, Union
 
 from lxml import etree
@@ -43,7 +43,7 @@ from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
 from .pubmed_xml_record import BadRecord, article_from_element, book_article_from_element, not_a_pmid, plain_text
 
-__all__ = ["Records", "SkippedRecord", "iter_articles", "parse_articles", "parse_record"]
+__all__ = ["Placement", "Records", "SkippedRecord", "iter_articles", "parse_articles", "parse_record"]
 
 Source = Union[bytes, bytearray, str, "os.PathLike[str]", BinaryIO]
 
@@ -105,6 +105,24 @@ class SkippedRecord:
         return f"{what} ({_where(self.after)}) left out: {self.reason}"
 
 
+class Placement:
+    """Places what a part of a document (a piece of a file, a part of an answer) says in the
+    whole: give it the parts in order (:meth:`place`)."""
+
+    def __init__(self) -> None:
+        self.position = 0  # article records in the parts so far
+        self.after = ""  # the PMID of the last record read in them
+
+    def place(self, skipped: Iterable[SkippedRecord], records: int, last_pmid: str) -> list[SkippedRecord]:
+        """The next part's skipped records, their positions and ``after`` as in the whole;
+        ``records`` and ``last_pmid``: the records read in that part and the last one's PMID."""
+        placed = [SkippedRecord(s.position and s.position + self.position, s.after or self.after, s.reason)
+                  for s in skipped]
+        self.position += records + sum(1 for s in placed if s.position)
+        self.after = last_pmid or self.after
+        return placed
+
+
 class Records(list):
     """A list of records, with ``skipped``: the :class:`SkippedRecord` of each one left out."""
 
@@ -117,14 +135,11 @@ class Records(list):
         """The records (or anything with a ``pmid``) of consecutive parts of one document as
         those of the whole: the positions of skipped records count from its start."""
         whole = cls()
-        position, after = 0, ""
+        placement = Placement()
         for part in parts:
-            skipped = getattr(part, "skipped", ())
             whole.extend(part)
-            whole.skipped.extend(SkippedRecord(s.position and s.position + position, s.after or after, s.reason)
-                                 for s in skipped)
-            position += len(part) + sum(1 for s in skipped if s.position)
-            after = getattr(part[-1], "pmid", after) if part else after
+            last = getattr(part[-1], "pmid", "") if part else ""
+            whole.skipped.extend(placement.place(getattr(part, "skipped", ()), len(part), last))
         return whole
 
 
@@ -202,20 +217,18 @@ def _iter_file_pieces(path, deletions: bool) -> Iterator[Article | DeletedCitati
     except OSError:
         raise _NotPlain from None  # the streaming path words the error
     with stream:
-        position, after = 0, ""  # each piece counts from 1: give positions in the whole file
+        placement = Placement()  # each piece counts from 1: give positions in the whole file
         for data in _prefetched(iter_pieces(stream, _PIECE_BYTES)):
             if data is None:
                 raise _NotPlain
             records = _parse_whole(data, deletions)
             if records is None:
                 raise _NotPlain
+            articles = [r for r in records if type(r) is Article]
+            placed = iter(placement.place([r for r in records if type(r) is SkippedRecord], len(articles),
+                                          articles[-1].pmid if articles else ""))
             for record in records:
-                if type(record) is SkippedRecord:
-                    record = replace(record, position=record.position and record.position + position,
-                                     after=record.after or after)
-                yield record
-            position += sum(1 for r in records if type(r) is Article or (type(r) is SkippedRecord and r.position))
-            after = next((r.pmid for r in reversed(records) if type(r) is Article), after)
+                yield next(placed) if type(record) is SkippedRecord else record
 
 
 def _prefetched(pieces: Iterator, depth: int = 2) -> Iterator[bytes | None]:
