@@ -26,6 +26,9 @@ _BLOCK = 1 << 20  # compressed bytes per read
 _TAIL = 256 << 10  # where the last record end is looked for first
 _END_TAGS = (b"</PubmedArticle>", b"</PubmedBookArticle>", b"</DeleteCitation>")
 _LONGEST = max(map(len, _END_TAGS))
+#: a record longer than this is refused (PubMed's longest are a few MB; libxml2 refuses a text
+#: node over 10 MB anyway): the splitter never holds more than about this much of one record
+MAX_RECORD_BYTES = 64 << 20
 _ROOT = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet)(?=[\s>/])[^>]*>")
 _TRAILER = re.compile(rb"\s*</(PubmedArticleSet|PubmedBookArticleSet)>\s*\Z")
 
@@ -79,8 +82,9 @@ def iter_pieces(stream: BinaryIO, target_bytes: int = 8 << 20) -> Iterator[Piece
     """Pieces of about ``target_bytes`` (uncompressed) each, in file order.
 
     Raises :class:`ParseError` when the input is not a PubMed article set (no root element in
-    its first megabyte), is cut short, or has text after the last complete record other than
-    the root end tag. Whole pieces before the fault have been yielded by then.
+    its first megabyte), is cut short, has text after the last complete record other than
+    the root end tag, or holds a record longer than :data:`MAX_RECORD_BYTES`. Whole pieces
+    before the fault have been yielded by then.
     """
     inflater = _Inflater(stream)
     blocks = inflater.blocks()
@@ -111,6 +115,8 @@ def iter_pieces(stream: BinaryIO, target_bytes: int = 8 << 20) -> Iterator[Piece
         while len(buf) >= target_bytes:
             cut = _record_end_near(buf, target_bytes, scanned)
             if not cut:
+                if len(buf) > MAX_RECORD_BYTES:
+                    raise ParseError(f"a record longer than {MAX_RECORD_BYTES >> 20} MB: not read")
                 scanned = len(buf)
                 break  # a record longer than the buffer so far: read on
             yield Piece(_piece(header, buf, cut), inflater.offset)

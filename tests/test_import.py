@@ -256,6 +256,21 @@ def test_a_fault_at_the_start_of_a_later_piece_is_placed_in_the_file(tmp_path, p
             assert sorted(int(p) for p in titles(store)) == list(range(1, bad))
 
 
+def test_a_record_over_the_size_limit_stops_a_parallel_import_with_the_records_before_it(tmp_path, monkeypatch,
+                                                                                       parallel_small_files):
+    from citegraph import pubmed_chunks
+
+    monkeypatch.setattr(pubmed_chunks, "MAX_RECORD_BYTES", 1 << 20)
+    records = [record(str(n), title="w " * 400) for n in range(1, 41)]
+    records[29] = record("30", title="w " * (1 << 20))  # 2 MB of text
+    path = write(tmp_path / "big.xml", *records)
+    with Store(tmp_path / "s.db") as store:
+        with pytest.raises(ImportFailed, match=r"^big\.xml: a record longer than 1 MB: not read; "
+                                               r"the last record read was PMID 29;"):
+            import_files([path], store, workers=2, batch_size=1)
+        assert sorted(int(p) for p in titles(store)) == list(range(1, 30))
+
+
 def test_not_pubmed_xml_is_refused_naming_the_file(tmp_path, parallel_small_files):
     bad = tmp_path / "page.xml"
     bad.write_bytes(b"<html><body>Resource temporarily unavailable</body></html>")

@@ -94,3 +94,17 @@ def test_a_record_of_many_blocks_is_searched_once_not_once_per_block(monkeypatch
     assert b"".join(p.data.split(b"<PubmedArticleSet>", 1)[1].rsplit(b"</PubmedArticleSet>", 1)[0]
                     for p in pieces) == b"".join(records)
     assert sum(examined) < 3 * len(document), f"{sum(examined) >> 20} MB examined for {len(document) >> 20} MB"
+
+
+def test_a_record_over_the_size_limit_is_refused_after_the_pieces_before_it(monkeypatch):
+    from citegraph import pubmed_chunks
+
+    monkeypatch.setattr(pubmed_chunks, "MAX_RECORD_BYTES", 4 << 20)
+    records = _records(20)
+    records[15] = records[15].replace(b"</ArticleTitle>", b"x" * (24 << 20) + b"</ArticleTitle>", 1)
+    document = b"<PubmedArticleSet>" + b"".join(records) + b"</PubmedArticleSet>"
+    got = []
+    with pytest.raises(ParseError, match="^a record longer than 4 MB: not read"):
+        for piece in iter_pieces(io.BytesIO(document), 64 << 10):
+            got.extend(iter_articles(piece.data))
+    assert _keys(got) == _keys(iter_articles(b"<PubmedArticleSet>" + b"".join(records[:15]) + b"</PubmedArticleSet>"))
