@@ -1108,6 +1108,10 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
             f"{data['citations']:,} new citations; {data['deleted']:,} of {data['deletions']:,} "
             "deleted PMIDs removed"
         )
+        for line in report.skipped[:20]:
+            app.err.print(f"skipped: {line}", markup=False, highlight=False, soft_wrap=True)
+        if len(report.skipped) > 20:
+            app.err.print(f"... and {len(report.skipped) - 20} more skipped records", markup=False)
 
 
 class _ImportProgress:

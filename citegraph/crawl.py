@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable, Protocol, Sequence
 
 from .deferred_signals import signals_deferred
-from .errors import InputError, NetworkError, SourceError, StoreError
+from .errors import InputError, NetworkError, ResponseError, SourceError, StoreError
 from .models import Article
 from .parse_pool import REFERENCE_LIST_SOURCE, RecordDigest, digest_articles
 from .store import PreparedArticles, Store, source_bit
@@ -403,21 +403,39 @@ class _Run:
 
     # -- work done on pool threads: network only, no store access ---------------------------
 
-    def _fetch(self, pmids: list[str]) -> tuple[list[RecordDigest], list[str], PreparedArticles]:
-        articles = _digests(self.c.client.efetch(pmids, parse=self.c.parse))
+    def _fetch(self, pmids: list[str]) -> tuple[list[RecordDigest], list[str], PreparedArticles, dict[str, str]]:
+        """The batch's records, the PMIDs without one, their rows, and the PMIDs failed
+        because the answer held records that cannot be stored (with why)."""
+        answer = self.c.client.efetch(pmids, parse=self.c.parse)
+        articles = _digests(answer)
+        skipped = list(getattr(answer, "skipped", ()))
         got = {a.pmid for a in articles}
         absent = [p for p in pmids if p not in got]
         # efetch sometimes answers with fewer records than asked: ask again for the rest
+        # (unless each of them may be a record the answer had that cannot be stored)
+        failed: dict[str, str] = {}
         for _ in range(_REASK_ROUNDS):
-            if not absent:
+            if not absent or len(absent) <= len(skipped):
                 break
-            more = _digests(self.c.client.efetch(absent, parse=self.c.parse))
+            try:
+                answer = self.c.client.efetch(absent, parse=self.c.parse)
+            except ResponseError as exc:  # those fail; what came already is kept
+                failed = {p: str(exc) for p in absent}
+                absent, skipped = [], []
+                break
+            more = _digests(answer)
+            skipped = list(getattr(answer, "skipped", ()))
             articles.extend(more)
             got.update(a.pmid for a in more)
             absent = [p for p in absent if p not in got]
         asked = set(pmids)
         articles = [a for a in articles if a.pmid in asked]
-        return articles, absent, PreparedArticles(a.row for a in articles)
+        if absent and skipped:
+            # a paper whose record may be one of those: failed, not missing
+            why = "; ".join(map(str, skipped[:3])) + (f"; and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+            failed = {p: f"efetch: the answer held records that cannot be stored: {why}" for p in absent}
+            absent = []
+        return articles, absent, PreparedArticles(a.row for a in articles), failed
 
     def _link(self, pmids: list[str], record_refs: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
         links: dict[str, dict[str, list[str]]] = {}
@@ -435,7 +453,7 @@ class _Run:
         if future in self.fetching:
             batch = self.fetching.pop(future)
             try:
-                articles, absent, rows = future.result()
+                articles, absent, rows, failed = future.result()
             except NetworkError:
                 raise  # the server is unreachable: stop; the batch is still 'fetch' in the store
             except SourceError as exc:
@@ -444,6 +462,9 @@ class _Run:
                 return
             self._fetch_done(batch)
             self._commit_fetch(articles, absent, rows)
+            if failed:
+                with self.store.transaction():
+                    self._fail_in_transaction(failed, "fetch")
         else:
             batch = self.linking.pop(future)
             try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 
-__all__ = ["Identifier", "parse_identifier", "parse_pmid"]
+__all__ = ["Identifier", "parse_identifier", "parse_pmid", "pmid_or_none"]
 
 # PubMed ids are positive integers; the largest in use is around 4.1e7. Anything beyond
 # 99,999,999 (NCBI's documented 8-digit space, with room) is a typo, not a paper.
@@ -27,15 +27,32 @@ class Identifier:
         return self.value
 
 
+def pmid_or_none(text: str | None) -> str | None:
+    """The one PMID rule: ASCII digits (surrounding whitespace ignored) for a number in
+    1..99,999,999, given back as its canonical decimal string; None for anything else.
+
+    Every PMID that comes from outside (typed, read from a file, sent by a server) passes
+    here before it is stored, so a stored PMID always fits an SQLite INTEGER.
+    """
+    raw = (text or "").strip()
+    if not raw.isascii() or not raw.isdigit():
+        return None
+    digits = raw.lstrip("0")
+    if len(digits) > len(str(_MAX_PMID)):
+        return None
+    value = int(digits or "0")
+    return str(value) if 0 < value <= _MAX_PMID else None
+
+
 def parse_pmid(text: str) -> str:
-    """A PMID as its canonical decimal string, or :class:`InputError`."""
+    """A PMID as its canonical decimal string (``pmid:`` prefix allowed), or :class:`InputError`."""
     raw = _PMID_PREFIX.sub("", str(text).strip())
     if not raw.isdigit() or not raw.isascii():
         raise InputError(f"not a PubMed id: {text!r} (a PMID is a positive whole number)")
-    value = int(raw)
-    if value <= 0 or value > _MAX_PMID:
+    value = pmid_or_none(raw)
+    if value is None:
         raise InputError(f"not a PubMed id: {text!r} (out of range 1..{_MAX_PMID})")
-    return str(value)
+    return value
 
 
 def parse_identifier(text: str) -> Identifier:

@@ -15,8 +15,11 @@ Rules, so that an import is idempotent and order-safe:
   PMID as missing (reason ``deleted``); edges from other records that cite it stay.
 
 A truncated or corrupt file raises :class:`ImportFailed` naming the file and the last record
-read; every batch before it is committed, so the store is consistent and running the import
-again continues (stored records are skipped by the revision check).
+read; every record before the fault is committed, so the store is consistent and running the
+import again continues (stored records are skipped by the revision check). A record that
+cannot be stored (its PMID is not a PubMed id, see :class:`~citegraph.pubmed_xml.SkippedRecord`)
+is left out and listed in :attr:`ImportReport.skipped` with its file and position; the file's
+other records are imported.
 
 With ``workers > 1`` the parent cuts the file into pieces of whole records
 (:mod:`citegraph.pubmed_chunks`), worker processes parse them and prepare the rows, and the
@@ -37,7 +40,7 @@ from pathlib import Path
 from .errors import CitegraphError, ParseError
 from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
-from .pubmed_xml import iter_articles
+from .pubmed_xml import Placement, SkippedRecord, iter_articles, said_of_the_whole
 from .store import Store, prepare_articles, reference_rows
 from .worker_pool import PARSE_NICE, worker_pool
 
@@ -82,10 +85,13 @@ class ImportReport:
     deleted: int = 0
     citations: int = 0
     seconds: float = 0.0
+    #: the records left out, each as "<file>: record <n> (after PMID <p>) left out: <why>"
+    skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = {name: getattr(self, name) for name in self.__slots__}
         data["files"] = list(self.files)
+        data["skipped"] = list(self.skipped)
         data["records_per_second"] = round(self.records / self.seconds) if self.seconds else 0
         data["seconds"] = round(self.seconds, 3)
         return data
@@ -152,10 +158,12 @@ class _Batch:
     deletions: list[str]
     last_pmid: str
     error: str = ""
+    #: records left out (positions count from the start of what was parsed)
+    skipped: list[SkippedRecord] = field(default_factory=list)
 
 
 def _prepare(records: list[Article], deletions: list[str], source: str, now: float | None,
-             last_pmid: str, error: str = "") -> _Batch:
+             last_pmid: str, error: str = "", skipped: list[SkippedRecord] | None = None) -> _Batch:
     now = time.time() if now is None else now
     return _Batch(
         pmids=[a.pmid for a in records],
@@ -165,6 +173,7 @@ def _prepare(records: list[Article], deletions: list[str], source: str, now: flo
         deletions=deletions,
         last_pmid=last_pmid,
         error=error,
+        skipped=skipped or [],
     )
 
 
@@ -172,51 +181,66 @@ def _parse_piece(data: bytes, source: str, now: float | None) -> _Batch:
     """Worker side: parse one piece and prepare its rows; a ParseError comes back as text."""
     records: list[Article] = []
     deletions: list[str] = []
+    skipped: list[SkippedRecord] = []
     error = ""
     try:
-        for item in iter_articles(data, deletions=True):
+        for item in iter_articles(data, deletions=True, skipped=True):
             if isinstance(item, DeletedCitations):
                 deletions.extend(item.pmids)
+            elif isinstance(item, SkippedRecord):
+                skipped.append(item)
             else:
                 records.append(item)
     except ParseError as exc:
         error = _LINE.sub("", str(exc))  # line numbers of a piece are not the file's
-    return _prepare(records, deletions, source, now, records[-1].pmid if records else "", error)
+    return _prepare(records, deletions, source, now, records[-1].pmid if records else "", error, skipped)
 
 
 def _sequential_batches(stream, source: str, batch_size: int, now: float | None) -> Iterator[_Batch]:
     records: list[Article] = []
     deletions: list[str] = []
+    skipped: list[SkippedRecord] = []
     last = ""
     try:
-        for item in iter_articles(stream, deletions=True):
+        for item in iter_articles(stream, deletions=True, skipped=True):
             if isinstance(item, DeletedCitations):
                 deletions.extend(item.pmids)
+                continue
+            if isinstance(item, SkippedRecord):
+                skipped.append(item)
                 continue
             records.append(item)
             last = item.pmid
             if len(records) >= batch_size:
-                yield _prepare(records, deletions, source, now, last)
-                records, deletions = [], []
+                yield _prepare(records, deletions, source, now, last, skipped=skipped)
+                records, deletions, skipped = [], [], []
     except ParseError as exc:
-        yield _prepare(records, deletions, source, now, last, str(exc))
+        yield _prepare(records, deletions, source, now, last, str(exc), skipped)
         return
-    yield _prepare(records, deletions, source, now, last)
+    yield _prepare(records, deletions, source, now, last, skipped=skipped)
 
 
 def _parallel_batches(stream, pool: ProcessPoolExecutor, workers: int, source: str, batch_bytes: int,
                       now: float | None) -> Iterator[_Batch]:
     pending: list[Future] = []
+    placement = Placement()  # each piece counts its records from 1: positions in the file
+
+    def placed(batch: _Batch) -> _Batch:
+        if batch.error and not batch.last_pmid:
+            batch.error = said_of_the_whole(batch.error, placement.after)
+        batch.skipped = placement.place(batch.skipped, len(batch.pmids), batch.last_pmid)
+        return batch
+
     try:
         for piece in iter_pieces(stream, batch_bytes):
             pending.append(pool.submit(_parse_piece, piece.data, source, now))
             while len(pending) > workers + 1:
-                yield pending.pop(0).result()
+                yield placed(pending.pop(0).result())
         while pending:
-            yield pending.pop(0).result()
+            yield placed(pending.pop(0).result())
     except ParseError as exc:  # the splitter's own faults (bad gzip data, not PubMed XML)
         while pending:
-            yield pending.pop(0).result()
+            yield placed(pending.pop(0).result())
         yield _Batch([], [], [], [], [], "", str(exc))
 
 
@@ -237,6 +261,7 @@ def _import_one(path: Path, index: int, files: int, store: Store, pool, workers:
         last = ""
         for batch in batches:
             _write(store, batch, source, report, now)
+            report.skipped.extend(f"{path.name}: {s}" for s in batch.skipped)
             last = batch.last_pmid or last
             if batch.error:
                 where = f"the last record read was PMID {last}" if last else "no record was read"

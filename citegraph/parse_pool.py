@@ -25,7 +25,7 @@ from typing import Iterable, NamedTuple
 
 from .errors import ParseError
 from .models import Article
-from .pubmed_xml import parse_articles, prolog_end, records_are_plain
+from .pubmed_xml import Records, parse_articles, prolog_end, records_are_plain
 from .store import prepare_articles, reference_rows
 from .worker_pool import PARSE_NICE, stop_now, worker_pool
 
@@ -61,9 +61,11 @@ def digest_articles(articles: Iterable[Article], source: str = "efetch",
             for a, row in zip(articles, rows)]
 
 
-def digest_efetch(body: bytes) -> list[RecordDigest]:
-    """Parse one efetch answer and prepare its rows (runs in a worker process)."""
-    return digest_articles(parse_articles(body), "efetch", time.time())
+def digest_efetch(body: bytes) -> Records:
+    """Parse one efetch answer and prepare its rows (runs in a worker process); the records
+    that cannot be stored are left out and listed in ``skipped``."""
+    articles = parse_articles(body)
+    return Records(digest_articles(articles, "efetch", time.time()), articles.skipped)
 
 
 _RECORD_START = b"<PubmedArticle>"
@@ -117,7 +119,7 @@ class ParsePool:
         self._lock = threading.Lock()
         self._closed = False
 
-    def parse(self, body: bytes) -> list[RecordDigest]:
+    def parse(self, body: bytes) -> Records:
         if self.processes == 0 or len(body) < self.min_bytes:
             return digest_efetch(body)
         executor = self._start()
@@ -128,7 +130,7 @@ class ParsePool:
             parts = split_records(body, self.processes) if len(body) >= 2 * self.min_bytes else [body]
             futures = [executor.submit(digest_efetch, part) for part in parts]
             try:
-                digests = [d for future in futures for d in future.result()]
+                digests = Records.joined(future.result() for future in futures)
             except ParseError:
                 if len(parts) == 1:
                     raise

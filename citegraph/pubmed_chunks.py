@@ -25,6 +25,10 @@ __all__ = ["Piece", "iter_pieces"]
 _BLOCK = 1 << 20  # compressed bytes per read
 _TAIL = 256 << 10  # where the last record end is looked for first
 _END_TAGS = (b"</PubmedArticle>", b"</PubmedBookArticle>", b"</DeleteCitation>")
+_LONGEST = max(map(len, _END_TAGS))
+#: a record longer than this is refused (PubMed's longest are a few MB; libxml2 refuses a text
+#: node over 10 MB anyway): the splitter never holds more than about this much of one record
+MAX_RECORD_BYTES = 64 << 20
 _ROOT = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet)(?=[\s>/])[^>]*>")
 _TRAILER = re.compile(rb"\s*</(PubmedArticleSet|PubmedBookArticleSet)>\s*\Z")
 
@@ -78,14 +82,18 @@ def iter_pieces(stream: BinaryIO, target_bytes: int = 8 << 20) -> Iterator[Piece
     """Pieces of about ``target_bytes`` (uncompressed) each, in file order.
 
     Raises :class:`ParseError` when the input is not a PubMed article set (no root element in
-    its first megabyte), is cut short, or has text after the last complete record other than
-    the root end tag. Whole pieces before the fault have been yielded by then.
+    its first megabyte), is cut short, has text after the last complete record other than
+    the root end tag, or holds a record longer than :data:`MAX_RECORD_BYTES`. Whole pieces
+    before the fault have been yielded by then.
     """
     inflater = _Inflater(stream)
     blocks = inflater.blocks()
     buf = bytearray()
     header = b""
     failure: ParseError | None = None
+    # while a record longer than a piece is read: buf[:scanned] holds no record end beyond the
+    # target, so each block read is searched once, not the whole buffer again
+    scanned = 0
     while True:
         try:
             block = next(blocks, None)
@@ -105,11 +113,15 @@ def iter_pieces(stream: BinaryIO, target_bytes: int = 8 << 20) -> Iterator[Piece
             del buf[:match.end()]
         # one block of gzip data can hold several pieces' worth: cut them all
         while len(buf) >= target_bytes:
-            cut = _record_end_near(buf, target_bytes)
+            cut = _record_end_near(buf, target_bytes, scanned)
             if not cut:
+                if len(buf) > MAX_RECORD_BYTES:
+                    raise ParseError(f"a record longer than {MAX_RECORD_BYTES >> 20} MB: not read")
+                scanned = len(buf)
                 break  # a record longer than the buffer so far: read on
             yield Piece(_piece(header, buf, cut), inflater.offset)
             del buf[:cut]
+            scanned = 0
     if not header:
         raise failure or ParseError("not a PubMed article set: no <PubmedArticleSet> start tag")
     cut = _record_end_near(buf, len(buf))
@@ -129,23 +141,34 @@ def _piece(header: bytes, buf: bytearray, cut: int) -> bytes:
         return b"".join((header, view[:cut], _closing(header)))
 
 
-def _record_end_near(buf: bytearray, target: int) -> int:
+def _record_end_near(buf: bytearray, target: int, scanned: int = 0) -> int:
     """The end of the last record that ends within ``target`` bytes (``len(buf)``: the last
     record end of all), else of the first record that ends after it (a record longer than a
-    piece); 0 when no record ends in ``buf``."""
+    piece); 0 when no record ends in ``buf``.
+
+    ``scanned`` > ``target``: an earlier call on the same buffer, then ``scanned`` bytes long,
+    found no record end in it; only the bytes after that are searched (so a record of any
+    size costs one pass over it)."""
+    if scanned > target:
+        return _first_end(buf, scanned - _LONGEST + 1)
     # the stretch just before the target first: a tag absent from it (book articles and
     # deletions are rare) would otherwise cost a scan of everything before it
     for start in (max(0, target - _TAIL), 0):
-        best = 0
-        for tag in _END_TAGS:
-            at = buf.rfind(tag, start, target)
-            if at >= 0:
-                best = max(best, at + len(tag))
-        if best:
-            return best
-        if start == 0:
+        best = _last_end(buf, start, target)
+        if best or start == 0:
             break
-    ends = [at + len(tag) for tag in _END_TAGS if (at := buf.find(tag, target)) >= 0]
+    return best or _first_end(buf, target)
+
+
+def _last_end(buf: bytearray, start: int, stop: int) -> int:
+    """Where the last record end tag in ``buf[start:stop]`` ends; 0 if there is none."""
+    ends = [at + len(tag) for tag in _END_TAGS if (at := buf.rfind(tag, start, stop)) >= 0]
+    return max(ends, default=0)
+
+
+def _first_end(buf: bytearray, start: int) -> int:
+    """Where the first record end tag in ``buf[start:]`` ends; 0 if there is none."""
+    ends = [at + len(tag) for tag in _END_TAGS if (at := buf.find(tag, start)) >= 0]
     return min(ends, default=0)
 
 

@@ -17,8 +17,10 @@ would not read the same (another encoding than UTF-8, entities declared in the D
 re-serialised instead. Gzip input is decompressed on a helper thread, overlapping the parse.
 
 Malformed, truncated or non-PubMed input raises :class:`citegraph.errors.ParseError` naming
-what went wrong and where; records before the error have already been yielded. The parser
-never loads a DTD, never touches the network and never expands entities.
+what went wrong and where; records before the error have already been yielded. A well-formed
+record that cannot be stored (no PMID, or one that is not a PubMed id) is a
+:class:`SkippedRecord`: named, and the records after it are read. The parser never loads a
+DTD, never touches the network and never expands entities.
 """
 
 from __future__ import annotations
@@ -29,17 +31,19 @@ import queue
 import re
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO, Union
 
 from lxml import etree
 
 from .errors import ParseError
+from .identifiers import pmid_or_none
 from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
-from .pubmed_xml_record import article_from_element, book_article_from_element, plain_text
+from .pubmed_xml_record import BadRecord, article_from_element, book_article_from_element, not_a_pmid, plain_text
 
-__all__ = ["iter_articles", "parse_articles", "parse_record"]
+__all__ = ["Placement", "Records", "SkippedRecord", "iter_articles", "parse_articles", "parse_record"]
 
 Source = Union[bytes, bytearray, str, "os.PathLike[str]", BinaryIO]
 
@@ -60,6 +64,11 @@ _KEEP = 1 << 20  # unclaimed input kept before compacting the slicing buffer
 _WHOLE_MAX_BYTES = 64 << 20
 _PIECE_BYTES = 1 << 20  # uncompressed bytes per piece of a file (peak memory ~75 MB)
 _DONE = object()
+# where the streaming reader cuts its reads (see _Reader), and the most bytes of such a tag that
+# can end a read of the stream
+_RECORD_END = re.compile(rb"</(?:PubmedArticle|PubmedBookArticle|DeleteCitation)>")
+_HOLD = len(b"</PubmedBookArticle>") - 1
+_READ_BYTES = 1 << 15
 
 
 def _parser_options() -> dict:
@@ -77,7 +86,65 @@ def _parser_options() -> dict:
 # --------------------------------------------------------------------------- public API
 
 
-def iter_articles(source: Source, *, deletions: bool = False) -> Iterator[Article | DeletedCitations]:
+@dataclass(frozen=True, slots=True)
+class SkippedRecord:
+    """A record of well-formed XML that cannot be stored (no PMID, or one that is not a PubMed
+    id), or a ``DeleteCitation`` PMID that is not one: left out, the rest is read on.
+
+    ``position`` counts the document's article records (``PubmedArticle`` and
+    ``PubmedBookArticle``) from 1; it is 0 for a ``DeleteCitation`` entry. ``after`` is the
+    PMID of the last record read before it ("" when there is none).
+    """
+
+    position: int
+    after: str
+    reason: str
+
+    def __str__(self) -> str:
+        what = f"record {self.position}" if self.position else "a DeleteCitation entry"
+        return f"{what} ({_where(self.after)}) left out: {self.reason}"
+
+
+class Placement:
+    """Places what a part of a document (a piece of a file, a part of an answer) says in the
+    whole: give it the parts in order (:meth:`place`)."""
+
+    def __init__(self) -> None:
+        self.position = 0  # article records in the parts so far
+        self.after = ""  # the PMID of the last record read in them
+
+    def place(self, skipped: Iterable[SkippedRecord], records: int, last_pmid: str) -> list[SkippedRecord]:
+        """The next part's skipped records, their positions and ``after`` as in the whole;
+        ``records`` and ``last_pmid``: the records read in that part and the last one's PMID."""
+        placed = [SkippedRecord(s.position and s.position + self.position, s.after or self.after, s.reason)
+                  for s in skipped]
+        self.position += records + sum(1 for s in placed if s.position)
+        self.after = last_pmid or self.after
+        return placed
+
+
+class Records(list):
+    """A list of records, with ``skipped``: the :class:`SkippedRecord` of each one left out."""
+
+    def __init__(self, items: Iterable = (), skipped: Iterable[SkippedRecord] = ()) -> None:
+        super().__init__(items)
+        self.skipped: list[SkippedRecord] = list(skipped)
+
+    @classmethod
+    def joined(cls, parts: Iterable[list]) -> "Records":
+        """The records (or anything with a ``pmid``) of consecutive parts of one document as
+        those of the whole: the positions of skipped records count from its start."""
+        whole = cls()
+        placement = Placement()
+        for part in parts:
+            whole.extend(part)
+            last = getattr(part[-1], "pmid", "") if part else ""
+            whole.skipped.extend(placement.place(getattr(part, "skipped", ()), len(part), last))
+        return whole
+
+
+def iter_articles(source: Source, *, deletions: bool = False,
+                  skipped: bool = False) -> Iterator[Article | DeletedCitations | SkippedRecord]:
     """Yield the records of a PubMed XML document in file order, streaming.
 
     ``source`` is the XML as bytes, a path to a ``.xml`` or gzip-compressed file (detected
@@ -85,9 +152,20 @@ def iter_articles(source: Source, *, deletions: bool = False) -> Iterator[Articl
     records come out as articles with ``is_book=True``. With ``deletions=True`` each
     ``DeleteCitation`` element is yielded as a :class:`DeletedCitations`.
 
+    A record that cannot be stored (see :class:`SkippedRecord`) is yielded as a
+    :class:`SkippedRecord` with ``skipped=True``, and reading goes on; otherwise it raises
+    :class:`ParseError`. A bad reference PMID or date inside a record only loses that value.
+
     Raises :class:`ParseError` for malformed, truncated or non-PubMed XML, and for an NCBI
     ``ERROR`` element; the records before the fault have been yielded by then.
     """
+    for item in _records(source, deletions):
+        if type(item) is SkippedRecord and not skipped:
+            raise ParseError(str(item))
+        yield item
+
+
+def _records(source: Source, deletions: bool) -> Iterator[Article | DeletedCitations | SkippedRecord]:
     yielded = 0
     if isinstance(source, (bytes, bytearray, memoryview)) and len(source) <= _WHOLE_MAX_BYTES:
         fast = _parse_whole(bytes(source), deletions)
@@ -114,12 +192,19 @@ def iter_articles(source: Source, *, deletions: bool = False) -> Iterator[Articl
         reader.close()
 
 
-def parse_articles(data: bytes) -> list[Article]:
-    """All articles of one efetch response body (an empty ``PubmedArticleSet`` gives [])."""
-    fast = _parse_whole(data)
-    if fast is not None:
-        return fast
-    return [rec for rec in iter_articles(data) if isinstance(rec, Article)]
+def parse_articles(data: bytes) -> Records:
+    """All articles of one efetch response body (an empty ``PubmedArticleSet`` gives []);
+    the records that cannot be stored are left out and listed in ``skipped``."""
+    items = _parse_whole(data)
+    if items is None:
+        items = _records(data, False)
+    articles = Records()
+    for item in items:
+        if type(item) is SkippedRecord:
+            articles.skipped.append(item)
+        else:
+            articles.append(item)
+    return articles
 
 
 class _NotPlain(Exception):
@@ -132,13 +217,18 @@ def _iter_file_pieces(path, deletions: bool) -> Iterator[Article | DeletedCitati
     except OSError:
         raise _NotPlain from None  # the streaming path words the error
     with stream:
+        placement = Placement()  # each piece counts from 1: give positions in the whole file
         for data in _prefetched(iter_pieces(stream, _PIECE_BYTES)):
             if data is None:
                 raise _NotPlain
             records = _parse_whole(data, deletions)
             if records is None:
                 raise _NotPlain
-            yield from records
+            articles = [r for r in records if type(r) is Article]
+            placed = iter(placement.place([r for r in records if type(r) is SkippedRecord], len(articles),
+                                          articles[-1].pmid if articles else ""))
+            for record in records:
+                yield next(placed) if type(record) is SkippedRecord else record
 
 
 def _prefetched(pieces: Iterator, depth: int = 2) -> Iterator[bytes | None]:
@@ -184,7 +274,7 @@ def _prefetched(pieces: Iterator, depth: int = 2) -> Iterator[bytes | None]:
         thread.join()
 
 
-def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | DeletedCitations] | None:
+def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | DeletedCitations | SkippedRecord] | None:
     """The common case: a well-formed, uncompressed PubmedArticleSet (an efetch answer, a piece
     of a file), read in one call.
 
@@ -211,22 +301,29 @@ def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | Deleted
     first = data.find(b"<" + root.tag.encode())
     prolog = data[:first] if first >= 0 else data
     slicing = (docinfo.encoding or "UTF-8").upper() in ("UTF-8", "UTF8") and b"<!ENTITY" not in prolog
-    articles: list[Article | DeletedCitations] = []
+    articles: list[Article | DeletedCitations | SkippedRecord] = []
     cursor = prolog_end(data)
+    position, last_pmid = 0, ""
     for elem in root.iterchildren(tag=("PubmedArticle", "PubmedBookArticle", "DeleteCitation", "ERROR")):
         tag = elem.tag
         if tag == "ERROR":
             return None
         if tag == "DeleteCitation":
             if deletions:
-                articles.append(_deleted(elem))
+                articles.extend(_deleted(elem, last_pmid))
             continue
+        position += 1
         raw, cursor = _slice_record(data, tag.encode(), cursor) if slicing else (None, cursor)
         build = article_from_element if tag == "PubmedArticle" else book_article_from_element
-        article = build(elem, raw or _serialize(elem))
+        try:
+            article = build(elem, raw or _serialize(elem))
+        except BadRecord as exc:
+            articles.append(SkippedRecord(position, last_pmid, str(exc)))
+            continue
         if raw is not None and (b">" + article.pmid.encode() + b"</PMID>") not in raw:
             article.raw_xml = _serialize(elem)  # the cut is not this record: never guess
         articles.append(article)
+        last_pmid = article.pmid
     return articles
 
 
@@ -327,11 +424,18 @@ class _ReadError(Exception):
 class _Reader:
     """A binary stream for iterparse that remembers the first bytes, counts lines and EOF.
 
+    Each :meth:`read` gives the input up to and including the next record end tag at most, so
+    a record's end and anything after it never reach the parser in the same call. The parser
+    may drop every event of a call that ends in an error (lxml 6 does, lxml 5 did not): with
+    these cuts such a call never holds a complete record, so every record before a fault is
+    yielded whichever lxml runs.
+
     It also keeps the bytes not yet claimed by a record, so that each record's ``raw_xml`` can
     be cut from the input exactly as received (:meth:`take`) instead of re-serialised.
     """
 
-    __slots__ = ("_stream", "_owned", "head", "lines", "eof", "_buf", "_pos", "slicing")
+    __slots__ = ("_stream", "_owned", "head", "lines", "eof", "_buf", "_pos", "slicing",
+                 "_pending", "_at", "_drained")
 
     def __init__(self, stream: BinaryIO, owned: list, whole: bytes | None = None) -> None:
         self._stream = stream
@@ -343,21 +447,44 @@ class _Reader:
         self.slicing: bool | None = None
         self._buf: bytes | bytearray = whole if whole is not None else bytearray()
         self._pos = 0
+        # input read from the stream and not yet handed to the parser: _pending[_at:]
+        self._pending = b""
+        self._at = 0
+        self._drained = False
 
-    def read(self, size: int = -1) -> bytes:
+    def _read_stream(self, size: int) -> bytes:
         try:
-            chunk = self._stream.read(size)
+            return self._stream.read(size)
         except _ReadError:
             raise
         except EOFError as exc:  # gzip stream cut short
             raise _ReadError(f"truncated gzip input: {exc}") from None
         except OSError as exc:  # includes gzip.BadGzipFile
             raise _ReadError(f"cannot read PubMed XML input: {exc}") from None
-        if not chunk:
+
+    def read(self, size: int = -1) -> bytes:
+        size = size if size and size > 0 else _READ_BYTES
+        # an end tag may straddle two reads of the stream: the last _HOLD bytes wait for more
+        while not self._drained and len(self._pending) - self._at <= _HOLD:
+            more = self._read_stream(size)
+            if not more:
+                self._drained = True
+            else:
+                if len(self.head) < 200:
+                    self.head += more[:200]
+                self._pending = self._pending[self._at:] + more
+                self._at = 0
+        data, at = self._pending, self._at
+        if at >= len(data):
             self.eof = True
             return b""
-        if len(self.head) < 200:
-            self.head += chunk[:200]
+        match = _RECORD_END.search(data, at)
+        if match is not None:
+            end = match.end()
+        else:
+            end = len(data) if self._drained else len(data) - _HOLD
+        chunk = data[at:end]
+        self._at = end
         self.lines += chunk.count(b"\n")
         if self.slicing is not False and type(self._buf) is bytearray:
             self._buf += chunk
@@ -544,9 +671,10 @@ class _Gunzip:
 # --------------------------------------------------------------------------- streaming loop
 
 
-def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCitations]:
+def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCitations | SkippedRecord]:
     events = etree.iterparse(reader, events=("end",), tag=_RECORD_TAGS, **_parser_options())
     last_pmid = ""
+    position = 0
     checked_root = False
     try:
         for _event, elem in events:
@@ -557,22 +685,23 @@ def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCita
                     raise ParseError(f"not PubMed XML: <{elem.tag}> inside <{root_tag}>")
                 checked_root = True
             tag = elem.tag
-            if tag == "PubmedArticle":
-                raw = reader.take(b"PubmedArticle") if reader.slicing is not False else None
-                record: Article | DeletedCitations = article_from_element(elem, raw or _serialize(elem))
-                last_pmid = record.pmid
-                if raw is not None and (b">" + last_pmid.encode() + b"</PMID>") not in raw:
-                    reader.stop_slicing()  # the cut is not this record: never guess, re-serialise
-                    record.raw_xml = _serialize(elem)
-            elif tag == "PubmedBookArticle":
-                raw = reader.take(b"PubmedBookArticle") if reader.slicing is not False else None
-                record = book_article_from_element(elem, raw or _serialize(elem))
-                last_pmid = record.pmid
-                if raw is not None and (b">" + last_pmid.encode() + b"</PMID>") not in raw:
-                    reader.stop_slicing()
-                    record.raw_xml = _serialize(elem)
+            records: list[Article | DeletedCitations | SkippedRecord]
+            if tag == "PubmedArticle" or tag == "PubmedBookArticle":
+                position += 1
+                raw = reader.take(tag.encode()) if reader.slicing is not False else None
+                build = article_from_element if tag == "PubmedArticle" else book_article_from_element
+                try:
+                    article = build(elem, raw or _serialize(elem))
+                except BadRecord as exc:
+                    records = [SkippedRecord(position, last_pmid, str(exc))]
+                else:
+                    last_pmid = article.pmid
+                    if raw is not None and (b">" + last_pmid.encode() + b"</PMID>") not in raw:
+                        reader.stop_slicing()  # the cut is not this record: never guess, re-serialise
+                        article.raw_xml = _serialize(elem)
+                    records = [article]
             elif tag == "DeleteCitation":
-                record = _deleted(elem)
+                records = _deleted(elem, last_pmid) if deletions else []
             else:  # ERROR
                 message = plain_text("".join(elem.itertext())) or "(empty ERROR element)"
                 raise ParseError(f"NCBI returned an ERROR ({_where(last_pmid)}): {message}")
@@ -580,8 +709,7 @@ def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCita
             if parent is not None:
                 while elem.getprevious() is not None:
                     del parent[0]
-            if tag != "DeleteCitation" or deletions:
-                yield record
+            yield from records
     except etree.XMLSyntaxError as exc:
         raise ParseError(_syntax_message(exc, reader, last_pmid)) from None
     except _ReadError as exc:
@@ -593,9 +721,19 @@ def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCita
         raise ParseError(f"not PubMed XML: root element <{root.tag}>{_head(reader)}")
 
 
-def _deleted(elem) -> DeletedCitations:
-    """A ``DeleteCitation`` element's PMIDs."""
-    return DeletedCitations([p.text.strip() for p in elem.iterchildren("PMID") if p.text])
+def _deleted(elem, last_pmid: str) -> list[DeletedCitations | SkippedRecord]:
+    """A ``DeleteCitation`` element's PMIDs, and a :class:`SkippedRecord` for each that is none."""
+    pmids: list[str] = []
+    bad: list[SkippedRecord] = []
+    for node in elem.iterchildren("PMID"):
+        if not node.text:
+            continue
+        pmid = pmid_or_none(node.text)
+        if pmid is None:
+            bad.append(SkippedRecord(0, last_pmid, not_a_pmid(node.text)))
+        else:
+            pmids.append(pmid)
+    return ([DeletedCitations(pmids)] if pmids or not bad else []) + bad
 
 
 def _serialize(elem) -> bytes:
@@ -604,6 +742,13 @@ def _serialize(elem) -> bytes:
 
 def _where(last_pmid: str) -> str:
     return f"after PMID {last_pmid}" if last_pmid else "before the first record"
+
+
+def said_of_the_whole(message: str, after: str) -> str:
+    """A :class:`ParseError` message of this module about a piece of a document (a run of its
+    records, see :mod:`citegraph.pubmed_chunks`) in which no record was read, said of the
+    whole document: ``after`` is the PMID of the last record before the piece ("" if none)."""
+    return message.replace(_where(""), _where(after), 1) if after else message
 
 
 def _head(reader: _Reader) -> str:

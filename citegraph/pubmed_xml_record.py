@@ -14,14 +14,15 @@ from __future__ import annotations
 import re
 
 from .errors import ParseError
+from .identifiers import pmid_or_none
 from .models import Article, Author, CommentCorrection, MeshHeading, Reference
 
-__all__ = ["article_from_element", "book_article_from_element", "plain_text"]
+__all__ = ["BadRecord", "article_from_element", "book_article_from_element", "not_a_pmid", "plain_text"]
 
 _MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _MATH_TOKENS = frozenset({"mi", "mn", "mo", "mtext", "ms"})
 _WS = re.compile(r"[ \t\r\n]+")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)", re.ASCII)
 _ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dXx])(?![\dXx])")
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -105,9 +106,21 @@ def _normalize_orcid(value: str) -> str:
     return "-".join(match.groups()).upper() if match else ""
 
 
-def _digits(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value if value.isdigit() else None
+class BadRecord(ParseError):
+    """This one record cannot be stored (no PMID, or one that is not a PubMed id); the
+    records around it can."""
+
+
+def _number(text: str, digits: int) -> int | None:
+    """A whole number of at most ``digits`` ASCII digits (a year, a month, a version), else None."""
+    return int(text) if 0 < len(text) <= digits and text.isascii() and text.isdigit() else None
+
+
+def not_a_pmid(text: str) -> str:
+    """The message for a PMID that fails :func:`~citegraph.identifiers.pmid_or_none` (the
+    untrusted text shown short, on one line, its control characters escaped)."""
+    text = plain_text(text)
+    return f"PMID {text if len(text) <= 40 else text[:40] + '...'!r} is not a PubMed id"
 
 
 # --------------------------------------------------------------------------- dates
@@ -124,7 +137,7 @@ def _pub_date(elem) -> tuple[str, int | None]:
         return medline, int(match.group(1)) if match else None
     year = parts.get("Year", "")
     text = " ".join(p for p in (year, parts.get("Season") or parts.get("Month"), parts.get("Day")) if p)
-    return text, int(year) if year.isdigit() else None
+    return text, _number(year, 4)
 
 
 def _iso_date(elem) -> str:
@@ -138,14 +151,15 @@ def _iso_date(elem) -> str:
             month = (child.text or "").strip()
         elif tag == "Day":
             day = (child.text or "").strip()
-    if not year.isdigit():
+    if _number(year, 4) is None:
         return ""
-    month_no = int(month) if month.isdigit() else _MONTHS.get(month[:3].lower(), 0)
+    month_no = _number(month, 2) or _MONTHS.get(month[:3].lower(), 0)
     if not month_no:
         return year
-    if not day.isdigit():
+    day_no = _number(day, 2)
+    if not day_no:
         return f"{year}-{month_no:02d}"
-    return f"{year}-{month_no:02d}-{int(day):02d}"
+    return f"{year}-{month_no:02d}-{day_no:02d}"
 
 
 # --------------------------------------------------------------------------- record parts
@@ -230,9 +244,8 @@ def _references(reference_list, into: list[Reference]) -> None:
                 continue
             kind = node.get("IdType")
             if kind == "pubmed":
-                value = value.strip()
-                if ref.pmid is None and value.isdigit():
-                    ref.pmid = value
+                if ref.pmid is None:
+                    ref.pmid = pmid_or_none(value)  # a value that is no PMID is dropped
             elif kind == "pmc":
                 ref.pmcid = ref.pmcid or value.strip() or None
             elif kind == "doi":
@@ -249,7 +262,7 @@ def _comments_corrections(cc_list, into: list[CommentCorrection]) -> None:
                 pmid = (part.text or "").strip()
             elif tag == "RefSource":
                 source = _text(part)
-        into.append(CommentCorrection(cc.get("RefType", ""), pmid if pmid.isdigit() else None, source))
+        into.append(CommentCorrection(cc.get("RefType", ""), pmid_or_none(pmid), source))
 
 
 def _article_ids(id_list, article: Article) -> None:
@@ -268,9 +281,11 @@ def _article_ids(id_list, article: Article) -> None:
 
 
 def _pmid(node, article: Article) -> None:
-    article.pmid = (node.text or "").strip()
-    version = node.get("Version", "1")
-    article.version = int(version) if version.isdigit() else 1
+    text = node.text or ""
+    article.pmid = pmid_or_none(text) or ""
+    if not article.pmid and text.strip():
+        raise BadRecord(not_a_pmid(text))
+    article.version = _number(node.get("Version", "1"), 4) or 1
 
 
 def _pagination(node, article: Article) -> None:
@@ -397,7 +412,7 @@ def article_from_element(elem, raw: bytes) -> Article:
                 article.other_abstracts.append({"type": child.get("Type", ""), "language": child.get("Language", ""),
                                                 "text": _abstract(child)})
     if not article.pmid:
-        raise ParseError("PubmedArticle without a PMID")
+        raise BadRecord("PubmedArticle without a PMID")
     if data is not None:
         for child in data:
             if child.tag == "ReferenceList":
@@ -458,7 +473,7 @@ def book_article_from_element(elem, raw: bytes) -> Article:
         elif tag == "ReferenceList":
             _references(child, article.references)
     if not article.pmid:
-        raise ParseError("PubmedBookArticle without a PMID")
+        raise BadRecord("PubmedBookArticle without a PMID")
     if article.title:
         article.journal = book_title  # a chapter: the book is its container
     else:

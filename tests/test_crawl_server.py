@@ -139,3 +139,86 @@ def test_unknown_seed_is_reported_missing(synthetic_10k, tmp_path):
     assert articles == set()
     assert report.complete and report.members == 1
     assert report.missing == ["1"]
+
+
+# -- answers holding ids that are not PMIDs: the paper fails, the crawl completes ---------------
+
+def _record(pmid: str, cites: tuple[str, ...] = (), shown_pmid: str | None = None) -> bytes:
+    refs = "".join(f'<Reference><Citation>ref</Citation><ArticleIdList><ArticleId IdType="pubmed">{c}</ArticleId>'
+                   "</ArticleIdList></Reference>" for c in cites)
+    return (f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{shown_pmid or pmid}'
+            f'</PMID><Article PubModel="Print"><ArticleTitle>Title {pmid}</ArticleTitle></Article></MedlineCitation>'
+            f"<PubmedData><ReferenceList>{refs}</ReferenceList></PubmedData></PubmedArticle>").encode()
+
+
+def _corpus(records: dict[str, tuple[bytes, tuple[str, ...]]]) -> Corpus:
+    """A corpus serving these raw records as they are, under these PMIDs."""
+    from citegraph.models import Article, Reference
+
+    corpus = Corpus()
+    corpus.add(Article(pmid=p, raw_xml=raw, references=[Reference(pmid=c) for c in cites])
+               for p, (raw, cites) in records.items())
+    return corpus
+
+
+@pytest.mark.parametrize("bad", ["abc", "1" * 20, "0", "\u0661\u0662\u0663"])
+@pytest.mark.parametrize("workers", [0, 2])
+def test_an_efetch_record_with_a_bad_pmid_fails_that_paper_and_the_crawl_completes(tmp_path, bad, workers):
+    corpus = _corpus({
+        "1": (_record("1", ("2", "3", "4")), ("2", "3", "4")),
+        "2": (_record("2", shown_pmid=bad), ()),
+        "3": (_record("3", ("5", "abc", "9" * 20)), ("5",)),  # bad reference ids: only they are lost
+        "4": (_record("4"), ()),
+    })
+    pool = ParsePool(workers, min_bytes=0) if workers else None
+    with EutilsServer(corpus) as server:
+        for _ in range(2):  # and again: the same answer, the same outcome, never a crash
+            report, articles, edges = run_crawl(server.url, tmp_path, ["1"], pool=pool, depth=1,
+                                                direction="references")
+            assert not report.complete
+            assert articles == {"1", "3", "4"}
+            ((pmid, why),) = report.failed
+            assert pmid == "2"
+            assert why.startswith("efetch: the answer held records that cannot be stored: record ")
+            assert "left out: PMID " in why
+            assert (3, 5, ) in {(a, b) for a, b, _ in edges}
+    if pool is not None:
+        pool.close()
+
+
+def test_an_elink_answer_with_a_bad_id_fails_that_paper_and_the_crawl_completes(tmp_path, monkeypatch):
+    from citegraph.testing import endpoints
+
+    corpus = _corpus({"1": (_record("1"), ()), "4": (_record("4", ("1",)), ("1",)),
+                      "5": (_record("5", ("1",)), ("1",))})
+    real = endpoints.ENDPOINTS["elink"]
+
+    def bad_id(corpus, query, drop=None):
+        reply = real(corpus, query, drop)
+        reply.body = reply.body.replace(b"<Id>5</Id>", b"<Id>abc</Id>")
+        return reply
+
+    monkeypatch.setitem(endpoints.ENDPOINTS, "elink", bad_id)
+    with EutilsServer(corpus) as server:
+        for _ in range(2):
+            report, articles, edges = run_crawl(server.url, tmp_path, ["1"], depth=1, direction="cited-by")
+            assert not report.complete
+            assert articles == {"1"}
+            ((pmid, why),) = report.failed
+            assert pmid == "1" and "'abc' is not a PubMed id" in why
+
+
+def test_a_record_over_the_answer_size_cap_fails_alone_and_the_crawl_completes(tmp_path, monkeypatch):
+    from citegraph.sources import eutils
+
+    big = _record("2").replace(b"Title 2", b"Title " + b"w " * 100_000)  # about 200 KB
+    corpus = _corpus({"1": (_record("1", ("2", "3", "4")), ("2", "3", "4")), "2": (big, ()),
+                      "3": (_record("3"), ()), "4": (_record("4"), ())})
+    monkeypatch.setattr(eutils, "MAX_RESPONSE_BYTES", 100_000)
+    with EutilsServer(corpus) as server:
+        report, articles, _ = run_crawl(server.url, tmp_path, ["1"], depth=1, direction="references")
+        efetch_requests = server.stats()["by_endpoint"]["efetch"]
+    assert articles == {"1", "3", "4"}
+    ((pmid, why),) = report.failed
+    assert pmid == "2" and "larger than 100,000 bytes" in why
+    assert efetch_requests <= 6  # the seed, the batch, its halves, the big one alone: never retried

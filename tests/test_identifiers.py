@@ -30,3 +30,14 @@ def test_parse_pmid_rejects_zero_and_huge():
         parse_pmid("0")
     with pytest.raises(InputError, match="out of range"):
         parse_pmid("100000000")
+
+
+@pytest.mark.parametrize("text,value", [
+    ("123", "123"), (" 0042 ", "42"), ("99999999", "99999999"), ("0" * 5000 + "7", "7"),
+    ("0", None), ("-7", None), ("+7", None), ("abc", None), ("١٢٣", None), ("12³", None), ("", None), (None, None),
+    ("100000000", None), ("1" * 20, None), ("9" * 5000, None), ("1 2", None),
+])
+def test_pmid_or_none_is_the_one_pmid_rule(text, value):
+    from citegraph.identifiers import pmid_or_none
+
+    assert pmid_or_none(text) == value

@@ -197,6 +197,80 @@ def test_truncated_file_stops_with_the_last_record_read_and_a_rerun_continues(tm
         assert sorted(int(p) for p in titles(store)) == list(range(1, 61))
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_bad_byte_after_the_first_record_stores_it_and_names_it(tmp_path, workers, parallel_small_files):
+    bad = tmp_path / "bad.xml"
+    write(bad, record("1"), record("2", title="bad \x01 byte"), record("3"))
+    with Store(tmp_path / "s.db") as store:
+        with pytest.raises(ImportFailed) as caught:
+            import_files([bad], store, workers=workers)
+        message = str(caught.value)
+        assert message.startswith("bad.xml: malformed XML after PMID 1"), message
+        assert "the last record read was PMID 1;" in message
+        assert sorted(titles(store)) == ["1"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_records_that_cannot_be_stored_are_skipped_and_named_and_the_rest_is_imported(tmp_path, workers,
+                                                                                     parallel_small_files):
+    records = [record(str(n), title="w " * 400, cites=(str(n + 1000),)) for n in range(1, 61)]
+    records[2] = records[2].replace(">3</PMID>", ">abc</PMID>")
+    records[39] = records[39].replace(">40</PMID>", ">" + "4" * 20 + "</PMID>")
+    records[49] = record("50", cites=("\u0661\u0662\u0663", "0", "9" * 20, "1050"))  # bad values only
+    bad = write(tmp_path / "bad.xml.gz", *records, deleted=("abc", "7"))
+    with Store(tmp_path / "s.db") as store:
+        report = import_files([bad], store, workers=workers, batch_size=1)
+        assert report.skipped == [
+            "bad.xml.gz: record 3 (after PMID 2) left out: PMID 'abc' is not a PubMed id",
+            "bad.xml.gz: record 40 (after PMID 39) left out: PMID '44444444444444444444' is not a PubMed id",
+            "bad.xml.gz: a DeleteCitation entry (after PMID 60) left out: PMID 'abc' is not a PubMed id",
+        ]
+        assert sorted(int(p) for p in titles(store)) == [n for n in range(1, 61) if n not in (3, 7, 40)]
+        assert store.cited("50") == ["1050"]
+        assert store.check() == []
+
+
+def test_cli_import_lists_the_skipped_records(tmp_path, capsys):
+    bad = write(tmp_path / "bad.xml", record("11"), record("0"), record("13"))
+    code = cli.main(["--cache-dir", str(tmp_path / "c"), "import", "--workers", "1", str(bad)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.startswith("2 records read")
+    assert err == "skipped: bad.xml: record 2 (after PMID 11) left out: PMID '0' is not a PubMed id\n"
+    code = cli.main(["--cache-dir", str(tmp_path / "c"), "import", "--workers", "1", "--json", str(bad)])
+    out, err = capsys.readouterr()
+    assert json.loads(out)["skipped"] == ["bad.xml: record 2 (after PMID 11) left out: PMID '0' is not a PubMed id"]
+
+
+def test_a_fault_at_the_start_of_a_later_piece_is_placed_in_the_file(tmp_path, parallel_small_files):
+    # pieces of a few records each: for one of these faults the bad record opens its piece,
+    # whose own reader has read no record before it; the message still names the file's last
+    for bad in range(10, 17):
+        records = [record(str(n), title="w " * 400) for n in range(1, 41)]
+        records[bad - 1] = records[bad - 1].replace("<PMID", "\x01<PMID", 1)
+        path = write(tmp_path / f"bad{bad}.xml", *records)
+        with Store(tmp_path / f"s{bad}.db") as store:
+            with pytest.raises(ImportFailed) as caught:
+                import_files([path], store, workers=2, batch_size=1)
+            assert str(caught.value).startswith(f"bad{bad}.xml: malformed XML after PMID {bad - 1}: "), caught.value
+            assert sorted(int(p) for p in titles(store)) == list(range(1, bad))
+
+
+def test_a_record_over_the_size_limit_stops_a_parallel_import_with_the_records_before_it(tmp_path, monkeypatch,
+                                                                                       parallel_small_files):
+    from citegraph import pubmed_chunks
+
+    monkeypatch.setattr(pubmed_chunks, "MAX_RECORD_BYTES", 1 << 20)
+    records = [record(str(n), title="w " * 400) for n in range(1, 41)]
+    records[29] = record("30", title="w " * (1 << 20))  # 2 MB of text
+    path = write(tmp_path / "big.xml", *records)
+    with Store(tmp_path / "s.db") as store:
+        with pytest.raises(ImportFailed, match=r"^big\.xml: a record longer than 1 MB: not read; "
+                                               r"the last record read was PMID 29;"):
+            import_files([path], store, workers=2, batch_size=1)
+        assert sorted(int(p) for p in titles(store)) == list(range(1, 30))
+
+
 def test_not_pubmed_xml_is_refused_naming_the_file(tmp_path, parallel_small_files):
     bad = tmp_path / "page.xml"
     bad.write_bytes(b"<html><body>Resource temporarily unavailable</body></html>")

@@ -165,3 +165,19 @@ def test_harmless_instructions_inside_records_keep_their_bytes_exact(body):
     for articles in (parse_articles(pmc), list(iter_articles(io.BytesIO(pmc)))):
         assert all(b"<?pmcsd ?>" in a.raw_xml and pmc.count(a.raw_xml) == 1 for a in articles)
     assert len(split_records(pmc, 2)) == 2
+
+
+def test_records_that_cannot_be_stored_are_named_alike_by_the_workers_and_the_thread(body):
+    # two records with PMIDs that are no PubMed ids, one in each part of the answer
+    raws = body.split(b"<PubmedArticle>")
+    for n in (5, 150):
+        raws[n] = raws[n].replace(b'<PMID Version="1">', b'<PMID Version="1">x', 1)
+    bad = b"<PubmedArticle>".join(raws)
+    alone = digest_efetch(bad)
+    assert [s.position for s in alone.skipped] == [5, 150]
+    assert all(s.reason.endswith("is not a PubMed id") for s in alone.skipped)
+    with ParsePool(2, min_bytes=0) as pool:
+        together = pool.parse(bad)
+        assert pool._executor._queue_count == 2  # read in two parts
+    assert _comparable(together) == _comparable(alone) and len(together) == 198
+    assert together.skipped == alone.skipped

@@ -67,3 +67,44 @@ def test_a_cut_file_hands_out_the_whole_records_then_fails():
             got.extend(iter_articles(piece.data))
     assert 0 < len(got) < 50
     assert _keys(got) == _keys(iter_articles(document))[: len(got)]
+
+
+def test_a_record_of_many_blocks_is_searched_once_not_once_per_block(monkeypatch):
+    # a 24 MB text node arrives in 24 blocks of the file; the search for a record end must
+    # look at each byte about once (rescanning the buffer on every block is quadratic)
+    from citegraph import pubmed_chunks
+
+    examined = []
+    last_end, first_end = pubmed_chunks._last_end, pubmed_chunks._first_end
+
+    def counting_last(buf, start, stop):
+        examined.append(stop - start)
+        return last_end(buf, start, stop)
+
+    def counting_first(buf, start):
+        examined.append(len(buf) - start)
+        return first_end(buf, start)
+
+    monkeypatch.setattr(pubmed_chunks, "_last_end", counting_last)
+    monkeypatch.setattr(pubmed_chunks, "_first_end", counting_first)
+    records = _records(20)
+    records[5] = records[5].replace(b"</ArticleTitle>", b"x" * (24 << 20) + b"</ArticleTitle>", 1)
+    document = b"<PubmedArticleSet>" + b"".join(records) + b"</PubmedArticleSet>"
+    pieces = list(iter_pieces(io.BytesIO(document), 1 << 20))
+    assert b"".join(p.data.split(b"<PubmedArticleSet>", 1)[1].rsplit(b"</PubmedArticleSet>", 1)[0]
+                    for p in pieces) == b"".join(records)
+    assert sum(examined) < 3 * len(document), f"{sum(examined) >> 20} MB examined for {len(document) >> 20} MB"
+
+
+def test_a_record_over_the_size_limit_is_refused_after_the_pieces_before_it(monkeypatch):
+    from citegraph import pubmed_chunks
+
+    monkeypatch.setattr(pubmed_chunks, "MAX_RECORD_BYTES", 4 << 20)
+    records = _records(20)
+    records[15] = records[15].replace(b"</ArticleTitle>", b"x" * (24 << 20) + b"</ArticleTitle>", 1)
+    document = b"<PubmedArticleSet>" + b"".join(records) + b"</PubmedArticleSet>"
+    got = []
+    with pytest.raises(ParseError, match="^a record longer than 4 MB: not read"):
+        for piece in iter_pieces(io.BytesIO(document), 64 << 10):
+            got.extend(iter_articles(piece.data))
+    assert _keys(got) == _keys(iter_articles(b"<PubmedArticleSet>" + b"".join(records[:15]) + b"</PubmedArticleSet>"))

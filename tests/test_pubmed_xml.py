@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import re
 import subprocess
 import sys
@@ -463,6 +464,57 @@ def test_malformed_xml_in_the_middle_is_not_called_truncated():
         list(iter_articles(xml))
 
 
+FAULTS = {
+    "tag mismatch": b"<PubmedArticle><Oops></PubmedArticle>",
+    "control character": record("2").replace("<PMID", "\x01<PMID").encode(),
+    "byte that is not UTF-8": record("2").replace("Title 2", "Title \xff").encode("latin-1"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("kind", ["bytes", "gzip", "file object"])
+def test_a_fault_just_after_a_record_is_reported_after_it_and_the_record_is_yielded(fault, kind):
+    # the fault sits in the same 32 KB of input as the end of record 1: whatever the parser
+    # does with the events of a read that fails, record 1 comes out and the message names it
+    xml = document(record("1")).replace(b"</PubmedArticleSet>", FAULTS[fault] + b"\n" + record("3").encode()
+                                        + b"\n</PubmedArticleSet>")
+    source = {"bytes": xml, "gzip": gzip.compress(xml), "file object": io.BytesIO(xml)}[kind]
+    seen = []
+    with pytest.raises(ParseError) as caught:
+        for article in iter_articles(source):
+            seen.append(article.pmid)
+    assert seen == ["1"]
+    assert re.match(r"malformed XML after PMID 1 \(line \d+\): ", str(caught.value)), str(caught.value)
+
+
+def test_the_streaming_reader_hands_the_parser_at_most_one_record_end_per_read():
+    from citegraph.pubmed_xml import _RECORD_END, _Reader
+
+    xml = document(*(record(str(n)) for n in range(1, 40)), "<DeleteCitation><PMID>5</PMID></DeleteCitation>")
+
+    class Dribble(io.RawIOBase):  # stream reads of awkward sizes, so end tags straddle them
+        def __init__(self, data, sizes):
+            self.data, self.sizes, self.at = data, sizes, 0
+
+        def readable(self):
+            return True
+
+        def read(self, size=-1):
+            n = min(size, next(self.sizes))
+            out = self.data[self.at:self.at + n]
+            self.at += len(out)
+            return out
+
+    for sizes in ([7, 3], [40000], [1], [500, 13]):
+        reader = _Reader(Dribble(xml, itertools.cycle(sizes)), [])
+        reads = list(iter(lambda: reader.read(32768), b""))
+        assert b"".join(reads) == xml
+        for chunk in reads:
+            ends = list(_RECORD_END.finditer(chunk))
+            assert len(ends) <= 1 and (not ends or ends[0].end() == len(chunk))
+        assert len(reads) >= 40
+
+
 def test_truncated_gzip_raises_after_yielding_the_complete_records():
     packed = gzip.compress(document(*(record(str(n), article="<ArticleTitle>" + "w " * 3000 + "</ArticleTitle>")
                                       for n in range(1, 200))))
@@ -497,9 +549,81 @@ def test_efetch_error_element_raises_with_ncbi_message():
     assert isinstance(caught.value, CitegraphError)
 
 
-def test_record_without_pmid_is_rejected():
-    with pytest.raises(ParseError, match="without a PMID"):
-        parse_articles(document(record("")))
+BAD_PMIDS = ["", "abc", "1" * 20, "0", "-7", "\u0661\u0662\u0663", "1 2", "12\u202e3"]
+
+
+@pytest.mark.parametrize("pmid", BAD_PMIDS)
+@pytest.mark.parametrize("kind", ["bytes", "gzip", "path"])
+def test_a_record_that_cannot_be_stored_is_skipped_and_named(pmid, kind, tmp_path):
+    xml = document(record("1"), record(pmid), record("3"))
+    source = {"bytes": xml, "gzip": gzip.compress(xml), "path": tmp_path / "f.xml"}[kind]
+    if kind == "path":
+        source.write_bytes(xml)
+    items = list(iter_articles(source, skipped=True))
+    assert [type(i).__name__ for i in items] == ["Article", "SkippedRecord", "Article"]
+    assert [items[0].pmid, items[2].pmid] == ["1", "3"]
+    skipped = items[1]
+    assert (skipped.position, skipped.after) == (2, "1")
+    assert str(skipped).startswith("record 2 (after PMID 1) left out: ")
+    assert "\u202e" not in str(skipped)  # untrusted text is shown escaped
+    # without skipped=True the bad record is an error, after the records before it
+    seen = []
+    with pytest.raises(ParseError, match=r"^record 2 \(after PMID 1\) left out: "):
+        for item in iter_articles(source):
+            seen.append(item.pmid)
+    assert seen == ["1"]
+    if kind == "bytes":
+        articles = parse_articles(xml)
+        assert [a.pmid for a in articles] == ["1", "3"] and articles.skipped == [skipped]
+        with pytest.raises(ParseError):
+            parse_record(record(pmid).encode())
+
+
+def test_skipped_records_of_a_file_read_in_pieces_count_from_the_start_of_the_file(tmp_path, big_document):
+    raws = big_document.split(b"<PubmedArticle>")
+    assert len(raws) == 401
+    for n in (3, 350):  # one in the first piece, one in a later piece
+        raws[n] = re.sub(rb"<PMID Version=\"1\">\d+</PMID>", b"<PMID Version=\"1\">abc</PMID>", raws[n], count=1)
+    data = b"<PubmedArticle>".join(raws)
+    path = tmp_path / "big.xml"
+    path.write_bytes(data)
+    from_path = [i for i in iter_articles(path, skipped=True) if type(i).__name__ == "SkippedRecord"]
+    whole = parse_articles(data)
+    assert [s.position for s in from_path] == [3, 350] and from_path == whole.skipped
+    assert len(whole) == 398
+
+
+def test_a_bad_reference_pmid_year_or_version_loses_only_that_value():
+    refs = "".join(f'<Reference><ArticleIdList><ArticleId IdType="pubmed">{p}</ArticleId></ArticleIdList></Reference>'
+                   for p in ("abc", "\u0661\u0662\u0663", "0", "1" * 20, "12", "-7"))
+    huge = "9" * 20
+    xml = document(record(
+        "5",
+        article=(f"<Journal><JournalIssue><PubDate><Year>{huge}</Year></PubDate></JournalIssue></Journal>"
+                 f"<ArticleTitle>T</ArticleTitle><ArticleDate><Year>{huge}</Year><Month>{huge}</Month></ArticleDate>"),
+        citation=(f'<CommentsCorrectionsList><CommentsCorrections RefType="Cites"><PMID>{huge}</PMID>'
+                  f"</CommentsCorrections></CommentsCorrectionsList>"
+                  f"<DateRevised><Year>2020</Year><Month>{huge}</Month><Day>{huge}</Day></DateRevised>"),
+        data=f"<ReferenceList>{refs}</ReferenceList>",
+    ).replace('Version="1"', f'Version="{huge}"'))
+    (article,) = parse_articles(xml)
+    assert article.pmid == "5" and article.title == "T"
+    assert article.reference_pmids == ["12"]
+    assert article.year is None and article.article_date == "" and article.date_revised == "2020"
+    assert article.version == 1
+    assert [c.pmid for c in article.comments_corrections] == [None]
+
+
+def test_delete_citation_pmids_that_are_not_pmids_are_named():
+    xml = document(record("3"), '<DeleteCitation><PMID Version="1">5</PMID><PMID Version="1">abc</PMID>'
+                                '<PMID Version="1">0</PMID></DeleteCitation>')
+    items = list(iter_articles(xml, deletions=True, skipped=True))
+    assert items[1] == DeletedCitations(["5"])
+    assert [str(i) for i in items[2:]] == [
+        "a DeleteCitation entry (after PMID 3) left out: PMID 'abc' is not a PubMed id",
+        "a DeleteCitation entry (after PMID 3) left out: PMID '0' is not a PubMed id",
+    ]
+    assert [type(i).__name__ for i in iter_articles(xml, skipped=True)] == ["Article"]  # deletions not asked
 
 
 # --------------------------------------------------------------------------- security

@@ -38,6 +38,9 @@ from lxml import etree
 
 from .. import __version__
 from ..config import Settings, redact
+from ..identifiers import pmid_or_none
+from ..pubmed_xml import Records
+from ..pubmed_xml_record import not_a_pmid
 from ..errors import (
     HTTPError,
     InputError,
@@ -51,7 +54,8 @@ from .ratelimit import RateLimiter
 from .transport import SendReportingAdapter
 from .retry import Failure, backoff_delay, body_failure, looks_temporary, network_failure, status_failure
 
-__all__ = ["EutilsClient", "LinkResult", "CITED_IN", "REFERENCES", "POST_ABOVE", "EFETCH_MAX_IDS"]
+__all__ = ["EutilsClient", "LinkResult", "ResponseTooLarge", "CITED_IN", "REFERENCES", "POST_ABOVE", "EFETCH_MAX_IDS",
+           "MAX_RESPONSE_BYTES"]
 
 log = logging.getLogger("citegraph.eutils")
 
@@ -71,8 +75,12 @@ EMPTY_ARTICLE_SET = b'<?xml version="1.0" ?>\n<PubmedArticleSet></PubmedArticleS
 
 T = TypeVar("T")
 
-_PMID = re.compile(r"[0-9]+")
+#: the most bytes (decoded) read of one answer; a larger one is refused, never held in memory
+MAX_RESPONSE_BYTES = 64 << 20
+
 _ERROR_ELEMENT = re.compile(rb"<ERROR>(.*?)</ERROR>", re.S)
+#: what may be sent as an id (any NCBI UID: the PMIDs a caller stores pass pmid_or_none)
+_UID = re.compile(r"[0-9]{1,20}")
 _SET_OPEN = re.compile(rb"<PubmedArticleSet[\s/>]")
 _SET_CLOSE = re.compile(rb"(</PubmedArticleSet>|<PubmedArticleSet\s*/>)\s*\Z")
 _NETWORK_ERRORS = (
@@ -100,6 +108,17 @@ class LinkResult(dict):
         return f"LinkResult({dict.__repr__(self)}, errors={self.errors!r})"
 
 
+class ResponseTooLarge(ResponseError):
+    """An answer longer than the client's ``max_response_bytes``; asking again gives the same."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
+
+
+class _TooLarge(Exception):
+    """Marks the failure of an over-size answer (turned into :class:`ResponseTooLarge`)."""
+
+
 class EutilsClient:
     """A thread-safe client for NCBI's E-utilities (PubMed only)."""
 
@@ -111,12 +130,17 @@ class EutilsClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """``session``: a session to use instead of the client's own (left open by ``close``);
         ``clock``/``sleep``: what the rate limiter and the backoff use to tell and pass time;
-        ``rng``: the source of backoff jitter. The last three are there for tests."""
+        ``rng``: the source of backoff jitter. The last three are there for tests.
+        ``max_response_bytes``: the most bytes (after decompression) read of one answer
+        (default :data:`MAX_RESPONSE_BYTES`); a longer one fails that request
+        (:class:`ResponseTooLarge`) without being kept; efetch then asks for its ids in halves."""
         _redact_urllib3_logs()
         self.settings = settings
+        self.max_response_bytes = MAX_RESPONSE_BYTES if max_response_bytes is None else max_response_bytes
         self._owns_session = session is None
         self._session = session if session is not None else _new_session(settings)
         self._sleep = sleep
@@ -164,7 +188,11 @@ class EutilsClient:
         after another, joined into one ``PubmedArticleSet`` document, and ``parse`` (if given)
         is called once on it. The body must look like a complete ``PubmedArticleSet``
         (otherwise the attempt is retried); a :class:`~citegraph.errors.ParseError` raised by
-        ``parse`` also counts as a transient failure, so ``parse`` should parse eagerly.
+        ``parse`` also counts as a transient failure, so ``parse`` should parse eagerly. An
+        answer over ``max_response_bytes`` is asked for again in two halves of the ids, each
+        parsed on its own (``parse`` must then give a list: the lists are joined, see
+        :meth:`~citegraph.pubmed_xml.Records.joined`); a record alone over it is left out
+        (logged), and raises :class:`ResponseTooLarge` when it is the only id asked for.
         Records NCBI does not have are simply absent: comparing is the caller's job.
         """
         ids = _clean_ids(pmids, "efetch")
@@ -247,15 +275,27 @@ class EutilsClient:
     def _efetch_batch(self, ids: list[str], parse: Callable[[bytes], T] | None) -> T | bytes:
         def check(body: bytes, last: bool) -> Any:
             _check_article_set(body)
-            if parse is None:
-                return body
-            try:
-                return parse(body)
-            except ParseError as exc:
-                raise ResponseError(f"efetch: the response could not be parsed: {exc}", transient=True) from exc
+            return _parsed(body, parse)
 
         params = [("db", "pubmed"), ("retmode", "xml"), ("id", ",".join(ids))]
-        return self._request("efetch", params, n_ids=len(ids), check=check)
+        try:
+            return self._request("efetch", params, n_ids=len(ids), check=check)
+        except ResponseTooLarge:
+            if len(ids) < 2:
+                raise
+        # each half read (and parsed) on its own: the whole is never in memory as one answer
+        half = len(ids) // 2
+        answers = []
+        for part in (ids[:half], ids[half:]):
+            try:
+                answers.append(self._efetch_batch(part, parse))
+            except ResponseTooLarge as exc:  # one id (more are split again): the others stay
+                log.warning("%s; PMID %s is left out of the answer", self._redact(str(exc)), part[0])
+        if parse is None:
+            return _join_article_sets(answers) if answers else EMPTY_ARTICLE_SET
+        if not answers:
+            return parse(EMPTY_ARTICLE_SET)
+        return Records.joined(answers)  # type: ignore[return-value]
 
     def _request(
         self,
@@ -348,6 +388,12 @@ class EutilsClient:
         raw = response.raw
         chunks: list[bytes] = []
         failure = None
+        cap = self.max_response_bytes
+        size = 0
+        expected = response.headers.get("Content-Length", "")
+        if expected.isdigit() and int(expected) > cap:  # refused before a byte of it is read
+            response.close()
+            return b"", _too_large(endpoint, cap), 0
         try:
             if isinstance(raw, urllib3.response.HTTPResponse) and hasattr(raw, "read1"):
                 # urllib3 >= 2: at most one socket read per call, so the deadline is checked often
@@ -356,6 +402,11 @@ class EutilsClient:
                 pieces = response.iter_content(65536)
             for chunk in pieces:
                 chunks.append(chunk)
+                size += len(chunk)
+                if size > cap:
+                    chunks = []
+                    failure = _too_large(endpoint, cap)
+                    break
                 if time.monotonic() > deadline:
                     message = f"{endpoint}: response still arriving after {limit:g} s; gave up on it"
                     failure = Failure("network", message, True)
@@ -363,7 +414,6 @@ class EutilsClient:
         except _NETWORK_ERRORS as exc:
             failure = self._network_failure(endpoint, url, exc, connecting=False)
         received = _tell(raw, chunks)
-        expected = response.headers.get("Content-Length", "")
         if failure is None and expected.isdigit() and received < int(expected):
             failure = Failure("network", f"{endpoint}: response cut short ({received} of {expected} bytes)", True)
         release = getattr(raw, "release_conn", None)
@@ -404,6 +454,8 @@ class EutilsClient:
             error = RateLimitError(message, safe_url, failure.retry_after)
         elif failure.kind == "http":
             error = HTTPError(failure.status or 0, message, safe_url)
+        elif isinstance(failure.cause, _TooLarge):
+            error = ResponseTooLarge(message)
         else:
             error = ResponseError(message, transient=failure.transient)
         if isinstance(failure.cause, ParseError):
@@ -479,10 +531,25 @@ def _clean_ids(ids: Sequence[str], what: str) -> list[str]:
     if isinstance(ids, (str, int)):
         ids = [ids]  # type: ignore[list-item]
     cleaned = list(dict.fromkeys(str(i).strip() for i in ids))
-    bad = [i for i in cleaned if not _PMID.fullmatch(i)]
+    bad = [i for i in cleaned if not _UID.fullmatch(i)]
     if bad:
         raise InputError(f"{what}: not PubMed ids: {', '.join(map(repr, bad[:5]))}")
     return cleaned
+
+
+def _too_large(endpoint: str, cap: int) -> Failure:
+    return Failure("response", f"{endpoint}: the answer is larger than {cap:,} bytes; not read further",
+                   False, cause=_TooLarge())
+
+
+def _parsed(body: bytes, parse: Callable[[bytes], T] | None) -> T | bytes:
+    """``parse(body)`` (``body`` itself without ``parse``); a ParseError is a transient ResponseError."""
+    if parse is None:
+        return body
+    try:
+        return parse(body)
+    except ParseError as exc:
+        raise ResponseError(f"efetch: the response could not be parsed: {exc}", transient=True) from exc
 
 
 def _normalize_doi(doi: str) -> str:
@@ -574,9 +641,12 @@ def _read_elink(body: bytes, asked: list[str], linkname: str, last: bool) -> Lin
             if name != linkname:
                 continue
             for linked in _LINK_IDS(db):
-                linked = linked.strip()
-                if linked:
-                    found[linked] = None
+                pmid_linked = pmid_or_none(linked)
+                if pmid_linked is not None:
+                    found[pmid_linked] = None
+                elif linked.strip():  # the LinkSet cannot be trusted: failed, never half-taken
+                    errors[pmid] = f"the answer links it to an id that is not one ({not_a_pmid(linked)})"
+                    break
     for pmid in errors:
         links.pop(pmid, None)
     missing = [i for i in asked if i not in links and i not in errors]

@@ -26,6 +26,7 @@ from citegraph.errors import (
     ResponseError,
 )
 from citegraph.sources import CITED_IN, REFERENCES, EutilsClient, LinkResult
+from citegraph.sources.eutils import ResponseTooLarge
 
 SECRET = "sekrit-KEY-0123456789abcdef"
 
@@ -215,6 +216,47 @@ def test_gzip_bodies_are_decoded_and_the_connection_is_kept_alive(fault_server, 
     assert "gzip" in fault_server.seen[0].headers["Accept-Encoding"]
     assert client.stats["bytes"] == 2 * len(packed)  # counted on the wire
     assert len({seen.client for seen in fault_server.seen}) == 1  # one connection, reused
+
+
+# -- answer size cap ----------------------------------------------------------------------
+
+
+def _without_length(body: bytes):
+    """An answer with no Content-Length: the body runs until the connection closes."""
+
+    def act(h):
+        h.close_connection = True
+        h.send_response(200)
+        h.send_header("Content-Type", "text/xml")
+        h.end_headers()
+        h.wfile.write(body)
+
+    return act
+
+
+@pytest.mark.parametrize("announced", [True, False])
+def test_an_answer_over_the_size_cap_fails_at_once_without_being_kept(fault_server, client_for, announced):
+    body = esearch_body([str(i) for i in range(1, 2000)])
+    fault_server.play(fault_server.reply(body) if announced else _without_length(body))
+    client = client_for(max_attempts=4)
+    client.max_response_bytes = len(body) // 4
+    with pytest.raises(ResponseTooLarge, match=f"larger than {len(body) // 4:,} bytes"):
+        client.esearch("x")
+    assert len(fault_server.seen) == 1  # asking again would give the same answer
+    client.max_response_bytes = len(body)
+    assert len(client.esearch("x")) == 1999  # at the cap: read
+
+
+def test_an_efetch_answer_over_the_cap_is_asked_for_in_halves(fault_server, client_for):
+    fault_server.play(fault_server.answer(lambda seen: fault_server.reply(article_set(*seen.get("id").split(",")))))
+    ids = [str(i) for i in range(1, 9)]
+    client = client_for()
+    client.max_response_bytes = len(article_set(*ids[:2]))  # two records fit, not three
+    assert client.efetch(ids, parse=pmids_of) == ids
+    assert [len(seen.get("id").split(",")) for seen in fault_server.seen] == [8, 4, 2, 2, 4, 2, 2]
+    client.max_response_bytes = len(article_set("1")) - 1  # one record alone is too large
+    with pytest.raises(ResponseTooLarge):
+        client.efetch(["1"])
 
 
 # -- transient failures: retried ----------------------------------------------------------
@@ -546,6 +588,15 @@ def test_elink_linkset_error_is_reported_apart_from_no_links(fault_server, clien
     assert result == {"1": ["9"], "2": []}
     assert "3" not in result
     assert result.errors == {"3": "Invalid uid 3"}
+    assert len(fault_server.seen) == 1
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "1" * 20, "\u0661\u0662\u0663"])
+def test_elink_linked_id_that_is_not_a_pmid_fails_that_id_only(fault_server, client_for, bad):
+    fault_server.play(fault_server.reply(link_sets({"1": ["9", bad], "2": ["7"]})))
+    result = client_for().elink(["1", "2"], CITED_IN)
+    assert result == {"2": ["7"]}
+    assert set(result.errors) == {"1"} and "is not a PubMed id" in result.errors["1"]
     assert len(fault_server.seen) == 1
 
 
