@@ -7,6 +7,7 @@ import asyncio
 import os
 
 from conftest import screen_lines
+from overview_worker import overview_that_never_ends, overview_with_the_lens_worker
 
 from citegraph.store import Store
 from citegraph.tui import BrowseApp, BrowseData
@@ -55,15 +56,6 @@ def test_a_failed_graph_load_shows_its_reason_and_g_loads_again(small_store, mon
     assert "unavailable" not in after and "retry" not in after
 
 
-def overview_with_the_lens_worker(store_path: str, seed: str) -> dict:
-    """compute_overview as on a large store with a cold topic cache: the lens classification
-    starts its worker process (here from the first paper on, not from 20,000)."""
-    from citegraph.analysis import lens_store
-
-    lens_store.POOL_FROM_PAPERS = 1
-    return data_module.compute_overview(store_path, seed)
-
-
 def test_the_overview_process_may_start_the_lens_worker(small_store):
     """The large-store route: the overview runs in another process, which must be allowed to
     start processes of its own (a daemonic one is not)."""
@@ -106,20 +98,6 @@ def test_g_while_the_graph_loads_starts_no_second_load(small_store, monkeypatch)
     assert len(calls) == 1
     assert "graph: loading…" in loading and "unavailable" not in loading
     assert "graph unavailable (g: retry): RuntimeError: no graph today" in failed
-
-
-def overview_that_never_ends(store_path: str, seed: str) -> dict:
-    """Says it has started (a file in $MARKS), waits for ever, says when it is unwound."""
-    import threading
-    from pathlib import Path
-
-    marks = Path(os.environ["MARKS"])
-    (marks / "started").touch()
-    try:
-        threading.Event().wait()
-    finally:
-        (marks / "unwound").touch()  # where a lens worker would be stopped (lens_store.ColdStart.cancel)
-    raise AssertionError("unreachable")
 
 
 def test_quitting_while_the_overview_process_runs_stops_it_by_unwinding(small_store, tmp_path, monkeypatch):
