@@ -32,8 +32,9 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections import Counter, deque
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import responses
 from .citation_answers import ANSWERS, CorpusFacts, europepmc_error
@@ -89,8 +90,10 @@ class CitationApis:
         self.server = server
         #: API -> requests allowed per client in any one-second window (None: no limit)
         self.rate_limits: dict[str, int | None] = dict.fromkeys(APIS)
+        #: what the rate limit windows tell time by (a test may set a fake clock)
+        self.clock: Callable[[], float] = time.monotonic
         self._facts: CorpusFacts | None = None
-        self._windows = {api: SlidingWindow() for api in APIS}
+        self._windows = {api: SlidingWindow(clock=lambda: self.clock()) for api in APIS}
         self._forced: dict[str, deque[str]] = {}
         self._seen: Counter = Counter()
         self._lock = threading.Lock()
