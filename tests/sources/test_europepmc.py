@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ from citegraph.sources.europepmc import CitationList, EuropePMCClient, EuropePMC
 from citegraph.sources.json_answers import CitationLink, ExternalId
 from citegraph.testing import Corpus, EutilsServer
 
-FIXTURE = Path("/work/shared/fixtures/europepmc/MED_37258680_citations_page1_size2.json")
+#: the real answers (../shared, as in tests/conftest.py); tests that read them skip without it
+SHARED = Path(os.environ.get("CITEGRAPH_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+FIXTURE = SHARED / "fixtures" / "europepmc" / "MED_37258680_citations_page1_size2.json"
 
 
 def real_answer() -> dict:

@@ -8,6 +8,7 @@ one string, "Yes"/"No") and ``pubs_fl_subset.json`` (an ``fl=`` subset with null
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from citegraph.errors import InputError, ResponseError
 from citegraph.sources.icite import MAX_PMIDS, ICiteClient, ICiteMetrics, ICitePaper, parse_pubs
 from citegraph.testing import Corpus, EutilsServer
 
-FIXTURES = Path("/work/shared/fixtures/icite")
+#: the real answers (../shared, as in tests/conftest.py); tests that read them skip without it
+SHARED = Path(os.environ.get("CITEGRAPH_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+FIXTURES = SHARED / "fixtures" / "icite"
 
 
 def fixture(name: str) -> bytes:
@@ -261,3 +264,25 @@ def test_requests_go_by_get_without_ncbi_parameters(fault_server):
     assert (few.method, few.path, few.params) == ("GET", "/api/pubs", [("pmids", "3,1,2")])
     assert [(s.method, len(s.get("pmids").split(","))) for s in (full, rest)] == [("GET", 1000), ("GET", 1)]
     assert all(len(s.params) == 1 for s in fault_server.seen)  # no tool, email or api_key
+
+
+def test_settings_read_the_sources_urls_and_token_from_the_environment():
+    from citegraph.config import EUROPEPMC_URL, ICITE_URL, OPENCITATIONS_URL
+    from citegraph.errors import ConfigError
+
+    assert (Settings().icite_url, Settings().europepmc_url, Settings().opencitations_url) == (
+        ICITE_URL, EUROPEPMC_URL, OPENCITATIONS_URL)
+    settings = Settings.from_env({
+        "CITEGRAPH_ICITE_URL": "http://127.0.0.1:1/icite/api",
+        "CITEGRAPH_EUROPEPMC_URL": "http://127.0.0.1:1/europepmc/webservices/rest/",
+        "CITEGRAPH_OPENCITATIONS_URL": "https://oc.example/index/v2",
+        "OPENCITATIONS_TOKEN": "tok-123456",
+    })
+    assert settings.icite_url == "http://127.0.0.1:1/icite/api/"  # a trailing slash added
+    assert settings.europepmc_url == "http://127.0.0.1:1/europepmc/webservices/rest/"
+    assert settings.opencitations_url == "https://oc.example/index/v2/"
+    assert settings.opencitations_token == "tok-123456" and "tok-123456" not in repr(settings)
+    with pytest.raises(ConfigError):
+        Settings(icite_url="icite.od.nih.gov/api/")
+    with pytest.raises(ConfigError):
+        Settings(europepmc_rate=0)
