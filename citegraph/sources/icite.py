@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Sequence
 import requests
 
 from ..config import Settings
-from ..errors import InputError, ResponseError
+from ..errors import ResponseError
 from .json_answers import clean_pmids, pmid_of, read_json
 from .json_client import JsonTransport
 

@@ -132,7 +132,7 @@ class CitationApis:
             return out
         name, path_params = routed
         api = name.split("/", 1)[0]
-        params = list(params) + path_params
+        params = path_params + list(params)  # the path's values come first: they win
         count = self._windows[api].hit(client_ip)
         limit = self.rate_limits.get(api)
         if limit is not None and count > limit:
