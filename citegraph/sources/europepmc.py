@@ -31,7 +31,7 @@ import requests
 from ..config import Settings
 from ..errors import InputError, ResponseError
 from .json_answers import CitationLink, ExternalId, clean_pmids, pmid_of, read_json
-from .json_client import JsonTransport
+from .json_client import JsonSourceClient, JsonTransport
 from .retry import looks_temporary
 
 __all__ = ["EuropePMCClient", "EuropePMCPaper", "CitationList", "parse_citations", "PAGE_SIZE"]
@@ -195,7 +195,7 @@ def _whole(value: Any) -> int | None:
 # -- asking -------------------------------------------------------------------------------
 
 
-class EuropePMCClient:
+class EuropePMCClient(JsonSourceClient):
     """Asks Europe PMC for a PubMed record's citations and references; thread-safe."""
 
     def __init__(
@@ -213,32 +213,13 @@ class EuropePMCClient:
         :class:`~citegraph.sources.icite.ICiteClient`."""
         if not 1 <= page_size <= PAGE_SIZE:
             raise InputError(f"Europe PMC pages hold 1 to {PAGE_SIZE} papers, not {page_size}")
-        self.settings = settings
         self.page_size = page_size
-        self._http = JsonTransport(settings, base_url=settings.europepmc_url, rate=settings.europepmc_rate,
-                                   session=session, clock=clock, sleep=sleep, rng=rng)
+        transport = JsonTransport(settings, base_url=settings.europepmc_url, rate=settings.europepmc_rate,
+                                  session=session, clock=clock, sleep=sleep, rng=rng)
+        super().__init__(settings, transport)
 
     def __repr__(self) -> str:
         return f"EuropePMCClient({self.settings.europepmc_url!r})"
-
-    def __enter__(self) -> "EuropePMCClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    @property
-    def limiter(self):
-        """The rate limiter every request to Europe PMC waits on."""
-        return self._http.limiter
-
-    @property
-    def stats(self) -> dict:
-        """As :attr:`EutilsClient.stats <citegraph.sources.eutils.EutilsClient.stats>`."""
-        return self._http.stats
 
     def citations(self, pmid: int | str) -> CitationList:
         """Every paper citing the PubMed record ``pmid`` (all pages), PubMed or not."""

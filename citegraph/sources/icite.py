@@ -32,7 +32,7 @@ import requests
 from ..config import Settings
 from ..errors import ResponseError
 from .json_answers import clean_pmids, pmid_of, read_json
-from .json_client import JsonTransport
+from .json_client import JsonSourceClient, JsonTransport
 
 __all__ = ["ICiteClient", "ICitePaper", "ICiteMetrics", "parse_pubs", "MAX_PMIDS"]
 
@@ -252,7 +252,7 @@ def _authors(value: Any) -> tuple[str, ...] | None:
 # -- asking -------------------------------------------------------------------------------
 
 
-class ICiteClient:
+class ICiteClient(JsonSourceClient):
     """Asks iCite about PMIDs; thread-safe (one session and one rate limiter, shared)."""
 
     def __init__(
@@ -267,31 +267,12 @@ class ICiteClient:
         """``settings.icite_url`` and ``settings.icite_rate`` say where and how fast; timeouts,
         attempts and backoff are the E-utilities client's. ``session``, ``clock``, ``sleep``
         and ``rng`` are for tests, as for :class:`~citegraph.sources.eutils.EutilsClient`."""
-        self.settings = settings
-        self._http = JsonTransport(settings, base_url=settings.icite_url, rate=settings.icite_rate,
-                                   session=session, clock=clock, sleep=sleep, rng=rng)
+        transport = JsonTransport(settings, base_url=settings.icite_url, rate=settings.icite_rate,
+                                  session=session, clock=clock, sleep=sleep, rng=rng)
+        super().__init__(settings, transport)
 
     def __repr__(self) -> str:
         return f"ICiteClient({self.settings.icite_url!r})"
-
-    def __enter__(self) -> "ICiteClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    @property
-    def limiter(self):
-        """The rate limiter every request to iCite waits on."""
-        return self._http.limiter
-
-    @property
-    def stats(self) -> dict:
-        """As :attr:`EutilsClient.stats <citegraph.sources.eutils.EutilsClient.stats>`."""
-        return self._http.stats
 
     def pubs(self, pmids: Iterable[int | str], *, fields: Sequence[str] | None = None) -> dict[int, ICitePaper]:
         """``{pmid: paper}`` for the PMIDs iCite knows, in the order asked (each once).

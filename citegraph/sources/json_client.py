@@ -9,7 +9,8 @@ service of its own: its base URL and rate, no NCBI parameters (``tool``, ``email
 and a 200 answer that is not JSON (empty, an HTML page, plain text) retried like NCBI's.
 
 It is what the iCite, Europe PMC and OpenCitations clients send through; they own one each,
-so each host has its own session and its own limiter. Not meant for use outside
+so each host has its own session and its own limiter. :class:`JsonSourceClient` is what those
+clients share around it (closing, statistics, the limiter). Not meant for use outside
 ``citegraph.sources``: its E-utilities methods (``efetch``, ...) are not for it.
 """
 
@@ -26,7 +27,7 @@ import requests
 from ..config import Settings
 from .eutils import EutilsClient
 
-__all__ = ["JsonTransport"]
+__all__ = ["JsonTransport", "JsonSourceClient"]
 
 T = TypeVar("T")
 
@@ -81,3 +82,32 @@ class JsonTransport(EutilsClient):
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+
+class JsonSourceClient:
+    """The part of the JSON source clients that is the same for each: one transport, closed
+    with the client (also as a context manager), its statistics and its rate limiter."""
+
+    def __init__(self, settings: Settings, transport: JsonTransport) -> None:
+        self.settings = settings
+        self._http = transport
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the session if the client created it (a session passed in stays open)."""
+        self._http.close()
+
+    @property
+    def limiter(self):
+        """The rate limiter every request of this client waits on."""
+        return self._http.limiter
+
+    @property
+    def stats(self) -> dict:
+        """As :attr:`EutilsClient.stats <citegraph.sources.eutils.EutilsClient.stats>`."""
+        return self._http.stats

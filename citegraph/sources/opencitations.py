@@ -28,7 +28,7 @@ import requests
 from ..config import Settings
 from ..errors import ResponseError
 from .json_answers import CitationLink, ExternalId, clean_pmids, pmid_of, read_json
-from .json_client import JsonTransport
+from .json_client import JsonSourceClient, JsonTransport
 
 __all__ = ["OpenCitationsClient", "OpenCitation", "parse_citations", "parse_ids"]
 
@@ -117,7 +117,7 @@ def _yes_no(value: Any) -> bool | None:
     return None
 
 
-class OpenCitationsClient:
+class OpenCitationsClient(JsonSourceClient):
     """Asks the OpenCitations Index about PMIDs; thread-safe. The token is never shown."""
 
     def __init__(
@@ -132,34 +132,15 @@ class OpenCitationsClient:
         """``settings.opencitations_url``, ``settings.opencitations_rate`` and
         ``settings.opencitations_token`` (optional) say where, how fast and as whom. The rest
         as for :class:`~citegraph.sources.icite.ICiteClient`."""
-        self.settings = settings
         token = settings.opencitations_token
-        self._http = JsonTransport(settings, base_url=settings.opencitations_url, rate=settings.opencitations_rate,
-                                   headers={"authorization": token} if token else None, secrets=[token],
-                                   session=session, clock=clock, sleep=sleep, rng=rng)
+        transport = JsonTransport(settings, base_url=settings.opencitations_url, rate=settings.opencitations_rate,
+                                  headers={"authorization": token} if token else None, secrets=[token],
+                                  session=session, clock=clock, sleep=sleep, rng=rng)
+        super().__init__(settings, transport)
 
     def __repr__(self) -> str:
         token = "'***'" if self.settings.opencitations_token else "None"
         return f"OpenCitationsClient({self.settings.opencitations_url!r}, token={token})"
-
-    def __enter__(self) -> "OpenCitationsClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    @property
-    def limiter(self):
-        """The rate limiter every request to OpenCitations waits on."""
-        return self._http.limiter
-
-    @property
-    def stats(self) -> dict:
-        """As :attr:`EutilsClient.stats <citegraph.sources.eutils.EutilsClient.stats>`."""
-        return self._http.stats
 
     def citations(self, pmid: int | str) -> tuple[OpenCitation, ...]:
         """The citations of the paper with PMID ``pmid`` (``cited`` is that paper); ``()``
