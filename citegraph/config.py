@@ -15,9 +15,13 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
-__all__ = ["Settings", "redact", "NCBI_EUTILS_URL"]
+__all__ = ["Settings", "redact", "NCBI_EUTILS_URL", "ICITE_URL", "EUROPEPMC_URL", "OPENCITATIONS_URL"]
 
 NCBI_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+#: the citation sources besides E-utilities (base URLs; each client adds its paths)
+ICITE_URL = "https://icite.od.nih.gov/api/"
+EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
+OPENCITATIONS_URL = "https://api.opencitations.net/index/v2/"
 
 _SECRET_PARAM = re.compile(r"(api_key=)[^&\s\"']+", re.IGNORECASE)
 
@@ -54,6 +58,17 @@ class Settings:
     concurrency: int = 8
     #: processes that parse efetch answers during a crawl; None: one per CPU (none on one CPU)
     parse_processes: int | None = None
+    #: the other citation sources: base URLs (``from_env`` reads ``CITEGRAPH_ICITE_URL``,
+    #: ``CITEGRAPH_EUROPEPMC_URL``, ``CITEGRAPH_OPENCITATIONS_URL``), requests per second (none
+    #: publishes a limit) and the OpenCitations access token (``OPENCITATIONS_TOKEN``; sent as
+    #: a header, never shown, like the API key)
+    icite_url: str = ICITE_URL
+    europepmc_url: str = EUROPEPMC_URL
+    opencitations_url: str = OPENCITATIONS_URL
+    icite_rate: float = 3.0
+    europepmc_rate: float = 3.0
+    opencitations_rate: float = 3.0
+    opencitations_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not re.match(r"^https?://", self.eutils_url):
@@ -81,6 +96,14 @@ class Settings:
         if self.parse_processes is not None and self.parse_processes < 0:
             raise ConfigError("parse_processes must be 0 or more")
         object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+        for name in ("icite", "europepmc", "opencitations"):
+            url = getattr(self, f"{name}_url")
+            if not re.match(r"^https?://", url):
+                raise ConfigError(f"{name} URL must start with http:// or https://: {url!r}")
+            if not url.endswith("/"):
+                object.__setattr__(self, f"{name}_url", url + "/")
+            if not getattr(self, f"{name}_rate") > 0:
+                raise ConfigError(f"{name}_rate must be positive")
 
     def __repr__(self) -> str:  # the dataclass repr already hides api_key; say that one is set
         key = "'***'" if self.api_key else "None"
@@ -137,5 +160,10 @@ class Settings:
                     values[key] = kind(env[name])
                 except ValueError:
                     raise ConfigError(f"{name} is not a number: {env[name]!r}") from None
+        for name, key in (("CITEGRAPH_ICITE_URL", "icite_url"), ("CITEGRAPH_EUROPEPMC_URL", "europepmc_url"),
+                          ("CITEGRAPH_OPENCITATIONS_URL", "opencitations_url"),
+                          ("OPENCITATIONS_TOKEN", "opencitations_token")):
+            if env.get(name):
+                values[key] = env[name]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

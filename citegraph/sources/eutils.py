@@ -122,6 +122,11 @@ class _TooLarge(Exception):
 class EutilsClient:
     """A thread-safe client for NCBI's E-utilities (PubMed only)."""
 
+    #: what a 200 answer must look like before it is read (see :func:`.retry.body_failure`)
+    _answer_format = "XML"
+    #: requests for more ids than this go by POST
+    _post_above: float = POST_ABOVE
+
     def __init__(
         self,
         settings: Settings,
@@ -305,9 +310,10 @@ class EutilsClient:
         n_ids: int,
         check: Callable[[bytes, bool], T],
         post: bool = False,
+        url: str | None = None,
     ) -> T:
-        url = f"{self.settings.eutils_url}{endpoint}.fcgi"
-        method = "POST" if post or n_ids > POST_ABOVE else "GET"
+        url = url or f"{self.settings.eutils_url}{endpoint}.fcgi"
+        method = "POST" if post or n_ids > self._post_above else "GET"
         params = params + self._identity()
         attempts = self.settings.max_attempts
         for attempt in range(1, attempts + 1):
@@ -369,7 +375,7 @@ class EutilsClient:
             return failure, None, str(status), nbytes
         if status != 200:
             return status_failure(status, response.headers, body), None, str(status), nbytes
-        failure = body_failure(endpoint, body)
+        failure = body_failure(endpoint, body, self._answer_format)
         if failure is not None:
             return failure, None, "200", nbytes
         try:

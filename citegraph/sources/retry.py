@@ -6,7 +6,8 @@ back off.
 
 - :func:`status_failure`: an HTTP status other than 200 (429 and 5xx are transient, so is a
   400 whose body reports a backend 502/503/504; other 4xx are not).
-- :func:`body_failure`: a 200 whose body is plainly not XML (empty, HTML page, plain text).
+- :func:`body_failure`: a 200 whose body is plainly not XML, or not JSON (empty, HTML page,
+  plain text).
 - :func:`network_failure`: a requests/urllib3/socket exception, described without its URL.
 - :func:`looks_temporary`: whether an E-utilities ``ERROR`` message reads like a passing
   problem ("Resource temporarily unavailable", "Search Backend failed") or a refusal
@@ -56,6 +57,8 @@ _BACKEND_WORDS = {"bad gateway": 502, "service unavailable": 503}
 _HTML = re.compile(rb"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.I | re.S)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
+#: how an answer of each format may begin
+_OPENINGS = {"XML": (b"<",), "JSON": (b"{", b"[")}
 
 
 @dataclass
@@ -88,15 +91,16 @@ def status_failure(status: int, headers: Mapping[str, str], body: bytes) -> Fail
     return Failure("http", summary, False, status)
 
 
-def body_failure(endpoint: str, body: bytes) -> Failure | None:
-    """A 200 body that is plainly not an E-utilities XML answer (empty, HTML, plain text)."""
+def body_failure(endpoint: str, body: bytes, answer: str = "XML") -> Failure | None:
+    """A 200 body that is plainly not an answer in the ``answer`` format, ``"XML"`` (E-utilities)
+    or ``"JSON"`` (an object or a list): empty, HTML, plain text."""
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         return Failure("response", f"{endpoint}: empty response", True)
     if _HTML.match(head):
-        return Failure("response", f"{endpoint}: HTML page instead of XML ({summarize(body)})", True)
-    if not head.startswith(b"<"):
-        return Failure("response", f"{endpoint}: text instead of XML ({summarize(body)})", True)
+        return Failure("response", f"{endpoint}: HTML page instead of {answer} ({summarize(body)})", True)
+    if not head.startswith(_OPENINGS[answer]):
+        return Failure("response", f"{endpoint}: text instead of {answer} ({summarize(body)})", True)
     return None
 
 

@@ -8,7 +8,9 @@
 
 Modules: ``corpus`` (records and link indexes), ``synthetic`` (the generator), ``responses``
 (NCBI's response shapes), ``endpoints`` (what each E-utility answers), ``faults`` and
-``ratelimit`` (a bad day at NCBI), ``eutils_server`` (HTTP, statistics, command line).
+``ratelimit`` (a bad day at NCBI), ``eutils_server`` (HTTP, statistics, command line),
+``citation_answers`` and ``citation_apis`` (iCite, Europe PMC and OpenCitations on the same
+server: ``server.apis.urls()`` gives their base URLs).
 """
 
 from __future__ import annotations

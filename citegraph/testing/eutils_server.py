@@ -29,6 +29,8 @@ from typing import Callable, Iterable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from . import responses
+from .citation_apis import CitationApis, count_by_api
+from .citation_apis import ENDPOINTS as CITATION_ENDPOINTS
 from .corpus import Corpus
 from .endpoints import ENDPOINTS, Query, Reply, error_document
 from .faults import KINDS, Fault, FaultPlan, canonical_params
@@ -107,6 +109,8 @@ class EutilsServer:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
+        #: iCite, Europe PMC and OpenCitations on the same port (see citation_apis)
+        self.apis = CitationApis(self)
 
     # -- life cycle -------------------------------------------------------------------------------
     @property
@@ -153,12 +157,14 @@ class EutilsServer:
 
     # -- statistics and control -------------------------------------------------------------------
     def stats(self) -> dict:
-        """``{"total": N, "by_endpoint": {...}, "by_status": {"200": N, ...}}`` (what /_stats sends)."""
+        """``{"total": N, "by_endpoint": {...}, "by_status": {"200": N, ...}, "by_api": {"eutils": N,
+        "icite": N, ...}}`` (what /_stats sends)."""
         with self._lock:
             return {
                 "total": self._stats_total,
                 "by_endpoint": dict(self._by_endpoint),
                 "by_status": {str(k): v for k, v in sorted(self._by_status.items())},
+                "by_api": count_by_api(self._by_endpoint),
             }
 
     def reset_stats(self) -> None:
@@ -181,6 +187,8 @@ class EutilsServer:
     def force(self, endpoint: str, kinds: Iterable[str]) -> None:
         """Make the next requests to ``endpoint`` (``"*"``: any endpoint) fail with ``kinds``,
         one kind per request, before any drawn fault."""
+        if endpoint in CITATION_ENDPOINTS:
+            return self.apis.force(endpoint, kinds)
         if endpoint != "*" and endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}")
         kinds = list(kinds)
@@ -193,6 +201,8 @@ class EutilsServer:
     # -- request handling (no sockets: testable directly) -----------------------------------------
     def handle(self, path: str, params: list[tuple[str, str]], client_ip: str) -> _Outcome:
         """Answer one request: rate limit, fault, endpoint, latency."""
+        if self.apis.serves(path):
+            return self.apis.handle(path, params, client_ip)
         name = path[len(PREFIX):] if path.startswith(PREFIX) else None
         if name is not None and name.endswith(".fcgi"):
             name = name[: -len(".fcgi")]
