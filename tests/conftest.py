@@ -75,10 +75,12 @@ def server(corpus, server_rate, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path, monkeypatch):
-    """Every test gets its own data folder and no NCBI credentials from the developer's shell."""
+    """Every test gets its own data folder and no credentials, service URLs or tuning from the
+    developer's shell."""
     monkeypatch.setenv("CITEGRAPH_CACHE", str(tmp_path / "cache"))
-    for name in ("NCBI_API_KEY", "NCBI_EMAIL", "CITEGRAPH_EUTILS_URL", "CITEGRAPH_RATE", "CITEGRAPH_MAX_ATTEMPTS",
-                 "CITEGRAPH_BACKOFF", "CITEGRAPH_CONCURRENCY"):
+    for name in ("NCBI_API_KEY", "NCBI_EMAIL", "OPENCITATIONS_TOKEN", "CITEGRAPH_EUTILS_URL", "CITEGRAPH_ICITE_URL",
+                 "CITEGRAPH_EUROPEPMC_URL", "CITEGRAPH_OPENCITATIONS_URL", "CITEGRAPH_RATE", "CITEGRAPH_MAX_ATTEMPTS",
+                 "CITEGRAPH_BACKOFF", "CITEGRAPH_CONCURRENCY", "CITEGRAPH_TIMEOUT", "CITEGRAPH_PARSE_PROCESSES"):
         monkeypatch.delenv(name, raising=False)
 
 
