@@ -512,9 +512,11 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
     (pmid,) = _pmids(app, [pmid])
     with app.open_store(must_exist=True) as store:
         article = store.get_article(pmid)
+        deleted = _deleted_by_nlm(store, pmid) if article is None else None
         graph = build_graph(store)
         if article is None and pmid not in graph and not store.citing(pmid):
-            raise CitegraphError(f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
+            raise CitegraphError(
+                deleted or f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
         if pmid not in graph:  # a seed without a record still has its citing papers
             graph.add_node(pmid)
             for citing in store.citing(pmid):
@@ -549,14 +551,27 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
         if article is not None:
             app.out.print(article_card(article, cited_by=graph.in_degree(pmid), cites=graph.out_degree(pmid)))
         else:
-            app.out.print(f"PMID {pmid}: no stored record (cited by {graph.in_degree(pmid)} stored papers)",
-                          markup=False)
+            app.out.print(f"{deleted or f'PMID {pmid}: no stored record'} (cited by {graph.in_degree(pmid)} "
+                          "stored papers)", markup=False)
         if generations:
             app.out.print(generation_tree(graph, pmid, generations, article_of, per_node=limit))
             app.out.print(ranked_table(top, article_of, title=f"Most cited among the {len(generations):,} "
                                                               f"citing papers (in this store)"))
         else:
             app.out.print("No stored paper cites it.", markup=False)
+
+
+def _deleted_by_nlm(store, pmid: str) -> str | None:
+    """What to say of a PMID without a record that NLM deleted, or None if it was not."""
+    from datetime import datetime, timezone
+
+    from citegraph.store import DELETED
+
+    entry = store.missing_entry(pmid)
+    if entry is None or entry[0] != DELETED:
+        return None
+    day = datetime.fromtimestamp(entry[1], timezone.utc).strftime("%Y-%m-%d")
+    return f"PMID {pmid} was deleted by NLM (listed as deleted by an update file imported on {day})"
 
 
 @cli.command()
@@ -1107,6 +1122,7 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
             f"{data['unchanged']:,} unchanged, {data['older']:,} older than stored; "
             f"{data['citations']:,} new citations; {data['deleted']:,} of {data['deletions']:,} "
             "deleted PMIDs removed"
+            + (f"; {data['kept_deleted']:,} records of PMIDs deleted by NLM left out" if data["kept_deleted"] else "")
         )
         for line in report.skipped[:20]:
             app.err.print(f"skipped: {line}", markup=False, highlight=False, soft_wrap=True)

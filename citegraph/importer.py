@@ -12,7 +12,13 @@ Rules, so that an import is idempotent and order-safe:
 * a written record's edges from earlier files are replaced by the edges of this version
   (edges from other sources, such as elink, are kept);
 * a ``DeleteCitation`` removes the record, the edges it was the citing side of, and lists the
-  PMID as missing (reason ``deleted``); edges from other records that cite it stay.
+  PMID as missing (reason ``deleted``, dated when it was first listed); edges from other
+  records that cite it stay;
+* a deletion stands against files: a record of a PMID listed deleted is left out, whichever
+  file it comes from and whatever its revision (NLM does not bring deleted PMIDs back in its
+  files). Only a record from E-utilities takes a deletion back (see
+  :meth:`citegraph.store.Store.put_articles`). A store that holds such a record anyway
+  (written before deletions stood) loses it when a file brings the record again.
 
 A truncated or corrupt file raises :class:`ImportFailed` naming the file and the last record
 read; every record before the fault is committed, so the store is consistent and running the
@@ -41,14 +47,13 @@ from .errors import CitegraphError, ParseError
 from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
 from .pubmed_xml import Placement, SkippedRecord, iter_articles, said_of_the_whole
-from .store import Store, prepare_articles, reference_rows
+from .store import DELETED, Store, prepare_articles, reference_rows
 from .worker_pool import PARSE_NICE, worker_pool
 
 __all__ = ["ImportFailed", "ImportProgress", "ImportReport", "import_files", "default_workers"]
 
 SOURCE_PREFIX = "file:"
 _LINE = re.compile(r" \(line \d+\)")
-DELETED = "deleted"
 
 
 class ImportFailed(CitegraphError):
@@ -80,6 +85,8 @@ class ImportReport:
     unchanged: int = 0
     #: records older than the stored version (not written)
     older: int = 0
+    #: records of PMIDs listed as deleted by NLM (not written: the deletion stands)
+    kept_deleted: int = 0
     #: DeleteCitation PMIDs in the files, and how many of them were stored and removed
     deletions: int = 0
     deleted: int = 0
@@ -279,8 +286,12 @@ def _write(store: Store, batch: _Batch, source: str, report: ImportReport, now: 
     report.records += len(batch.pmids)
     with store.transaction():
         stored = store.revisions(batch.pmids) if batch.pmids else {}
+        deleted = store.deleted_pmids(batch.pmids) if batch.pmids else set()
         chosen: dict[str, int] = {}  # pmid -> index of the newest version in this batch
         for i, (pmid, revision) in enumerate(zip(batch.pmids, batch.revisions)):
+            if pmid in deleted:
+                report.kept_deleted += 1
+                continue
             old = stored.get(pmid)
             if old is not None and revision <= old:
                 if revision == old:
@@ -301,6 +312,9 @@ def _write(store: Store, batch: _Batch, source: str, report: ImportReport, now: 
             store.put_articles(_Rows(batch.rows[i] for i in keep))
             report.written += len(keep)
             report.citations += store.add_citation_rows(itertools.chain.from_iterable(batch.edges[i] for i in keep))
+        both = deleted & stored.keys()  # stored and listed deleted: the deletion stands
+        if both:
+            _delete(store, sorted(both, key=int), now)
         if batch.deletions:
             report.deletions += len(batch.deletions)
             report.deleted += _delete(store, batch.deletions, now)
@@ -308,14 +322,15 @@ def _write(store: Store, batch: _Batch, source: str, report: ImportReport, now: 
 
 def _delete(store: Store, pmids: list[str], now: float | None) -> int:
     """Apply DeleteCitation: the record and the edges its files gave go; the PMID is listed
-    as missing. Only what changes is touched, so applying it twice changes nothing."""
+    as deleted (also one listed missing for another reason). Only what changes is touched,
+    so applying it twice changes nothing, dates included."""
     present = store.known_pmids(pmids)
     removed = 0
     if present:
         store.delete_citations_from(present, SOURCE_PREFIX)
-        store.delete_articles(present, DELETED)
+        store.delete_articles(present, DELETED, now)
         removed = len(present)  # (the store's count includes rows its triggers touch)
-    new = set(pmids) - present - store.missing_pmids(pmids)
+    new = set(pmids) - present - store.deleted_pmids(pmids)
     if new:
         store.mark_missing(sorted(new, key=int), DELETED, now)
     return removed

@@ -27,7 +27,10 @@ from .models import Article
 from .record_codec import RecordFormatError, dump_article, load_article, pack_raw
 from .wal_checkpoints import BackgroundCheckpoints
 
-__all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles", "reference_rows", "source_bit"]
+__all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles", "reference_rows", "source_bit", "DELETED"]
+
+#: the ``missing`` reason of a PMID that NLM deleted (a ``DeleteCitation`` of an update file)
+DELETED = "deleted"
 
 _BUSY_TIMEOUT_MS = 60_000
 _CHUNK = 500  # ids per "IN (...)" query: well under SQLite's variable limit
@@ -255,14 +258,22 @@ class Store:
                      now: float | None = None) -> int:
         """Insert or update records; a record never replaces a newer revision of itself.
 
+        A PMID given a record here is no longer listed missing, not even as deleted by NLM: a
+        PMID is either stored or listed, never both. Whoever calls this with a record of a
+        deleted PMID decides that the record stands (E-utilities answering with it does);
+        the file importer leaves such records out instead (see :mod:`citegraph.importer`).
+
         ``articles`` may be :func:`prepare_articles` output, made on another thread (the
         serialising and compressing is most of the cost). Returns how many rows were written.
         Call inside :meth:`transaction` to group with other writes.
         """
         rows = articles if isinstance(articles, PreparedArticles) else prepare_articles(articles, source, now)
+        rows = list(rows)
         before = self._db.total_changes
-        self._insert_rows(_UPSERT_ARTICLE, list(rows), 64)
-        return self._db.total_changes - before
+        self._insert_rows(_UPSERT_ARTICLE, rows, 64)
+        written = self._db.total_changes - before
+        self._unlist_missing(row[0] for row in rows)
+        return written
 
     def get_article(self, pmid: str | int) -> Article | None:
         row = self._execute("SELECT pmid, data, raw_xml FROM articles WHERE pmid = ?", (int(pmid),)).fetchone()
@@ -481,14 +492,16 @@ class Store:
         """Those of ``pmids`` that have a stored record."""
         return self._present("articles", pmids)
 
-    def delete_articles(self, pmids: Iterable[str | int], reason: str) -> int:
+    def delete_articles(self, pmids: Iterable[str | int], reason: str, now: float | None = None) -> int:
+        """Remove the records of ``pmids`` and list them missing for ``reason`` (see
+        :meth:`mark_missing`); returns how many rows the deletion changed."""
         ids = [int(p) for p in pmids]
         before = self._db.total_changes
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             self._execute(f"DELETE FROM articles WHERE pmid IN ({marks})", chunk)
         removed = self._db.total_changes - before
-        self.mark_missing(ids, reason)
+        self.mark_missing(ids, reason, now)
         return removed
 
     def revisions(self, pmids: Iterable[str | int]) -> dict[str, tuple[str, int]]:
@@ -613,14 +626,41 @@ class Store:
     # -- unknown / deleted ids -------------------------------------------------------------
 
     def mark_missing(self, pmids: Iterable[str | int], reason: str, now: float | None = None) -> None:
+        """List ``pmids`` as having no record, for ``reason``, seen at ``now``.
+
+        A PMID already listed for the same reason keeps its entry and date (listing it again
+        changes nothing); one listed as :data:`DELETED` stays so whatever other reason comes
+        (only a record, through :meth:`put_articles`, takes a deletion back)."""
         now = time.time() if now is None else now
         self._executemany(
-            "INSERT OR REPLACE INTO missing (pmid, reason, seen_at) VALUES (?, ?, ?)",
-            ((int(p), reason, now) for p in pmids),
+            "INSERT INTO missing (pmid, reason, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (pmid) DO UPDATE SET reason = excluded.reason, seen_at = excluded.seen_at "
+            "WHERE missing.reason != excluded.reason AND missing.reason != ?",
+            ((int(p), reason, now, DELETED) for p in pmids),
         )
 
     def missing_pmids(self, pmids: Iterable[str | int]) -> set[str]:
+        """Those of ``pmids`` listed as having no record (for any reason)."""
         return self._present("missing", pmids)
+
+    def deleted_pmids(self, pmids: Iterable[str | int]) -> set[str]:
+        """Those of ``pmids`` listed as deleted by NLM."""
+        found: set[str] = set()
+        for chunk in _chunks([int(p) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            rows = self._execute(f"SELECT pmid FROM missing WHERE reason = ? AND pmid IN ({marks})", [DELETED, *chunk])
+            found.update(str(r[0]) for r in rows)
+        return found
+
+    def missing_entry(self, pmid: str | int) -> tuple[str, float] | None:
+        """``(reason, seen_at)`` of a PMID listed as having no record, or None."""
+        row = self._execute("SELECT reason, seen_at FROM missing WHERE pmid = ?", (int(pmid),)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def _unlist_missing(self, pmids: Iterable[int]) -> None:
+        for chunk in _chunks(list(pmids)):
+            marks = ",".join("?" * len(chunk))
+            self._execute(f"DELETE FROM missing WHERE pmid IN ({marks})", chunk)
 
     # -- counts ----------------------------------------------------------------------------
 

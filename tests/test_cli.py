@@ -380,7 +380,7 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
     with EutilsServer(corpus, rate_limit=50, latency_ms=40) as srv:
         # the first answer of records goes out, later ones wait: the kill lands with the
         # crawl part-way however fast the machine is
-        release = _hold_efetch_answers_after(srv, 1)
+        release, _ = _hold_requests_after(srv, {"efetch": 1})
         env = {**os.environ, "CITEGRAPH_EUTILS_URL": srv.url, "CITEGRAPH_RATE": "50",
                "CITEGRAPH_CONCURRENCY": "2"}
         command = [sys.executable, "cli.py", "-q", "crawl", ROOT, "--depth", "2", "--json"]
@@ -418,19 +418,22 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
     assert refetched >= 1
 
 
-def _hold_efetch_answers_after(srv: EutilsServer, first: int) -> threading.Event:
-    """Requests to efetch after the ``first`` wait at the server until the event is set."""
-    release = threading.Event()
-    arrivals = itertools.count()
+def _hold_requests_after(srv: EutilsServer, first: dict[str, int]) -> tuple[threading.Event, threading.Event]:
+    """Requests to each endpoint after its ``first[endpoint]`` wait at the server (up to 120 s)
+    until the first event returned is set; the second is set when one starts waiting."""
+    release, holding = threading.Event(), threading.Event()
+    arrivals = {endpoint: itertools.count() for endpoint in first}
     handle = srv.handle
 
     def held(path: str, params: list, client_ip: str):
-        if path.endswith("/efetch.fcgi") and next(arrivals) >= first:
-            release.wait(60)
+        endpoint = path.rsplit("/", 1)[-1].removesuffix(".fcgi")
+        if endpoint in arrivals and next(arrivals[endpoint]) >= first[endpoint]:
+            holding.set()
+            release.wait(120)
         return handle(path, params, client_ip)
 
     srv.handle = held  # type: ignore[method-assign]
-    return release
+    return release, holding
 
 
 def _count(path: Path, table: str) -> int:
@@ -448,28 +451,31 @@ def _rows(path: Path, sql: str) -> set:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_ends_quickly_keeps_what_arrived_and_says_how_to_resume(corpus, tmp_path, signum):
-    # every request takes 2.5 s at the server: waiting for the ones in flight would take about 2 s
-    with EutilsServer(corpus, latency_ms=2500) as srv:
+    with EutilsServer(corpus) as srv:
+        # the seed's efetch and elink are answered; every later request is held at the server
+        # until the crawl has ended: it must end without waiting for the requests in flight
+        release, holding = _hold_requests_after(srv, {"efetch": 1, "elink": 1})
         env = {**os.environ, "CITEGRAPH_EUTILS_URL": srv.url, "CITEGRAPH_RATE": "50",
                "CITEGRAPH_CACHE": str(tmp_path)}
-        # depth 3: at least four more round trips (10 s) after the first answer, so a loaded
-        # machine slowing this loop down cannot let the crawl finish before the signal
         command = [sys.executable, "cli.py", "crawl", ROOT, "--depth", "3"]
         victim = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True)
         store_file = tmp_path / "citegraph.sqlite"
         deadline = time.monotonic() + 60
-        # the first elink answer is committed (crawl members exist); efetch is in flight
-        while time.monotonic() < deadline and _count(store_file, "crawl_nodes") <= 1:
+        # the first elink answer is committed (crawl members exist); a request is in flight
+        while time.monotonic() < deadline and (_count(store_file, "crawl_nodes") <= 1 or not holding.is_set()):
             time.sleep(0.05)
-        time.sleep(0.3)
         assert victim.poll() is None, "the crawl ended before it could be interrupted"
-        sent = time.monotonic()
         victim.send_signal(signum)
-        out, err = victim.communicate(timeout=30)
-        took = time.monotonic() - sent
+        try:
+            out, err = victim.communicate(timeout=60)  # the held requests would take 120 s
+        except subprocess.TimeoutExpired:
+            victim.kill()
+            victim.communicate()
+            pytest.fail("the crawl waited for the requests in flight instead of stopping")
+        finally:
+            release.set()
     assert victim.returncode == 130, err
-    assert took < 1.5, f"took {took:.1f} s to stop"
     assert "run the same command again to resume" in err and "Traceback" not in err
     assert "articles" in err and "stored" in err
     with sqlite3.connect(store_file) as db:

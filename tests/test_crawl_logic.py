@@ -10,10 +10,11 @@ import json
 import os
 import signal
 import threading
-import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from citegraph import crawl as crawl_module
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.errors import HTTPError, InputError, NetworkError
 from citegraph.models import Article, Reference
@@ -276,14 +277,46 @@ def _commits(store) -> list[int]:
     return count
 
 
-def test_answers_that_arrive_together_share_one_commit(store):
+class AnswerCounter:
+    """The crawl's thread pool, counting the answers that have arrived (futures done).
+
+    ``arrived(n)`` blocks until ``n`` requests have finished: a future's callbacks run once it
+    is done, so the crawl's main thread sees those answers as ready."""
+
+    def __init__(self, monkeypatch):
+        self.done = 0
+        self.failed = 0
+        self._changed = threading.Condition()
+        counter = self
+
+        class Pool(ThreadPoolExecutor):
+            def submit(self, fn, /, *args, **kwargs):
+                future = super().submit(fn, *args, **kwargs)
+                future.add_done_callback(counter._arrived)
+                return future
+
+        monkeypatch.setattr(crawl_module, "ThreadPoolExecutor", Pool)
+
+    def _arrived(self, future) -> None:
+        with self._changed:
+            self.done += 1
+            self.failed += not future.cancelled() and future.exception() is not None
+            self._changed.notify_all()
+
+    def arrived(self, n: int, *, failed: int = 0) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.done >= n and self.failed >= failed, timeout=30)
+
+
+def test_answers_that_arrive_together_share_one_commit(store, monkeypatch):
     commits = _commits(store)
+    answers = AnswerCounter(monkeypatch)
     seen: list[int] = []
 
     def progress(snapshot):
         seen.append(commits[0])
         if len(seen) == 1:
-            time.sleep(0.3)  # writing the first answer takes a while: the next one arrives
+            answers.arrived(2)  # while the first answer is written, the other one arrives
 
     client = FakeClient()
     crawler = Crawler(client, store, parse=lambda body: [], concurrency=2, progress=progress,
@@ -320,28 +353,26 @@ def test_ctrl_c_while_answers_are_written_keeps_them_and_the_crawl_resumes(store
 
 
 class LinkServerGoesDown(FakeClient):
-    """efetch answers; the elink asked meanwhile finds the network gone."""
+    """efetch answers; the elink, answered once the record is being written, finds the
+    network gone."""
 
     def __init__(self):
         super().__init__()
-        self.fetched = threading.Event()
-
-    def efetch(self, pmids, *, parse):
-        try:
-            return super().efetch(pmids, parse=parse)
-        finally:
-            self.fetched.set()
+        self.writing = threading.Event()
 
     def elink(self, pmids, linkname):
-        self.fetched.wait(5)
+        assert self.writing.wait(30)
         raise NetworkError("connection refused")
 
 
-def test_an_answer_that_ends_the_crawl_does_not_take_the_others_with_it(store):
-    def progress(snapshot):
-        time.sleep(0.3)  # the failed elink arrives while the record is being written
-
+def test_an_answer_that_ends_the_crawl_does_not_take_the_others_with_it(store, monkeypatch):
     client = LinkServerGoesDown()
+    answers = AnswerCounter(monkeypatch)
+
+    def progress(snapshot):
+        client.writing.set()
+        answers.arrived(2, failed=1)  # the failed elink arrives while the record is being written
+
     crawler = Crawler(client, store, parse=lambda body: [], concurrency=2, progress=progress,
                       requests_made=lambda: len(client.calls))
     with pytest.raises(NetworkError):

@@ -14,7 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -39,9 +39,47 @@ def fast_settings(url: str, folder: Path, **overrides) -> Settings:
     return Settings(**values)
 
 
-def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, **overrides):
+class VirtualClock:
+    """A clock for the client that only a ``sleep`` moves: sleeping ``s`` seconds after
+    reading ``t`` makes it at least ``t + s`` (for every thread), and returns at once.
+
+    ``events`` lists, in order, each ``("go", at)`` (a request let go by the limiter) and each
+    ``("pause", at, seconds)``, listed once the limiter holds callers off (``at`` is read
+    before, so it is no later than the pause's own start)."""
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self._lock = threading.Lock()
+        self._read = threading.local()
+        self.events: list[tuple] = []
+
+    def now(self) -> float:
+        with self._lock:
+            self._read.at = self._now
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._now = max(self._now, getattr(self._read, "at", self._now) + seconds)
+
+    def watch(self, limiter) -> None:
+        pause = limiter.pause
+
+        def recorded_pause(seconds: float) -> None:
+            at = self.now()
+            pause(seconds)
+            self.events.append(("pause", at, seconds))  # listed once in force
+
+        limiter.pause = recorded_pause
+        limiter._on_departure = lambda at: self.events.append(("go", at))
+
+
+def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, clock: VirtualClock | None = None, **overrides):
     settings = fast_settings(url, folder, **overrides)
-    with EutilsClient(settings) as client, Store(settings.store_path) as store:
+    timing = {} if clock is None else {"clock": clock.now, "sleep": clock.sleep}
+    with EutilsClient(settings, **timing) as client, Store(settings.store_path) as store:
+        if clock is not None:
+            clock.watch(client.limiter)
         crawler = Crawler(client, store, parse=parse_articles, concurrency=4,
                           requests_made=lambda: client.stats["requests"])
         report = crawler.run(list(seeds), CrawlOptions(depth=depth, fetch_batch=100, link_batch=50))
@@ -84,12 +122,18 @@ def test_forced_fault_changes_nothing(endpoint, kind, corpus, reference, tmp_pat
 
 
 def test_429_with_retry_after_is_waited_out(corpus, reference, tmp_path):
+    clock = VirtualClock()
     with EutilsServer(corpus, retry_after=0.3) as server:
         server.force("elink", ["429"])
-        started = time.monotonic()
-        report, articles, edges, stats = crawl(server.url, tmp_path)
+        # backoff_max above the 0.3 s asked for: the client waits rather than gives up
+        report, articles, edges, stats = crawl(server.url, tmp_path, clock=clock, backoff_max=1.0)
     assert stats["by_status"].get("429") == 1
-    assert time.monotonic() - started >= 0.3
+    assert stats["retries"] >= 1 and report.complete
+    pauses = [(at, seconds) for kind, at, *seconds in clock.events if kind == "pause"]
+    assert [seconds for _, (seconds,) in pauses] == [0.3]  # the server's wait, not the backoff's
+    ((paused_at, _),) = pauses
+    after = [at for kind, at, *_ in clock.events[clock.events.index(("pause", paused_at, 0.3)) + 1:] if kind == "go"]
+    assert after and min(after) >= paused_at + 0.3  # no request of the client went before it was over
     assert (articles, edges) == reference
 
 
@@ -118,11 +162,12 @@ def test_persistent_503_marks_papers_failed_and_a_rerun_completes(corpus, refere
 
 
 def test_dns_failure_is_a_clear_network_error(tmp_path):
-    started = time.monotonic()
+    clock = VirtualClock()
     with pytest.raises(NetworkError) as caught:
-        crawl("http://no-such-host.invalid/entrez/eutils/", tmp_path, max_attempts=1)
+        crawl("http://no-such-host.invalid/entrez/eutils/", tmp_path, clock=clock, max_attempts=1)
     assert "no-such-host.invalid" in str(caught.value)
-    assert time.monotonic() - started < 30
+    assert [kind for kind, *_ in clock.events] == ["go"]  # one attempt, no pause
+    assert clock.now() < 1.0  # and no backoff: nothing but the pacing of one request was waited
 
 
 # -- data shapes --------------------------------------------------------------------------------

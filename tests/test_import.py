@@ -17,6 +17,7 @@ import pytest
 import cli
 from citegraph import importer
 from citegraph.importer import ImportFailed, import_files
+from citegraph.pubmed_xml import iter_articles
 from citegraph.store import Store
 
 
@@ -160,6 +161,111 @@ def test_delete_citation_removes_the_record_and_its_own_edges(tmp_path):
         assert store.citing("12") == ["11", "14"]  # records that cite it keep their edges
         assert store.missing_pmids(["12", "99", "11"]) == {"12", "99"}
         assert (report.deletions, report.deleted) == (2, 1)
+
+
+# --------------------------------------------------------------------------- deletions stand
+
+
+@pytest.fixture(scope="module")
+def real_slices(pubmed_update_file, tmp_path_factory):
+    """``first.xml``: the real file's envelope and its first seven records; ``deletes.xml``: the
+    real DeleteCitation block (its first two PMIDs) naming three of those records as well.
+    Returns the two paths, the seven PMIDs and the three deleted ones."""
+    with gzip.open(pubmed_update_file) as stream:
+        head = stream.read(400_000).decode()
+    text = gzip.decompress(pubmed_update_file.read_bytes()).decode()
+    envelope = head[: head.index("<PubmedArticleSet>") + len("<PubmedArticleSet>")] + "\n"
+    articles = re.findall(r"  <PubmedArticle>.*?</PubmedArticle>\n", head, re.S)[:7]
+    pmids = [re.search(r"<PMID[^>]*>(\d+)</PMID>", a).group(1) for a in articles]
+    (block,) = re.findall(r"<DeleteCitation>\n(.*?)</DeleteCitation>", text, re.S)
+    real_deleted = re.findall(r'<PMID Version="1">\d+</PMID>\n', block)[:2]
+    gone = pmids[1:6:2]
+    ours = "".join(f'<PMID Version="1">{p}</PMID>\n' for p in gone)
+    folder = tmp_path_factory.mktemp("slices")
+    first = folder / "first.xml"
+    first.write_text(envelope + "".join(articles) + "</PubmedArticleSet>\n")
+    deletes = folder / "deletes.xml"
+    deletes.write_text(envelope + "  <DeleteCitation>\n" + "".join(real_deleted) + ours
+                       + "</DeleteCitation>\n</PubmedArticleSet>\n")
+    assert len(set(pmids)) == 7
+    return first, deletes, pmids, gone
+
+
+@pytest.mark.shared
+def test_an_older_file_does_not_bring_a_deleted_record_back(tmp_path, real_slices):
+    first, deletes, pmids, gone = real_slices
+    with Store(tmp_path / "s.db") as store:
+        import_files([first], store, now=1000.0)
+        report = import_files([deletes], store, now=2000.0)
+        assert report.deleted == 3 and store.counts()["articles"] == 4 and store.counts()["missing"] == 5
+        before = snapshot(tmp_path / "s.db")
+        again = import_files([first], store, now=3000.0)
+        assert (again.written, again.unchanged, again.kept_deleted) == (0, 4, 3)
+        assert store.known_pmids(pmids) == set(pmids) - set(gone)
+        assert store.deleted_pmids(pmids) == set(gone)
+        assert (store.counts()["articles"], store.counts()["missing"]) == (4, 5)
+        assert snapshot(tmp_path / "s.db") == before  # dates of the missing list included
+
+
+@pytest.mark.shared
+def test_importing_the_same_files_twice_changes_nothing_even_their_dates(tmp_path, real_slices):
+    first, deletes, _, _ = real_slices
+    with Store(tmp_path / "s.db") as store:
+        import_files([first, deletes], store, now=1000.0)
+        once = snapshot(tmp_path / "s.db")
+        report = import_files([first, deletes], store, now=5000.0)
+        assert snapshot(tmp_path / "s.db") == once
+        assert (report.written, report.deleted, report.kept_deleted) == (0, 0, 3)
+        # a deletion listed before for another reason becomes NLM's, once
+        store.mark_missing(["424242"], "efetch returned no record", now=6000.0)
+        store.mark_missing(["424242"], "efetch returned no record", now=7000.0)
+        assert store.missing_entry("424242") == ("efetch returned no record", 6000.0)
+        extra = write(tmp_path / "extra.xml", deleted=("424242",))
+        import_files([extra], store, now=8000.0)
+        import_files([extra], store, now=9000.0)
+        assert store.missing_entry("424242") == ("deleted", 8000.0)
+
+
+@pytest.mark.shared
+def test_a_record_from_eutilities_takes_the_deletion_back(tmp_path, real_slices):
+    first, deletes, _, gone = real_slices
+    records = {a.pmid: a for a in iter_articles(first.read_bytes())}
+    with Store(tmp_path / "s.db") as store:
+        import_files([first, deletes], store, now=1000.0)
+        with store.transaction():
+            store.put_articles([records[gone[0]]], source="efetch")  # what a crawl's efetch does
+        assert store.known_pmids(gone) == {gone[0]} and store.missing_pmids(gone) == set(gone[1:])
+        assert (store.counts()["articles"], store.counts()["missing"]) == (5, 4)
+        report = import_files([first], store, now=2000.0)  # a file does not undo it either
+        assert (report.unchanged, report.kept_deleted) == (5, 2)
+        assert store.known_pmids(gone) == {gone[0]}
+
+
+@pytest.mark.shared
+def test_a_store_holding_a_deleted_record_loses_it_when_a_file_brings_it_again(tmp_path, real_slices):
+    first, _, pmids, _ = real_slices
+    with Store(tmp_path / "s.db") as store:
+        import_files([first], store, now=1000.0)
+        store.add_citations([(pmids[2], "1")], source="elink")
+        with store.transaction():  # both stored and listed deleted, as stores written before could be
+            store._execute("INSERT INTO missing (pmid, reason, seen_at) VALUES (?, 'deleted', 1500.0)", (pmids[2],))
+        report = import_files([first], store, now=2000.0)
+        assert report.kept_deleted == 1
+        assert store.known_pmids([pmids[2]]) == set()
+        assert store.missing_entry(pmids[2]) == ("deleted", 1500.0)
+        assert store.cited(pmids[2]) == ["1"]  # an edge another source told stays, as with DeleteCitation
+
+
+@pytest.mark.shared
+def test_show_of_a_deleted_pmid_says_nlm_deleted_it_and_when(tmp_path, real_slices, capsys):
+    first, deletes, _, gone = real_slices
+    with Store(tmp_path / "c" / "citegraph.sqlite") as store:
+        import_files([first, deletes], store, now=1_600_000_000.0)  # 2020-09-13 UTC
+    code = cli.main(["--cache-dir", str(tmp_path / "c"), "show", gone[0]])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"citegraph: error: PMID {gone[0]} was deleted by NLM")
+    assert "2020-09-13" in err and "crawl it first" not in err
 
 
 # --------------------------------------------------------------------------- truncated files

@@ -83,7 +83,10 @@ class EutilsServer:
         retry_after: float | None = None,
         stall_seconds: float = 10.0,
         log: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock``: the time the rate limit's rolling window is counted in (tests pass a
+        clock of their own to decide which requests fall in one window)."""
         self.corpus = corpus
         self.host = host
         self.port = port
@@ -97,7 +100,7 @@ class EutilsServer:
         self.retry_after = retry_after
         self.stall_seconds = stall_seconds
         self.log = log
-        self._window = SlidingWindow()
+        self._window = SlidingWindow(clock=clock)
         self._lock = threading.Lock()
         self._seen: Counter = Counter()
         self._forced: dict[str, deque[str]] = {}

@@ -62,6 +62,8 @@ class FaultServer:
 
     def __init__(self) -> None:
         self.seen: list[Seen] = []
+        #: hangs and drips played to their end
+        self.finished = 0
         self._script: list = []
         self._lock = threading.Lock()
         self.stopping = threading.Event()
@@ -162,7 +164,8 @@ class FaultServer:
         return act
 
     def drip(self, body: bytes, every: float) -> Action:
-        """Send the headers, then one byte every ``every`` seconds."""
+        """Send the headers, then one byte every ``every`` seconds; once all is sent, count one
+        more in ``finished``."""
 
         def act(h: BaseHTTPRequestHandler) -> None:
             h.close_connection = True
@@ -172,6 +175,7 @@ class FaultServer:
                     return
                 h.wfile.write(body[i : i + 1])
                 h.wfile.flush()
+            self._finish()
 
         return act
 
@@ -203,13 +207,19 @@ class FaultServer:
         return act
 
     def hang(self, seconds: float) -> Action:
-        """Read the request and say nothing for ``seconds`` (or until the server stops)."""
+        """Read the request and say nothing for ``seconds`` (or until the server stops); then
+        count one more in ``finished``."""
 
         def act(h: BaseHTTPRequestHandler) -> None:
             h.close_connection = True
             self.stopping.wait(seconds)
+            self._finish()
 
         return act
+
+    def _finish(self) -> None:
+        with self._lock:
+            self.finished += 1
 
 
 @pytest.fixture

@@ -193,9 +193,8 @@ def test_threads_sharing_a_client_stay_under_the_limit_in_real_time(fault_server
     arrivals = [seen.at for seen in fault_server.seen]
     assert len(arrivals) == 15
     assert busiest_second(arrivals) <= 10
-    assert busiest_second(arrivals) >= 8  # paced, not serialised far below the limit
+    # (that it goes as fast as the limit allows depends on the machine: see the fake-clock tests)
     assert elapsed >= client.limiter.window  # the eleventh waited for the first to leave the window
-    assert client.stats["waited"] > 1.0
 
 
 def _queue_and_release(callers: list[tuple[str, int]], first_lane: int) -> tuple[list[str], float]:
@@ -345,17 +344,21 @@ def _slow_answer(fault_server, seconds: float):
 
 
 def test_the_clients_connections_report_the_send_before_the_answer(fault_server):
-    fault_server.play(_slow_answer(fault_server, 0.4))
-    client = EutilsClient(fault_server.settings(rate=1))
+    client = EutilsClient(fault_server.settings(rate=1, read_timeout=30))
     client.limiter._recent.clear()  # no window before this client's (see the next test)
-    before = time.monotonic()
+    limiter, reported = client.limiter, []
+    answer = fault_server.reply(b"<eSearchResult><Count>0</Count><RetMax>0</RetMax><IdList/></eSearchResult>")
+
+    def answer_once_reported(handler) -> None:
+        # the answer goes only once the limiter has the request as sent (or after 10 s)
+        with limiter._state:
+            reported.append(limiter._state.wait_for(lambda: bool(limiter._recent) and limiter._recent[-1].sent, 10))
+        answer(handler)
+
+    fault_server.play(answer_once_reported)
     client.esearch("x")
-    answered = time.monotonic()
     client.close()
-    (slot,) = client.limiter._recent
-    assert answered - before >= 0.4
-    assert slot.sent and slot.at - before < 0.2  # counted from the send, not the answer
-    assert fault_server.seen[0].at >= slot.at - 0.05
+    assert reported == [True]  # counted from the send, not the answer
 
 
 def test_a_session_without_reporting_connections_counts_from_the_answer(fault_server):
