@@ -1069,6 +1069,37 @@ def _list_lens_topics(app: App, lens_path: Path | None, as_json: bool) -> None:
 
 @cli.command(epilog=_PAPER_HELP)
 @click.argument("seed")
+@_analysis_options(seed_option=False)
+@click.pass_obj
+@_pager_option
+def translation(app: App, seed: str, as_json: bool, sel: dict) -> None:
+    """The road to the clinic: per lens topic among the seed's descendants, the first paper and
+    the first Phase I, II and III trial, randomized controlled trial, meta-analysis and practice
+    guideline (PubMed publication types), and the share of clinical articles per five years.
+
+    Clinical articles are those with a publication type of clinical research on people
+    (Clinical Study, Observational Study, Clinical Trial and its phases, Controlled,
+    Randomized Controlled, Pragmatic, Adaptive and Equivalence trials); undated papers are
+    milestones only where no dated paper is, and left out of the shares.
+    """
+    from citegraph.analysis.translation import translation as road_to_clinic
+
+    (seed,) = _pmids(app, [seed])
+    with app.open_store(must_exist=True) as store:
+        prep = _prepare(app, store, [seed], sel, use_lens=True, mesh=True)
+    result = road_to_clinic(prep.graph, seed, prep.lens, prep.topics_of, prep.meta)
+    if as_json:
+        _print_json({**result, "lens": prep.lens.name, "selection": _selection_json(prep, sel)})
+        return
+    from citegraph.views.analysis import paper_line
+    from citegraph.views.translation import translation_view
+
+    app.out.print(paper_line(seed, prep.papers([seed])))
+    app.out.print(translation_view(result, lens_name=prep.lens.name))
+
+
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("seed")
 @click.option("--by", type=click.Choice(["generation", "topic"]), help="Also count per generation or lens topic.")
 @_analysis_options(seed_option=False)
 @click.pass_obj

@@ -17,6 +17,13 @@ and a ``ReferenceList`` (``CommentsCorrections RefType="Cites"`` before 1993, as
 have); records from 2023 on are not yet indexed (no MeSH), as in PubMed. Every journal title
 says "(citegraph test data)". The same ``n`` and ``seed`` give the same bytes on every run.
 
+Publication types follow each line of work's road to the clinic (:meth:`SyntheticCorpus.
+clinical_types`): trials are unphased pilot trials in a line's first years, then Phase I
+(from :data:`PHASE_I_AFTER` years after the line starts), Phase II, Phase III and randomized
+controlled trials; reviews become meta-analyses and practice guidelines last; research
+articles may be observational studies from 2014 on. These choices come from a random stream
+of their own, so every other part of a record is what it would be without them.
+
 The vocabulary (topics, MeSH and publication-type UIs, names) is in :mod:`.vocabulary`.
 """
 
@@ -48,6 +55,8 @@ from .vocabulary import (
     PT_JOURNAL,
     PT_REVIEW,
     PT_TRIAL,
+    PT_PHASE1,
+    PT_PHASE2,
     PT_PHASE3,
     PT_RCT,
     PT_MULTICENTER,
@@ -56,6 +65,9 @@ from .vocabulary import (
     PT_COMPARATIVE,
     PT_SYSTEMATIC,
     PT_META,
+    PT_PRACTICE_GUIDELINE,
+    PT_GUIDELINE,
+    PT_OBSERVATIONAL,
     PT_LETTER,
     PT_COMMENT,
     PT_EDITORIAL,
@@ -90,6 +102,22 @@ _P_OWN, _P_PARENT, _P_ANY, _P_PREF = 0.80, 0.02, 0.0005, 0.25
 _TAU, _WINDOW = 0.005, 0.03
 _ROOT_P, _ROOT_DECAY, _ROOT_FLOOR = 0.8, 6.0, 0.0005
 _EXTERNAL_SHARE, _NO_PMID_SHARE = 0.2, 0.1
+
+#: years after a line of work starts (its topic's first year) when each step of the road to
+#: the clinic opens: Phase I trials, Phase II, Phase III and randomized trials, meta-analyses,
+#: practice guidelines (before Phase I, trials are unphased pilot trials)
+PHASE_I_AFTER, PHASE_II_AFTER, PHASE_III_AFTER, META_AFTER, GUIDELINE_AFTER = 3, 5, 7, 10, 12
+#: the year NLM introduced the publication type Observational Study
+OBSERVATIONAL_FROM = 2014
+#: each kind of trial: (the words naming it in its title, its publication types)
+_TRIALS = {
+    "pilot": ("pilot", (PT_TRIAL,)),
+    "I": ("phase I", (PT_PHASE1,)),
+    "II": ("phase II", (PT_PHASE2,)),
+    "III": ("phase III", (PT_PHASE3, PT_RCT)),
+    "rct": ("randomized controlled", (PT_RCT,)),
+    "unphased": ("clinical", (PT_TRIAL,)),
+}
 
 
 def doi_for(pmid: int | str) -> str:
@@ -303,7 +331,8 @@ class SyntheticCorpus:
         elif kind == REVIEW:
             title = f"{phrase[0].upper()}{phrase[1:]}: {rng.choice(REVIEW_TAILS)}."
         elif kind == TRIAL:
-            title = f"A phase {rng.choice(('I', 'II', 'III'))} trial of {phrase} in {disease[0]}."
+            rng.choice(("I", "II", "III"))  # drawn as ever, so that the rest of the head stays the same
+            title = f"A {self.clinical_types(i)[0]} trial of {phrase} in {disease[0]}."
         elif kind == LETTER:
             title = f"Comment on {phrase} in {disease[0]}."
         elif kind == NOTICE:
@@ -503,23 +532,56 @@ class SyntheticCorpus:
                        for label, text in sections)
         return f"<Abstract>{body}</Abstract>"
 
+    def clinical_types(self, i: int) -> tuple[str, list[tuple[str, str]]]:
+        """Where record ``i`` stands on its line of work's road to the clinic: (for a trial,
+        the words naming it in its title, else ""; its trial, review, guideline or study
+        publication types). Drawn from the record's own stream 2, apart from every other choice."""
+        kind, year = self._kinds[i], self._years[i]
+        if kind in (LETTER, NOTICE):
+            return "", []
+        rng = self._rng(i, 2)
+        age = year - TOPICS[self._topics[i]][1]
+        if kind == TRIAL:
+            if age < PHASE_I_AFTER:
+                words, types = _TRIALS["pilot"]
+            else:
+                options = {"I": 3.0, "unphased": 0.6}
+                if age >= PHASE_II_AFTER:
+                    options["II"] = 2.5
+                if age >= PHASE_III_AFTER:
+                    options.update({"III": 1.5, "rct": 1.2})
+                words, types = _TRIALS[rng.choices(list(options), list(options.values()))[0]]
+            types = list(types)
+            if PT_RCT in types and rng.random() < 0.5:
+                types.append(PT_MULTICENTER)
+            return words, types
+        if kind == REVIEW:
+            r = rng.random()
+            if age >= GUIDELINE_AFTER and r < 0.08:
+                return "", [PT_PRACTICE_GUIDELINE, PT_GUIDELINE]
+            if age >= META_AFTER and r < 0.25:
+                return "", [PT_REVIEW, PT_META, PT_SYSTEMATIC]
+            return "", [PT_REVIEW]
+        if year >= OBSERVATIONAL_FROM and rng.random() < 0.06:
+            return "", [PT_OBSERVATIONAL]
+        return "", []
+
     def _publication_types(self, i: int, kind: int, year: int, rng: random.Random) -> list[tuple[str, str]]:
         if kind == LETTER:
             return [rng.choice((PT_LETTER, PT_COMMENT, PT_EDITORIAL))]
         if kind == NOTICE:
             return [PT_RETRACTION]
         types = [PT_JOURNAL]
+        # ``rng`` draws as it always has (the trial and review draws unused): the choices of the
+        # road to the clinic come from their own stream, and the rest of the record stays the same
         if kind == REVIEW:
-            types.append(PT_REVIEW)
-            if year >= 2015 and rng.random() < 0.15:
-                types += [PT_META, PT_SYSTEMATIC]
+            if year >= 2015:
+                rng.random()
         elif kind == TRIAL:
-            if rng.random() < 0.4:
-                types += [PT_PHASE3, PT_MULTICENTER, PT_RCT]
-            else:
-                types.append(PT_TRIAL)
+            rng.random()
         elif rng.random() < 0.05:
             types.append(PT_COMPARATIVE)
+        types += self.clinical_types(i)[1]
         if rng.random() < 0.2:
             types.append(PT_NIH)
         if rng.random() < 0.4:
