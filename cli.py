@@ -1320,7 +1320,7 @@ def _run_demo(ctx: click.Context, source, demo_dir: Path, browse: bool) -> None:
     app.info("demo: server stopped; what follows reads the store only")
     view_app = App(settings, app.quiet)
     for args in (["show", start, "--depth", "2", "--limit", "5"], ["rank", start, "--by", "pagerank", "--limit", "10"],
-                 ["topics", start]):
+                 ["topics", start], ["translation", start]):
         heading("$ " + lib.command_line(["--cache-dir", str(demo_dir), *args]))
         run(view_app, [*args, "--no-pager"])
     with view_app.open_store(must_exist=True) as store:

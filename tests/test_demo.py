@@ -55,7 +55,8 @@ def test_demo_end_to_end_through_the_entry_point_and_a_second_run_reuses_the_sto
     assert f"crawl {ROOT} --depth 2" in out and "complete" in out and "records fetched" in out
     for section in (f"citegraph --cache-dir {demo_dir} show {ROOT} --depth 2 --limit 5",
                     f"citegraph --cache-dir {demo_dir} rank {ROOT} --by pagerank --limit 10",
-                    f"citegraph --cache-dir {demo_dir} topics {ROOT}"):
+                    f"citegraph --cache-dir {demo_dir} topics {ROOT}",
+                    f"citegraph --cache-dir {demo_dir} translation {ROOT}"):
         assert section in out
     assert f"PMID {ROOT}" in out and "PageRank" in out and "Lens cell-therapy" in out
     # then what to type next, each with the --cache-dir it needs; the real crawl goes elsewhere
