@@ -19,7 +19,7 @@ import click
 
 from citegraph import __version__
 from citegraph.config import Settings, redact
-from citegraph.errors import CitegraphError, InputError
+from citegraph.errors import CitegraphError, InputError, NetworkError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: deeper crawls of a classic paper reach most of PubMed; ask for an explicit budget
@@ -1359,6 +1359,16 @@ def main(argv: Iterable[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except NetworkError as exc:
+        from urllib.parse import urlsplit
+
+        from citegraph.config import NCBI_EUTILS_URL
+
+        hint = ""
+        if urlsplit(NCBI_EUTILS_URL).hostname in str(exc):  # NCBI itself unreachable: perhaps offline
+            hint = "; without the internet, `citegraph demo` shows the whole tool offline"
+        click.echo(_error_line(str(exc)) + hint, err=True)
+        return EXIT_ERROR
     except CitegraphError as exc:
         click.echo(_error_line(str(exc)), err=True)
         return EXIT_ERROR

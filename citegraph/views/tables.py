@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -53,11 +54,11 @@ COUNT_WORDS = ("citations: distinct citing → cited pairs; links reported: each
                "counted apart (a citation two sources reported counts twice)")
 
 
-def stats_table(counts: Mapping[str, object], extra: dict[str, object] | None = None) -> Table:
+def stats_table(counts: Mapping[str, object], extra: dict[str, object] | None = None) -> Group:
     """The store's counts (see :meth:`citegraph.store.Store.counts`), the links reported
-    broken down by source (sources that reported none left out), then ``extra`` rows."""
-    table = Table(show_header=False, box=None, pad_edge=False, caption=Text(COUNT_WORDS, style="dim"),
-                  caption_justify="left")
+    broken down by source (sources that reported none left out), then ``extra`` rows; under
+    them, what the two count words mean, as wide as the terminal."""
+    table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
     for key, value in {**counts, **(extra or {})}.items():
@@ -67,7 +68,7 @@ def stats_table(counts: Mapping[str, object], extra: dict[str, object] | None = 
                     table.add_row(Text(f"  {SOURCE_WORDS.get(source, source)}", style="dim"), f"{n:,}")
             continue
         table.add_row(key.replace("_", " "), Text(f"{value:,}" if isinstance(value, int) else str(value)))
-    return table
+    return Group(table, Text(COUNT_WORDS, style="dim"))
 
 
 def crawl_options_text(params: Mapping) -> str:
