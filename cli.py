@@ -1092,15 +1092,20 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
     DeleteCitation entries are applied, and importing the same file again changes nothing.
     After a truncated or corrupt file, fix it and run the same command again to continue.
     """
-    from citegraph.importer import default_workers, import_files
+    from citegraph.importer import default_workers, import_files, is_jats
 
+    jats = [path for path in files if is_jats(path)]
+    files = tuple(path for path in files if path not in jats)
     with app.open_store() as store, _ImportProgress(app) as progress:
         report = import_files(files, store, workers=workers or default_workers(), batch_size=batch_size,
                               progress=progress.update)
+        full_text = _import_jats(app, store, jats) if jats else None
     data = report.to_dict()
+    if full_text is not None:
+        data["full_text"] = full_text
     if as_json:
         _print_json(data)
-    else:
+    elif files or not jats:
         click.echo(
             f"{data['records']:,} records read from {len(data['files'])} file(s) in {data['seconds']:.1f} s "
             f"({data['records_per_second']:,} records/s): {data['written']:,} written, "
@@ -1112,6 +1117,20 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
             app.err.print(f"skipped: {line}", markup=False, highlight=False, soft_wrap=True)
         if len(report.skipped) > 20:
             app.err.print(f"... and {len(report.skipped) - 20} more skipped records", markup=False)
+    if full_text is not None and not as_json:
+        click.echo(f"{full_text['files']:,} PMC full-text file(s): {full_text['fetched']:,} articles with full "
+                   f"text, {full_text['not_open_access']:,} front matter only, {full_text['contexts']:,} "
+                   "citation contexts stored")
+
+
+def _import_jats(app: App, store, paths: list[Path]) -> dict:
+    """Store the citation contexts of PMC JATS files (see citegraph.fulltext.import_nxml)."""
+    from citegraph.fulltext import import_nxml
+
+    report = import_nxml(store, paths)
+    for name, reason in report.skipped:
+        app.info(f"skipped: {name}: {reason}", "yellow", always=True)
+    return {"files": len(paths), **report.articles, "contexts": report.contexts, "skipped": len(report.skipped)}
 
 
 class _ImportProgress:
