@@ -179,11 +179,13 @@ def _no_record(values: list[str]) -> str:
                    "the citing papers that are new since (a watch list).")
 @click.option("--max-age", default="7d", show_default=True, metavar="DURATION",
               help="With --refresh: re-link papers whose links are older than this (30m, 12h, 7d, 2w).")
+@click.option("--full-text", "full_text", is_flag=True,
+              help="Then fetch PMC full text of the crawled papers that have a PMC id (see `citegraph fulltext`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, direction: str,
           max_papers: int | None, since: int | None, until: int | None, exclude_types: tuple[str, ...], again: bool,
-          refresh_seed: str | None, max_age: str, as_json: bool) -> None:
+          refresh_seed: str | None, max_age: str, as_json: bool, full_text: bool = False) -> None:
     """Crawl from SEEDS (PMID, DOI or PMCID) through NCBI E-utilities into the store.
 
     Running the same command after an interruption resumes where it stopped; nothing already
@@ -238,6 +240,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
                              "are stored", "yellow")
                     raise
             _say_unmatched_types(app, store, options.exclude_types, report)
+            texts_report = _fetch_full_text(app, store, client, report.crawl_id) if full_text else None
         finally:
             client.close()
     missing = set(report.missing)
@@ -246,6 +249,8 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
         # none of the seeds exists, and nothing cites them: nothing was crawled
         raise InputError(_no_record(resolution.unresolved + unknown_seeds))
     data = {**report.to_dict(), "store": str(app.settings.store_path), "unresolved": resolution.unresolved}
+    if texts_report is not None:
+        data["full_text"] = texts_report.to_dict()
     if as_json:
         _print_json(data)
     else:
@@ -262,11 +267,83 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             app.info(f"failed: {pmid}: {reason}", "", always=True)
         if len(report.failed) > 20:
             app.info(f"... and {len(report.failed) - 20} more failed papers", "", always=True)
+    if texts_report is not None and not as_json:
+        app.info(_full_text_line(texts_report), "", always=True)
     if not report.complete:
         raise CitegraphError(f"{len(report.failed)} papers failed; run the same command again to retry them")
+    if texts_report is not None and not texts_report.complete:
+        raise CitegraphError(_full_text_failed(texts_report))
     if bad_lines:
         raise InputError(f"{bad_lines:,} values in {seed_file} are no PMID, DOI or PMCID (their lines are listed "
                          "above); the other seeds were crawled")
+
+
+def _fetch_full_text(app: App, store, client, crawl_id: int):
+    """PMC full text for the members of a crawl (see citegraph.fulltext.fetch_fulltext)."""
+    from citegraph.fulltext import fetch_fulltext
+
+    members = [p for p, _ in store.nodes(crawl_id)]
+    app.info(f"full text: looking at {len(members):,} papers")
+    try:
+        report = fetch_fulltext(store, client, members,
+                                progress=lambda done, total: app.info(f"full text: {done:,} of {total:,} papers asked"))
+    except KeyboardInterrupt:
+        app.info("stopped: the full text fetched so far is stored; run the same command again to go on", "yellow")
+        raise
+    for pmid, reason in report.failed[:20]:
+        app.info(f"full text failed: {pmid}: {reason}", "", always=True)
+    return report
+
+
+def _full_text_line(report) -> str:
+    asked = report.asked
+    return (f"full text: {asked['fetched']:,} fetched, {asked['not_open_access']:,} not open access, "
+            f"{asked['not_available']:,} not available, {report.already:,} asked before, "
+            f"{report.without_pmcid:,} without a PMC id; {report.contexts:,} citation contexts stored "
+            f"({report.requests:,} requests)")
+
+
+def _full_text_failed(report) -> str:
+    return (f"full text of {len(report.failed)} papers could not be fetched; "
+            "run the same command again to retry them")
+
+
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("seed", required=False, metavar="[SEED]")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def fulltext(app: App, seed: str | None, as_json: bool) -> None:
+    """Fetch PMC full text for the papers of a stored crawl (SEED's latest crawl, or the latest
+    crawl), and store the sentences in which they cite other papers.
+
+    Only papers with a PMC id are asked about, each once: papers answered before (fetched, not
+    open access or not available) are not asked again. Interrupted, it goes on where it stopped.
+    """
+    from citegraph.demo import check_crawl_target
+
+    check_crawl_target(app.settings.store_path, app.settings.eutils_url)
+    with app.open_store(must_exist=True) as store:
+        if seed is not None:
+            (pmid,) = _pmids(app, [seed], store)
+            record = store.latest_crawl_of(pmid)
+            if record is None:
+                raise InputError(f"no stored crawl has {pmid} as a seed: crawl it first (`citegraph crawl {pmid}`)")
+        else:
+            record = store.latest_crawl()
+            if record is None:
+                raise InputError("no stored crawl: run `citegraph crawl SEED` first")
+        client = app.client()
+        try:
+            with _sigterm_as_interrupt():
+                report = _fetch_full_text(app, store, client, record["id"])
+        finally:
+            client.close()
+    if as_json:
+        _print_json({"crawl": record["id"], **report.to_dict()})
+    else:
+        click.echo(_full_text_line(report))
+    if not report.complete:
+        raise CitegraphError(_full_text_failed(report))
 
 
 def _say_unmatched_types(app: App, store, exclude_types: Iterable[str], report) -> None:

@@ -126,3 +126,52 @@ def test_import_command_bad_jats_is_one_line_error(tmp_path, capsys):
     _, err = capsys.readouterr()
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 1 and len(lines) == 1 and lines[0].startswith("citegraph: error: ") and "x.nxml" in lines[0]
+
+
+# -- fetching from the local server ------------------------------------------------------------
+
+ROOT = "90000001"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    from citegraph.testing import Corpus
+
+    return Corpus.synthetic(400, seed=5)
+
+
+def _efetches(server) -> int:
+    return server.stats()["by_endpoint"]["efetch"]
+
+
+def test_crawl_full_text_stores_contexts_and_a_rerun_asks_nothing(server, corpus, capsys):
+    code = cli.main(["crawl", ROOT, "--depth", "1", "--full-text", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    full = json.loads(out)["full_text"]
+    with_pmc = [p for p in [ROOT, *corpus.cited_by(ROOT)] if corpus._pmcid_of.get(int(p))]
+    assert full["fetched"] + full["not_open_access"] == len(with_pmc) and full["not_open_access"] > 0
+    assert full["contexts"] > 0 and full["failed"] == 0
+    assert full["without_pmcid"] == len(corpus.cited_by(ROOT)) + 1 - len(with_pmc)
+    before = _efetches(server)
+    code = cli.main(["fulltext", ROOT, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    again = json.loads(out)
+    assert again["requests"] == 0 and again["already"] == len(with_pmc) and _efetches(server) == before
+
+
+def test_fetch_in_batches_sized_by_the_answers(server, corpus, tmp_path):
+    from citegraph.crawl import CrawlOptions, Crawler
+    from citegraph.pubmed_xml import parse_articles
+
+    settings = Settings(eutils_url=server.url, cache_dir=tmp_path, rate=100)
+    with EutilsClient(settings) as client, Store(settings.store_path) as store:
+        report = Crawler(client, store, parse=parse_articles).run([ROOT], CrawlOptions(depth=1))
+        members = [p for p, _ in store.nodes(report.crawl_id)]
+        got = fetch_fulltext(store, client, members, first_batch=3)
+        asked = got.asked["fetched"] + got.asked["not_open_access"]
+        assert got.requests >= 2 and asked > 3  # a first small batch, then larger ones
+        assert got.complete and sum(store.fulltext_counts()[s] for s in ("fetched", "not_open_access")) == asked
+        unknown = fetch_fulltext(store, client, ["99999999"])
+        assert unknown.without_pmcid == 1 and unknown.requests == 0
