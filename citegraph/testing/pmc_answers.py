@@ -118,7 +118,7 @@ def synthetic_jats(corpus: Corpus, pmid: int) -> str:
         sentences = []
         for p in cited:
             opener = rng.choice(_OPENERS[kind]).format(topic=phrase)
-            sentences.append(f'{escape(opener)} <xref ref-type="bibr" rid="B{labels[p]}">{labels[p]}</xref>.')
+            sentences.append(f'{escape(opener)} [<xref ref-type="bibr" rid="B{labels[p]}">{labels[p]}</xref>].')
         if kind == "introduction" and len(cited) >= 3:  # one cited range, as "[1-3]"
             a, b = sorted(labels[p] for p in cited[:3])[0], sorted(labels[p] for p in cited[:3])[-1]
             sentences.append(f'Reviews agree on the main points [<xref ref-type="bibr" rid="B{a}">{a}</xref>'
