@@ -1021,8 +1021,11 @@ def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) ->
 
 @cli.command(epilog=_PAPER_HELP)
 @click.argument("seed")
-@click.option("--by", type=click.Choice(["citations", "pagerank", "betweenness"]), default="citations",
-              show_default=True, help="citations in the graph; PageRank; betweenness (bridges from the seed).")
+@click.option("--by", type=click.Choice(["citations", "pagerank", "betweenness", "mentions", "methods-use"]),
+              default="citations", show_default=True,
+              help="citations in the graph; PageRank; betweenness (bridges from the seed); mentions (in-text "
+                   "citations in the stored full text of the graph's papers); methods-use (papers citing it in "
+                   "their Methods). The last two count only papers whose full text is stored.")
 @click.option("--limit", type=click.IntRange(1, None), default=20, show_default=True, help="Rows to show.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
@@ -1032,12 +1035,32 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
     from citegraph.analysis.influence import rank as rank_papers
 
     (seed,) = _pmids(app, [seed])
+    cover = None
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel)
-    rows = rank_papers(prep.graph, seed, by, limit)
+        if by in ("mentions", "methods-use"):
+            from citegraph.contexts import rank_by_contexts
+
+            rows, cover = rank_by_contexts(store, prep.graph, seed, by, limit)
+    if cover is None:
+        rows = rank_papers(prep.graph, seed, by, limit)
     papers = prep.papers(r["pmid"] for r in rows)
     if as_json:
-        _print_json({"seed": seed, "by": by, "rows": rows, "papers": papers, "selection": _selection_json(prep, sel)})
+        extra = {"full_text": cover} if cover is not None else {}
+        _print_json({"seed": seed, "by": by, "rows": rows, "papers": papers, "selection": _selection_json(prep, sel),
+                     **extra})
+        return
+    if cover is not None:
+        from citegraph.views.analysis import ranking_table
+
+        share = f"{100 * cover['with_text'] / cover['papers']:.0f}%" if cover["papers"] else "-"
+        label = "mentions" if by == "mentions" else "Methods use"
+        caption = (f"{label}: counted in the stored full text of {cover['with_text']:,} of the graph's "
+                   f"{cover['papers']:,} papers ({share}); only open-access papers in PMC have it "
+                   "(`citegraph fulltext`)")
+        app.out.print(ranking_table(rows, papers, score_label=label, caption=caption,
+                                    title=f"Descendants of {seed} by {label} ({prep.graph.number_of_nodes() - 1:,} "
+                                          "papers)"))
         return
     from citegraph.views.analysis import PAGERANK_HEADER, ranking_table
 

@@ -15,7 +15,7 @@ from .errors import InputError
 from .pmc.sections import KINDS
 
 __all__ = ["citing_contexts", "coverage", "mention_counts", "methods_use_counts", "mention_weights",
-           "contexts_json", "check_section"]
+           "contexts_json", "check_section", "rank_by_contexts", "CONTEXT_RANKINGS"]
 
 
 def check_section(section: str | None) -> str | None:
@@ -110,3 +110,29 @@ def mention_weights(store, pmids: Iterable[str]) -> dict[tuple[str, str], int]:
     members = set(pmids)
     return {pair: sum(sections.values()) for pair, sections in store.mention_sections(members).items()
             if pair[0] in members}
+
+
+#: the rankings by citation contexts (see :func:`rank_by_contexts`)
+CONTEXT_RANKINGS = ("mentions", "methods-use")
+
+
+def rank_by_contexts(store, graph, seed: str, by: str, limit: int | None = 20) -> tuple[list[dict], dict[str, int]]:
+    """The seed's descendants in ``graph`` ranked by ``mentions`` (in-text citations of the
+    paper in the stored full text of the graph's papers) or ``methods-use`` (the graph's papers
+    citing it in their Methods); ties broken by more citations, then lower PMID. Rows as
+    :func:`citegraph.analysis.influence.rank` gives them, ``score`` the count. Also returns
+    the coverage of the graph: ``papers``, ``with_text`` (full text stored), ``asked``."""
+    from .analysis.influence import rank
+
+    if by not in CONTEXT_RANKINGS:
+        raise InputError(f"unknown ranking {by!r}; use one of {', '.join(CONTEXT_RANKINGS)}")
+    nodes = [str(n) for n in graph.nodes]
+    counts = mention_counts(store, nodes) if by == "mentions" else methods_use_counts(store, nodes)
+    rows = rank(graph, seed, "citations", None)
+    for row in rows:
+        row["score"] = float(counts.get(row["pmid"], 0))
+    rows.sort(key=lambda r: (-r["score"], -r["citations"], int(r["pmid"]) if r["pmid"].isdigit() else 0))
+    states = store.fulltext_states(nodes)
+    cover = {"papers": len(nodes), "asked": len(states),
+             "with_text": sum(1 for s in states.values() if s == "fetched")}
+    return (rows if limit is None else rows[:limit]), cover

@@ -94,8 +94,11 @@ def test_export_contexts_csv_jsonl_xlsx(crawled, capsys, tmp_path):
     assert code == 0, err
     from openpyxl import load_workbook
 
-    sheet = load_workbook(target, read_only=True)["contexts"]
-    assert sum(1 for _ in sheet.iter_rows()) - 1 >= len(items)
+    book = load_workbook(target, read_only=True)
+    try:
+        assert sum(1 for _ in book["contexts"].iter_rows()) - 1 >= len(items)
+    finally:
+        book.close()
     code, _, err = run(capsys, "export", "--format", "ris", "--contexts")
     assert code == 1 and "--contexts applies to csv, xlsx and jsonl" in err
     code, out, _ = run(capsys, "export", "--format", "csv", "--seed", ROOT, "--depth", "0")
@@ -173,3 +176,22 @@ def test_marked_sentence_neutralises_every_piece():
     line = marked_sentence("a\x1b[31m b [1] c\u202e", 7, 10)
     assert "\x1b" not in line.plain and "\u202e" not in line.plain
     assert line.plain.startswith("a\u241b[31m b ") and line.spans[0].style == "bold reverse"
+
+
+def test_rank_by_mentions_and_methods_use(crawled, capsys):
+    code, out, err = run(capsys, "rank", ROOT, "--by", "mentions", "--limit", "5", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["full_text"]["with_text"] > 0 and data["full_text"]["papers"] > data["full_text"]["with_text"]
+    scores = [r["score"] for r in data["rows"]]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
+    for row in data["rows"]:
+        said = json.loads(run(capsys, "contexts", row["pmid"], "--seed", ROOT, "--json")[1])
+        assert row["score"] == len(said)
+    code, out, err = run(capsys, "rank", ROOT, "--by", "methods-use", "--limit", "5", "--json")
+    assert code == 0, err
+    for row in json.loads(out)["rows"]:
+        said = json.loads(run(capsys, "contexts", row["pmid"], "--seed", ROOT, "--section", "methods", "--json")[1])
+        assert row["score"] == len({i["citing"] for i in said})
+    code, out, _ = run(capsys, "rank", ROOT, "--by", "mentions", "--no-pager")
+    assert code == 0 and "only open-access papers in PMC have it" in out
