@@ -869,13 +869,16 @@ class Store:
                 chunk))
         return found
 
-    def contexts_of(self, cited: str | int) -> list[dict]:
-        """Every stored in-text citation of ``cited``, by citing paper then reading order: dicts
-        with ``citing``, ``cited``, ``section``, ``section_title``, ``sentence``, ``cite_start``,
-        ``cite_end``, ``in_caption``, ``in_table``."""
-        rows = self._execute(
-            "SELECT citing, cited, section, section_title, sentence, cite_start, cite_end, in_caption, in_table "
-            "FROM citation_contexts WHERE cited = ? ORDER BY citing, seq", (int(cited),))
+    def contexts_of(self, cited: str | int, citing: str | int | None = None) -> list[dict]:
+        """Every stored in-text citation of ``cited`` (by ``citing`` only, when given), by citing
+        paper then reading order: dicts with ``citing``, ``cited``, ``section``,
+        ``section_title``, ``sentence``, ``cite_start``, ``cite_end``, ``in_caption``, ``in_table``."""
+        sql = ("SELECT citing, cited, section, section_title, sentence, cite_start, cite_end, in_caption, in_table "
+               "FROM citation_contexts WHERE cited = ?")
+        if citing is None:
+            rows = self._execute(sql + " ORDER BY citing, seq", (int(cited),))
+        else:
+            rows = self._execute(sql + " AND citing = ? ORDER BY seq", (int(cited), int(citing)))
         keys = ("citing", "cited", "section", "section_title", "sentence", "cite_start", "cite_end",
                 "in_caption", "in_table")
         out = []

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from .safe import clean, one_line, text
 
-__all__ = ["contexts_view", "marked_sentence", "mention_phrase", "mentions_view", "coverage_line"]
+__all__ = ["contexts_view", "marked_sentence", "mention_phrase", "mentions_view", "coverage_line", "citing_sentences"]
 
 _CITE_STYLE = "bold reverse"
 
@@ -56,6 +56,35 @@ def coverage_line(coverage: Mapping[str, int]) -> Text:
                 "papers in PMC have it (`citegraph fulltext`)", style="dim")
 
 
+def _where(c: Mapping) -> str:
+    """'methods · Statistical analysis · caption': the section kind, its title when it says
+    more, and whether the citation sits in a caption or a table."""
+    heading = c["section_title"]
+    shown = heading and heading.strip().lower() not in (c["section"], f"{c['section']} section")
+    where = c["section"] + (f" \u00b7 {_inline(heading)}" if shown else "")
+    if c["in_caption"]:
+        where += " \u00b7 caption"
+    elif c["in_table"]:
+        where += " \u00b7 table"
+    return where
+
+
+def _sentence_row(c: Mapping) -> Text:
+    row = Text("  [", style="dim")
+    row.append(_where(c), style="dim")
+    row.append("] ", style="dim")
+    row.append_text(marked_sentence(c["sentence"], c["cite_start"], c["cite_end"]))
+    return row
+
+
+def citing_sentences(citing: str, cited: str, items: Sequence[Mapping]) -> Group:
+    """For the browser's detail pane: the sentences in which ``citing`` cites ``cited``."""
+    sections = Counter(c["section"] for c in items)
+    head = Text(f"How {citing} cites {cited}: ", style="bold")
+    head.append(mention_phrase(sections), style="dim")
+    return Group(head, *(_sentence_row(c) for c in items))
+
+
 def contexts_view(cited: str, title: str | None, groups: Sequence[dict], coverage: Mapping[str, int]) -> Group:
     """One block per citing paper (``groups``: dicts with ``citing``, ``year``, ``title`` and
     ``contexts``, each context a dict with ``section``, ``section_title``, ``sentence``,
@@ -75,18 +104,7 @@ def contexts_view(cited: str, title: str | None, groups: Sequence[dict], coverag
         parts.append(one_line(line))
         parts.append(Text("  " + mention_phrase(sections), style="dim"))
         for c in group["contexts"]:
-            heading = c["section_title"]
-            shown = heading and heading.strip().lower() not in (c["section"], f"{c['section']} section")
-            where = c["section"] + (f" \u00b7 {_inline(heading)}" if shown else "")
-            if c["in_caption"]:
-                where += " \u00b7 caption"
-            elif c["in_table"]:
-                where += " \u00b7 table"
-            row = Text("  [", style="dim")
-            row.append(where, style="dim")
-            row.append("] ", style="dim")
-            row.append_text(marked_sentence(c["sentence"], c["cite_start"], c["cite_end"]))
-            parts.append(row)
+            parts.append(_sentence_row(c))
     if not groups:
         parts.append(Text("No stored full text cites it.", style="yellow"))
     parts.append(Text(""))
