@@ -198,6 +198,8 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
     if refresh_seed is not None:
         if seeds or seed_file:
             raise click.UsageError("--refresh takes its seed as its value; give no other seeds")
+        if full_text:
+            raise click.UsageError("--full-text does not go with --refresh: run `citegraph fulltext SEED` after it")
         _refresh(app, refresh_seed, max_age, as_json)
         return
     from citegraph.crawl import CrawlOptions, Crawler
@@ -284,9 +286,15 @@ def _fetch_full_text(app: App, store, client, crawl_id: int):
 
     members = [p for p, _ in store.nodes(crawl_id)]
     app.info(f"full text: looking at {len(members):,} papers")
+    told = [0]
+
+    def progress(done: int, total: int) -> None:  # a line per tenth of the way, not per request
+        if done == total or done * 10 // total > told[0] * 10 // total:
+            app.info(f"full text: {done:,} of {total:,} papers asked")
+            told[0] = done
+
     try:
-        report = fetch_fulltext(store, client, members,
-                                progress=lambda done, total: app.info(f"full text: {done:,} of {total:,} papers asked"))
+        report = fetch_fulltext(store, client, members, progress=progress)
     except KeyboardInterrupt:
         app.info("stopped: the full text fetched so far is stored; run the same command again to go on", "yellow")
         raise

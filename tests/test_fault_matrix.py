@@ -167,6 +167,19 @@ def test_forced_fault_on_full_text_changes_nothing(kind, corpus, reference_texts
     assert rows == reference_texts
 
 
+def test_stalled_full_text_answer_is_cut_by_the_read_timeout_and_retried(corpus, reference_texts, tmp_path):
+    with EutilsServer(corpus, stall_seconds=3.0) as server:
+        full_text(server.url, tmp_path)
+        with Store(tmp_path / "citegraph.sqlite") as store:
+            with store.transaction():
+                store._execute("DELETE FROM fulltext")
+                store._execute("DELETE FROM citation_contexts")
+        server.force("efetch", ["stall"])
+        got, rows, stats = full_text(server.url, tmp_path, read_timeout=0.3)
+    assert got.complete and stats["retries"] >= 1
+    assert rows == reference_texts
+
+
 def test_persistent_503_on_full_text_fails_the_batches_and_a_rerun_completes(corpus, reference_texts, tmp_path):
     with EutilsServer(corpus) as server:
         full_text(server.url, tmp_path)

@@ -175,3 +175,20 @@ def test_fetch_in_batches_sized_by_the_answers(server, corpus, tmp_path):
         assert got.complete and sum(store.fulltext_counts()[s] for s in ("fetched", "not_open_access")) == asked
         unknown = fetch_fulltext(store, client, ["99999999"])
         assert unknown.without_pmcid == 1 and unknown.requests == 0
+
+
+def test_an_article_larger_than_the_client_reads_is_not_available(server, corpus, tmp_path):
+    from citegraph.crawl import CrawlOptions, Crawler
+    from citegraph.pubmed_xml import parse_articles
+
+    settings = Settings(eutils_url=server.url, cache_dir=tmp_path, rate=100)
+    with EutilsClient(settings) as client, Store(settings.store_path) as store:
+        report = Crawler(client, store, parse=parse_articles).run([ROOT], CrawlOptions(depth=1))
+        members = [p for p, _ in store.nodes(report.crawl_id)]
+    # front matter alone fits in 3,000 bytes, no synthetic full text does: each is asked for alone, then left out
+    with EutilsClient(settings, max_response_bytes=3000) as client, Store(settings.store_path) as store:
+        got = fetch_fulltext(store, client, members)
+        assert got.complete and got.asked["fetched"] == 0
+        assert got.asked["not_open_access"] > 0 and got.asked["not_available"] > 0
+        rows = store._execute("SELECT state, message FROM fulltext WHERE state = 'not_available'").fetchall()
+        assert all("larger than the client reads" in message for _, message in rows)
