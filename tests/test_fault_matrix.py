@@ -161,6 +161,89 @@ def test_persistent_503_marks_papers_failed_and_a_rerun_completes(corpus, refere
     assert (articles, edges) == reference
 
 
+# -- the same faults on efetch db=pmc (PMC full text, citegraph/fulltext.py) -------------------
+
+def full_text(url: str, folder: Path, **overrides):
+    """A clean crawl, then the full-text fetch under whatever the server is told to do next;
+    returns (fulltext report, every stored state and context row, client stats)."""
+    settings = fast_settings(url, folder, **overrides)
+    with EutilsClient(settings) as client, Store(settings.store_path) as store:
+        report = store.latest_crawl()
+        if report is None:
+            crawled = Crawler(client, store, parse=parse_articles, concurrency=4).run(
+                [ROOT], CrawlOptions(depth=1, fetch_batch=100, link_batch=50))
+            assert crawled.complete
+            report = store.latest_crawl()
+        return _fetch_texts(store, client, report["id"])
+
+
+def _fetch_texts(store, client, crawl_id):
+    from citegraph.fulltext import fetch_fulltext
+
+    got = fetch_fulltext(store, client, [p for p, _ in store.nodes(crawl_id)], first_batch=10)
+    rows = (set(store._execute("SELECT pmid, pmcid, state, message FROM fulltext").fetchall()),
+            store._execute("SELECT * FROM citation_contexts ORDER BY citing, seq").fetchall())
+    return got, rows, client.stats
+
+
+@pytest.fixture(scope="module")
+def reference_texts(corpus, tmp_path_factory):
+    with EutilsServer(corpus) as server:
+        got, rows, _ = full_text(server.url, tmp_path_factory.mktemp("texts"))
+    assert got.complete and got.asked["fetched"] > 10 and got.asked["not_open_access"] > 0 and len(rows[1]) > 100
+    return rows
+
+
+@pytest.mark.parametrize("kind", ["5xx", "reset", "truncate", "html200", "short", "error200", "429"])
+def test_forced_fault_on_full_text_changes_nothing(kind, corpus, reference_texts, tmp_path):
+    with EutilsServer(corpus) as server:
+        full_text(server.url, tmp_path)  # crawl and fetch once...
+        with Store(tmp_path / "citegraph.sqlite") as store:  # ...then forget the texts, keep the crawl
+            with store.transaction():
+                store._execute("DELETE FROM fulltext")
+                store._execute("DELETE FROM citation_contexts")
+        server.reset_stats()
+        server.force("efetch", [kind] * 3)
+        got, rows, stats = full_text(server.url, tmp_path)
+        log = server.fault_log
+    assert [k for _, k in log].count(kind) == 3, log
+    assert got.complete and stats["retries"] >= 3
+    assert rows == reference_texts
+
+
+def test_stalled_full_text_answer_is_cut_by_the_read_timeout_and_retried(corpus, reference_texts, tmp_path):
+    with EutilsServer(corpus, stall_seconds=3.0) as server:
+        full_text(server.url, tmp_path)
+        with Store(tmp_path / "citegraph.sqlite") as store:
+            with store.transaction():
+                store._execute("DELETE FROM fulltext")
+                store._execute("DELETE FROM citation_contexts")
+        server.force("efetch", ["stall"])
+        got, rows, stats = full_text(server.url, tmp_path, read_timeout=0.3)
+    assert got.complete and stats["retries"] >= 1
+    assert rows == reference_texts
+
+
+def test_persistent_503_on_full_text_fails_the_batches_and_a_rerun_completes(corpus, reference_texts, tmp_path):
+    with EutilsServer(corpus) as server:
+        full_text(server.url, tmp_path)
+        with Store(tmp_path / "citegraph.sqlite") as store:
+            with store.transaction():
+                store._execute("DELETE FROM fulltext")
+                store._execute("DELETE FROM citation_contexts")
+        server.force("efetch", ["5xx"] * 500)
+        got, rows, _ = full_text(server.url, tmp_path, max_attempts=2)
+        assert not got.complete and all("HTTP 50" in why or "not asked" in why for _, why in got.failed)
+        assert rows == (set(), [])  # nothing is recorded for a paper whose request failed
+    with EutilsServer(corpus) as server:
+        got, rows, _ = full_text(server.url, tmp_path)
+        asked_again = server.stats()["by_endpoint"]["efetch"]
+        assert got.complete and rows == reference_texts
+        again, rows_again, _ = full_text(server.url, tmp_path)
+        assert again.requests == 0 and server.stats()["by_endpoint"]["efetch"] == asked_again
+        assert rows_again == reference_texts
+
+
 def test_dns_failure_is_a_clear_network_error(tmp_path):
     clock = VirtualClock()
     with pytest.raises(NetworkError) as caught:

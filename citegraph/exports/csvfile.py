@@ -15,7 +15,7 @@ from typing import IO
 
 from .fields import flat, neutralise_formula
 from .selection import Selection
-from .table import COLUMNS, rows
+from .table import columns, rows
 
 __all__ = ["write_csv", "write_edges_csv", "EDGE_COLUMNS"]
 
@@ -27,7 +27,7 @@ def write_csv(selection: Selection, stream: IO[str], *, bom: bool = False) -> in
     if bom:
         stream.write("\ufeff")
     writer = csv.writer(stream, dialect="excel", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns(selection))
     count = 0
     for cells in rows(selection):
         writer.writerow([neutralise_formula(c) for c in cells])

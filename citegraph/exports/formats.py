@@ -93,7 +93,8 @@ def _writer(fmt: str):
     if fmt == "jsonl":
         from .jsonl import write_jsonl
 
-        return lambda selection, stream: write_jsonl(selection.articles, stream)
+        return lambda selection, stream: write_jsonl(
+            selection.articles, stream, contexts=selection.contexts_of if selection.contexts is not None else None)
     if fmt == "csv":
         from .csvfile import write_csv
         return write_csv

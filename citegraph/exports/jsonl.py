@@ -12,7 +12,7 @@ JSON escaping keeps every control character inert.
 from __future__ import annotations
 
 import json
-from typing import IO, Iterable
+from typing import IO, Callable, Iterable
 
 from ..models import Article
 
@@ -49,12 +49,17 @@ def article_record(article: Article) -> dict:
     }
 
 
-def write_jsonl(articles: Iterable[Article], stream: IO[str]) -> int:
-    """Write one line per article; returns the count."""
+def write_jsonl(articles: Iterable[Article], stream: IO[str], *,
+                contexts: Callable[[str], list[dict]] | None = None) -> int:
+    """Write one line per article; returns the count. With ``contexts`` (pmid -> its citing
+    sentences), each record gets a ``contexts`` list."""
     count = 0
     for article in articles:
+        record = article_record(article)
+        if contexts is not None:
+            record["contexts"] = contexts(article.pmid)
         # ensure_ascii keeps U+2028/2029 and friends from splitting lines in naive readers
-        stream.write(json.dumps(article_record(article), ensure_ascii=True, separators=(",", ":")))
+        stream.write(json.dumps(record, ensure_ascii=True, separators=(",", ":")))
         stream.write("\n")
         count += 1
     return count

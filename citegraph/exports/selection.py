@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..models import Article
 from ..store import Store
 
-__all__ = ["Provenance", "Selection", "select", "DIRECTIONS"]
+__all__ = ["Provenance", "Selection", "select", "attach_contexts", "DIRECTIONS"]
 
 DIRECTIONS = ("cited-by", "references", "both")
 
@@ -53,6 +53,12 @@ class Selection:
     edges: list[tuple[str, str, str]] = field(default_factory=list)
     #: seeds that are graph nodes without a stored record (a cited paper outside the store)
     unstored_seeds: list[str] = field(default_factory=list)
+    #: with ``--contexts``: {selected pmid: what citing papers' stored full text says of it,
+    #: as :func:`citegraph.contexts.contexts_json` items}; None when not asked for
+    contexts: dict[str, list[dict]] | None = None
+
+    def contexts_of(self, pmid: str) -> list[dict]:
+        return (self.contexts or {}).get(pmid, [])
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -193,3 +199,16 @@ def select(store: Store, *, seeds: Sequence[str] = (), depth: int | None = None,
     edges = [(a, b, s) for a, b, s in rows if a in nodes and b in nodes]
     return Selection(articles=articles, provenance={p: provenance[p] for p in chosen if p in provenance},
                      edges=edges, unstored_seeds=unstored_seeds)
+
+
+def attach_contexts(selection: Selection, store: Store) -> Selection:
+    """Fill ``selection.contexts``: for each selected paper, the sentences of stored full
+    text that cite it (any citing paper), oldest citing paper first."""
+    from ..contexts import citing_contexts, contexts_json
+
+    selection.contexts = {}
+    for article in selection.articles:
+        items = contexts_json(citing_contexts(store, article.pmid))
+        if items:
+            selection.contexts[article.pmid] = items
+    return selection

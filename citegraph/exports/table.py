@@ -13,10 +13,15 @@ from ..models import Article
 from .fields import article_year, flat
 from .selection import Provenance, Selection
 
-__all__ = ["COLUMNS", "rows"]
+__all__ = ["COLUMNS", "CONTEXT_COLUMNS", "CONTEXT_SHEET_COLUMNS", "columns", "rows", "context_rows"]
 
 COLUMNS = ("pmid", "doi", "pmcid", "title", "authors", "year", "journal", "journal_abbrev", "volume", "issue",
            "pages", "publication_types", "mesh", "abstract", "seeds", "generation", "path", "retracted")
+#: added with ``--contexts``: in-text citations of the paper in stored full text, and their
+#: sentences as "[citing PMID, section] sentence" joined with " | "
+CONTEXT_COLUMNS = ("mentions", "contexts")
+#: one row per citing sentence (xlsx sheet "contexts")
+CONTEXT_SHEET_COLUMNS = ("citing", "cited", "year", "section", "sentence", "in_caption")
 
 
 def row(article: Article, prov: Provenance) -> list[str]:
@@ -32,6 +37,25 @@ def row(article: Article, prov: Provenance) -> list[str]:
     return [flat(c) for c in cells]
 
 
+def columns(selection: Selection) -> tuple[str, ...]:
+    """The header: :data:`COLUMNS`, then :data:`CONTEXT_COLUMNS` when the selection has contexts."""
+    return COLUMNS + (CONTEXT_COLUMNS if selection.contexts is not None else ())
+
+
 def rows(selection: Selection) -> Iterator[list[str]]:
+    with_contexts = selection.contexts is not None
     for article in selection.articles:
-        yield row(article, selection.provenance_of(article.pmid))
+        cells = row(article, selection.provenance_of(article.pmid))
+        if with_contexts:
+            items = selection.contexts_of(article.pmid)
+            cells += [str(len(items)),
+                      " | ".join(flat(f"[{c['citing']}, {c['section']}] {c['sentence']}") for c in items)]
+        yield cells
+
+
+def context_rows(selection: Selection) -> Iterator[list[str]]:
+    """One row of :data:`CONTEXT_SHEET_COLUMNS` per citing sentence of a selected paper."""
+    for article in selection.articles:
+        for c in selection.contexts_of(article.pmid):
+            yield [flat(str(c["citing"])), flat(str(c["cited"])), "" if c["year"] is None else str(c["year"]),
+                   flat(c["section"]), flat(c["sentence"]), "yes" if c["in_caption"] else "no"]

@@ -1,4 +1,5 @@
-"""Excel workbook (openpyxl): sheet "articles" (the csv columns) and sheet "citations".
+"""Excel workbook (openpyxl): sheet "articles" (the csv columns), sheet "citations" and, with
+``--contexts``, sheet "contexts" (one row per citing sentence).
 
 Every cell is written as a string cell, so text starting with ``=`` is never a formula; text
 is one line without control or bidi characters (:func:`~citegraph.exports.fields.flat`).
@@ -16,7 +17,7 @@ from openpyxl.writer.excel import ExcelWriter
 from .csvfile import EDGE_COLUMNS
 from .fields import flat
 from .selection import Selection
-from .table import COLUMNS, rows
+from .table import CONTEXT_SHEET_COLUMNS, columns, context_rows, rows
 
 __all__ = ["write_xlsx"]
 
@@ -38,7 +39,7 @@ def write_xlsx(selection: Selection, stream: IO[bytes]) -> int:
     """Write the workbook to a binary stream; returns the number of articles."""
     book = Workbook(write_only=True)
     articles = book.create_sheet("articles")
-    articles.append([_cell(articles, c) for c in COLUMNS])
+    articles.append([_cell(articles, c) for c in columns(selection)])
     count = 0
     for cells in rows(selection):
         articles.append([_cell(articles, c) for c in cells])
@@ -47,6 +48,11 @@ def write_xlsx(selection: Selection, stream: IO[bytes]) -> int:
     citations.append([_cell(citations, c) for c in EDGE_COLUMNS])
     for edge in selection.edges:
         citations.append([_cell(citations, c) for c in edge])
+    if selection.contexts is not None:
+        contexts = book.create_sheet("contexts")
+        contexts.append([_cell(contexts, c) for c in CONTEXT_SHEET_COLUMNS])
+        for cells in context_rows(selection):
+            contexts.append([_cell(contexts, c) for c in cells])
     _save(book, stream)
     return count
 

@@ -211,6 +211,23 @@ class EutilsClient:
         body = _join_article_sets(bodies)
         return parse(body) if parse else body
 
+    def efetch_pmc(self, pmcids: Sequence[str], *, parse: Callable[[bytes, list[str]], list[T]]) -> list[T]:
+        """PMC full text (db=pmc, JATS XML) for ``pmcids`` ("PMC123" or "123"), read by
+        ``parse(body, ids)`` (``ids``: the PMC numbers that request asked for), which returns
+        a list; one request for all of them.
+
+        The body must look like a complete ``pmc-articleset`` (otherwise the attempt is
+        retried), and a :class:`~citegraph.errors.ParseError` or a transient
+        :class:`~citegraph.errors.ResponseError` raised by ``parse`` (say, an id missing from
+        the answer) is retried like any transient failure. An answer over
+        ``max_response_bytes`` is asked for again in two halves whose lists are joined; an
+        article alone over it is left out (logged): the caller sees its id unanswered.
+        """
+        ids = _clean_pmcids(pmcids)
+        if not ids:
+            return []
+        return self._efetch_pmc_batch(ids, parse)
+
     def elink(self, pmids: Sequence[str], linkname: str) -> LinkResult:
         """``{id: [linked PMIDs]}`` for ``linkname`` (``CITED_IN`` or ``REFERENCES``).
 
@@ -301,6 +318,26 @@ class EutilsClient:
         if not answers:
             return parse(EMPTY_ARTICLE_SET)
         return Records.joined(answers)  # type: ignore[return-value]
+
+    def _efetch_pmc_batch(self, ids: list[str], parse: Callable[[bytes, list[str]], list[T]]) -> list[T]:
+        def check(body: bytes, last: bool) -> list[T]:
+            _check_pmc_set(body)
+            return _parsed(body, lambda data: parse(data, ids))  # type: ignore[return-value]
+
+        params = [("db", "pmc"), ("retmode", "xml"), ("id", ",".join(ids))]
+        try:
+            return self._request("efetch", params, n_ids=len(ids), check=check)
+        except ResponseTooLarge:
+            if len(ids) < 2:
+                raise
+        half = len(ids) // 2
+        answers: list[T] = []
+        for part in (ids[:half], ids[half:]):
+            try:
+                answers += self._efetch_pmc_batch(part, parse)
+            except ResponseTooLarge as exc:
+                log.warning("%s; PMC%s is left out of the answer", self._redact(str(exc)), part[0])
+        return answers
 
     def _request(
         self,
@@ -579,6 +616,41 @@ def _check_article_set(body: bytes) -> None:
         raise ResponseError("efetch: the response is not a PubmedArticleSet document", transient=True)
     if not _SET_CLOSE.search(body[-512:]):
         raise ResponseError("efetch: the response ends before </PubmedArticleSet> (truncated)", transient=True)
+
+
+_PMC_OPEN = re.compile(rb"<pmc-articleset[\s/>]")
+_PMC_CLOSE = re.compile(rb"(</pmc-articleset>|<pmc-articleset\s*/>)\s*\Z")
+_PMCID = re.compile(r"(?:PMC)?([0-9]{1,12})", re.I)
+
+
+def _clean_pmcids(ids: Sequence[str]) -> list[str]:
+    """Distinct PMC numbers (digits, no "PMC"), in order; anything else raises InputError."""
+    if isinstance(ids, (str, int)):
+        ids = [ids]  # type: ignore[list-item]
+    cleaned: dict[str, None] = {}
+    bad = []
+    for value in ids:
+        match = _PMCID.fullmatch(str(value).strip())
+        if match and int(match.group(1)) > 0:
+            cleaned[str(int(match.group(1)))] = None
+        else:
+            bad.append(str(value))
+    if bad:
+        raise InputError(f"efetch: not PMC ids: {', '.join(map(repr, bad[:5]))}")
+    return list(cleaned)
+
+
+def _check_pmc_set(body: bytes) -> None:
+    """Raise ResponseError unless ``body`` looks like one complete pmc-articleset document."""
+    head = body[:8192]
+    if not _PMC_OPEN.search(head):
+        errors = _ERROR_ELEMENT.findall(head)
+        if errors:
+            message = _error_message(e.decode("utf-8", "replace") for e in errors)
+            raise ResponseError(f"efetch: NCBI reports an error: {message}", transient=looks_temporary(message))
+        raise ResponseError("efetch: the response is not a pmc-articleset document", transient=True)
+    if not _PMC_CLOSE.search(body[-512:]):
+        raise ResponseError("efetch: the response ends before </pmc-articleset> (truncated)", transient=True)
 
 
 def _join_article_sets(bodies: list[bytes]) -> bytes:

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Union
 
 from ..models import Article, DeletedCitations
 from ..pubmed_xml import iter_articles
-from .synthetic import SyntheticCorpus, doi_for
+from .synthetic import SyntheticCorpus, doi_for, pmcid_for
 
 __all__ = ["Corpus"]
 
@@ -50,6 +50,8 @@ class Corpus:
         self._pmcid_of: dict[int, str] = {}
         self._cited_by: dict[int, array] | None = None
         self._synthetic: SyntheticCorpus | None = None
+        #: ``efetch db=pmc``: PMC number -> a real article's XML (see pmc_answers.add_pmc_files)
+        self.pmc_files: dict[int, bytes] = {}
         self._lock = threading.RLock()
 
     # -- construction ---------------------------------------------------------------------------
@@ -104,6 +106,10 @@ class Corpus:
             for i, pmid in enumerate(synth.pmids()):
                 refs = array("I", dict.fromkeys(synth.reference_pmids(i)))
                 self._put(pmid, None, refs, doi_for(pmid))
+                pmcid = pmcid_for(pmid, synth.year(i))
+                if pmcid:
+                    self._pmcid_of[pmid] = pmcid
+                    self._by_pmcid[pmcid] = pmid
             self._cited_by = None
 
     def _put(self, pmid: int, raw: bytes | None, refs: array, doi: str | None) -> None:

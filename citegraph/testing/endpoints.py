@@ -4,7 +4,7 @@ Each endpoint is a function ``(corpus, query, drop=None) -> Reply`` with no HTTP
 the server adds rate limiting, latency and faults around it. ``drop`` (the ``short`` fault)
 names one item to leave out of the answer (a record, a LinkSet or Link, an Id).
 
-Supported: ``efetch`` (db=pubmed, XML), ``elink`` (dbfrom=pubmed, cmd=neighbor, link names
+Supported: ``efetch`` (db=pubmed, XML; db=pmc, JATS: see :mod:`.pmc_answers`), ``elink`` (dbfrom=pubmed, cmd=neighbor, link names
 ``pubmed_pubmed_citedin`` and ``pubmed_pubmed_refs``), ``esearch`` (db=pubmed, terms
 ``<pmid>[uid]``, ``<pmid>[pmid]``, ``<doi>[doi]``, ``<PMCID>[pmcid]``, quoted or not, OR-ed) and ``esummary``
 (db=pubmed, version-1 DocSum). The history server (``usehistory``, ``WebEnv``) and JSON
@@ -104,6 +104,10 @@ def _drop(items: list, drop: int | None) -> list:
 def efetch(corpus: Corpus, q: Query, drop: int | None = None) -> Reply:
     """Records in the order asked, unknown ids left out, duplicates once."""
     db = q.first("db", "pubmed").lower()
+    if db == "pmc":
+        from .pmc_answers import efetch_pmc
+
+        return efetch_pmc(corpus, q, drop)
     if db != "pubmed":
         return Reply(400, responses.efetch_error(f"Invalid db name specified: {db}"))
     ids, _invalid = _all_ids(q)
@@ -197,6 +201,10 @@ def _search_term(corpus: Corpus, term: str) -> tuple[list[str], str, str]:
 
 def esearch(corpus: Corpus, q: Query, drop: int | None = None) -> Reply:
     db = q.first("db", "pubmed").lower()
+    if db == "pmc":
+        from .pmc_answers import efetch_pmc
+
+        return efetch_pmc(corpus, q, drop)
     if db != "pubmed":
         return Reply(200, responses.esearch_error(f"Invalid db name specified: {db}"))
     term = q.first("term")
@@ -268,6 +276,10 @@ def _docsum(pmid: str, raw: bytes) -> responses.DocSum:
 
 def esummary(corpus: Corpus, q: Query, drop: int | None = None) -> Reply:
     db = q.first("db", "pubmed").lower()
+    if db == "pmc":
+        from .pmc_answers import efetch_pmc
+
+        return efetch_pmc(corpus, q, drop)
     if db != "pubmed":
         return Reply(200, responses.esummary_error(f"Invalid db name specified: {db}"))
     if not q.has("id"):

@@ -432,6 +432,8 @@ def _parse_args(argv: list[str] | None):
     parser.add_argument("--corpus", nargs="+", default=[], metavar="FILE",
                         help="PubMed XML files (.xml or .xml.gz); later files replace earlier records")
     parser.add_argument("--synthetic", type=int, default=0, metavar="N", help="add N synthetic records")
+    parser.add_argument("--pmc", nargs="+", default=[], metavar="FILE",
+                        help="real PMC articles (.nxml) served by efetch db=pmc (synthetic records get synthetic JATS)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the synthetic corpus and the faults")
     parser.add_argument("--port", type=int, default=0, help="port (default: any free port)")
     parser.add_argument("--latency-ms", type=float, default=0, help="added to every request")
@@ -446,8 +448,8 @@ def _parse_args(argv: list[str] | None):
     parser.add_argument("--prerender", action="store_true",
                         help="render every synthetic record at start (faster answers, more memory)")
     args = parser.parse_args(argv)
-    if not args.corpus and not args.synthetic:
-        parser.error("give --corpus FILE... and/or --synthetic N")
+    if not args.corpus and not args.synthetic and not args.pmc:
+        parser.error("give --corpus FILE..., --synthetic N and/or --pmc FILE...")
     if args.fail_rate and args.faults:
         parser.error("use either --fail-rate or --faults")
     return args
@@ -471,6 +473,14 @@ def main(argv: list[str] | None = None) -> int:
         from .synthetic import SyntheticCorpus
 
         corpus.add_synthetic(SyntheticCorpus(args.synthetic, args.seed))
+    if args.pmc:
+        from .pmc_answers import add_pmc_files
+
+        try:
+            add_pmc_files(corpus, args.pmc)
+        except (OSError, ValueError) as exc:
+            print(f"error: --pmc: {exc}", file=sys.stderr)
+            return 2
     if args.prerender:
         corpus.render_all()
     # handler threads take their arrival time (for the rate limit) as soon as they hold the

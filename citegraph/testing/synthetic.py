@@ -13,7 +13,8 @@ Records are rendered on demand (:meth:`SyntheticCorpus.record`) as compact ``Pub
 XML with the element structure of real efetch output (metapub/pmid_28731372.xml): structured
 abstract with inline markup and character references, authors with affiliations, MeSH
 headings and qualifiers with UIs, publication types with UIs, a DOI ``10.5555/synthetic.<pmid>``
-and a ``ReferenceList`` (``CommentsCorrections RefType="Cites"`` before 1993, as old records
+a PMC id for two in three records from 2000 on (:func:`pmcid_for`; their full text is served
+by :mod:`.pmc_answers`) and a ``ReferenceList`` (``CommentsCorrections RefType="Cites"`` before 1993, as old records
 have); records from 2023 on are not yet indexed (no MeSH), as in PubMed. Every journal title
 says "(citegraph test data)". The same ``n`` and ``seed`` give the same bytes on every run.
 
@@ -123,6 +124,18 @@ _TRIALS = {
 def doi_for(pmid: int | str) -> str:
     """The DOI a synthetic record carries."""
     return f"10.5555/synthetic.{pmid}"
+
+
+def pmcid_for(pmid: int | str, year: int) -> str | None:
+    """The PMC id a synthetic record carries: papers from 2000 on, two in three of them."""
+    pmid = int(pmid)
+    return f"PMC{pmid - 80_000_000}" if year >= 2000 and pmid % 3 != 0 else None
+
+
+def open_access(pmid: int | str) -> bool:
+    """Whether PMC has the full text of a synthetic record with a PMC id (six in seven);
+    for the others its publisher "does not allow" the XML full text."""
+    return int(pmid) % 7 != 0
 
 
 def _esc(text: str) -> str:
@@ -501,8 +514,11 @@ class SyntheticCorpus:
             a(f'<PubMedPubDate PubStatus="{status_name}"><Year>{year}</Year><Month>{month}</Month>'
               f"<Day>{day}</Day><Hour>{hour}</Hour><Minute>0</Minute></PubMedPubDate>")
         a("</History><PublicationStatus>ppublish</PublicationStatus><ArticleIdList>"
-          f'<ArticleId IdType="pubmed">{pmid}</ArticleId><ArticleId IdType="doi">{doi}</ArticleId>'
-          "</ArticleIdList>")
+          f'<ArticleId IdType="pubmed">{pmid}</ArticleId><ArticleId IdType="doi">{doi}</ArticleId>')
+        pmcid = pmcid_for(pmid, year)
+        if pmcid:
+            a(f'<ArticleId IdType="pmc">{pmcid}</ArticleId>')
+        a("</ArticleIdList>")
         if year >= 1993:
             a(self._reference_list(i))
         a("</PubmedData></PubmedArticle>")

@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 
 from ..views.article import article_card, article_line
 from ..views.analysis import chains_view, flag
+from ..views.contexts import citing_sentences
 from ..views.safe import clean, text
 from ..views.timeline import OTHER, timeline_chart
 from . import quick_escape
@@ -366,6 +367,11 @@ class BrowseApp(App[None]):
         topics = self.data.topics_of(pmid)
         if topics:
             parts.append(Text.assemble(("topics: ", "dim"), text(", ".join(topics))))
+        if pmid != self.current:  # how the highlighted paper and the current one cite each other
+            citing, cited = (pmid, self.current) if self.direction == "citing" else (self.current, pmid)
+            said = self.data.sentences(citing, cited)
+            if said:
+                parts.append(citing_sentences(citing, cited, said))
         if article.abstract:
             parts.append(Text(clean(article.abstract, single_line=False)))
         card.update(Group(*parts))

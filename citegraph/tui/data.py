@@ -184,6 +184,11 @@ class BrowseData:
             self._articles.popitem(last=False)
         return article
 
+    def sentences(self, citing: str, cited: str) -> list[dict]:
+        """The sentences of ``citing``'s stored full text that cite ``cited`` (see
+        :meth:`citegraph.store.Store.contexts_of`); empty without full text."""
+        return self.store.contexts_of(cited, citing)
+
     def citing(self, pmid: str) -> list[str]:
         """Stored papers that cite ``pmid``."""
         citing = self.store.citing(pmid)
