@@ -17,12 +17,13 @@ from citegraph.store import Store, _abstract_of_head
 ABSTRACTS = {
     "1": 'Quotes "in" it, a fake key ,"authors": and \\ backslashes; interleukin-2 therapy',
     "2": "",
-    "3": "Tumour-infiltrating lymphocytes, then CAR-T cells",
-    "4": "ünïcödé İL-2 and NK cells",
-}
+    "3": "Adoptive transfer of tumour-infiltrating lymphocytes, then CAR-T cells; and much later in the text, once more, the CAR-T cells",
+    "4": "ünïcödé low-dose İL-2 and NK cells against tumour cells",
+}  # the built-in lens asks for therapy context (cytokines given, NK against tumours, CAR twice)
 MESH = {
     "1": [MeshHeading("Interleukin-2", ui="D007376")],
-    "2": [MeshHeading("Killer Cells, Natural", ui="D007694"), MeshHeading("Humans", ui="D006801")],
+    "2": [MeshHeading("Killer Cells, Natural", ui="D007694"), MeshHeading("Humans", ui="D006801"),
+          MeshHeading("Cytokine-Induced Killer Cells", ui="D055612")],
     "3": [MeshHeading("Interleukin-2 Receptor", ui="D015375")],  # a name that only starts like a term
     "4": [],
 }
