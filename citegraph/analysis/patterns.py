@@ -11,8 +11,11 @@ a short title can keep it busy for hours. :func:`backtracking_risk` reads a patt
   or can match nothing: ``(L|L)*`` (parsed as ``L(|)``), ``(a|ab)*``, ``(\\w|x)+``.
 
 Alternatives that start with different plain characters (``(?:foo|bar)+``) are allowed, and so
-is everything outside a repeated group. The check is conservative: a few safe patterns (such as
-``(?:\\s+\\w+)*``) are refused too; they can be written without the nesting.
+is everything outside a repeated group, inside a lookaround (atomic in Python's engine: a
+repetition around it never backtracks into it), and a run of one character class that ends
+at a character it cannot match (``(?:\\S+ ){0,3}``: one way to split the text). The check is
+conservative: a few safe patterns (such as ``(?:\\s+\\w+)*``) are refused too; they can be
+written without the nesting.
 """
 
 from __future__ import annotations
@@ -46,11 +49,11 @@ def backtracking_risk(pattern: str, flags: int = 0) -> str | None:
 
 
 def _risk(items: list, repeated: bool) -> str | None:
-    for op, arg in items:
+    for index, (op, arg) in enumerate(items):
         found = None
         if op in _REPEATS:
             low, high, sub = arg
-            if repeated and high != low:
+            if repeated and high != low and not _ends_at_a_delimiter(list(sub), items[index + 1:]):
                 return "a quantifier inside a repeated group, e.g. (a+)+: a search can take exponential time"
             found = _risk(list(sub), repeated or high > 1)
         elif op is sre_parse.SUBPATTERN:
@@ -63,7 +66,9 @@ def _risk(items: list, repeated: bool) -> str | None:
             for alt in alternatives:
                 found = found or _risk(alt, repeated)
         elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
-            found = _risk(list(arg[1]), repeated)
+            # a lookaround is atomic: the repetition around it never backtracks into it, so only
+            # what it repeats itself counts
+            found = _risk(list(arg[1]), repeated=False)
         elif op is sre_parse.GROUPREF_EXISTS:
             found = _risk(list(arg[1]), repeated) or (_risk(list(arg[2]), repeated) if arg[2] else None)
         elif op is getattr(sre_parse, "ATOMIC_GROUP", None):
@@ -71,6 +76,49 @@ def _risk(items: list, repeated: bool) -> str | None:
         if found:
             return found
     return None
+
+
+def _ends_at_a_delimiter(repeated_item: list, rest: list) -> bool:
+    """Whether a run of one character class (``[\\w-]+``) is followed by a character it cannot
+    match (``[\\w-]+ ``): each repetition of the group around it then ends at one place only,
+    so there is one way to split the text and the search stays linear."""
+    if len(repeated_item) != 1 or not rest:
+        return False
+    delimiter = rest[0]
+    if delimiter[0] is not sre_parse.LITERAL:
+        return False
+    char = chr(delimiter[1])
+    return not any(_matches(repeated_item[0], c) for c in {char, char.lower(), char.upper()})
+
+
+_CATEGORIES = {getattr(sre_parse, name): pattern for name, pattern in (
+    ("CATEGORY_DIGIT", r"\d"), ("CATEGORY_NOT_DIGIT", r"\D"), ("CATEGORY_SPACE", r"\s"),
+    ("CATEGORY_NOT_SPACE", r"\S"), ("CATEGORY_WORD", r"\w"), ("CATEGORY_NOT_WORD", r"\W"))
+    if hasattr(sre_parse, name)}
+
+
+def _matches(item: tuple, char: str) -> bool:
+    """Whether the one-character item ``item`` of a parse tree can match ``char`` (True when
+    unsure, so the caller stays conservative)."""
+    op, arg = item
+    if op is sre_parse.LITERAL:
+        return chr(arg).lower() == char.lower()
+    if op is sre_parse.NOT_LITERAL:
+        return chr(arg).lower() != char.lower()
+    if op is sre_parse.IN:
+        negate = bool(arg) and arg[0][0] is sre_parse.NEGATE
+        hit = False
+        for kind, value in arg[1:] if negate else arg:
+            if kind is sre_parse.LITERAL:
+                hit = hit or chr(value).lower() == char.lower()
+            elif kind is sre_parse.RANGE:
+                hit = hit or any(value[0] <= ord(c) <= value[1] for c in (char, char.lower(), char.upper()))
+            elif kind is sre_parse.CATEGORY and value in _CATEGORIES:
+                hit = hit or re.fullmatch(_CATEGORIES[value], char) is not None
+            else:
+                return True
+        return not hit if negate else hit
+    return True
 
 
 def _may_overlap(alternatives: list[list]) -> bool:

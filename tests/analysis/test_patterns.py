@@ -13,9 +13,13 @@ from citegraph.analysis.selection import Filters
 from citegraph.errors import InputError
 
 EXPONENTIAL = [r"(L|L)*X", r"(a+)+X", r"(\w*)*", r"(a{1,2})*X", r"(a|ab)*c", r"(?:a|)*b", r"((a|b)|a)*c",
-               r"(?:x(?:y+))+", r"(.*a){20}", r"(?=(a+)+)b"]
+               r"(?:x(?:y+))+", r"(.*a){20}", r"(?=(a+)+)b", r"(?:a+a)*b", r"(?:[ a]+ )*b", r"(?:\S+\s)*x"]
 LINEAR = [r"\bCAR[- ]?T\b", r"(?:foo|bar)+", r"tumou?r[- ]infiltrating lymphocytes?",
-          r"checkpoint (?:blockade|inhibit\w*)", r"(ab)+c", r"a{2}", r"(?:[a-c]x|[d-f]y)+", r"(a|b)?c", r"(\w|x)+y"]
+          r"checkpoint (?:blockade|inhibit\w*)", r"(ab)+c", r"a{2}", r"(?:[a-c]x|[d-f]y)+", r"(a|b)?c", r"(\w|x)+y",
+          # a run that ends at a character it cannot match splits the text one way only
+          r"(?:\S+ ){0,3}?x", r"(?:[\w/+-]+ )*x",
+          # a lookaround is atomic: its alternatives are not retried by the repetition around it
+          r"(?:(?!\b(?:was|were|levels?))\S)+ x"]
 
 
 @pytest.mark.parametrize("pattern", EXPONENTIAL)
