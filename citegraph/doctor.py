@@ -28,6 +28,9 @@ __all__ = ["Diagnosis", "LATEST_SCHEMA", "diagnose", "repair"]
 #: the newest schema version this citegraph knows
 LATEST_SCHEMA = max(version for version, _, _ in MIGRATIONS)
 _TABLES = ("schema_migrations", "articles", "citations", "missing", "crawls", "crawl_nodes")
+#: what a repair copies into the fresh store: the tables above and the full text read so far
+#: (the topic cache and the article metadata are derived from the records and built again)
+_SALVAGED = (*_TABLES[1:], "fulltext", "citation_contexts")
 
 
 @dataclass
@@ -203,7 +206,7 @@ def _salvage(path: Path) -> list[str]:
         return actions + ["nothing could be read from it: the store starts empty"]
     target = sqlite3.connect(path)
     try:
-        for table in _TABLES[1:]:
+        for table in _SALVAGED:
             copied, lost = _copy_table(source, target, table)
             if copied or lost:
                 actions.append(f"{table}: {copied} rows saved" + (", the rest unreadable" if lost else ""))

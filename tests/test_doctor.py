@@ -153,3 +153,19 @@ def test_salvage_from_a_store_with_a_row_per_source(tmp_path):
     with Store(tmp_path / "new.sqlite") as store:
         assert list(store.iter_citation_sources()) == [
             ("2", "1", "elink:pubmed_pubmed_citedin"), ("2", "1", "pubmed:references"), ("3", "1", "file:")]
+
+
+def test_repair_keeps_the_full_text_and_its_contexts(tmp_path, capsys):
+    path = tmp_path / "citegraph.sqlite"
+    filled_store(path, n=20)
+    with Store(path) as store:
+        with store.transaction():
+            store.put_fulltext("2", "PMC2", "fetched", raw_jats=b"<article/>", contexts=[
+                ("1", None, "R1", "methods", "Methods", 0, "As described (1), we did it.", 13, 16, False, False)])
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE crawl_nodes")  # damage that only a repair mends
+    code, out, err = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--repair", "--json")
+    assert code == 0, err
+    with Store(path) as store:
+        assert store.fulltext_states(["2"]) == {"2": "fetched"}
+        assert [c["sentence"] for c in store.contexts_of("1")] == ["As described (1), we did it."]
