@@ -161,7 +161,7 @@ def test_repair_keeps_the_full_text_and_its_contexts(tmp_path, capsys):
     with Store(path) as store:
         with store.transaction():
             store.put_fulltext("2", "PMC2", "fetched", raw_jats=b"<article/>", contexts=[
-                ("1", None, "R1", "methods", "Methods", 0, "As described (1), we did it.", 13, 16, False, False)])
+                ("1", "", "R1", "methods", "Methods", 0, "As described (1), we did it.", 13, 16, False, False)])
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE crawl_nodes")  # damage that only a repair mends
     code, out, err = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--repair", "--json")
