@@ -506,22 +506,17 @@ def browse(app: App, pmid: str | None, limit: int) -> None:
 @_pager_option
 def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
     """Show a paper's card, its citing papers by generation, and the most cited among them."""
+    from citegraph.analysis.influence import generations as generations_of, most_cited
+    from citegraph.analysis.load import load_paper_graph
     from citegraph.exports.jsonl import article_record
-    from citegraph.graph import build_graph, citing_generations, top_cited
 
     (pmid,) = _pmids(app, [pmid])
     with app.open_store(must_exist=True) as store:
         article = store.get_article(pmid)
-        graph = build_graph(store)
-        if article is None and pmid not in graph and not store.citing(pmid):
-            raise CitegraphError(f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
-        if pmid not in graph:  # a seed without a record still has its citing papers
-            graph.add_node(pmid)
-            for citing in store.citing(pmid):
-                if citing in graph:
-                    graph.add_edge(citing, pmid)
-        generations = citing_generations(graph, pmid, depth)
-        top = top_cited(graph, list(generations), limit)
+        graph = load_paper_graph(store, pmid)
+        generations = generations_of(graph, pmid, depth)
+        del generations[pmid]
+        top = most_cited(graph, generations, limit)
         cache: dict[str, object] = {}
 
         def article_of(p: str):

@@ -5,16 +5,15 @@ Kept in one place so the browser holds no analysis code of its own.
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 
-from ..analysis.core import CitationGraph, bfs
+from ..analysis.csr import CitationGraph, bfs
 from ..analysis.influence import relative_pagerank  # the one scale of every table
 
 __all__ = ["pagerank", "relative_pagerank", "descent_tree", "through_retracted"]
 
 
-def pagerank(graph: nx.DiGraph | CitationGraph) -> dict[str, float]:
+def pagerank(graph: CitationGraph) -> dict[str, float]:
     """PageRank of every node (edge citing -> cited: rank flows to cited papers)."""
     from ..analysis.influence import pagerank as analysis_pagerank
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import networkx as nx
 from rich.text import Text
 from rich.tree import Tree
 
@@ -12,21 +11,25 @@ from ..models import Article
 from .article import article_line
 from .safe import one_line
 
+if TYPE_CHECKING:
+    from ..analysis.csr import CitationGraph
+
 __all__ = ["generation_tree"]
 
 
-def generation_tree(graph: nx.DiGraph, root: str, generations: dict[str, int],
+def generation_tree(graph: CitationGraph, root: str, generations: dict[str, int],
                     article_of: Callable[[str], Article | None], *, per_node: int = 8,
                     max_lines: int = 60) -> Tree:
     """Each paper under the first paper (lowest PMID) of the previous generation it cites.
 
     ``generations`` maps PMIDs to their hop distance from ``root`` (see
-    :func:`citegraph.graph.citing_generations`). At most ``per_node`` children are shown
-    under a node, most cited first, and ``max_lines`` lines in all; the rest is counted.
+    :func:`citegraph.analysis.influence.generations`; the root left out). At most ``per_node``
+    children are shown under a node, most cited first, and ``max_lines`` lines in all; the
+    rest is counted.
     """
     children: dict[str, list[str]] = {}
     for pmid, generation in generations.items():
-        parents = [p for p in graph.successors(pmid) if generations.get(p, 0 if p == root else -1) == generation - 1]
+        parents = [p for p in graph.succ[pmid] if generations.get(p, 0 if p == root else -1) == generation - 1]
         if parents:
             children.setdefault(min(parents, key=int), []).append(pmid)
     tree = Tree(one_line(article_line(article_of(root), root)))

@@ -1,17 +1,14 @@
-"""An integer-indexed citation graph for large stores: numpy CSR arrays instead of a networkx
-DiGraph of Python dicts.
+"""The citation graph: integer-indexed numpy CSR arrays (edge = citing -> cited), the one graph
+every analysis, view and export reads.
 
 Node ``i`` is the ``i``-th PMID in ascending order, so index order is PMID order (the analysis
 breaks ties by lower PMID: on this graph that is lower index). Edges (citing -> cited) are kept
 twice: sorted by (citing, cited) for the papers a paper cites, and by (cited, citing) for the
-papers citing it. A 100,000-paper, 2.8-million-edge store loads in about a second (see
-:func:`citegraph.analysis.load.load_core`), where building the DiGraph took 17 s.
+papers citing it. :func:`citegraph.analysis.load.load_graph` builds it from the store.
 
-:class:`CitationGraph` answers the read-only part of the networkx API that the rest of
-citegraph uses (``in``, iteration, ``nodes[pmid]``, ``pred``/``succ``, degrees, counts), so
-views and exports take it as they take a DiGraph; the analysis functions recognise it and run
-vectorised versions of their algorithms on the arrays. Node titles and journals are read from
-the store only for the papers something asks about (``reader``).
+:class:`CitationGraph` also answers the read-only mapping questions views ask of a graph
+(``in``, iteration, ``nodes[pmid]``, ``pred``/``succ``, degrees, counts). Node titles and
+journals are read from the store only for the papers something asks about (``reader``).
 """
 
 from __future__ import annotations
@@ -21,22 +18,16 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-__all__ = ["CitationGraph", "gather", "bfs", "is_core", "years_of", "unique"]
+__all__ = ["CitationGraph", "gather", "bfs", "years_of", "unique"]
 
 #: reads {pmid: (year, title, journal)} of stored papers
 Reader = Callable[[list[str]], dict[str, tuple]]
 
 
-def is_core(graph: object) -> bool:
-    return isinstance(graph, CitationGraph)
-
-
-def years_of(graph, nodes: Iterable[str]) -> dict[str, int | None]:
-    """{pmid: year or None} of ``nodes`` of a CitationGraph or a DiGraph."""
-    if is_core(graph):
-        nodes = list(nodes)
-        return {n: y or None for n, y in zip(nodes, graph.year[graph.indices(nodes)].tolist())}
-    return {n: graph.nodes[n].get("year") for n in nodes}
+def years_of(graph: "CitationGraph", nodes: Iterable[str]) -> dict[str, int | None]:
+    """{pmid: year or None} of ``nodes`` of ``graph``."""
+    nodes = list(nodes)
+    return {n: y or None for n, y in zip(nodes, graph.year[graph.indices(nodes)].tolist())}
 
 
 def unique(values: np.ndarray, n: int) -> np.ndarray:
@@ -151,7 +142,7 @@ class _AdjView:
 
 class CitationGraph:
     """Citation graph on integer arrays (see the module docstring). Build it with
-    :meth:`from_edges` (or :func:`citegraph.analysis.load.load_core`)."""
+    :meth:`from_edges` (or :func:`citegraph.analysis.load.load_graph`)."""
 
     def __init__(self, ids: np.ndarray, year: np.ndarray, stored: np.ndarray, src: np.ndarray, dst: np.ndarray,
                  in_perm: np.ndarray, reader: Reader | None = None, summaries: dict | None = None) -> None:
@@ -234,7 +225,7 @@ class CitationGraph:
         src, dst = src[order], dst[order]
         self.__init__(ids, year, stored, src, dst, _by_cited(src, dst, len(ids)), self.reader, self._summaries)
 
-    # -- the networkx-like surface ----------------------------------------------------------
+    # -- the mapping surface views read ----------------------------------------------------------
 
     def index(self, pmid: str | int) -> int:
         try:
@@ -331,24 +322,9 @@ class CitationGraph:
                 self._summaries[p] = found.get(p, (None, "", ""))
 
     def attrs(self, pmid: str) -> Mapping:
-        """Node attributes as the DiGraph keeps them (year, title, journal, stored; only
+        """Node attributes (year, title, journal, stored; only
         stored=False for a paper without a record); title and journal are read on first use."""
         return _Attrs(self, pmid, self.index(pmid))
-
-    def to_networkx(self):
-        """The same graph as a networkx DiGraph (years, stored flags; titles as loaded)."""
-        import networkx as nx
-
-        g = nx.DiGraph()
-        names = self.names()
-        for i, p in enumerate(names):
-            if self.stored[i]:
-                _, title, journal = self._summaries.get(p, (None, "", ""))
-                g.add_node(p, year=int(self.year[i]) or None, title=title, journal=journal, stored=True)
-            else:
-                g.add_node(p, stored=False)
-        g.add_edges_from(self.edges)
-        return g
 
 
 def _by_cited(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
