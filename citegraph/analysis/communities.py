@@ -26,7 +26,7 @@ import igraph
 import numpy as np
 
 from ..errors import InputError
-from .csr import CitationGraph, years_of
+from .csr import CitationGraph, distinct, years_of
 from .influence import citation_counts
 from .selection import PaperMeta
 
@@ -43,7 +43,7 @@ def _undirected(graph: CitationGraph) -> tuple[list[str], np.ndarray, np.ndarray
     names, src, dst = graph.names(), graph.src, graph.dst
     n = len(names)
     low, high = np.minimum(src, dst), np.maximum(src, dst)
-    key = np.unique(low[low != high] * n + high[low != high])
+    key = distinct(low[low != high] * n + high[low != high])
     return names, key // n, key % n
 
 
@@ -51,7 +51,7 @@ def louvain(n: int, ends: tuple[np.ndarray, np.ndarray], *, resolution: float = 
     """Louvain community of each of the ``n`` nodes of the undirected graph with edges
     ``ends`` (two index arrays), as igraph's multilevel algorithm finds them with random seed
     ``seed``: a list of community numbers."""
-    g = igraph.Graph(n=n, edges=np.column_stack(ends).tolist())
+    g = igraph.Graph(n=n, edges=list(zip(ends[0].tolist(), ends[1].tolist())))
     igraph.set_random_number_generator(random.Random(seed))
     try:
         return g.community_multilevel(resolution=resolution).membership

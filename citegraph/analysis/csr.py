@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-__all__ = ["CitationGraph", "gather", "bfs", "years_of", "unique"]
+__all__ = ["CitationGraph", "gather", "bfs", "years_of", "unique", "distinct"]
 
 #: reads {pmid: (year, title, journal)} of stored papers
 Reader = Callable[[list[str]], dict[str, tuple]]
@@ -174,23 +174,28 @@ class CitationGraph:
         nodes, years = nodes[order], years[order]
         citing = np.asarray(citing, dtype=np.int64)
         cited = np.asarray(cited, dtype=np.int64)
+        a, a_in = _locate(nodes, citing)
+        b, b_in = _locate(nodes, cited)
+        ids, year, stored = nodes, years, np.ones(len(nodes), dtype=bool)
         if include_unstored:
-            ids = np.union1d(nodes, np.union1d(citing, cited))
-            stored = np.isin(ids, nodes)
-            year = np.zeros(len(ids), dtype=np.int64)
-            year[np.searchsorted(ids, nodes)] = years
+            extra = distinct(np.concatenate([citing[~a_in], cited[~b_in]]))
+            if len(extra):
+                ids = np.sort(np.concatenate([nodes, extra]))  # the two are disjoint
+                at_node, at_extra = np.searchsorted(ids, nodes), np.searchsorted(ids, extra)
+                stored = np.zeros(len(ids), dtype=bool)
+                stored[at_node] = True
+                year = np.zeros(len(ids), dtype=np.int64)
+                year[at_node] = years
+                a = _merged(a, a_in, citing, at_node, extra, at_extra)
+                b = _merged(b, b_in, cited, at_node, extra, at_extra)
+            ok = a != b
         else:
-            ids, year, stored = nodes, years, np.ones(len(nodes), dtype=bool)
+            ok = a_in & b_in & (a != b)
         n = len(ids)
         if n == 0:
             empty = np.empty(0, dtype=np.int64)
             return cls(ids, year, stored, empty, empty, empty, reader)
-        a = np.minimum(np.searchsorted(ids, citing), n - 1)
-        b = np.minimum(np.searchsorted(ids, cited), n - 1)
-        ok = (ids[a] == citing) & (ids[b] == cited) & (a != b)
-        key = np.sort(a[ok] * n + b[ok])  # sort + neighbour test: np.unique hashes, 10x slower here
-        if len(key) > 1:
-            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+        key = distinct(a[ok] * n + b[ok])
         src, dst = key // n, key % n
         return cls(ids, year, stored, src, dst, _by_cited(src, dst, n), reader)
 
@@ -328,8 +333,38 @@ class CitationGraph:
 
 
 def _by_cited(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
-    """Edge ids sorted by (cited, citing): the keys are distinct, so any sort gives this order."""
-    return np.argsort(dst * n + src)
+    """Edge ids sorted by (cited, citing), for edges sorted by (citing, cited): a stable sort
+    by the cited paper keeps the citing papers in order."""
+    return np.argsort(dst, kind="stable")
+
+
+def _locate(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``values``: its position in the sorted array ``ids`` (0 when absent) and
+    whether it is there."""
+    if len(ids) == 0:
+        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, values), len(ids) - 1)
+    there = ids[at] == values
+    return np.where(there, at, 0), there
+
+
+def _merged(at: np.ndarray, there: np.ndarray, values: np.ndarray, at_node: np.ndarray, extra: np.ndarray,
+            at_extra: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` among the stored and the ``extra`` PMIDs together, from their
+    positions ``at`` among the stored ones (where ``there``) and in ``extra`` (elsewhere)."""
+    out = np.empty(len(values), dtype=np.int64)
+    out[there] = at_node[at[there]]
+    out[~there] = at_extra[np.searchsorted(extra, values[~there])]
+    return out
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct ``values``, ascending (sort and neighbour test: np.unique hashes, several
+    times slower on these arrays)."""
+    values = np.sort(values)
+    if len(values) > 1:
+        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return values
 
 
 def _ptr(sorted_keys: np.ndarray, n: int) -> np.ndarray:

@@ -239,3 +239,13 @@ def test_topic_summary_and_topic_timeline_as_networkx(seed):
     keys = [t.key for t in lens.topics]
     assert timeline.timeline(c, "1", "topic", topics_of, keys) == oracle.timeline(g, "1", "topic", topics_of, keys)
     assert timeline.timeline(c, "1", "topic", topics_of) == oracle.timeline(g, "1", "topic", topics_of)
+
+
+def test_from_edges_keeps_unstored_papers_on_request_even_with_none_stored():
+    g = CitationGraph.from_edges([5, 5, 6, 1, 5], [6, 7, 5, 5, 5], [5, 9], [1990, 2000], include_unstored=True)
+    assert g.names() == ["1", "5", "6", "7", "9"] and g.stored.tolist() == [False, True, False, False, True]
+    assert g.edges == [("1", "5"), ("5", "6"), ("5", "7"), ("6", "5")]  # the self-citation left out
+    assert g.year.tolist() == [0, 1990, 0, 0, 2000]
+    only = CitationGraph.from_edges([5, 5, 6], [6, 7, 5], [], include_unstored=True)
+    assert only.names() == ["5", "6", "7"] and not only.stored.any() and len(only.edges) == 3
+    assert CitationGraph.from_edges([5, 5, 6], [6, 7, 5], []).n == 0
