@@ -506,7 +506,7 @@ def browse(app: App, pmid: str | None, limit: int) -> None:
 @_pager_option
 def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
     """Show a paper's card, its citing papers by generation, and the most cited among them."""
-    from citegraph.analysis.influence import generations as generations_of, most_cited
+    from citegraph.analysis.influence import citation_counts, descent, generations as generations_of, most_cited
     from citegraph.analysis.load import load_paper_graph
     from citegraph.exports.jsonl import article_record
 
@@ -547,7 +547,8 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
             app.out.print(f"PMID {pmid}: no stored record (cited by {graph.in_degree(pmid)} stored papers)",
                           markup=False)
         if generations:
-            app.out.print(generation_tree(graph, pmid, generations, article_of, per_node=limit))
+            app.out.print(generation_tree(pmid, descent(graph, pmid, depth), citation_counts(graph, generations),
+                                          article_of, per_node=limit))
             app.out.print(ranked_table(top, article_of, title=f"Most cited among the {len(generations):,} "
                                                               f"citing papers (in this store)"))
         else:

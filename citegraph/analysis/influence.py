@@ -21,7 +21,7 @@ from ..errors import InputError
 from .csr import CitationGraph, bfs, gather
 from .selection import require_node
 
-__all__ = ["generations", "citation_counts", "most_cited", "pagerank", "relative_pagerank", "seed_betweenness", "rank",
+__all__ = ["generations", "descent", "citation_counts", "most_cited", "pagerank", "relative_pagerank", "seed_betweenness", "rank",
            "RANKINGS"]
 
 RANKINGS = ("citations", "pagerank", "betweenness")
@@ -34,6 +34,20 @@ def generations(graph: CitationGraph, seeds: Iterable[str] | str, depth: int | N
     seeds = [seeds] if isinstance(seeds, str) else list(seeds)
     levels = _levels(graph, seeds, depth)[1]
     return {p: g for g, level in enumerate(levels) for p in graph.names(level)}
+
+
+def descent(graph: CitationGraph, seed: str, depth: int | None = None) -> dict[str, str]:
+    """{pmid: the paper it cites one generation nearer the seed (lowest PMID on a tie)} for
+    every paper descending from ``seed`` (up to ``depth`` generations); following it from a
+    paper gives a shortest chain to the seed."""
+    dist = _levels(graph, [seed], depth)[0]
+    src, dst = graph.src, graph.dst  # citing -> cited
+    nearer = (dist[src] > 0) & (dist[dst] == dist[src] - 1)
+    # node index order is PMID order: the lowest index is the lowest PMID
+    best = np.full(graph.n, graph.n, dtype=np.int64)
+    np.minimum.at(best, src[nearer], dst[nearer])
+    children = np.flatnonzero(best < graph.n)
+    return dict(zip(graph.names(children), graph.names(best[children])))
 
 
 def citation_counts(graph: CitationGraph, nodes: Iterable[str] | None = None) -> dict[str, int]:

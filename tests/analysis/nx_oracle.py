@@ -74,6 +74,18 @@ def citing_generations(graph: nx.DiGraph, pmid: str, depth: int) -> dict[str, in
     return generation
 
 
+def descent(graph: nx.DiGraph, root: str, depth: int) -> dict[str, str]:
+    """{pmid: the lowest-PMID paper it cites one generation nearer ``root``} for the papers of
+    :func:`citing_generations`."""
+    generations = citing_generations(graph, root, depth)
+    parents = {}
+    for pmid, generation in generations.items():
+        nearer = [p for p in graph.successors(pmid) if generations.get(p, 0 if p == root else -1) == generation - 1]
+        if nearer:
+            parents[pmid] = min(nearer, key=int)
+    return parents
+
+
 def top_cited(graph: nx.DiGraph, nodes: list[str] | None = None, limit: int = 10) -> list[tuple[str, int]]:
     """(pmid, in-graph citation count), most cited first; ties by PMID."""
     candidates = graph.nodes if nodes is None else [n for n in nodes if n in graph]

@@ -85,6 +85,10 @@ def test_same_answers_as_the_oracle(seed):
         assert math.isclose(csr_row["pagerank_relative"], nx_row["pagerank_relative"], abs_tol=1e-9)
         assert math.isclose(csr_row["pagerank_relative"], csr_row["pagerank_raw"] * c.n)
     descendants = [n for n in oracle.generations(g, p) if n != p]
+    for depth in (1, 2, 30):
+        assert influence.descent(c, p, depth) == oracle.descent(g, p, depth)
+        assert {n: d for n, d in influence.generations(c, p, depth).items() if n != p} == \
+            oracle.citing_generations(g, p, depth)
     assert influence.most_cited(c, descendants, 4) == oracle.top_cited(g, descendants, 4)
     assert related.related(c, p, None) == oracle.related(g, p, None)
     bad = {str(rng.randint(1, g.number_of_nodes())) for _ in range(3)}

@@ -22,7 +22,7 @@ from rich.console import Console
 
 import cli
 from citegraph.crawl import SOURCE_RECORD
-from citegraph.analysis.influence import generations as generations_of, most_cited
+from citegraph.analysis.influence import citation_counts, descent, most_cited
 from citegraph.analysis.load import load_graph
 from citegraph.models import Article, Author, MeshHeading
 from citegraph.store import Store
@@ -131,9 +131,8 @@ def test_every_view_shows_hostile_text_literally(hostile_store):
     with Store(path) as store:
         articles = {a.pmid: a for a in store.iter_articles()}
         graph = load_graph(store)
-    generations = {p: g for p, g in generations_of(graph, SEED, 2).items() if p != SEED}
     views = [article_card(articles[p], cited_by=1, cites=1) for p in [*HOSTILE_PMIDS, ESC_PMID]]
-    views.append(generation_tree(graph, SEED, generations, articles.get))
+    views.append(generation_tree(SEED, descent(graph, SEED, 2), citation_counts(graph), articles.get))
     views.append(ranked_table(most_cited(graph, list(articles)), articles.get, title="top"))
     papers = {p: {"year": a.year, "title": a.title} for p, a in articles.items()}
     views.append(chains_view([[SEED, ESC_PMID]], papers, title="chain", link="cited by"))
