@@ -27,8 +27,8 @@ __all__ = ["load_graph", "load_paper_graph", "load_meta", "add_unstored_seed", "
 def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph:
     """All stored articles and the citations between them, as a
     :class:`~citegraph.analysis.csr.CitationGraph` (years loaded; titles and journals read
-    later, only for the papers shown). Duplicate citations (one edge from several sources) and
-    self-citations count once and not at all. With ``include_unstored`` the graph also keeps
+    later, only for the papers shown). A citation stored from several sources is one edge; a
+    self-citation is none. With ``include_unstored`` the graph also keeps
     the citations to or from PMIDs that have no stored record (nodes marked unstored)."""
     citing, cited = store.citation_columns()
     rows = store.article_years()
