@@ -172,9 +172,8 @@ class CitationGraph:
         years = np.zeros(len(nodes), dtype=np.int64) if years is None else np.asarray(years, dtype=np.int64)
         order = np.argsort(nodes, kind="stable")
         nodes, years = nodes[order], years[order]
-        citing = np.asarray(citing, dtype=np.int64)
-        cited = np.asarray(cited, dtype=np.int64)
-        a, a_in = _locate(nodes, citing)
+        citing, cited = _pairs(np.asarray(citing, dtype=np.int64), np.asarray(cited, dtype=np.int64))
+        a, a_in = _locate_runs(nodes, citing)
         b, b_in = _locate(nodes, cited)
         ids, year, stored = nodes, years, np.ones(len(nodes), dtype=bool)
         if include_unstored:
@@ -188,16 +187,11 @@ class CitationGraph:
                 year[at_node] = years
                 a = _merged(a, a_in, citing, at_node, extra, at_extra)
                 b = _merged(b, b_in, cited, at_node, extra, at_extra)
-            ok = a != b
+            src, dst = a, b
         else:
-            ok = a_in & b_in & (a != b)
-        n = len(ids)
-        if n == 0:
-            empty = np.empty(0, dtype=np.int64)
-            return cls(ids, year, stored, empty, empty, empty, reader)
-        key = distinct(a[ok] * n + b[ok])
-        src, dst = key // n, key % n
-        return cls(ids, year, stored, src, dst, _by_cited(src, dst, n), reader)
+            src, dst = a[a_in & b_in], b[a_in & b_in]
+        # sorted by (citing, cited) as the pairs are: node index order is PMID order
+        return cls(ids, year, stored, src, dst, _by_cited(src, dst, len(ids)), reader)
 
     def subgraph(self, keep: np.ndarray, keep_edges: np.ndarray | None = None) -> "CitationGraph":
         """The graph induced by the boolean node mask ``keep`` (less the edges where
@@ -336,6 +330,30 @@ def _by_cited(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
     """Edge ids sorted by (cited, citing), for edges sorted by (citing, cited): a stable sort
     by the cited paper keeps the citing papers in order."""
     return np.argsort(dst, kind="stable")
+
+
+def _pairs(citing: np.ndarray, cited: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (citing, cited) pairs, sorted, without self-citations."""
+    if len(citing) and citing.min() >= 0 and cited.min() >= 0 and max(citing.max(), cited.max()) < 2 ** 31:
+        # one key per pair; a stable sort is the fastest here (the rows come in runs)
+        key = np.sort((citing << 32) | cited, kind="stable")
+        citing, cited = key >> 32, key & 0xFFFFFFFF
+    else:
+        order = np.lexsort((cited, citing))
+        citing, cited = citing[order], cited[order]
+    keep = citing != cited
+    keep[1:] &= (citing[1:] != citing[:-1]) | (cited[1:] != cited[:-1])
+    return citing[keep], cited[keep]
+
+
+def _locate_runs(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_locate` for sorted ``values``: one search per distinct value."""
+    if len(values) == 0:
+        return _locate(ids, values)
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    at, there = _locate(ids, values[starts])
+    lengths = np.diff(np.append(starts, len(values)))
+    return np.repeat(at, lengths), np.repeat(there, lengths)
 
 
 def _locate(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
