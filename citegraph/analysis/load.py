@@ -77,10 +77,14 @@ def add_unstored_seed(graph: CitationGraph, store: Store, pmid: str) -> None:
 
 def load_paper_graph(store: Store, pmid: str) -> CitationGraph:
     """The graph of :func:`load_graph` with ``pmid`` in it: a paper without a stored record
-    joins it with the stored papers citing it (:func:`add_unstored_seed`; :class:`InputError`
-    when nothing is known of it)."""
+    joins it with the stored papers citing it (none when only papers without a record cite
+    it); :class:`InputError` when the store knows nothing of it."""
     graph = load_graph(store)
-    add_unstored_seed(graph, store, pmid)
+    if pmid not in graph:
+        citing = store.citing(pmid)
+        if not citing:
+            raise InputError(f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
+        graph.add_unstored(pmid, [c for c in citing if c in graph])
     return graph
 
 

@@ -64,3 +64,19 @@ def test_show_answers_without_networkx(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["citing_by_generation"] == {"1": ["2"], "2": ["3"]}
+
+
+def test_show_a_paper_without_a_record_cited_only_by_papers_without_one(tmp_path, capsys):
+    import cli
+
+    path = Settings.from_env(cache_dir=tmp_path).store_path
+    with Store(path) as store, store.transaction():
+        store.put_articles([Article(pmid="1", title="paper 1", year=1990, raw_xml=b"<x/>")])
+        store.add_citations([("1", "5"), ("8", "7")], "pubmed:references")
+    assert cli.main(["--cache-dir", str(tmp_path), "show", "5", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["article"] is None and data["cited_by"] == 1 and data["citing_by_generation"] == {"1": ["1"]}
+    assert cli.main(["--cache-dir", str(tmp_path), "show", "7"]) == 0  # cited, but by no stored paper
+    assert "no stored record (cited by 0 stored papers)" in capsys.readouterr().out
+    assert cli.main(["--cache-dir", str(tmp_path), "show", "9"]) == 1
+    assert "PMID 9 is not in the store" in capsys.readouterr().err
