@@ -591,24 +591,23 @@ def browse(app: App, pmid: str | None, limit: int) -> None:
 @_pager_option
 def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
     """Show a paper's card, its citing papers by generation, and the most cited among them."""
+    from citegraph.analysis.influence import citation_counts, descent, generations as generations_of, most_cited
+    from citegraph.analysis.load import load_paper_graph
     from citegraph.exports.jsonl import article_record
-    from citegraph.graph import build_graph, citing_generations, top_cited
 
     (pmid,) = _pmids(app, [pmid])
     with app.open_store(must_exist=True) as store:
         article = store.get_article(pmid)
         deleted = _deleted_by_nlm(store, pmid) if article is None else None
-        graph = build_graph(store)
-        if article is None and pmid not in graph and not store.citing(pmid):
-            raise CitegraphError(
-                deleted or f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
-        if pmid not in graph:  # a seed without a record still has its citing papers
-            graph.add_node(pmid)
-            for citing in store.citing(pmid):
-                if citing in graph:
-                    graph.add_edge(citing, pmid)
-        generations = citing_generations(graph, pmid, depth)
-        top = top_cited(graph, list(generations), limit)
+        try:
+            graph = load_paper_graph(store, pmid)
+        except InputError:
+            if deleted:
+                raise CitegraphError(deleted) from None
+            raise
+        generations = generations_of(graph, pmid, depth)
+        del generations[pmid]
+        top = most_cited(graph, generations, limit)
         cache: dict[str, object] = {}
 
         def article_of(p: str):
@@ -642,7 +641,8 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
             app.out.print(f"{deleted or f'PMID {pmid}: no stored record'} (cited by {graph.in_degree(pmid)} "
                           "stored papers)", markup=False)
         if generations:
-            app.out.print(generation_tree(graph, pmid, generations, article_of, per_node=limit))
+            app.out.print(generation_tree(pmid, descent(graph, pmid, depth), citation_counts(graph, generations),
+                                          article_of, per_node=limit))
             app.out.print(ranked_table(top, article_of, title=f"Most cited among the {len(generations):,} "
                                                               f"citing papers (in this store)"))
         else:

@@ -35,7 +35,7 @@ if __name__ == "__main__":
     from _synthetic_store import build_store  # noqa: E402
 
     from citegraph.analysis import communities, influence, lens, mainpath, paths, related, timeline  # noqa: E402
-    from citegraph.analysis.load import load_core, load_meta, prepare  # noqa: E402
+    from citegraph.analysis.load import load_graph, load_meta, prepare  # noqa: E402
     from citegraph.store import Store  # noqa: E402
 
 ROOT = "90000001"
@@ -80,7 +80,7 @@ def main() -> int:
         db.close()
     print(f"store {path}: {counts['articles']:,} articles, {counts['citations']:,} citations")
     with Store(path) as store:
-        graph = timed("load graph (nodes + edges)", lambda: load_core(store), results, LOAD_TARGET)
+        graph = timed("load graph (nodes + edges)", lambda: load_graph(store), results, LOAD_TARGET)
         timed("load metadata (types, MeSH, retraction)", lambda: load_meta(store), results, None)
         print(f"graph: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges")
         late = graph.names()[-1]
@@ -157,7 +157,7 @@ def _cold_topics_as_the_command_runs(store, path: Path, results: dict) -> None:
         db.execute("DELETE FROM topic_cache")
     db.close()
     loaded = []
-    real_load = load_module.load_core
+    real_load = load_module.load_graph
 
     def timed_load(*args, **kwargs):
         start = time.perf_counter()
@@ -165,7 +165,7 @@ def _cold_topics_as_the_command_runs(store, path: Path, results: dict) -> None:
         loaded.append(time.perf_counter() - start)
         return graph
 
-    load_module.load_core = timed_load
+    load_module.load_graph = timed_load
     try:
         def run():
             prep = prepare(store, seeds=[ROOT], use_lens=True)
@@ -173,7 +173,7 @@ def _cold_topics_as_the_command_runs(store, path: Path, results: dict) -> None:
 
         timed("topics ROOT, first run, graph loaded inside", run, results, None)
     finally:
-        load_module.load_core = real_load
+        load_module.load_graph = real_load
     elapsed, cpu, _ = results["topics ROOT, first run, graph loaded inside"]
     label = f"  of which after the graph load ({loaded[0]:.2f} s)"
     after = elapsed - loaded[0]

@@ -5,10 +5,9 @@ citation counts, PageRank, betweenness), :mod:`.paths` (citation chains), :mod:`
 (search path count main paths), :mod:`.related` (co-citation, bibliographic coupling),
 :mod:`.communities` (Louvain, labelled by MeSH), :mod:`.lens` (topic lenses), :mod:`.timeline`
 (papers per year) and :mod:`.retraction` (retracted papers and what descends through them).
-:mod:`.load` is the one module that reads the store. Functions take a graph and plain data,
-return plain data, and raise :class:`citegraph.errors.InputError` when asked about a paper that is
-not in the graph or given a malformed lens. The graph may be a networkx DiGraph or a
-:class:`.core.CitationGraph` (integer arrays: what :func:`.load.prepare` loads), on which the
-same algorithm runs vectorised (:mod:`.mainpath_core` for main paths); the tests check both
-give the same answers.
+:mod:`.load` is the one module that reads the store. Functions take the citation graph
+(:class:`.csr.CitationGraph`: numpy CSR arrays, loaded by :func:`.load.load_graph`) and plain
+data, return plain data, and raise :class:`citegraph.errors.InputError` when asked about a paper
+that is not in the graph or given a malformed lens. The tests check the answers against plain
+networkx implementations of the same methods.
 """

@@ -2,9 +2,9 @@
 ``community_multilevel``) on the undirected citation graph, with a fixed random seed so the same
 graph gives the same communities, each labelled by its most distinctive MeSH descriptors.
 
-The undirected graph is built straight from the integer arrays of a
-:class:`~citegraph.analysis.core.CitationGraph` (or from a DiGraph's edges): one edge per pair of
-papers citing each other in either direction, unweighted, as networkx's ``Graph`` would keep it.
+The undirected graph is built straight from the integer arrays of the
+:class:`~citegraph.analysis.csr.CitationGraph`: one edge per pair of papers citing each other
+in either direction, unweighted.
 Louvain moves nodes in a random order; the seed fixes that order (igraph draws from a
 ``random.Random(seed)`` for the call, not from the process-wide generator).
 
@@ -23,11 +23,10 @@ from collections import Counter
 from typing import Mapping
 
 import igraph
-import networkx as nx
 import numpy as np
 
 from ..errors import InputError
-from .core import is_core, years_of
+from .csr import CitationGraph, distinct, years_of
 from .influence import citation_counts
 from .selection import PaperMeta
 
@@ -38,19 +37,13 @@ def _order(node: str):
     return (int(node) if node.isdigit() else 0, node)
 
 
-def _undirected(graph) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _undirected(graph: CitationGraph) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(node names in PMID order, and the two ends of each undirected edge as indices into
     them, each pair once, self-loops left out)."""
-    if is_core(graph):
-        names, src, dst = graph.names(), graph.src, graph.dst
-    else:
-        names = sorted(graph.nodes, key=_order)
-        pos = {p: i for i, p in enumerate(names)}
-        pairs = np.array([(pos[a], pos[b]) for a, b in graph.edges], dtype=np.int64).reshape(-1, 2)
-        src, dst = pairs[:, 0], pairs[:, 1]
+    names, src, dst = graph.names(), graph.src, graph.dst
     n = len(names)
     low, high = np.minimum(src, dst), np.maximum(src, dst)
-    key = np.unique(low[low != high] * n + high[low != high])
+    key = distinct(low[low != high] * n + high[low != high])
     return names, key // n, key % n
 
 
@@ -58,7 +51,7 @@ def louvain(n: int, ends: tuple[np.ndarray, np.ndarray], *, resolution: float = 
     """Louvain community of each of the ``n`` nodes of the undirected graph with edges
     ``ends`` (two index arrays), as igraph's multilevel algorithm finds them with random seed
     ``seed``: a list of community numbers."""
-    g = igraph.Graph(n=n, edges=np.column_stack(ends).tolist())
+    g = igraph.Graph(n=n, edges=list(zip(ends[0].tolist(), ends[1].tolist())))
     igraph.set_random_number_generator(random.Random(seed))
     try:
         return g.community_multilevel(resolution=resolution).membership
@@ -66,7 +59,7 @@ def louvain(n: int, ends: tuple[np.ndarray, np.ndarray], *, resolution: float = 
         igraph.set_random_number_generator(random)
 
 
-def communities(graph: nx.DiGraph, meta: Mapping[str, PaperMeta] | None = None, *, resolution: float = 1.0,
+def communities(graph: CitationGraph, meta: Mapping[str, PaperMeta] | None = None, *, resolution: float = 1.0,
                 seed: int = 0, min_size: int = 2, labels: int = 3, members: int = 5) -> list[dict]:
     """Communities, largest first: ``{"id", "size", "labels": [{"ui", "descriptor", "papers"}],
     "years": [first, last] | None, "top": [{"pmid", "citations"}], "members": [pmid, ...]}``

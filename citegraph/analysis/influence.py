@@ -13,79 +13,63 @@ quadratic and out of reach on large crawls.
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Iterable
 
-import networkx as nx
 import numpy as np
 
 from ..errors import InputError
-from .core import CitationGraph, bfs, gather, is_core
+from .csr import CitationGraph, bfs, gather
 from .selection import require_node
 
-__all__ = ["generations", "citation_counts", "pagerank", "relative_pagerank", "seed_betweenness", "rank", "RANKINGS"]
+__all__ = ["generations", "descent", "citation_counts", "most_cited", "pagerank", "relative_pagerank", "seed_betweenness", "rank",
+           "RANKINGS"]
 
 RANKINGS = ("citations", "pagerank", "betweenness")
 
 
-def generations(graph: nx.DiGraph, seeds: Iterable[str] | str, depth: int | None = None) -> dict[str, int]:
+def generations(graph: CitationGraph, seeds: Iterable[str] | str, depth: int | None = None) -> dict[str, int]:
     """{pmid: generation}: the seeds are generation 0, the papers citing them 1, and so on
-    (shortest hop count along citations towards the seed); papers not descending are absent."""
+    (shortest hop count along citations towards the seed, up to ``depth``); papers not
+    descending are absent. Generation by generation, each in PMID order."""
     seeds = [seeds] if isinstance(seeds, str) else list(seeds)
-    if is_core(graph):
-        levels = _levels(graph, seeds, depth)[1]
-        return {p: g for g, level in enumerate(levels) for p in graph.names(level)}
-    gen: dict[str, int] = {}
-    queue: deque[str] = deque()
-    for seed in seeds:
-        require_node(graph, seed, "seed")
-        gen.setdefault(seed, 0)
-        queue.append(seed)
-    pred = graph.pred
-    while queue:
-        node = queue.popleft()
-        g = gen[node]
-        if depth is not None and g >= depth:
-            continue
-        for citing in pred[node]:
-            if citing not in gen:
-                gen[citing] = g + 1
-                queue.append(citing)
-    return gen
+    levels = _levels(graph, seeds, depth)[1]
+    return {p: g for g, level in enumerate(levels) for p in graph.names(level)}
 
 
-def citation_counts(graph: nx.DiGraph, nodes: Iterable[str] | None = None) -> dict[str, int]:
-    """{pmid: number of papers in the graph citing it}."""
-    if is_core(graph):
-        every = dict(zip(graph.names(), graph.in_degrees().tolist()))
-        return every if nodes is None else {n: every[n] for n in nodes if n in every}
-    pred = graph.pred
-    return {n: len(pred[n]) for n in (graph.nodes if nodes is None else nodes) if n in pred}
+def descent(graph: CitationGraph, seed: str, depth: int | None = None) -> dict[str, str]:
+    """{pmid: the paper it cites one generation nearer the seed (lowest PMID on a tie)} for
+    every paper descending from ``seed`` (up to ``depth`` generations); following it from a
+    paper gives a shortest chain to the seed."""
+    dist = _levels(graph, [seed], depth)[0]
+    src, dst = graph.src, graph.dst  # citing -> cited
+    nearer = (dist[src] > 0) & (dist[dst] == dist[src] - 1)
+    # node index order is PMID order: the lowest index is the lowest PMID
+    best = np.full(graph.n, graph.n, dtype=np.int64)
+    np.minimum.at(best, src[nearer], dst[nearer])
+    children = np.flatnonzero(best < graph.n)
+    return dict(zip(graph.names(children), graph.names(best[children])))
 
 
-def pagerank(graph: nx.DiGraph, alpha: float = 0.85, tol: float = 1e-10, max_iter: int = 200) -> dict[str, float]:
+def citation_counts(graph: CitationGraph, nodes: Iterable[str] | None = None) -> dict[str, int]:
+    """{pmid: number of papers in the graph citing it} of ``nodes`` in the graph (default: all)."""
+    every = dict(zip(graph.names(), graph.in_degrees().tolist()))
+    return every if nodes is None else {n: every[n] for n in nodes if n in every}
+
+
+def most_cited(graph: CitationGraph, nodes: Iterable[str], limit: int = 10) -> list[tuple[str, int]]:
+    """(pmid, in-graph citation count) of the ``limit`` most cited of ``nodes`` (those in the
+    graph), most cited first, ties by lower PMID."""
+    counts = citation_counts(graph, nodes)
+    return sorted(counts.items(), key=lambda item: (-item[1], int(item[0])))[:limit]
+
+
+def pagerank(graph: CitationGraph, alpha: float = 0.85, tol: float = 1e-10, max_iter: int = 200) -> dict[str, float]:
     """{pmid: PageRank}, summing to 1 (empty for an empty graph)."""
     if not 0 < alpha < 1:
         raise InputError(f"PageRank damping must be between 0 and 1, not {alpha}")
-    if is_core(graph):
-        nodes, n, src, dst = graph.names(), graph.n, graph.src, graph.dst
-    else:
-        nodes = list(graph.nodes)
-        n = len(nodes)
-        index = {node: i for i, node in enumerate(nodes)}
-        m = graph.number_of_edges()
-        src = np.empty(m, dtype=np.int64)
-        dst = np.empty(m, dtype=np.int64)
-        k = 0
-        for u, nbrs in graph.succ.items():
-            iu = index[u]
-            for v in nbrs:
-                src[k] = iu
-                dst[k] = index[v]
-                k += 1
-    if n == 0:
+    if graph.n == 0:
         return {}
-    return dict(zip(nodes, _pagerank_array(n, src, dst, alpha, tol, max_iter).tolist()))
+    return dict(zip(graph.names(), _pagerank_array(graph.n, graph.src, graph.dst, alpha, tol, max_iter).tolist()))
 
 
 def relative_pagerank(raw, n: int):
@@ -113,39 +97,14 @@ def _pagerank_array(n: int, src: np.ndarray, dst: np.ndarray, alpha: float = 0.8
     return x
 
 
-def seed_betweenness(graph: nx.DiGraph, seed: str) -> dict[str, float]:
+def seed_betweenness(graph: CitationGraph, seed: str) -> dict[str, float]:
     """{pmid: share of shortest seed-to-descendant citation chains through it} for every
     descendant (the seed and papers no chain passes through score 0)."""
     require_node(graph, seed, "seed")
-    if is_core(graph):
-        return _seed_betweenness_core(graph, seed)
-    sigma: dict[str, int] = {seed: 1}
-    dist: dict[str, int] = {seed: 0}
-    order: list[str] = []
-    parents: dict[str, list[str]] = {seed: []}
-    queue = deque([seed])
-    pred = graph.pred
-    while queue:
-        v = queue.popleft()
-        order.append(v)
-        for w in pred[v]:  # w cites v: one step further from the seed
-            if w not in dist:
-                dist[w] = dist[v] + 1
-                sigma[w] = 0
-                parents[w] = []
-                queue.append(w)
-            if dist[w] == dist[v] + 1:
-                sigma[w] += sigma[v]
-                parents[w].append(v)
-    delta = dict.fromkeys(order, 0.0)
-    for w in reversed(order):
-        for v in parents[w]:
-            delta[v] += sigma[v] / sigma[w] * (1.0 + delta[w])
-    targets = len(order) - 1
-    if targets <= 0:
+    order, values = _betweenness_array(graph, seed)
+    if len(order) <= 1:
         return {seed: 0.0}
-    delta[seed] = 0.0
-    return {v: d / targets for v, d in delta.items()}
+    return dict(zip(graph.names(order), values[order].tolist()))
 
 
 def _levels(graph: CitationGraph, seeds: list[str], depth: int | None = None):
@@ -154,15 +113,8 @@ def _levels(graph: CitationGraph, seeds: list[str], depth: int | None = None):
     return bfs([(graph.in_ptr, graph.in_idx)], graph.n, graph.indices(seeds), depth)
 
 
-def _seed_betweenness_core(graph: CitationGraph, seed: str) -> dict[str, float]:
-    order, values = _betweenness_array(graph, seed)
-    if len(order) <= 1:
-        return {seed: 0.0}
-    return dict(zip(graph.names(order), values[order].tolist()))
-
-
 def _betweenness_array(graph: CitationGraph, seed: str, levels: list | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`seed_betweenness` level by level on the arrays: path counts (``sigma``, as
+    """Seed betweenness (Brandes' accumulation) level by level: path counts (``sigma``, as
     floats) forward, dependencies (``delta``) backward, one vectorised step per generation.
     Returns (the nodes reached, in BFS order; the score of every node, 0 if unreached)."""
     if levels is None:
@@ -189,42 +141,13 @@ def _betweenness_array(graph: CitationGraph, seed: str, levels: list | None = No
     return order, (delta / targets if targets > 0 else delta)
 
 
-def rank(graph: nx.DiGraph, seed: str, by: str = "citations", limit: int | None = 20) -> list[dict]:
+def rank(graph: CitationGraph, seed: str, by: str = "citations", limit: int | None = 20) -> list[dict]:
     """The seed's descendants ranked ``by`` citations, pagerank or betweenness (best first; ties
     broken by more citations, then lower PMID). Each row: pmid, generation, citations, score;
     ranked by PageRank, also ``pagerank_raw`` (the score) and ``pagerank_relative`` (see
     :func:`relative_pagerank`)."""
     if by not in RANKINGS:
         raise InputError(f"unknown ranking {by!r}; use one of {', '.join(RANKINGS)}")
-    if is_core(graph):
-        return _rank_core(graph, seed, by, limit)
-    gen = generations(graph, seed)
-    gen.pop(seed)
-    counts = citation_counts(graph, gen)
-    if by == "citations":
-        scores: dict[str, float] = {n: float(c) for n, c in counts.items()}
-    elif by == "pagerank":
-        scores = pagerank(graph)
-    else:
-        scores = seed_betweenness(graph, seed)
-    rows = sorted(gen, key=lambda n: (-scores.get(n, 0.0), -counts[n], int(n) if n.isdigit() else 0, n))
-    if limit is not None:
-        rows = rows[:limit]
-    return _with_relative([{"pmid": n, "generation": gen[n], "citations": counts[n], "score": scores.get(n, 0.0)}
-                           for n in rows], by, graph.number_of_nodes())
-
-
-def _with_relative(rows: list[dict], by: str, n: int) -> list[dict]:
-    """``rows`` with the PageRank scales of :func:`rank` added when ranked by PageRank."""
-    if by == "pagerank":
-        for row in rows:
-            row["pagerank_raw"] = row["score"]
-            row["pagerank_relative"] = relative_pagerank(row["score"], n)
-    return rows
-
-
-def _rank_core(graph: CitationGraph, seed: str, by: str, limit: int | None) -> list[dict]:
-    """:func:`rank` on the arrays: one sort of the descendants, rows only for those shown."""
     dist, levels = _levels(graph, [seed])
     descendants = np.concatenate(levels[1:]) if len(levels) > 1 else np.empty(0, dtype=np.int64)
     counts = graph.in_degrees()
@@ -241,3 +164,12 @@ def _rank_core(graph: CitationGraph, seed: str, by: str, limit: int | None) -> l
     return _with_relative([{"pmid": p, "generation": g, "citations": c, "score": x} for p, g, c, x in
                            zip(graph.names(ranked), dist[ranked].tolist(), counts[ranked].tolist(),
                                scores[ranked].tolist())], by, graph.n)
+
+
+def _with_relative(rows: list[dict], by: str, n: int) -> list[dict]:
+    """``rows`` with the PageRank scales of :func:`rank` added when ranked by PageRank."""
+    if by == "pagerank":
+        for row in rows:
+            row["pagerank_raw"] = row["score"]
+            row["pagerank_relative"] = relative_pagerank(row["score"], n)
+    return rows

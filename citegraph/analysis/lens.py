@@ -24,11 +24,9 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-import networkx as nx
 import numpy as np
 
-from .core import CitationGraph, bfs, is_core, years_of
-from .influence import citation_counts, generations
+from .csr import CitationGraph, bfs
 from .lens_batch import classify_many, topic_masks, topics_by_paper
 from .lens_rules import DEFAULT_LENS, Lens, Topic, lens_file, load_lens, parse_lens
 from .paths import why
@@ -37,7 +35,7 @@ from .selection import PaperMeta
 __all__ = ["Topic", "Lens", "DEFAULT_LENS", "parse_lens", "load_lens", "lens_file", "classify", "classify_many", "topic_masks",
            "topics_by_paper", "topic_summary"]
 
-def classify(lens: Lens, graph: nx.DiGraph, meta: Mapping[str, PaperMeta],
+def classify(lens: Lens, graph: CitationGraph, meta: Mapping[str, PaperMeta],
              nodes: Iterable[str] | None = None) -> dict[str, list[str]]:
     """{pmid: [topic keys]} for the papers (default: all of ``graph``) in at least one topic."""
     empty = PaperMeta()
@@ -53,7 +51,7 @@ def classify(lens: Lens, graph: nx.DiGraph, meta: Mapping[str, PaperMeta],
 
 
 
-def topic_summary(graph: nx.DiGraph, seed: str, lens: Lens, topics_of: Mapping[str, Iterable[str]]) -> list[dict]:
+def topic_summary(graph: CitationGraph, seed: str, lens: Lens, topics_of: Mapping[str, Iterable[str]]) -> list[dict]:
     """Per lens topic, among the seed's descendants: how many papers, first and peak year, the
     earliest and the most cited paper, and the citation chain from the seed to the earliest.
 
@@ -62,39 +60,7 @@ def topic_summary(graph: nx.DiGraph, seed: str, lens: Lens, topics_of: Mapping[s
     Earliest: lowest year, then lowest generation, then lowest PMID; most cited: in-graph
     citations, then earliest year, then lowest PMID; peak year: most papers, earliest on a tie.
     """
-    if is_core(graph):
-        return _topic_summary_core(graph, seed, lens, topics_of)
-    gen = generations(graph, seed)
-    gen.pop(seed)
-    in_topic: dict[str, list[str]] = {t.key: [] for t in lens.topics}
-    for n in gen:
-        for key in topics_of.get(n, ()):
-            if key in in_topic:
-                in_topic[key].append(n)
-    in_any = [n for n in gen if n in topics_of]
-    year_of, counts_of = years_of(graph, in_any), citation_counts(graph, in_any)  # once, not per topic
-    rows = []
-    for topic in lens.topics:
-        members = in_topic[topic.key]
-        row = {"key": topic.key, "name": topic.name, "papers": len(members), "first_year": None, "peak_year": None,
-               "earliest": None, "most_cited": None, "path_to_earliest": []}
-        if members:
-            year = year_of
-            dated = [n for n in members if year[n] is not None]
-            per_year: dict[int, int] = {}
-            for n in dated:
-                per_year[year[n]] = per_year.get(year[n], 0) + 1
-            never = 10_000
-            earliest = min(members, key=lambda n: (year[n] if year[n] is not None else never, gen[n], int(n)))
-            counts = counts_of
-            top = min(members, key=lambda n: (-counts[n], year[n] if year[n] is not None else never, int(n)))
-            chains = why(graph, earliest, seed, limit=1)["paths"]
-            row.update(first_year=min(per_year) if per_year else None,
-                       peak_year=min(per_year, key=lambda y: (-per_year[y], y)) if per_year else None,
-                       earliest=earliest, most_cited={"pmid": top, "citations": counts[top]},
-                       path_to_earliest=chains[0] if chains else [])
-        rows.append(row)
-    return rows
+    return _topic_summary(graph, seed, lens, topics_of)
 
 
 def _indices_in(graph: CitationGraph, pmids: list[str]) -> dict[str, int]:
@@ -112,10 +78,10 @@ def _indices_in(graph: CitationGraph, pmids: list[str]) -> dict[str, int]:
     return {p: i for p, i, ok in zip(pmids, pos.tolist(), hit.tolist()) if ok}
 
 
-def _topic_summary_core(graph: CitationGraph, seed: str, lens: Lens, topics_of: Mapping[str, Iterable[str]]
-                        ) -> list[dict]:
-    """:func:`topic_summary` on the arrays: the same orderings as sorts of index arrays (index
-    order is PMID order; undated papers count as year 10,000)."""
+def _topic_summary(graph: CitationGraph, seed: str, lens: Lens, topics_of: Mapping[str, Iterable[str]]
+                   ) -> list[dict]:
+    """:func:`topic_summary`'s orderings as sorts of index arrays (index order is PMID order;
+    undated papers count as year 10,000)."""
     from .selection import require_node
 
     require_node(graph, seed, "seed")

@@ -1,5 +1,5 @@
-"""Reading what the analysis needs from the store, once per command: the graph (see
-:mod:`citegraph.graph`), per-paper metadata (publication types, MeSH, retraction flag from the
+"""Reading what the analysis needs from the store, once per command: the graph (the CSR arrays
+of :mod:`.csr`), per-paper metadata (publication types, MeSH, retraction flag from the
 ``article_meta`` table of migration 2, brought up to date on demand by
 :meth:`Store.sync_article_meta`, so no record is decoded; abstracts only on request), the
 lens classification, the selection, and the retraction flags.
@@ -11,56 +11,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import networkx as nx
 import numpy as np
 
 from ..errors import InputError
-from ..graph import build_graph
 from ..store import Store
-from .core import CitationGraph, is_core
+from .csr import CitationGraph
 from .lens import Lens, classify_many, load_lens
 from .lens_store import ColdStart, classify_store, start_cold
 from .retraction import through_retracted
 from .selection import Filters, PaperMeta, neighbourhood, require_node, select
 
-__all__ = ["load_graph", "load_core", "load_meta", "add_unstored_seed", "Prepared", "prepare"]
+__all__ = ["load_graph", "load_paper_graph", "load_meta", "add_unstored_seed", "Prepared", "prepare"]
 
 
-def load_graph(store: Store, *, include_unstored: bool = False) -> nx.DiGraph:
-    """The same graph as :func:`citegraph.graph.build_graph`, built faster: edges read as integer
-    pairs, filtered in one pass and written straight into the adjacency dicts."""
-    if include_unstored:
-        return build_graph(store, include_unstored=True)
-    graph = nx.DiGraph()
-    names: dict[int, str] = {}
-    nodes = []
-    for pmid, year, title, journal in store.article_summaries():
-        names[int(pmid)] = pmid
-        nodes.append((pmid, {"year": year, "title": title, "journal": journal, "stored": True}))
-    graph.add_nodes_from(nodes)
-    get = names.get
-    succ, pred = getattr(graph, "_succ", None), getattr(graph, "_pred", None)
-    if not (isinstance(succ, dict) and isinstance(pred, dict) and len(succ) == len(pred) == len(nodes)):
-        graph.add_edges_from((get(a), get(b)) for a, b in store.citation_pairs() if a in names and b in names)
-        return graph
-    # Fill networkx's adjacency dicts directly (a DiGraph is dicts of dicts: succ[u][v] and
-    # pred[v][u] hold the same edge-attribute dict); add_edges_from costs four times as much
-    # per edge, which is most of the load time of a large store.
-    for a, b in store.citation_pairs():
-        u = get(a)
-        v = get(b)
-        if u is None or v is None:
-            continue
-        data: dict = {}
-        succ[u][v] = data
-        pred[v][u] = data
-    return graph
-
-
-def load_core(store: Store, *, include_unstored: bool = False) -> CitationGraph:
-    """The graph of :func:`load_graph` as a :class:`~citegraph.analysis.core.CitationGraph`
-    (integer arrays; titles and journals read later, only for the papers shown): under 2 s
-    for a 100,000-paper store with 2.8 million citation rows, where the DiGraph took 17 s."""
+def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph:
+    """All stored articles and the citations between them, as a
+    :class:`~citegraph.analysis.csr.CitationGraph` (years loaded; titles and journals read
+    later, only for the papers shown). A citation stored from several sources is one edge; a
+    self-citation is none. With ``include_unstored`` the graph also keeps
+    the citations to or from PMIDs that have no stored record (nodes marked unstored)."""
     citing, cited = store.citation_columns()
     rows = store.article_years()
     nodes = np.fromiter((p for p, _ in rows), dtype=np.int64, count=len(rows))
@@ -95,7 +64,7 @@ def load_meta(store: Store, pmids: Iterable[str] | None = None, *, abstracts: bo
             for pmid, types, mesh, retracted in rows}
 
 
-def add_unstored_seed(graph: nx.DiGraph, store: Store, pmid: str) -> None:
+def add_unstored_seed(graph: CitationGraph, store: Store, pmid: str) -> None:
     """Put a seed that has no stored record into ``graph`` with the stored papers citing it
     (a crawl's seed can be unknown to efetch yet cited); :class:`InputError` if nothing is known."""
     if pmid in graph:
@@ -103,11 +72,20 @@ def add_unstored_seed(graph: nx.DiGraph, store: Store, pmid: str) -> None:
     citing = [c for c in store.citing(pmid) if c in graph]
     if not citing:
         raise InputError(f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
-    if is_core(graph):
-        graph.add_unstored(pmid, citing)
-        return
-    graph.add_node(pmid, year=None, title="", journal="", stored=False)
-    graph.add_edges_from((c, pmid) for c in citing)
+    graph.add_unstored(pmid, citing)
+
+
+def load_paper_graph(store: Store, pmid: str) -> CitationGraph:
+    """The graph of :func:`load_graph` with ``pmid`` in it: a paper without a stored record
+    joins it with the stored papers citing it (none when only papers without a record cite
+    it); :class:`InputError` when the store knows nothing of it."""
+    graph = load_graph(store)
+    if pmid not in graph:
+        citing = store.citing(pmid)
+        if not citing:
+            raise InputError(f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
+        graph.add_unstored(pmid, [c for c in citing if c in graph])
+    return graph
 
 
 def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None,
@@ -142,8 +120,8 @@ def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None,
 class Prepared:
     """What an analysis command works on."""
 
-    #: a networkx DiGraph, or a CitationGraph when the graph was loaded by :func:`prepare`
-    graph: nx.DiGraph | CitationGraph
+    #: the selected graph
+    graph: CitationGraph
     seeds: list[str]
     meta: dict[str, PaperMeta]
     lens: Lens | None = None
@@ -159,23 +137,20 @@ class Prepared:
 
     def papers(self, pmids: Iterable[str]) -> dict[str, dict]:
         wanted = list(dict.fromkeys(pmids))
-        if is_core(self.graph):
-            self.graph.preload(wanted)
+        self.graph.preload(wanted)
         return {p: self.paper(p) for p in wanted}
 
 
 def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None, direction: str = "cited-by",
             filters: Filters | None = None, lens_path: str | Path | None = None, use_lens: bool = False,
             abstracts: bool = False, include_unstored: bool = False,
-            graph: nx.DiGraph | CitationGraph | None = None, mesh: bool = False) -> Prepared:
+            graph: CitationGraph | None = None, mesh: bool = False) -> Prepared:
     """Load the graph (unless given one already loaded: it may gain unstored seeds), select the
     seeds' neighbourhood (or everything), apply ``filters``, classify by the lens when
     ``use_lens`` (or a topic filter) asks for it, and flag retractions.
 
     Metadata (publication types, MeSH) is read only when a filter, the lens or ``mesh`` needs
-    it, abstracts only when text is matched; the retraction flags always (one small query).
-    The graph is loaded as a :class:`~citegraph.analysis.core.CitationGraph` (the analysis
-    functions take it as they take a DiGraph)."""
+    it, abstracts only when text is matched; the retraction flags always (one small query)."""
     filters = filters or Filters()
     seeds = list(dict.fromkeys(seeds))
     need_lens = use_lens or bool(filters.topics)
@@ -196,9 +171,9 @@ def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None
 
 def _prepare(store: Store, seeds: list[str], depth: int | None, direction: str, filters: Filters,
              lens_path: str | Path | None, need_lens: bool, abstracts: bool, include_unstored: bool,
-             graph: nx.DiGraph | CitationGraph | None, mesh: bool, cold: ColdStart | None) -> Prepared:
+             graph: CitationGraph | None, mesh: bool, cold: ColdStart | None) -> Prepared:
     if graph is None:
-        graph = load_core(store, include_unstored=include_unstored)
+        graph = load_graph(store, include_unstored=include_unstored)
     for seed in seeds:
         add_unstored_seed(graph, store, seed)
     lens = load_lens(lens_path) if need_lens else None

@@ -3,37 +3,25 @@ seed's neighbourhood (the chains by which it descends from the seed)."""
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 
 from ..errors import InputError
-from .core import CitationGraph, gather, is_core, unique
+from .csr import CitationGraph, gather, unique
 from .selection import require_node
 
 __all__ = ["shortest_chains", "why"]
 
 
-def _key(node: str):
-    return (int(node) if node.isdigit() else 0, node)
-
-
-def _chains(graph: nx.DiGraph | CitationGraph, source: str, target: str, limit: int,
+def _chains(graph: CitationGraph, source: str, target: str, limit: int,
             from_target: bool = False) -> list[list[str]]:
     """The shortest chains ``source`` cites ... cites ``target`` (each listed from ``source``):
     the first ``limit`` of them in PMID order read from ``source`` (from ``target`` with
     ``from_target``), so a limit keeps the same chains whatever order the store gave."""
-    if is_core(graph):
-        s, t = graph.index(source), graph.index(target)
-        out = _shortest_dag_core(graph, s, t)
-        if out is None:
-            return []
-        found = _walk(t if from_target else s, out[1] if from_target else out[0], limit)
-        found = [graph.names(p) for p in found]
-    else:
-        out = _shortest_dag(graph, source, target)
-        if out is None:
-            return []
-        found = _walk(target if from_target else source, out[1] if from_target else out[0], limit)
+    s, t = graph.index(source), graph.index(target)
+    out = _shortest_dag(graph, s, t)
+    if out is None:
+        return []
+    found = [graph.names(p) for p in _walk(t if from_target else s, out[1] if from_target else out[0], limit)]
     return [p[::-1] for p in found] if from_target else found
 
 
@@ -51,7 +39,7 @@ def _walk(start, step, limit: int) -> list[list]:
             continue
         path.append(nxt)
         following = step(nxt)
-        if not following and nxt is not None:
+        if not following:
             found.append(list(path))
             path.pop()
         else:
@@ -59,42 +47,7 @@ def _walk(start, step, limit: int) -> list[list]:
     return found
 
 
-def _shortest_dag(graph: nx.DiGraph, source: str, target: str):
-    """(forward step, backward step) over the links on shortest ``source`` -> ``target``
-    chains along citations, or None when there is none."""
-    ds = _bfs_nx(graph.succ, source, target, None)
-    if target not in ds:
-        return None
-    length = ds[target]
-    dt = _bfs_nx(graph.pred, target, None, length)
-    on = {x for x in ds if dt.get(x, -1) == length - ds[x]}
-
-    def forward(x):
-        return [] if x == target else sorted((y for y in graph.succ[x] if y in on and ds[y] == ds[x] + 1), key=_key)
-
-    def backward(x):
-        return [] if x == source else sorted((y for y in graph.pred[x] if y in on and ds[y] == ds[x] - 1), key=_key)
-
-    return forward, backward
-
-
-def _bfs_nx(adj, start: str, stop: str | None, depth: int | None) -> dict[str, int]:
-    dist = {start: 0}
-    frontier = [start]
-    d = 0
-    while frontier and (stop is None or stop not in dist) and (depth is None or d < depth):
-        d += 1
-        nxt = []
-        for x in frontier:
-            for y in adj[x]:
-                if y not in dist:
-                    dist[y] = d
-                    nxt.append(y)
-        frontier = nxt
-    return dist
-
-
-def _bfs_core(ptr, idx, n: int, start: int, stop: int | None, depth: int | None) -> np.ndarray:
+def _bfs(ptr, idx, n: int, start: int, stop: int | None, depth: int | None) -> np.ndarray:
     dist = np.full(n, -1, dtype=np.int64)
     frontier = np.array([start], dtype=np.int64)
     d = 0
@@ -108,12 +61,14 @@ def _bfs_core(ptr, idx, n: int, start: int, stop: int | None, depth: int | None)
     return dist
 
 
-def _shortest_dag_core(graph: CitationGraph, s: int, t: int):
-    ds = _bfs_core(graph.out_ptr, graph.dst, graph.n, s, t, None)
+def _shortest_dag(graph: CitationGraph, s: int, t: int):
+    """(forward step, backward step) over the links on shortest ``s`` -> ``t`` chains along
+    citations (node indices; each step's next nodes in PMID order), or None when there is none."""
+    ds = _bfs(graph.out_ptr, graph.dst, graph.n, s, t, None)
     if ds[t] < 0:
         return None
     length = int(ds[t])
-    dt = _bfs_core(graph.in_ptr, graph.in_idx, graph.n, t, None, length)
+    dt = _bfs(graph.in_ptr, graph.in_idx, graph.n, t, None, length)
     on = (ds >= 0) & (dt >= 0) & (ds + dt == length)
 
     def forward(x: int) -> list[int]:
@@ -131,7 +86,7 @@ def _shortest_dag_core(graph: CitationGraph, s: int, t: int):
     return forward, backward
 
 
-def shortest_chains(graph: nx.DiGraph, source: str, target: str, limit: int = 10,
+def shortest_chains(graph: CitationGraph, source: str, target: str, limit: int = 10,
                     max_length: int | None = None) -> dict:
     """The shortest citation chains between two papers, up to ``limit`` of them.
 
@@ -161,7 +116,7 @@ def shortest_chains(graph: nx.DiGraph, source: str, target: str, limit: int = 10
     return result
 
 
-def why(graph: nx.DiGraph, pmid: str, seed: str, limit: int = 5) -> dict:
+def why(graph: CitationGraph, pmid: str, seed: str, limit: int = 5) -> dict:
     """Why ``pmid`` is among ``seed``'s descendants: the shortest chains ``seed`` <- ... <- ``pmid``
     (each path listed from the seed to the paper; empty when it does not descend from the seed)."""
     require_node(graph, pmid)

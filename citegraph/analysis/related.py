@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-import networkx as nx
 import numpy as np
 
-from .core import CitationGraph, gather, is_core
+from .csr import CitationGraph, gather
 from .selection import require_node
 
 __all__ = ["co_citation", "coupling", "related"]
@@ -19,8 +18,8 @@ def _ranked(counter: Counter, limit: int | None) -> list[tuple[str, int]]:
     return rows if limit is None else rows[:limit]
 
 
-def _counts_core(graph: CitationGraph, pmid: str, co: bool) -> Counter:
-    """Co-citation (``co``) or coupling counts on the arrays: the papers two steps away."""
+def _counts(graph: CitationGraph, pmid: str, co: bool) -> Counter:
+    """Co-citation (``co``) or coupling counts: the papers two steps away."""
     i = graph.index(pmid)
     first, second = ((graph.in_ptr, graph.in_idx), (graph.out_ptr, graph.dst)) if co else \
         ((graph.out_ptr, graph.dst), (graph.in_ptr, graph.in_idx))
@@ -31,29 +30,19 @@ def _counts_core(graph: CitationGraph, pmid: str, co: bool) -> Counter:
     return Counter(dict(zip(graph.names(found), counts.tolist())))
 
 
-def co_citation(graph: nx.DiGraph, pmid: str, limit: int | None = None) -> list[tuple[str, int]]:
+def co_citation(graph: CitationGraph, pmid: str, limit: int | None = None) -> list[tuple[str, int]]:
     """(pmid, number of papers citing both it and ``pmid``), most co-cited first."""
     require_node(graph, pmid)
-    if is_core(graph):
-        return _ranked(_counts_core(graph, pmid, co=True), limit)
-    counts: Counter = Counter()
-    for citing in graph.pred[pmid]:
-        counts.update(other for other in graph.succ[citing] if other != pmid)
-    return _ranked(counts, limit)
+    return _ranked(_counts(graph, pmid, co=True), limit)
 
 
-def coupling(graph: nx.DiGraph, pmid: str, limit: int | None = None) -> list[tuple[str, int]]:
+def coupling(graph: CitationGraph, pmid: str, limit: int | None = None) -> list[tuple[str, int]]:
     """(pmid, number of references it shares with ``pmid``), most coupled first."""
     require_node(graph, pmid)
-    if is_core(graph):
-        return _ranked(_counts_core(graph, pmid, co=False), limit)
-    counts: Counter = Counter()
-    for ref in graph.succ[pmid]:
-        counts.update(other for other in graph.pred[ref] if other != pmid)
-    return _ranked(counts, limit)
+    return _ranked(_counts(graph, pmid, co=False), limit)
 
 
-def related(graph: nx.DiGraph, pmid: str, limit: int | None = 20) -> list[dict]:
+def related(graph: CitationGraph, pmid: str, limit: int | None = 20) -> list[dict]:
     """Papers related by either measure: rows ``{"pmid", "co_cited", "coupled"}`` ranked by
     the sum of both counts (then co-citations, then PMID)."""
     co = dict(co_citation(graph, pmid))

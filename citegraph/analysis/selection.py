@@ -8,15 +8,13 @@ seed's neighbourhood. Neighbourhoods are taken first, on the unfiltered graph, t
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-import networkx as nx
 import numpy as np
 
 from ..errors import InputError
-from .core import CitationGraph, bfs, is_core
+from .csr import CitationGraph, bfs
 
 __all__ = ["PaperMeta", "Filters", "DIRECTIONS", "neighbourhood", "passes", "select", "require_node",
            "induced_subgraph"]
@@ -82,35 +80,21 @@ class Filters:
         return bool(self.match)
 
 
-def require_node(graph: nx.DiGraph, pmid: str, what: str = "PMID") -> None:
+def require_node(graph: CitationGraph, pmid: str, what: str = "PMID") -> None:
     """Raise :class:`InputError` unless ``pmid`` is a node of ``graph``."""
     if pmid not in graph:
         raise InputError(f"{what} {pmid} is not in the selected graph (crawl it first, or loosen the filters)")
 
 
-def induced_subgraph(graph: nx.DiGraph, nodes: Iterable[str]) -> nx.DiGraph:
-    """The subgraph on ``nodes``: ``graph`` itself when that is every node; a read-only view
-    when it is most of them (copying millions of edges would cost more than filtering them on
-    each traversal); otherwise a new graph (in ``graph``'s node order) sharing the node
-    attribute dicts, built many times faster than ``graph.subgraph(nodes).copy()``."""
-    if is_core(graph):
-        mask = np.zeros(graph.n, dtype=bool)
-        mask[graph.indices(n for n in nodes if n in graph)] = True
-        return graph.subgraph(mask)
-    keep = {n for n in nodes if n in graph}
-    if len(keep) == graph.number_of_nodes():
-        return graph
-    if len(keep) * 2 > graph.number_of_nodes():
-        return graph.subgraph(keep)
-    sub = nx.DiGraph()
-    node_attrs = graph.nodes
-    sub.add_nodes_from((n, node_attrs[n]) for n in graph if n in keep)
-    succ = graph.succ
-    sub.add_edges_from((u, v) for u in sub for v in succ[u] if v in keep)
-    return sub
+def induced_subgraph(graph: CitationGraph, nodes: Iterable[str]) -> CitationGraph:
+    """The subgraph on those of ``nodes`` in ``graph`` (``graph`` itself when that is every
+    node); it shares the graph's title cache."""
+    mask = np.zeros(graph.n, dtype=bool)
+    mask[graph.indices(n for n in nodes if n in graph)] = True
+    return graph.subgraph(mask)
 
 
-def neighbourhood(graph: nx.DiGraph, seeds: Iterable[str], depth: int | None = None,
+def neighbourhood(graph: CitationGraph, seeds: Iterable[str], depth: int | None = None,
                   direction: str = "cited-by") -> dict[str, int]:
     """{pmid: hops} of the papers within ``depth`` hops of any seed (seeds at 0; ``None``: no limit).
 
@@ -119,35 +103,11 @@ def neighbourhood(graph: nx.DiGraph, seeds: Iterable[str], depth: int | None = N
     """
     if direction not in DIRECTIONS:
         raise InputError(f"unknown direction {direction!r}; use one of {', '.join(DIRECTIONS)}")
-    if is_core(graph):
-        levels = _core_levels(graph, seeds, depth, direction)[1]
-        return {p: h for h, level in enumerate(levels) for p in graph.names(level)}
-    hops: dict[str, int] = {}
-    queue: deque[str] = deque()
-    for seed in seeds:
-        require_node(graph, seed, "seed")
-        if seed not in hops:
-            hops[seed] = 0
-            queue.append(seed)
-    pred, succ = graph.pred, graph.succ
-    while queue:
-        node = queue.popleft()
-        h = hops[node]
-        if depth is not None and h >= depth:
-            continue
-        nexts: list = []
-        if direction != "references":
-            nexts.extend(pred[node])
-        if direction != "cited-by":
-            nexts.extend(succ[node])
-        for other in nexts:
-            if other not in hops:
-                hops[other] = h + 1
-                queue.append(other)
-    return hops
+    levels = _levels(graph, seeds, depth, direction)[1]
+    return {p: h for h, level in enumerate(levels) for p in graph.names(level)}
 
 
-def _core_levels(graph: CitationGraph, seeds: Iterable[str], depth: int | None, direction: str):
+def _levels(graph: CitationGraph, seeds: Iterable[str], depth: int | None, direction: str):
     seeds = list(seeds)
     for seed in seeds:
         require_node(graph, seed, "seed")
@@ -190,10 +150,10 @@ def passes(attrs: Mapping, meta: PaperMeta | None, filters: Filters, topics: Ite
     return True
 
 
-def select(graph: nx.DiGraph, *, seeds: Iterable[str] = (), depth: int | None = None,
+def select(graph: CitationGraph, *, seeds: Iterable[str] = (), depth: int | None = None,
            direction: str = "cited-by", filters: Filters | None = None,
            meta: Mapping[str, PaperMeta] | None = None,
-           topics_of: Mapping[str, Iterable[str]] | None = None) -> nx.DiGraph:
+           topics_of: Mapping[str, Iterable[str]] | None = None) -> CitationGraph:
     """The subgraph an analysis works on: the seeds' neighbourhood (or the whole graph when no
     seed is given), less the papers ``filters`` reject. Seeds are always kept.
 
@@ -202,27 +162,10 @@ def select(graph: nx.DiGraph, *, seeds: Iterable[str] = (), depth: int | None = 
     """
     seeds = list(dict.fromkeys(seeds))
     filters = filters or Filters()
-    if is_core(graph):
-        return _select_core(graph, seeds, depth, direction, filters, meta, topics_of)
-    nodes: Iterable[str] = neighbourhood(graph, seeds, depth, direction) if seeds else graph.nodes
-    if filters.active:
-        meta = meta or {}
-        topics_of = topics_of or {}
-        keep_always = set(seeds)
-        nodes = [n for n in nodes
-                 if n in keep_always or passes(graph.nodes[n], meta.get(n), filters, topics_of.get(n, ()))]
-    elif not seeds:
-        return graph  # nothing to leave out; callers never modify the graph
-    return induced_subgraph(graph, nodes)
-
-
-def _select_core(graph: CitationGraph, seeds: list[str], depth: int | None, direction: str, filters: Filters,
-                 meta: Mapping[str, PaperMeta] | None, topics_of: Mapping[str, Iterable[str]] | None
-                 ) -> CitationGraph:
     if direction not in DIRECTIONS:
         raise InputError(f"unknown direction {direction!r}; use one of {', '.join(DIRECTIONS)}")
     if seeds:
-        keep = _core_levels(graph, seeds, depth, direction)[0] >= 0
+        keep = _levels(graph, seeds, depth, direction)[0] >= 0
     else:
         keep = np.ones(graph.n, dtype=bool)
     if filters.active:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from .core import years_of
+from .csr import years_of
 from .influence import generations
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ def is_clinical_article(publication_types: Iterable[str]) -> bool:
 def translation(graph, seed: str, lens: "Lens", topics_of: Mapping[str, Iterable[str]],
                 meta: Mapping[str, "PaperMeta"], *, clinical: Mapping[str, bool] | None = None,
                 bin_years: int = BIN_YEARS) -> dict:
-    """The road to the clinic among ``seed``'s descendants in ``graph`` (a DiGraph or a
-    CitationGraph; :class:`~citegraph.errors.InputError` if the seed is not in it).
+    """The road to the clinic among ``seed``'s descendants in ``graph`` (the array graph;
+    :class:`~citegraph.errors.InputError` if the seed is not in it).
 
     ``topics_of``: {pmid: lens topic keys}; ``meta``: {pmid: PaperMeta}, of which only the
     publication types are read (a paper missing from it has none); ``clinical``: {pmid: iCite

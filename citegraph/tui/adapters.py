@@ -5,16 +5,13 @@ Kept in one place so the browser holds no analysis code of its own.
 
 from __future__ import annotations
 
-import networkx as nx
-import numpy as np
-
-from ..analysis.core import CitationGraph, bfs
+from ..analysis.csr import CitationGraph
 from ..analysis.influence import relative_pagerank  # the one scale of every table
 
 __all__ = ["pagerank", "relative_pagerank", "descent_tree", "through_retracted"]
 
 
-def pagerank(graph: nx.DiGraph | CitationGraph) -> dict[str, float]:
+def pagerank(graph: CitationGraph) -> dict[str, float]:
     """PageRank of every node (edge citing -> cited: rank flows to cited papers)."""
     from ..analysis.influence import pagerank as analysis_pagerank
 
@@ -23,18 +20,12 @@ def pagerank(graph: nx.DiGraph | CitationGraph) -> dict[str, float]:
 
 def descent_tree(graph: CitationGraph, seed: str) -> dict[str, str]:
     """{pmid: the paper it cites one generation nearer the seed (lowest PMID on a tie)} for every
-    paper descending from ``seed``; following it from a paper gives a shortest chain to the seed."""
+    paper descending from ``seed`` (:func:`citegraph.analysis.influence.descent`); {} without the seed."""
+    from ..analysis.influence import descent
+
     if seed not in graph:
         return {}
-    dist = bfs([(graph.in_ptr, graph.in_idx)], graph.n, graph.indices([seed]))[0]
-    src, dst = graph.src, graph.dst  # citing -> cited
-    nearer = (dist[src] > 0) & (dist[dst] == dist[src] - 1)
-    # node index order is PMID order: the lowest index is the lowest PMID
-    best = np.full(graph.n, graph.n, dtype=np.int64)
-    np.minimum.at(best, src[nearer], dst[nearer])
-    children = np.flatnonzero(best < graph.n)
-    names = graph.names()
-    return {names[c]: names[p] for c, p in zip(children.tolist(), best[children].tolist())}
+    return descent(graph, seed)
 
 
 def through_retracted(graph: CitationGraph, seed: str, retracted: set[str]) -> dict[str, str]:

@@ -41,17 +41,17 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
     "topics": {pmid: [key]}, "parent": {pmid: a paper it cites one generation nearer the seed},
     "retracted": {pmid: True}, "via": {pmid: a retracted paper on a shortest chain to the seed}}``
     (counts only for papers that have some). Plain dicts, cheap to send between processes.
-    The graph is read as arrays (:func:`citegraph.analysis.load.load_core`), with the seed in it
+    The graph is read as arrays (:func:`citegraph.analysis.load.load_graph`), with the seed in it
     even without a stored record (as the analysis commands have it); the topics come from the
     store's cached classification by the default lens; retractions are those of
     :func:`citegraph.analysis.load.prepare`, as ``rank`` marks them.
     """
-    from ..analysis.load import add_unstored_seed, load_core, prepare
+    from ..analysis.load import add_unstored_seed, load_graph, prepare
     from ..errors import InputError
     from . import adapters
 
     with Store(store_path) as store:
-        graph = load_core(store)
+        graph = load_graph(store)
         try:
             add_unstored_seed(graph, store, seed)
         except InputError:  # no record and no stored paper citing it: nothing to add

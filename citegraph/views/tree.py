@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Mapping
 
-import networkx as nx
 from rich.text import Text
 from rich.tree import Tree
 
@@ -15,30 +14,28 @@ from .safe import one_line
 __all__ = ["generation_tree"]
 
 
-def generation_tree(graph: nx.DiGraph, root: str, generations: dict[str, int],
+def generation_tree(root: str, parents: Mapping[str, str], cited_by: Mapping[str, int],
                     article_of: Callable[[str], Article | None], *, per_node: int = 8,
                     max_lines: int = 60) -> Tree:
-    """Each paper under the first paper (lowest PMID) of the previous generation it cites.
-
-    ``generations`` maps PMIDs to their hop distance from ``root`` (see
-    :func:`citegraph.graph.citing_generations`). At most ``per_node`` children are shown
-    under a node, most cited first, and ``max_lines`` lines in all; the rest is counted.
+    """Each paper under its parent: ``parents`` maps each paper descending from ``root`` to the
+    paper it cites one generation nearer the root (see
+    :func:`citegraph.analysis.influence.descent`). At most ``per_node`` children are shown
+    under a node, most cited first (``cited_by``: citations in the store), and ``max_lines``
+    lines in all; the rest is counted.
     """
     children: dict[str, list[str]] = {}
-    for pmid, generation in generations.items():
-        parents = [p for p in graph.successors(pmid) if generations.get(p, 0 if p == root else -1) == generation - 1]
-        if parents:
-            children.setdefault(min(parents, key=int), []).append(pmid)
+    for pmid, parent in parents.items():
+        children.setdefault(parent, []).append(pmid)
     tree = Tree(one_line(article_line(article_of(root), root)))
     shown = 1
     stack: list[tuple[Tree, str]] = [(tree, root)]
     while stack:
         branch, node = stack.pop(0)
-        kids = sorted(children.get(node, []), key=lambda p: (-graph.in_degree(p), int(p)))
+        kids = sorted(children.get(node, []), key=lambda p: (-cited_by.get(p, 0), int(p)))
         for kid in kids[:per_node]:
             if shown >= max_lines:
                 break
-            label = one_line(article_line(article_of(kid), kid, cited_by=graph.in_degree(kid)))
+            label = one_line(article_line(article_of(kid), kid, cited_by=cited_by.get(kid, 0)))
             stack.append((branch.add(label), kid))
             shown += 1
         hidden = len(kids) - min(len(kids), per_node)

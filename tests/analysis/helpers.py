@@ -1,11 +1,16 @@
-"""Small hand-built citation graphs (edge = citing -> cited) for the analysis tests."""
+"""Small hand-built citation graphs (edge = citing -> cited) for the analysis tests: the
+CitationGraph the analysis takes, or the same graph as a networkx DiGraph for the oracle."""
 
 from __future__ import annotations
 
 import networkx as nx
 
+from citegraph.analysis.csr import CitationGraph
 
-def graph(edges, years=None, titles=None, journals=None) -> nx.DiGraph:
+from .nx_oracle import csr_of
+
+
+def nx_graph(edges, years=None, titles=None, journals=None) -> nx.DiGraph:
     g = nx.DiGraph()
     nodes = {n for e in edges for n in e} | set(years or {}) | set(titles or {})
     for n in sorted(nodes, key=int):
@@ -13,3 +18,7 @@ def graph(edges, years=None, titles=None, journals=None) -> nx.DiGraph:
                    journal=(journals or {}).get(n, "J Test"), stored=True)
     g.add_edges_from(edges)
     return g
+
+
+def graph(edges, years=None, titles=None, journals=None) -> CitationGraph:
+    return csr_of(nx_graph(edges, years, titles, journals))

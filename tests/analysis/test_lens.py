@@ -146,8 +146,6 @@ def test_classify_many_gives_classify_answers(lens_text):
     titles, abstracts, mesh = _random_papers(7, 600)
     pmids = [str(i) for i in range(1, len(titles) + 1)]
     g = graph([], years={p: 2000 for p in pmids}, titles=dict(zip(pmids, titles)))
-    for p, t in zip(pmids, titles):
-        g.nodes[p]["title"] = t  # helpers default an empty title to "paper N"
     meta = {p: PaperMeta(mesh=m, abstract=a or "") for p, a, m in zip(pmids, abstracts, mesh)}
     expected = classify(lens, g, meta)
     got = classify_many(lens, pmids, titles, abstracts, [[v for pair in m for v in pair] for m in mesh])
@@ -162,7 +160,6 @@ def test_classify_many_on_chosen_texts():
     pmids = [str(i) for i in range(1, len(titles) + 1)]
     got = classify_many(lens, pmids, titles, [None] * len(titles), [[]] * len(titles))
     g = graph([], titles=dict(zip(pmids, titles)))
-    g.nodes["9"]["title"] = ""
     assert got == classify(lens, g, {})
     # x* matches everywhere, even in the empty title
     assert got["1"] == ["anchored", "empty"] and got["2"] == ["anchored", "empty"] and got["9"] == ["empty"]

@@ -17,7 +17,7 @@ import pytest
 
 from citegraph.analysis import lens_store
 from citegraph.analysis.lens import classify, load_lens
-from citegraph.analysis.load import load_core, load_meta
+from citegraph.analysis.load import load_graph, load_meta
 from citegraph.analysis.lens_store import classify_store
 from citegraph.pubmed_xml import parse_articles
 from citegraph.store import Store, prepare_articles
@@ -56,7 +56,7 @@ def store(built, tmp_path):
 
 def _expected(store: Store, lens) -> dict[str, list[str]]:
     """classify, one paper after another, on the whole records."""
-    graph = load_core(store)
+    graph = load_graph(store)
     graph.preload(list(graph.nodes))
     return classify(lens, graph, load_meta(store, abstracts=True))
 
@@ -237,8 +237,8 @@ def test_prepare_starts_the_worker_before_loading_the_graph(store, seed, scan, m
     monkeypatch.setattr(lens_store, "POOL_FROM_PAPERS", 0)
     monkeypatch.setattr(lens_store, "_PART_PAPERS", PAPERS // 10)
     order = []
-    real_load = load_module.load_core
-    monkeypatch.setattr(load_module, "load_core", lambda *a, **k: order.append(len(spy.futures)) or real_load(*a, **k))
+    real_load = load_module.load_graph
+    monkeypatch.setattr(load_module, "load_graph", lambda *a, **k: order.append(len(spy.futures)) or real_load(*a, **k))
     prep = prepare(store, seeds=[seed], use_lens=True)
     assert order == [len(spy.futures)] and order[0] > 1  # the worker was at work when the graph began to load
     assert prep.topics_of == {p: keys for p, keys in expected.items() if p in prep.graph}
@@ -280,7 +280,7 @@ def test_ctrl_c_while_the_worker_runs_stops_it_and_says_one_line(built, tmp_path
         lens_store.POOL_FROM_PAPERS = 0
 
         if __name__ == "__main__":
-            load.load_core = lambda *args, **kwargs: time.sleep(60)  # Ctrl-C comes while the graph "loads"
+            load.load_graph = lambda *args, **kwargs: time.sleep(60)  # Ctrl-C comes while the graph "loads"
             import cli
             sys.exit(cli.main(["--cache-dir", {str(tmp_path)!r}, "topics", "90000001"]))
     """))

@@ -10,7 +10,7 @@ import pytest
 from citegraph.analysis.lens import classify, load_lens, parse_lens
 from citegraph.analysis.lens_batch import mesh_matches
 from citegraph.analysis.lens_store import lens_mesh_matches
-from citegraph.analysis.load import _classify_cached, load_core, load_meta
+from citegraph.analysis.load import _classify_cached, load_graph, load_meta
 from citegraph.models import Article, MeshHeading
 from citegraph.store import Store, _abstract_of_head
 
@@ -81,7 +81,7 @@ def test_lens_columns_fall_back_to_the_whole_record(store):
 
 def test_classify_cached_matches_classify_then_reads_back(store):
     lens = load_lens()
-    graph = load_core(store)
+    graph = load_graph(store)
     graph.add_unstored("99", ["1"])
     meta = load_meta(store, abstracts=True)
     graph.preload(list(graph.nodes))

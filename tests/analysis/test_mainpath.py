@@ -24,10 +24,11 @@ Key routes, links by SPC descending (ties by PMID): (1,2)=2, (5,6)=2, (1,3)=1, .
 import networkx as nx
 import pytest
 
-from citegraph.analysis.mainpath import flow_dag, main_paths, search_path_counts
+from citegraph.analysis.mainpath import main_paths
 from citegraph.errors import InputError
 
-from .helpers import graph
+from .helpers import graph, nx_graph
+from .nx_oracle_mainpath import flow_dag, search_path_counts, search_path_shares
 
 EDGES = [("2", "1"), ("3", "1"), ("4", "2"), ("5", "2"), ("5", "3"), ("6", "4"), ("6", "5")]
 YEARS = {"1": 1990, "2": 1991, "3": 1992, "4": 1993, "5": 1994, "6": 1995}
@@ -35,11 +36,13 @@ SPC = {("1", "2"): 2, ("1", "3"): 1, ("2", "4"): 1, ("2", "5"): 1, ("3", "5"): 1
 
 
 def test_search_path_counts_by_hand():
-    flow, dropped = flow_dag(graph(EDGES, YEARS))
+    flow, dropped = flow_dag(nx_graph(EDGES, YEARS))
     spc, total, _ = search_path_counts(flow)
     assert dropped == []
     assert spc == SPC
     assert total == 3
+    routes = main_paths(graph(EDGES, YEARS), "1", key_routes=len(SPC))["key_routes"]
+    assert {(r["link"]["cited"], r["link"]["citing"]): r["link"]["spc"] for r in routes} == SPC
 
 
 def test_global_and_local_main_paths():
@@ -67,7 +70,7 @@ def test_a_citation_cycle_is_broken_and_reported():
     # cycle at the oldest paper, 2, goes 2 -> 5 in the flow, and 5 -> 2 (2 citing 5) closes the
     # cycle: that link is dropped, leaving the hand-worked network above.
     g = graph(EDGES + [("2", "5")], YEARS)
-    assert not nx.is_directed_acyclic_graph(g)
+    assert not nx.is_directed_acyclic_graph(nx_graph(EDGES + [("2", "5")], YEARS))
     result = main_paths(g, "1", key_routes=1)
     assert result["dropped_cycle_links"] == [["2", "5"]]
     assert result["main_path"] == ["1", "2", "5", "6"]
@@ -88,15 +91,16 @@ def test_empty_graph_lonely_seed_and_bad_arguments():
 
 
 def test_log_space_shares_agree_with_exact_counts(monkeypatch):
-    from citegraph.analysis import mainpath
-    from citegraph.analysis.mainpath import search_path_shares
+    from citegraph.analysis import mainpath, mainpath_spc
 
-    flow, _ = flow_dag(graph(EDGES, YEARS))
+    flow, _ = flow_dag(nx_graph(EDGES, YEARS))
     shares, log_total, _ = search_path_shares(flow)
     assert shares == pytest.approx({e: c / 3 for e, c in SPC.items()})
     assert log_total == pytest.approx(__import__("math").log(3))
     # force the large-network mode: same answer, counts reported as unknown
-    monkeypatch.setattr(mainpath, "_MAX_BITS", 1)
+    # a bit budget below any count: the logarithms decide (3 paths need 2 bits)
+    monkeypatch.setattr(mainpath, "MAX_BITS", -1)
+    monkeypatch.setattr(mainpath_spc, "MAX_BITS", -1)
     result = main_paths(graph(EDGES, YEARS), "1", key_routes=1)
     assert result["main_path"] == ["1", "2", "5", "6"] and result["total_paths"] is None
     assert result["main_path_links"][0]["spc"] is None

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import cli
-from citegraph.analysis.core import CitationGraph
+from citegraph.analysis.csr import CitationGraph
 from citegraph.analysis.lens import load_lens, parse_lens
 from citegraph.analysis.load import prepare
 from citegraph.analysis.selection import PaperMeta
@@ -68,10 +68,9 @@ def core_of(g) -> CitationGraph:
                                     np.array([g.nodes[n]["year"] or 0 for n in ids], dtype=np.int64))
 
 
-@pytest.fixture(params=["digraph", "arrays"])
-def hand(request):
-    g = graph(EDGES, YEARS)
-    return g if request.param == "digraph" else core_of(g)
+@pytest.fixture
+def hand():
+    return core_of(graph(EDGES, YEARS))
 
 
 def _meta(types=TYPES):

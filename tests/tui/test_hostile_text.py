@@ -16,14 +16,14 @@ import io
 import re
 from xml.sax.saxutils import escape
 
-import networkx as nx
 import pytest
 from conftest import overview_ready, screen_bytes, screen_lines
 from rich.console import Console
 
 import cli
 from citegraph.crawl import SOURCE_RECORD
-from citegraph.graph import build_graph, citing_generations, top_cited
+from citegraph.analysis.influence import citation_counts, descent, most_cited
+from citegraph.analysis.load import load_graph
 from citegraph.models import Article, Author, MeshHeading
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
@@ -130,11 +130,10 @@ def test_every_view_shows_hostile_text_literally(hostile_store):
     _, path = hostile_store
     with Store(path) as store:
         articles = {a.pmid: a for a in store.iter_articles()}
-        graph = build_graph(store)
-    generations = citing_generations(graph, SEED, 2)
+        graph = load_graph(store)
     views = [article_card(articles[p], cited_by=1, cites=1) for p in [*HOSTILE_PMIDS, ESC_PMID]]
-    views.append(generation_tree(graph, SEED, generations, articles.get))
-    views.append(ranked_table(top_cited(graph, list(articles)), articles.get, title="top"))
+    views.append(generation_tree(SEED, descent(graph, SEED, 2), citation_counts(graph), articles.get))
+    views.append(ranked_table(most_cited(graph, list(articles)), articles.get, title="top"))
     papers = {p: {"year": a.year, "title": a.title} for p, a in articles.items()}
     views.append(chains_view([[SEED, ESC_PMID]], papers, title="chain", link="cited by"))
     views.append(timeline_chart({1999: {f"{MARKUP} {ESC} {C1}": 2}, 2000: 1}))

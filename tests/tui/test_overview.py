@@ -1,17 +1,17 @@
 """The browser's overview (counts, PageRank, topics, descent tree), computed on the array graph,
-against the same answers worked out on the networkx graph of the same store."""
+against the same answers worked out by the networkx oracle (tests/analysis/nx_oracle.py) on
+the networkx graph of the same store."""
 
 from __future__ import annotations
 
 import random
 
 import pytest
+from analysis.nx_oracle import build_graph, generations, pagerank
 
-from citegraph.analysis.influence import generations, pagerank
 from citegraph.analysis.lens import classify, load_lens
-from citegraph.analysis.load import load_meta
+from citegraph.analysis.load import load_graph, load_meta
 from citegraph.crawl import SOURCE_RECORD
-from citegraph.graph import build_graph
 from citegraph.models import Article, MeshHeading, Reference
 from citegraph.store import Store
 from citegraph.tui.data import compute_overview
@@ -49,7 +49,7 @@ def _descent_tree(graph, seed: str) -> dict[str, str]:
 def test_overview_on_arrays_equals_the_networkx_answers(tangled_store):
     with Store(tangled_store) as store:
         graph = build_graph(store)
-        expected_topics = classify(load_lens(), graph, load_meta(store))
+        expected_topics = classify(load_lens(), load_graph(store), load_meta(store))
     overview = compute_overview(tangled_store, "1")
     assert overview["cited_by"] == {n: d for n, d in graph.in_degree() if d}
     assert overview["cites"] == {n: d for n, d in graph.out_degree() if d}

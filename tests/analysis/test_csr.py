@@ -1,6 +1,6 @@
-"""The integer-indexed CitationGraph and the vectorised analysis on it give the answers of the
-networkx implementations: by hand on small graphs, and against the networkx code paths (and
-networkx's own shortest paths) on random graphs with cycles."""
+"""The CSR CitationGraph and the vectorised analysis on it give the answers of the networkx
+reference implementations (:mod:`.nx_oracle`): by hand on small graphs, and against the
+oracle (and networkx's own shortest paths) on random graphs with cycles."""
 
 from __future__ import annotations
 
@@ -12,23 +12,17 @@ import numpy as np
 import pytest
 
 from citegraph.analysis import influence, mainpath, paths, related, retraction, selection, timeline
-from citegraph.analysis.core import CitationGraph
-from citegraph.analysis.load import load_core
-from citegraph.graph import build_graph
+from citegraph.analysis.csr import CitationGraph
+from citegraph.analysis.load import load_graph
 from citegraph.models import Article
 from citegraph.store import Store
 
-from .helpers import graph
+from . import nx_oracle as oracle
+from .helpers import nx_graph
+from .nx_oracle import build_graph, csr_of
+from .nx_oracle_mainpath import main_paths as oracle_main_paths
 
 DIAMOND = [("2", "1"), ("3", "1"), ("4", "2"), ("4", "3"), ("5", "4")]
-
-
-def core_of(g: nx.DiGraph) -> CitationGraph:
-    ids = [int(n) for n in g.nodes]
-    years = [g.nodes[n].get("year") or 0 for n in g.nodes]
-    citing = np.array([int(a) for a, _ in g.edges], dtype=np.int64)
-    cited = np.array([int(b) for _, b in g.edges], dtype=np.int64)
-    return CitationGraph.from_edges(citing, cited, np.array(ids, dtype=np.int64), np.array(years, dtype=np.int64))
 
 
 def random_graph(seed: int, n_max: int = 30, back: float = 0.1) -> nx.DiGraph:
@@ -45,7 +39,7 @@ def random_graph(seed: int, n_max: int = 30, back: float = 0.1) -> nx.DiGraph:
 
 
 def test_by_hand_on_the_diamond():
-    c = core_of(graph(DIAMOND))
+    c = csr_of(nx_graph(DIAMOND))
     assert c.number_of_nodes() == 5 and c.number_of_edges() == 5 and "4" in c and "9" not in c
     assert sorted(c.pred["1"]) == ["2", "3"] and c.succ["4"] == ["2", "3"]
     assert influence.generations(c, "1") == {"1": 0, "2": 1, "3": 1, "4": 2, "5": 3}
@@ -57,13 +51,13 @@ def test_by_hand_on_the_diamond():
 
 
 def test_pagerank_two_papers_by_hand():
-    pr = influence.pagerank(core_of(graph([("1", "2")])))
+    pr = influence.pagerank(csr_of(nx_graph([("1", "2")])))
     assert pr["1"] == pytest.approx(0.5 / 1.425, abs=1e-8)
     assert pr["2"] == pytest.approx(1 - 0.5 / 1.425, abs=1e-8)
 
 
 def test_empty_and_lonely():
-    c = core_of(graph([], years={"7": 2000}))
+    c = csr_of(nx_graph([], years={"7": 2000}))
     assert influence.seed_betweenness(c, "7") == {"7": 0.0}
     assert influence.generations(c, "7") == {"7": 0}
     assert mainpath.main_paths(c, "7")["main_path"] == ["7"]
@@ -71,35 +65,49 @@ def test_empty_and_lonely():
 
 
 @pytest.mark.parametrize("seed", range(60))
-def test_same_answers_as_networkx(seed):
+def test_same_answers_as_the_oracle(seed):
     g = random_graph(seed)
-    c = core_of(g)
+    c = csr_of(g)
     rng = random.Random(seed)
     p = str(rng.randint(1, g.number_of_nodes()))
-    assert influence.generations(c, p) == influence.generations(g, p)
-    assert influence.citation_counts(c) == influence.citation_counts(g)
-    for got, want in ((influence.pagerank(c), influence.pagerank(g)),
-                      (influence.seed_betweenness(c, p), influence.seed_betweenness(g, p))):
+    assert influence.generations(c, p) == oracle.generations(g, p)
+    assert influence.generations(c, p, depth=2) == oracle.generations(g, p, depth=2)
+    assert influence.citation_counts(c) == oracle.citation_counts(g)
+    for got, want in ((influence.pagerank(c), oracle.pagerank(g)),
+                      (influence.seed_betweenness(c, p), oracle.seed_betweenness(g, p))):
         assert got.keys() == want.keys() and all(math.isclose(got[k], want[k], abs_tol=1e-12) for k in want)
-    assert influence.rank(c, p, "citations", None) == influence.rank(g, p, "citations", None)
-    for core_row, nx_row in zip(influence.rank(c, p, "pagerank", None), influence.rank(g, p, "pagerank", None)):
-        assert math.isclose(core_row["pagerank_relative"], nx_row["pagerank_relative"], abs_tol=1e-9)
-        assert math.isclose(core_row["pagerank_relative"], core_row["pagerank_raw"] * c.n)
-    assert related.related(c, p, None) == related.related(g, p, None)
+    assert influence.rank(c, p, "citations", None) == oracle.rank(g, p, "citations", None)
+    got_rows = {r["pmid"]: r for r in influence.rank(c, p, "betweenness", None)}
+    want_rows = {r["pmid"]: r for r in oracle.rank(g, p, "betweenness", None)}
+    assert got_rows.keys() == want_rows.keys()
+    assert all(math.isclose(got_rows[k]["score"], want_rows[k]["score"], abs_tol=1e-12) for k in want_rows)
+    for csr_row, nx_row in zip(influence.rank(c, p, "pagerank", None), oracle.rank(g, p, "pagerank", None)):
+        assert math.isclose(csr_row["pagerank_relative"], nx_row["pagerank_relative"], abs_tol=1e-9)
+        assert math.isclose(csr_row["pagerank_relative"], csr_row["pagerank_raw"] * c.n)
+    descendants = [n for n in oracle.generations(g, p) if n != p]
+    for depth in (1, 2, 30):
+        assert influence.descent(c, p, depth) == oracle.descent(g, p, depth)
+        assert {n: d for n, d in influence.generations(c, p, depth).items() if n != p} == \
+            oracle.citing_generations(g, p, depth)
+    assert influence.most_cited(c, descendants, 4) == oracle.top_cited(g, descendants, 4)
+    assert related.related(c, p, None) == oracle.related(g, p, None)
     bad = {str(rng.randint(1, g.number_of_nodes())) for _ in range(3)}
-    assert retraction.through_retracted(c, p, bad) == retraction.through_retracted(g, p, bad)
-    assert timeline.timeline(c, p, "generation") == timeline.timeline(g, p, "generation")
+    assert retraction.through_retracted(c, p, bad) == oracle.through_retracted(g, p, bad)
+    assert timeline.timeline(c, p, "generation") == oracle.timeline(g, p, "generation")
     for direction in selection.DIRECTIONS:
-        assert selection.neighbourhood(c, [p], 2, direction) == selection.neighbourhood(g, [p], 2, direction)
+        assert selection.neighbourhood(c, [p], 2, direction) == oracle.neighbourhood(g, [p], 2, direction)
+        got = selection.select(c, seeds=[p], depth=3, direction=direction, filters=selection.Filters(since=1984))
+        want = oracle.select(g, seeds=[p], depth=3, direction=direction, filters=selection.Filters(since=1984))
+        assert sorted(got.nodes, key=int) == sorted(want.nodes, key=int) and sorted(got.edges) == sorted(want.edges)
     for key_routes, search in ((3, "global"), (2, "local")):
         for s in (None, p):
-            assert mainpath.main_paths(c, s, key_routes, search) == mainpath.main_paths(g, s, key_routes, search)
+            assert mainpath.main_paths(c, s, key_routes, search) == oracle_main_paths(g, s, key_routes, search)
 
 
 @pytest.mark.parametrize("seed", range(40))
 def test_chains_are_networkx_shortest_paths_in_pmid_order(seed):
     g = random_graph(seed, back=0.3)
-    c = core_of(g)
+    c = csr_of(g)
     rng = random.Random(seed)
     for _ in range(4):
         a, b = str(rng.randint(1, g.number_of_nodes())), str(rng.randint(1, g.number_of_nodes()))
@@ -112,8 +120,8 @@ def test_chains_are_networkx_shortest_paths_in_pmid_order(seed):
             every = []
         want = [x[::-1] for x in every[:limit]]
         assert paths.why(c, b, a, limit)["paths"] == want
-        assert paths.why(g, b, a, limit)["paths"] == want
-        assert paths.shortest_chains(c, a, b, limit) == paths.shortest_chains(g, a, b, limit)
+        assert oracle.why(g, b, a, limit)["paths"] == want
+        assert paths.shortest_chains(c, a, b, limit) == oracle.shortest_chains(g, a, b, limit)
 
 
 def layered(depth: int, width: int, seed: int) -> nx.DiGraph:
@@ -135,14 +143,14 @@ def layered(depth: int, width: int, seed: int) -> nx.DiGraph:
 
 def test_main_path_with_exact_big_counts_is_the_same():
     g = layered(120, 5, 0)  # about 2^149 paths: exact integers past a float's 53 bits
-    got, want = mainpath.main_paths(core_of(g), "1", 3), mainpath.main_paths(g, "1", 3)
+    got, want = mainpath.main_paths(csr_of(g), "1", 3), oracle_main_paths(g, "1", 3)
     assert want["total_paths"].bit_length() > 100
     assert got == want
 
 
 def test_main_path_with_counts_past_the_bit_budget_agrees_to_rounding():
     g = layered(300, 6, 1)  # counts kept as logarithms
-    got, want = mainpath.main_paths(core_of(g), "1", 3), mainpath.main_paths(g, "1", 3)
+    got, want = mainpath.main_paths(csr_of(g), "1", 3), oracle_main_paths(g, "1", 3)
     assert want["total_paths"] is None and got["total_paths"] is None
     assert got["log10_total_paths"] == pytest.approx(want["log10_total_paths"], rel=1e-12)
 
@@ -158,7 +166,7 @@ def article(pmid: str, year: int | None) -> Article:
     return Article(pmid=pmid, title=f"title {pmid}", year=year, journal="J Test", raw_xml=b"<PubmedArticle/>")
 
 
-def test_load_core_matches_build_graph(tmp_path):
+def test_load_graph_matches_the_oracles_graph(tmp_path):
     with Store(tmp_path / "s.sqlite") as store:
         with store.transaction():
             store.put_articles([article("1", 1990), article("2", 1991), article("3", 1992), article("4", None)])
@@ -166,15 +174,15 @@ def test_load_core_matches_build_graph(tmp_path):
             store.add_citations([("3", "1")], "pubmed:references")  # the same edge from a second source
         for unstored in (False, True):
             want = build_graph(store, include_unstored=unstored)
-            got = load_core(store, include_unstored=unstored)
+            got = load_graph(store, include_unstored=unstored)
             assert sorted(got.nodes, key=int) == sorted(want.nodes, key=int)
             assert sorted(got.edges) == sorted(want.edges)
             for n in want.nodes:
                 assert dict(got.nodes[n]) == dict(want.nodes[n])
-        core = load_core(store)
-        core.add_unstored("99", ["2", "3"])
-        assert core.pred["99"] == ["2", "3"] and dict(core.nodes["99"]) == {"stored": False}
-        sub = selection.induced_subgraph(core, ["1", "2", "99"])
+        csr = load_graph(store)
+        csr.add_unstored("99", ["2", "3"])
+        assert csr.pred["99"] == ["2", "3"] and dict(csr.nodes["99"]) == {"stored": False}
+        sub = selection.induced_subgraph(csr, ["1", "2", "99"])
         assert sorted(sub.edges) == [("2", "1"), ("2", "99")] and sub.nodes["2"]["title"] == "title 2"
 
 
@@ -228,9 +236,20 @@ def test_topic_summary_and_topic_timeline_as_networkx(seed):
     for n in g.nodes:
         if rng.random() < 0.2:
             g.nodes[n]["year"] = None
-    c = core_of(g)
+    c = csr_of(g)
     topics_of = {n: rng.sample(["a", "b", "c"], rng.randint(1, 2)) for n in g.nodes if rng.random() < 0.6}
     lens = parse_lens(LENS)
-    assert topic_summary(c, "1", lens, topics_of) == topic_summary(g, "1", lens, topics_of)
+    assert topic_summary(c, "1", lens, topics_of) == oracle.topic_summary(g, "1", lens, topics_of)
     keys = [t.key for t in lens.topics]
-    assert timeline.timeline(c, "1", "topic", topics_of, keys) == timeline.timeline(g, "1", "topic", topics_of, keys)
+    assert timeline.timeline(c, "1", "topic", topics_of, keys) == oracle.timeline(g, "1", "topic", topics_of, keys)
+    assert timeline.timeline(c, "1", "topic", topics_of) == oracle.timeline(g, "1", "topic", topics_of)
+
+
+def test_from_edges_keeps_unstored_papers_on_request_even_with_none_stored():
+    g = CitationGraph.from_edges([5, 5, 6, 1, 5], [6, 7, 5, 5, 5], [5, 9], [1990, 2000], include_unstored=True)
+    assert g.names() == ["1", "5", "6", "7", "9"] and g.stored.tolist() == [False, True, False, False, True]
+    assert g.edges == [("1", "5"), ("5", "6"), ("5", "7"), ("6", "5")]  # the self-citation left out
+    assert g.year.tolist() == [0, 1990, 0, 0, 2000]
+    only = CitationGraph.from_edges([5, 5, 6], [6, 7, 5], [], include_unstored=True)
+    assert only.names() == ["5", "6", "7"] and not only.stored.any() and len(only.edges) == 3
+    assert CitationGraph.from_edges([5, 5, 6], [6, 7, 5], []).n == 0

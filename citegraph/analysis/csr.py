@@ -1,17 +1,14 @@
-"""An integer-indexed citation graph for large stores: numpy CSR arrays instead of a networkx
-DiGraph of Python dicts.
+"""The citation graph: integer-indexed numpy CSR arrays (edge = citing -> cited), the one graph
+every analysis, view and export reads.
 
 Node ``i`` is the ``i``-th PMID in ascending order, so index order is PMID order (the analysis
 breaks ties by lower PMID: on this graph that is lower index). Edges (citing -> cited) are kept
 twice: sorted by (citing, cited) for the papers a paper cites, and by (cited, citing) for the
-papers citing it. A 100,000-paper, 2.8-million-edge store loads in about a second (see
-:func:`citegraph.analysis.load.load_core`), where building the DiGraph took 17 s.
+papers citing it. :func:`citegraph.analysis.load.load_graph` builds it from the store.
 
-:class:`CitationGraph` answers the read-only part of the networkx API that the rest of
-citegraph uses (``in``, iteration, ``nodes[pmid]``, ``pred``/``succ``, degrees, counts), so
-views and exports take it as they take a DiGraph; the analysis functions recognise it and run
-vectorised versions of their algorithms on the arrays. Node titles and journals are read from
-the store only for the papers something asks about (``reader``).
+:class:`CitationGraph` also answers the read-only mapping questions views ask of a graph
+(``in``, iteration, ``nodes[pmid]``, ``pred``/``succ``, degrees, counts). Node titles and
+journals are read from the store only for the papers something asks about (``reader``).
 """
 
 from __future__ import annotations
@@ -21,22 +18,16 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-__all__ = ["CitationGraph", "gather", "bfs", "is_core", "years_of", "unique"]
+__all__ = ["CitationGraph", "gather", "bfs", "years_of", "unique", "distinct"]
 
 #: reads {pmid: (year, title, journal)} of stored papers
 Reader = Callable[[list[str]], dict[str, tuple]]
 
 
-def is_core(graph: object) -> bool:
-    return isinstance(graph, CitationGraph)
-
-
-def years_of(graph, nodes: Iterable[str]) -> dict[str, int | None]:
-    """{pmid: year or None} of ``nodes`` of a CitationGraph or a DiGraph."""
-    if is_core(graph):
-        nodes = list(nodes)
-        return {n: y or None for n, y in zip(nodes, graph.year[graph.indices(nodes)].tolist())}
-    return {n: graph.nodes[n].get("year") for n in nodes}
+def years_of(graph: "CitationGraph", nodes: Iterable[str]) -> dict[str, int | None]:
+    """{pmid: year or None} of ``nodes`` of ``graph``."""
+    nodes = list(nodes)
+    return {n: y or None for n, y in zip(nodes, graph.year[graph.indices(nodes)].tolist())}
 
 
 def unique(values: np.ndarray, n: int) -> np.ndarray:
@@ -151,7 +142,7 @@ class _AdjView:
 
 class CitationGraph:
     """Citation graph on integer arrays (see the module docstring). Build it with
-    :meth:`from_edges` (or :func:`citegraph.analysis.load.load_core`)."""
+    :meth:`from_edges` (or :func:`citegraph.analysis.load.load_graph`)."""
 
     def __init__(self, ids: np.ndarray, year: np.ndarray, stored: np.ndarray, src: np.ndarray, dst: np.ndarray,
                  in_perm: np.ndarray, reader: Reader | None = None, summaries: dict | None = None) -> None:
@@ -181,27 +172,26 @@ class CitationGraph:
         years = np.zeros(len(nodes), dtype=np.int64) if years is None else np.asarray(years, dtype=np.int64)
         order = np.argsort(nodes, kind="stable")
         nodes, years = nodes[order], years[order]
-        citing = np.asarray(citing, dtype=np.int64)
-        cited = np.asarray(cited, dtype=np.int64)
+        citing, cited = _pairs(np.asarray(citing, dtype=np.int64), np.asarray(cited, dtype=np.int64))
+        a, a_in = _locate_runs(nodes, citing)
+        b, b_in = _locate(nodes, cited)
+        ids, year, stored = nodes, years, np.ones(len(nodes), dtype=bool)
         if include_unstored:
-            ids = np.union1d(nodes, np.union1d(citing, cited))
-            stored = np.isin(ids, nodes)
-            year = np.zeros(len(ids), dtype=np.int64)
-            year[np.searchsorted(ids, nodes)] = years
+            extra = distinct(np.concatenate([citing[~a_in], cited[~b_in]]))
+            if len(extra):
+                ids = np.sort(np.concatenate([nodes, extra]))  # the two are disjoint
+                at_node, at_extra = np.searchsorted(ids, nodes), np.searchsorted(ids, extra)
+                stored = np.zeros(len(ids), dtype=bool)
+                stored[at_node] = True
+                year = np.zeros(len(ids), dtype=np.int64)
+                year[at_node] = years
+                a = _merged(a, a_in, citing, at_node, extra, at_extra)
+                b = _merged(b, b_in, cited, at_node, extra, at_extra)
+            src, dst = a, b
         else:
-            ids, year, stored = nodes, years, np.ones(len(nodes), dtype=bool)
-        n = len(ids)
-        if n == 0:
-            empty = np.empty(0, dtype=np.int64)
-            return cls(ids, year, stored, empty, empty, empty, reader)
-        a = np.minimum(np.searchsorted(ids, citing), n - 1)
-        b = np.minimum(np.searchsorted(ids, cited), n - 1)
-        ok = (ids[a] == citing) & (ids[b] == cited) & (a != b)
-        key = np.sort(a[ok] * n + b[ok])  # sort + neighbour test: np.unique hashes, 10x slower here
-        if len(key) > 1:
-            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
-        src, dst = key // n, key % n
-        return cls(ids, year, stored, src, dst, _by_cited(src, dst, n), reader)
+            src, dst = a[a_in & b_in], b[a_in & b_in]
+        # sorted by (citing, cited) as the pairs are: node index order is PMID order
+        return cls(ids, year, stored, src, dst, _by_cited(src, dst, len(ids)), reader)
 
     def subgraph(self, keep: np.ndarray, keep_edges: np.ndarray | None = None) -> "CitationGraph":
         """The graph induced by the boolean node mask ``keep`` (less the edges where
@@ -234,7 +224,7 @@ class CitationGraph:
         src, dst = src[order], dst[order]
         self.__init__(ids, year, stored, src, dst, _by_cited(src, dst, len(ids)), self.reader, self._summaries)
 
-    # -- the networkx-like surface ----------------------------------------------------------
+    # -- the mapping surface views read ----------------------------------------------------------
 
     def index(self, pmid: str | int) -> int:
         try:
@@ -331,29 +321,68 @@ class CitationGraph:
                 self._summaries[p] = found.get(p, (None, "", ""))
 
     def attrs(self, pmid: str) -> Mapping:
-        """Node attributes as the DiGraph keeps them (year, title, journal, stored; only
+        """Node attributes (year, title, journal, stored; only
         stored=False for a paper without a record); title and journal are read on first use."""
         return _Attrs(self, pmid, self.index(pmid))
 
-    def to_networkx(self):
-        """The same graph as a networkx DiGraph (years, stored flags; titles as loaded)."""
-        import networkx as nx
-
-        g = nx.DiGraph()
-        names = self.names()
-        for i, p in enumerate(names):
-            if self.stored[i]:
-                _, title, journal = self._summaries.get(p, (None, "", ""))
-                g.add_node(p, year=int(self.year[i]) or None, title=title, journal=journal, stored=True)
-            else:
-                g.add_node(p, stored=False)
-        g.add_edges_from(self.edges)
-        return g
-
 
 def _by_cited(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
-    """Edge ids sorted by (cited, citing): the keys are distinct, so any sort gives this order."""
-    return np.argsort(dst * n + src)
+    """Edge ids sorted by (cited, citing), for edges sorted by (citing, cited): a stable sort
+    by the cited paper keeps the citing papers in order."""
+    return np.argsort(dst, kind="stable")
+
+
+def _pairs(citing: np.ndarray, cited: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (citing, cited) pairs, sorted, without self-citations."""
+    if len(citing) and citing.min() >= 0 and cited.min() >= 0 and max(citing.max(), cited.max()) < 2 ** 31:
+        # one key per pair; a stable sort is the fastest here (the rows come in runs)
+        key = np.sort((citing << 32) | cited, kind="stable")
+        citing, cited = key >> 32, key & 0xFFFFFFFF
+    else:
+        order = np.lexsort((cited, citing))
+        citing, cited = citing[order], cited[order]
+    keep = citing != cited
+    keep[1:] &= (citing[1:] != citing[:-1]) | (cited[1:] != cited[:-1])
+    return citing[keep], cited[keep]
+
+
+def _locate_runs(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_locate` for sorted ``values``: one search per distinct value."""
+    if len(values) == 0:
+        return _locate(ids, values)
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    at, there = _locate(ids, values[starts])
+    lengths = np.diff(np.append(starts, len(values)))
+    return np.repeat(at, lengths), np.repeat(there, lengths)
+
+
+def _locate(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``values``: its position in the sorted array ``ids`` (0 when absent) and
+    whether it is there."""
+    if len(ids) == 0:
+        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, values), len(ids) - 1)
+    there = ids[at] == values
+    return np.where(there, at, 0), there
+
+
+def _merged(at: np.ndarray, there: np.ndarray, values: np.ndarray, at_node: np.ndarray, extra: np.ndarray,
+            at_extra: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` among the stored and the ``extra`` PMIDs together, from their
+    positions ``at`` among the stored ones (where ``there``) and in ``extra`` (elsewhere)."""
+    out = np.empty(len(values), dtype=np.int64)
+    out[there] = at_node[at[there]]
+    out[~there] = at_extra[np.searchsorted(extra, values[~there])]
+    return out
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct ``values``, ascending (sort and neighbour test: np.unique hashes, several
+    times slower on these arrays)."""
+    values = np.sort(values)
+    if len(values) > 1:
+        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return values
 
 
 def _ptr(sorted_keys: np.ndarray, n: int) -> np.ndarray:

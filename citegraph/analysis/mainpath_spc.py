@@ -1,11 +1,11 @@
-"""Main path analysis (see :mod:`citegraph.analysis.mainpath` for the method and its sources)
-on a :class:`~citegraph.analysis.core.CitationGraph`: the same answers, about ten times faster.
+"""Search path counts on the CSR citation graph: the steps of main path analysis
+(:mod:`citegraph.analysis.mainpath` has the method, its sources and the assembly of the result).
 
 Knowledge flows from a cited paper u to the citing paper v: citation edge e (``src[e]`` cites
 ``dst[e]``) is the flow link ``dst[e] -> src[e]``. A paper's flow predecessors are the papers it
 cites (its row of ``out_ptr``/``dst``), its flow successors the papers citing it (its row of
 ``in_ptr``/``in_idx``). Rows are sorted by node index, which is PMID order, so the first maximum
-of a row is the lowest PMID among equals: the tie-break of the reference code.
+of a row is the lowest PMID among equals: the tie-break main path analysis asks for.
 
 The flow DAG of a large crawl is deep (a 100,000-paper synthetic store has chains of some
 30,000 links), so the passes that must follow a topological order (path counts, best SPC
@@ -19,14 +19,16 @@ import math
 
 import numpy as np
 
-from ..errors import InputError
-from .core import CitationGraph, bfs, gather
-from .mainpath import _MAX_BITS, _break_cycles, _order_key
+from .csr import CitationGraph, gather
 
-__all__ = ["main_paths_core"]
+__all__ = ["MAX_BITS", "kahn", "drop_cycles", "counts", "log_counts", "exact_counts", "logsumexp", "best_steps",
+           "top_links"]
+
+#: path counts beyond this many bits are not kept exact (see :mod:`citegraph.analysis.mainpath`)
+MAX_BITS = 256
 
 
-def _kahn(n: int, indegree: list[int], ptr: list[int], idx: list[int], nodes: list[int] | None = None) -> list[int]:
+def kahn(n: int, indegree: list[int], ptr: list[int], idx: list[int], nodes: list[int] | None = None) -> list[int]:
     """Kahn's algorithm over the CSR adjacency (ptr, idx) restricted to ``nodes``: a
     topological order of the nodes on no cycle and after none (the rest are left out).
     Plain Python: the flow DAG of a large crawl is tens of thousands of levels deep, too deep
@@ -60,17 +62,17 @@ def _topological(g: CitationGraph) -> tuple[list[int], bool]:
         if not bad.any():
             return np.lexsort((np.arange(g.n), rank)).tolist(), True
         np.maximum.at(rank, citing[bad], rank[cited[bad]] + 1)
-    order = _kahn(g.n, np.diff(g.out_ptr).tolist(), g.in_ptr.tolist(), g.in_idx.tolist())
+    order = kahn(g.n, np.diff(g.out_ptr).tolist(), g.in_ptr.tolist(), g.in_idx.tolist())
     return order, len(order) == g.n
 
 
-def _drop_cycles(sub: CitationGraph) -> tuple[CitationGraph, list[tuple[str, str]], list[int] | None]:
+def drop_cycles(sub: CitationGraph) -> tuple[CitationGraph, list[tuple[str, str]], list[int] | None]:
     """``sub`` less the citation links that close cycles, those links (citing, cited), and a
     topological order when one came for free.
 
     Trimming papers that start or end no cycle (Kahn's algorithm both ways) leaves every
-    strongly connected component whole; only that remainder goes through the reference
-    depth-first search (:func:`citegraph.analysis.mainpath._break_cycles`)."""
+    strongly connected component whole; only that remainder goes through the depth-first
+    search of :func:`_break_cycles`."""
     ahead, complete = _topological(sub)
     if complete:
         return sub, [], ahead
@@ -82,14 +84,10 @@ def _drop_cycles(sub: CitationGraph) -> tuple[CitationGraph, list[tuple[str, str
     outdeg = np.zeros(n, dtype=np.int64)
     inside = rest[sub.src] & rest[sub.dst]
     np.add.at(outdeg, sub.dst[inside], 1)
-    behind = _kahn(n, outdeg.tolist(), sub.out_ptr.tolist(), sub.dst.tolist(), remaining)
+    behind = kahn(n, outdeg.tolist(), sub.out_ptr.tolist(), sub.dst.tolist(), remaining)
     rest[behind] = False
-    core = sub.subgraph(rest)
-    flow = core.to_networkx().reverse(copy=True)
-    for i, p in enumerate(core.names()):
-        flow.nodes[p]["year"] = int(core.year[i]) or None
-    dropped = _break_cycles(flow, _order_key(flow))
-    citation_links = sorted(((int(v), int(u)) for u, v in dropped))
+    knot = sub.subgraph(rest)
+    citation_links = sorted((int(knot.ids[v]), int(knot.ids[u])) for u, v in _break_cycles(knot))
     bad = np.zeros(sub.number_of_edges(), dtype=bool)
     for citing, cited in citation_links:
         a = sub.index(citing)
@@ -98,7 +96,94 @@ def _drop_cycles(sub: CitationGraph) -> tuple[CitationGraph, list[tuple[str, str
     return sub.subgraph(np.ones(n, dtype=bool), ~bad), [(str(a), str(b)) for a, b in citation_links], None
 
 
-def _counts(order: list[int], ptr: list[int], idx: list[int], one) -> list:
+def _components(n: int, ptr: list[int], idx: list[int]) -> list[list[int]]:
+    """The strongly connected components of the graph (``ptr``, ``idx``: successors) with more
+    than one node (Tarjan's algorithm, iterative)."""
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    found: list[list[int]] = []
+    counter = 0
+    for root in range(n):
+        if index[root] >= 0:
+            continue
+        work = [(root, ptr[root])]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            v, at = work[-1]
+            if at < ptr[v + 1]:
+                work[-1] = (v, at + 1)
+                w = idx[at]
+                if index[w] < 0:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, ptr[w]))
+                elif on_stack[w]:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+            if low[v] == index[v]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    component.append(w)
+                    if w == v:
+                        break
+                if len(component) > 1:
+                    found.append(component)
+    return found
+
+
+def _break_cycles(g: CitationGraph) -> list[tuple[int, int]]:
+    """The flow links (cited u, citing v, as node indices of ``g``) to drop to break every cycle
+    of ``g``: inside each strongly connected component a depth-first search from the oldest
+    paper (lowest PMID among equals), neighbours oldest first, drops every link back to a paper
+    still on the search stack (see :mod:`citegraph.analysis.mainpath`)."""
+    ptr, idx = g.in_ptr.tolist(), g.in_idx.tolist()  # flow successors: the papers citing each
+    year = np.where(g.year > 0, g.year, 10_000).tolist()
+
+    def key(v: int):
+        return (year[v], v)  # index order is PMID order
+
+    dropped: list[tuple[int, int]] = []
+    for component in _components(g.n, ptr, idx):
+        inside = set(component)
+        state: dict[int, int] = {}  # 1 on the stack, 2 finished
+
+        def children(v: int):
+            return iter(sorted((w for w in idx[ptr[v]:ptr[v + 1]] if w in inside), key=key))
+
+        for root in sorted(component, key=key):
+            if root in state:
+                continue
+            stack = [(root, children(root))]
+            state[root] = 1
+            while stack:
+                node, kids = stack[-1]
+                for child in kids:
+                    if state.get(child) == 1:
+                        dropped.append((node, child))
+                    elif child not in state:
+                        state[child] = 1
+                        stack.append((child, children(child)))
+                        break
+                else:
+                    state[node] = 2
+                    stack.pop()
+    return dropped
+
+
+def counts(order: list[int], ptr: list[int], idx: list[int], one) -> list:
     """Paths from any source to each node (``ptr``/``idx``: flow predecessors, ``order``
     topological) or, with the successors and the order reversed, from each node to a sink;
     ``one`` (1 or 1.0) sets the number type."""
@@ -134,7 +219,7 @@ def _chunks(order: np.ndarray, ptr: np.ndarray, idx: np.ndarray):
         yield k, nodes, pos, owner, other, at, pos[other] >= k
 
 
-def _log_counts(order: np.ndarray, ptr: np.ndarray, idx: np.ndarray) -> np.ndarray:
+def log_counts(order: np.ndarray, ptr: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Path counts (see :func:`_counts`) as natural logarithms, log-sum-exp per node: for
     counts past the bit budget."""
     values = np.zeros(len(ptr) - 1)
@@ -185,20 +270,20 @@ def _inside_log_sums(part: np.ndarray, owners: np.ndarray, others: list[int]) ->
     return done
 
 
-def _logsumexp(x: list[float]) -> float:
+def logsumexp(x: list[float]) -> float:
     top = max(x)
     return top + math.log(sum(math.exp(y - top) for y in x))
 
 
-def _exact_counts(order, reverse, out_ptr, out_idx, in_ptr, in_idx) -> tuple[list[int], list[int]] | None:
+def exact_counts(order, reverse, out_ptr, out_idx, in_ptr, in_idx) -> tuple[list[int], list[int]] | None:
     """Path counts as exact integers, or None when one needs more than the bit budget."""
-    b, a = _counts(order, out_ptr, out_idx, 1), _counts(reverse, in_ptr, in_idx, 1)
-    if max(x.bit_length() for x in (*b, *a)) > _MAX_BITS:
+    b, a = counts(order, out_ptr, out_idx, 1), counts(reverse, in_ptr, in_idx, 1)
+    if max(x.bit_length() for x in (*b, *a)) > MAX_BITS:
         return None
     return b, a
 
 
-def _best(order: np.ndarray, ptr: np.ndarray, idx: np.ndarray, weight: np.ndarray, local: bool
+def best_steps(order: np.ndarray, ptr: np.ndarray, idx: np.ndarray, weight: np.ndarray, local: bool
           ) -> tuple[np.ndarray, list[int]]:
     """Best SPC total (``local``: best single link) into each node from a source (``ptr``,
     ``idx``: flow predecessors, ``weight`` by position in ``idx``), or out of each node to a
@@ -245,7 +330,7 @@ def _first_max(owner: np.ndarray, other: np.ndarray, score: np.ndarray, best: np
     step[owner[starts]] = other[first]
 
 
-def _top_links(weight: np.ndarray, u: np.ndarray, v: np.ndarray, k: int) -> np.ndarray:
+def top_links(weight: np.ndarray, u: np.ndarray, v: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` links of highest weight, ties by (cited, citing) PMID: a partition finds the
     candidates, only they are sorted."""
     if k < len(weight):
@@ -255,108 +340,3 @@ def _top_links(weight: np.ndarray, u: np.ndarray, v: np.ndarray, k: int) -> np.n
         candidates = np.arange(len(weight))
     ranked = candidates[np.lexsort((v[candidates], u[candidates], -weight[candidates]))]
     return ranked[:k]
-
-
-def main_paths_core(graph: CitationGraph, seed: str | None, key_routes: int, search: str) -> dict:
-    """:func:`citegraph.analysis.mainpath.main_paths` on a CitationGraph (same result)."""
-    if seed is not None:
-        dist, _ = bfs([(graph.in_ptr, graph.in_idx)], graph.n, np.array([graph.index(seed)]))
-        sub = graph.subgraph(dist >= 0)
-    else:
-        sub = graph
-    g, dropped, order = _drop_cycles(sub)
-    result: dict = {"seed": seed, "search": search, "paper_count": g.n, "citation_count": g.number_of_edges(),
-                    "link_count": g.number_of_edges(),
-                    "dropped_cycle_links": [list(e) for e in dropped], "total_paths": 0, "main_path": [],
-                    "main_path_links": [], "key_routes": [], "key_route_links": []}
-    if g.number_of_edges() == 0:
-        result["main_path"] = [seed] if seed is not None else []
-        return result
-    if order is None:
-        order = _kahn(g.n, np.diff(g.out_ptr).tolist(), g.in_ptr.tolist(), g.in_idx.tolist())
-    if len(order) != g.n:  # pragma: no cover - _drop_cycles leaves no cycle
-        raise InputError("main path analysis needs an acyclic graph; breaking its cycles failed")
-    u, v = g.dst, g.src  # flow link u -> v of each citation edge (edge ids in out-row order)
-    sources = np.flatnonzero(np.diff(g.out_ptr) == 0)
-    order_np = np.array(order, dtype=np.int64)
-    # path counts as logarithms first (vectorised); exact counts only where they stay small
-    lb, la = _log_counts(order_np, g.out_ptr, g.dst), _log_counts(order_np[::-1], g.in_ptr, g.in_idx)
-    log_total = _logsumexp(la[sources].tolist())
-    spc_of = None
-    total: int | None = None
-    if log_total < (_MAX_BITS + 2) * math.log(2):
-        out_ptr, out_idx = g.out_ptr.tolist(), g.dst.tolist()  # flow predecessors
-        in_ptr, in_idx = g.in_ptr.tolist(), g.in_idx.tolist()  # flow successors
-        reverse = order[::-1]
-        before, after = np.array(_counts(order, out_ptr, out_idx, 1.0)), np.array(_counts(reverse, in_ptr, in_idx, 1.0))
-        total_f = float(after[sources].sum())
-        exact = None if total_f < 2 ** 53 else _exact_counts(order, reverse, out_ptr, out_idx, in_ptr, in_idx)
-    if log_total < (_MAX_BITS + 2) * math.log(2) and total_f < 2 ** 53:
-        # every count is at most the total, so floats hold them all exactly
-        total = int(total_f)
-        spc = before[u] * after[v]
-        share = spc / total_f
-        weight = spc
-        spc_of = lambda e: int(spc[e])  # noqa: E731
-    elif log_total < (_MAX_BITS + 2) * math.log(2) and exact:
-        # exact integers, as the reference does while every count fits its bit budget
-        b, a = exact
-        total = sum(a[s] for s in sources.tolist())
-        ul, vl = u.tolist(), v.tolist()
-        share = np.array([b[x] * a[y] / total for x, y in zip(ul, vl)])
-        weight = share
-        spc_of = lambda e: b[ul[e]] * a[vl[e]]  # noqa: E731
-    else:
-        share = np.exp(lb[u] + la[v] - log_total)
-        weight = share
-        result["log10_total_paths"] = log_total / math.log(10)
-    local = search == "local"
-    ranked = _top_links(weight, u, v, key_routes) if key_routes else np.empty(0, dtype=np.int64)
-    came: list[int] = []
-    if key_routes:
-        # backward from a key route's link needs the best totals into each paper, but only
-        # into the papers that link can be reached from (its ancestors: usually few)
-        ancestors = bfs([(g.out_ptr, g.dst)], g.n, u[ranked])[0] >= 0
-        came = _best(order_np[ancestors[order_np]], g.out_ptr, g.dst, weight, local)[1]
-    best_out, goes = _best(order_np[::-1], g.in_ptr, g.in_idx, weight[g.in_perm], local)
-    best_out = best_out.tolist()
-    names = g.names()
-
-    keys = g.src * g.n + g.dst  # ascending: edges are sorted by (citing, cited)
-    share_l = share.tolist()
-
-    def links(pairs: list[tuple[int, int]]) -> list[dict]:
-        """Link records of flow links (cited, citing), their edges found in one search."""
-        if not pairs:
-            return []
-        cited_i, citing_i = np.array(pairs, dtype=np.int64).T
-        edges = np.searchsorted(keys, citing_i * g.n + cited_i).tolist()
-        return [{"cited": names[a], "citing": names[b], "spc": spc_of(e) if spc_of else None, "share": share_l[e]}
-                for (a, b), e in zip(pairs, edges)]
-
-    def back(x: int) -> list[int]:
-        path = [x]
-        while came[path[-1]] >= 0:
-            path.append(came[path[-1]])
-        return path[::-1]
-
-    def forward(x: int) -> list[int]:
-        path = [x]
-        while goes[path[-1]] >= 0:
-            path.append(goes[path[-1]])
-        return path
-
-    starts = [g.index(seed)] if seed is not None else sources.tolist()
-    start = max(starts, key=best_out.__getitem__)  # the first maximum: lowest PMID
-    main = forward(start)
-    result.update(total_paths=total, main_path=[names[x] for x in main],
-                  main_path_links=links(list(zip(main, main[1:]))))
-    if key_routes:
-        union: dict[tuple[int, int], None] = {}
-        for e in ranked.tolist():
-            path = back(int(u[e])) + forward(int(v[e]))
-            result["key_routes"].append({"link": links([(int(u[e]), int(v[e]))])[0],
-                                         "path": [names[x] for x in path]})
-            union.update(dict.fromkeys(zip(path, path[1:])))
-        result["key_route_links"] = links(sorted(union))
-    return result
