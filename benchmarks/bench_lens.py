@@ -34,7 +34,7 @@ from citegraph.models import Article  # noqa: E402
 from citegraph.pubmed_xml import iter_articles  # noqa: E402
 
 LABELS = REPO / "benchmarks" / "data" / "lens_labels.tsv"
-RECORDS = Path("/work/shared/fixtures/pubmed/pubmed21n1298.xml.gz")
+RECORDS = REPO.parent / "shared" / "fixtures" / "pubmed" / "pubmed21n1298.xml.gz"
 SETS = ("dev", "holdout")
 
 

@@ -54,6 +54,20 @@ def real_corpus(pubmed_update_file):
     return corpus
 
 
+@pytest.fixture(scope="session")
+def imported_update_file(pubmed_update_file, tmp_path_factory):
+    """The real update file imported into a store once for the whole run (two worker
+    processes): ``(store path, the import's ImportReport)``. Read-only: a test that changes a
+    store works on a copy (:func:`copy_store`)."""
+    from citegraph.importer import import_files
+    from citegraph.store import Store
+
+    path = tmp_path_factory.mktemp("imported-update-file") / "citegraph.sqlite"
+    with Store(path) as store:
+        report = import_files([pubmed_update_file], store, workers=2)
+    return path, report
+
+
 @pytest.fixture
 def server_rate() -> int:
     """Requests per second the local server allows, and the CLI is told to keep to (a test

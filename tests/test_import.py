@@ -19,6 +19,7 @@ from citegraph import importer
 from citegraph.importer import ImportFailed, import_files
 from citegraph.pubmed_xml import iter_articles
 from citegraph.store import Store
+from store_copy import copy_store
 
 
 def record(pmid: str, revised: str = "2021-01-01", title: str = "", cites: tuple[str, ...] = ()) -> str:
@@ -67,10 +68,10 @@ def titles(store: Store) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def real_import(pubmed_update_file, tmp_path_factory):
-    path = tmp_path_factory.mktemp("real") / "store.db"
-    with Store(path) as store:
-        first = import_files([pubmed_update_file], store, workers=2)
+def real_import(pubmed_update_file, imported_update_file, tmp_path_factory):
+    """The update file imported (once for the whole run), then again into a copy of that store."""
+    shared, first = imported_update_file
+    path = copy_store(shared, tmp_path_factory.mktemp("real") / "store.db")
     once = snapshot(path)
     with Store(path) as store:
         second = import_files([pubmed_update_file], store, workers=2)

@@ -14,7 +14,6 @@ import pytest
 from citegraph.analysis.lens import load_lens
 
 REPO = Path(__file__).resolve().parents[2]
-UPDATE_FILE = Path("/work/shared/fixtures/pubmed/pubmed21n1298.xml.gz")
 
 
 def _bench():
@@ -63,10 +62,8 @@ def test_a_malformed_label_row_is_reported_with_its_line(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def records():
-    if not UPDATE_FILE.exists():
-        pytest.skip(f"{UPDATE_FILE} is not on this machine")
-    return bench.load_records(UPDATE_FILE, set(bench.read_labels(bench.LABELS)))
+def records(pubmed_update_file):
+    return bench.load_records(pubmed_update_file, set(bench.read_labels(bench.LABELS)))
 
 
 def test_every_labelled_pmid_is_a_record_of_the_update_file(records):

@@ -23,6 +23,7 @@ from citegraph.analysis.translation import MILESTONES, is_clinical_article, tran
 from citegraph.errors import InputError
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
+from store_copy import copy_store
 
 from .helpers import graph
 
@@ -275,11 +276,10 @@ def test_translation_errors_are_one_line(synthetic_crawl, capsys, tmp_path):
 # -- the real PubMed update file ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def real_store(pubmed_update_file, tmp_path_factory):
-    """A data folder holding the whole update file, imported (once per module)."""
+def real_store(imported_update_file, tmp_path_factory):
+    """A data folder holding the whole update file (a copy of the run's imported store)."""
     folder = tmp_path_factory.mktemp("translation-real")
-    code = cli.main(["--cache-dir", str(folder), "-q", "import", str(pubmed_update_file), "--workers", "2"])
-    assert code == 0
+    copy_store(imported_update_file[0], folder / "citegraph.sqlite")
     return folder
 
 
