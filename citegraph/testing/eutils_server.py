@@ -4,7 +4,9 @@ It answers ``/entrez/eutils/{efetch,elink,esearch,esummary}.fcgi`` (also without
 by GET or POST from a :class:`~citegraph.testing.corpus.Corpus`, in the byte shapes of the
 real service (see :mod:`citegraph.testing.responses`), and can behave like the real service on
 a bad day: a per-client rate limit answered with HTTP 429, latency, and reproducible faults
-(:mod:`citegraph.testing.faults`). ``GET /_stats`` reports what it served.
+(:mod:`citegraph.testing.faults`). ``GET /_stats`` reports what it served. ``coverage``
+(:class:`~citegraph.testing.coverage.Coverage`) makes the APIs know different shares of the
+corpus's citations, as the real ones do (``--citedin-from pmc``, ``--coverage icite=0.9``).
 
     with EutilsServer(Corpus.synthetic(1000, seed=1), rate_limit=3) as server:
         requests.get(server.url + "efetch.fcgi", params={"db": "pubmed", "id": "90000001"})
@@ -32,6 +34,7 @@ from . import responses
 from .citation_apis import CitationApis, count_by_api
 from .citation_apis import ENDPOINTS as CITATION_ENDPOINTS
 from .corpus import Corpus
+from .coverage import CITEDIN_FROM, COVERAGE_APIS, Coverage
 from .endpoints import ENDPOINTS, Query, Reply, error_document
 from .faults import KINDS, Fault, FaultPlan, canonical_params
 from .ratelimit import SlidingWindow
@@ -83,8 +86,11 @@ class EutilsServer:
         retry_after: float | None = None,
         stall_seconds: float = 10.0,
         log: Callable[[str], None] | None = None,
+        coverage: Coverage | None = None,
     ) -> None:
         self.corpus = corpus
+        #: what each API knows of the corpus's citations (default: all of them)
+        self.coverage = coverage or Coverage()
         self.host = host
         self.port = port
         self.latency_ms = latency_ms
@@ -263,7 +269,7 @@ class EutilsServer:
         else:
             drop = fault.token if kind == "short" else None  # type: ignore[union-attr]
             try:
-                reply = ENDPOINTS[name](self.corpus, query, drop)
+                reply = ENDPOINTS[name](self.coverage.view(self.corpus, "pubmed"), query, drop)
             except Exception as exc:  # a bug here must not kill the server thread silently
                 reply = Reply(500, responses.server_error_page(500), "text/html")
                 self._emit(f"internal error in {name}: {type(exc).__name__}: {exc}")
@@ -440,6 +446,12 @@ def _parse_args(argv: list[str] | None):
                         help="probability of a fault per request, spread over the kinds")
     parser.add_argument("--faults", default="", metavar="SPEC", help="e.g. 5xx=0.1,reset=0.05,truncate=0.05")
     parser.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    parser.add_argument("--citedin-from", choices=CITEDIN_FROM, default="all",
+                        help="elink's cited-by lists name every citing record (all) or only those with a "
+                             "PMC id (pmc, as PubMed's do)")
+    parser.add_argument("--coverage", default="", metavar="SOURCE=FRACTION,...",
+                        help=f"the share of the corpus's citations a source knows, the rest left out by a "
+                             f"seeded hash, e.g. icite=0.9 (sources: {', '.join(COVERAGE_APIS)})")
     parser.add_argument("--prerender", action="store_true",
                         help="render every synthetic record at start (faster answers, more memory)")
     args = parser.parse_args(argv)
@@ -447,6 +459,10 @@ def _parse_args(argv: list[str] | None):
         parser.error("give --corpus FILE... and/or --synthetic N")
     if args.fail_rate and args.faults:
         parser.error("use either --fail-rate or --faults")
+    try:
+        args.coverage = Coverage.from_known(args.coverage, citedin_from=args.citedin_from, seed=args.seed)
+    except ValueError as exc:
+        parser.error(f"--coverage: {exc}")
     return args
 
 
@@ -482,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
 
     server = EutilsServer(corpus, port=args.port, latency_ms=args.latency_ms, per_record_ms=args.per_record_ms,
                           rate_limit=args.rate_limit, faults=plan, retry_after=args.retry_after,
-                          log=None if args.quiet else log)
+                          log=None if args.quiet else log, coverage=args.coverage)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
