@@ -173,6 +173,9 @@ def _no_record(values: list[str]) -> str:
 @click.option("--exclude-type", "exclude_types", multiple=True, metavar="PUBTYPE",
               help="Leave out papers of this publication type and do not follow them, e.g. Review, Comment, "
                    "'Published Erratum' (repeatable; any case).")
+@click.option("--sources", "sources_text", metavar="LIST",
+              help="Citation sources to ask, comma-separated: pubmed (always), icite. Default: pubmed,icite "
+                   "against the real NCBI or with CITEGRAPH_ICITE_URL set, else pubmed.")
 @click.option("--again", is_flag=True, help="Crawl again even if the same crawl is complete.")
 @click.option("--refresh", "refresh_seed", metavar="SEED",
               help="Re-link the papers of SEED's latest crawl whose links are older than --max-age and list "
@@ -182,8 +185,8 @@ def _no_record(values: list[str]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, direction: str,
-          max_papers: int | None, since: int | None, until: int | None, exclude_types: tuple[str, ...], again: bool,
-          refresh_seed: str | None, max_age: str, as_json: bool) -> None:
+          max_papers: int | None, since: int | None, until: int | None, exclude_types: tuple[str, ...],
+          sources_text: str | None, again: bool, refresh_seed: str | None, max_age: str, as_json: bool) -> None:
     """Crawl from SEEDS (PMID, DOI or PMCID) through NCBI E-utilities into the store.
 
     Running the same command after an interruption resumes where it stopped; nothing already
@@ -198,7 +201,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             raise click.UsageError("--refresh takes its seed as its value; give no other seeds")
         _refresh(app, refresh_seed, max_age, as_json)
         return
-    from citegraph.crawl import CrawlOptions, Crawler
+    from citegraph.crawl import CrawlOptions, Crawler, crawl_sources
     from citegraph.identifiers import parse_identifier
     from citegraph.parse_pool import ParsePool
     from citegraph.pubmed_xml import parse_articles
@@ -219,9 +222,15 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             f"give --max-papers N (or use --depth {MAX_DEPTH_WITHOUT_BUDGET} or less)"
         )
     options = CrawlOptions(depth=depth, direction=direction, max_papers=max_papers, since=since, until=until,
-                           exclude_types=exclude_types)
+                           exclude_types=exclude_types, sources=crawl_sources(sources_text, app.settings))
     with app.open_store() as store:
         client = app.client()
+        icite = None
+        if "icite" in options.sources:
+            from citegraph.sources.icite import ICiteClient
+
+            icite = ICiteClient(app.settings)
+        requests_made = lambda: client.stats["requests"] + (icite.stats["requests"] if icite else 0)  # noqa: E731
         try:
             resolution = resolve_identifiers(texts, store, client, parse_articles)
             if not resolution.pmids:
@@ -229,7 +238,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             with _CrawlProgress(app) as progress, _sigterm_as_interrupt(), \
                     ParsePool(app.settings.parse_processes) as parse_pool:
                 crawler = Crawler(client, store, parse=parse_pool.parse, concurrency=app.settings.concurrency,
-                                  progress=progress.update, requests_made=lambda: client.stats["requests"])
+                                  progress=progress.update, requests_made=requests_made, icite=icite)
                 try:
                     report = crawler.run(resolution.pmids, options, again=again)
                 except KeyboardInterrupt:
@@ -240,6 +249,8 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             _say_unmatched_types(app, store, options.exclude_types, report)
         finally:
             client.close()
+            if icite is not None:
+                icite.close()
     missing = set(report.missing)
     unknown_seeds = [p for p in report.seeds if p in missing]
     if len(unknown_seeds) == len(report.seeds) and report.members <= len(report.seeds):
@@ -293,14 +304,21 @@ def _refresh(app: App, seed: str, max_age: str, as_json: bool) -> None:
     from citegraph.pubmed_xml import parse_articles
     from citegraph.refresh import parse_duration, refresh
 
+    from citegraph.crawl import crawl_sources
+    from citegraph.sources.icite import ICiteClient
+
     seed, seconds = parse_pmid(seed), parse_duration(max_age)
     with app.open_store(must_exist=True) as store, _sigterm_as_interrupt():
         client = app.client()
+        # used only if the crawl asked iCite; never the real iCite for a local E-utilities
+        icite = ICiteClient(app.settings) if "icite" in crawl_sources(None, app.settings) else None
         try:
-            report = refresh(client, store, seed, seconds, parse=parse_articles,
-                             requests_made=lambda: client.stats["requests"])
+            report = refresh(client, store, seed, seconds, parse=parse_articles, icite=icite,
+                             requests_made=lambda: client.stats["requests"] + (icite.stats["requests"] if icite else 0))
         finally:
             client.close()
+            if icite is not None:
+                icite.close()
     data = report.to_dict()
     if as_json:
         _print_json(data)

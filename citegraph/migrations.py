@@ -179,6 +179,9 @@ SOURCE_BITS = {
     "pubmed:references": 4,
     "file:": 8,
     "other": 16,
+    "icite": 32,
+    "europepmc": 64,
+    "opencitations": 128,
 }
 
 
@@ -240,6 +243,26 @@ ALTER TABLE crawls_new RENAME TO crawls;
 CREATE INDEX crawls_key ON crawls(key, status);
 """
 
+# iCite's numbers per paper, as fetched (fetched_at: when). One row per paper, replaced by
+# the next fetch; a NULL is a number iCite did not give. cited_by_clin: the PMIDs of the
+# clinical articles citing the paper, as a JSON list.
+_ICITE_METRICS = """
+CREATE TABLE icite_metrics (
+    pmid                 INTEGER PRIMARY KEY,
+    fetched_at           REAL NOT NULL,
+    citation_count       INTEGER,
+    rcr                  REAL,
+    nih_percentile       REAL,
+    apt                  REAL,
+    is_clinical          INTEGER,
+    cited_by_clin        TEXT,
+    human                REAL,
+    animal               REAL,
+    molecular_cellular   REAL,
+    provisional          INTEGER
+);
+"""
+
 #: (version, name, SQL script)
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial schema: articles, citations, missing, crawls, crawl_nodes", _INITIAL),
@@ -251,4 +274,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (7, "topic_cache: lens classification of each paper, kept until its record changes", _TOPIC_CACHE),
     (8, "citations: one row per edge, its sources a bit mask", _CITATION_BITS),
     (9, "crawls.status: running, interrupted, failed or complete", _CRAWL_STATES),
+    (10, "icite_metrics: iCite's citation count, RCR, percentile, APT and more per paper, when fetched",
+     _ICITE_METRICS),
 ]

@@ -476,3 +476,18 @@ def test_interrupt_ends_quickly_keeps_what_arrived_and_says_how_to_resume(corpus
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(*) FROM crawl_nodes").fetchone()[0] > 1
         assert db.execute("SELECT status FROM crawls").fetchall() == [("interrupted",)]
+
+
+def test_crawl_against_a_local_server_asks_icite_only_when_told_where(server, corpus, capsys, monkeypatch):
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "1", "--json")
+    assert code == 0, err
+    assert server.stats()["by_api"]["icite"] == 0  # no iCite URL given: PubMed alone, never the real iCite
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "1", "--sources", "pubmed,icite")
+    assert_one_line_error(code, err, "CITEGRAPH_ICITE_URL")
+    monkeypatch.setenv("CITEGRAPH_ICITE_URL", server.apis.urls()["icite_url"])
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "1", "--json")  # the default now: pubmed,icite
+    assert code == 0, err
+    assert json.loads(out)["start"] == "new"  # another crawl than PubMed's alone
+    assert server.stats()["by_api"]["icite"] == 1
+    stats = json.loads(run(capsys, "stats", "--json")[1])
+    assert stats["links_reported_by_source"]["icite"] == len(set(corpus.cited_by(ROOT)))

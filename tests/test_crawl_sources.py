@@ -69,3 +69,106 @@ def test_the_server_command_takes_the_coverage_knobs(tmp_path):
     assert args.coverage.citedin_from == "pmc" and args.coverage.drop == {"icite": pytest.approx(0.1)}
     with pytest.raises(SystemExit):
         _parse_args(["--synthetic", "10", "--coverage", "scopus=0.9"])
+
+
+# -- crawling with sources ----------------------------------------------------------------
+
+
+def crawl_with(server: EutilsServer, folder: Path, seeds: list[str], sources: tuple[str, ...], **options):
+    """Crawl through ``server``'s E-utilities and iCite; (report, stored articles of the crawl,
+    {(citing, cited): sources bit mask})."""
+    from citegraph.config import Settings
+    from citegraph.crawl import CrawlOptions, Crawler
+    from citegraph.pubmed_xml import parse_articles
+    from citegraph.sources.eutils import EutilsClient
+    from citegraph.sources.icite import ICiteClient
+    from citegraph.store import Store
+
+    settings = Settings(eutils_url=server.url, cache_dir=folder, rate=50, backoff_base=0.05, backoff_max=0.5,
+                        max_attempts=8, icite_url=server.apis.urls()["icite_url"], icite_rate=50)
+    with EutilsClient(settings) as client, ICiteClient(settings) as icite, Store(settings.store_path) as store:
+        crawler = Crawler(client, store, parse=parse_articles, icite=icite,
+                          requests_made=lambda: client.stats["requests"] + icite.stats["requests"])
+        report = crawler.run(seeds, CrawlOptions(sources=sources, **options))
+        articles = store.known_pmids(p for p, _ in store.nodes(report.crawl_id))
+        edges = {(a, b): bits for a, b, bits in store._execute("SELECT citing, cited, sources FROM citations")}
+    return report, articles, edges
+
+
+@pytest.fixture(scope="module")
+def pmc_server(real_corpus):
+    with EutilsServer(real_corpus, rate_limit=50, coverage=Coverage("pmc")) as server:
+        yield server
+
+
+def test_pubmed_alone_finds_the_pmc_citers_and_icite_adds_the_others(real_corpus, pmc_server, tmp_path):
+    from citegraph.migrations import SOURCE_BITS
+
+    with_pmc, without = pmc_split(real_corpus, SEED)
+    report, articles, edges = crawl_with(pmc_server, tmp_path / "pubmed", [SEED], ("pubmed",), depth=1)
+    assert report.complete and articles == with_pmc
+    report, articles, edges = crawl_with(pmc_server, tmp_path / "both", [SEED], ("pubmed", "icite"), depth=1)
+    assert report.complete and articles == with_pmc | without
+    citedin, icite = SOURCE_BITS["elink:pubmed_pubmed_citedin"], SOURCE_BITS["icite"]
+    to_seed = {str(a): bits for (a, b), bits in edges.items() if b == int(SEED)}
+    assert {a for a, bits in to_seed.items() if bits & citedin} == with_pmc
+    assert {a for a, bits in to_seed.items() if bits & icite} == with_pmc | without
+
+
+def test_sources_are_part_of_the_crawls_key_only_beyond_pubmed():
+    from citegraph.crawl import CrawlOptions
+
+    plain = CrawlOptions(depth=1)
+    assert plain.key(["1"]) == CrawlOptions(depth=1, sources=("pubmed",)).key(["1"])
+    assert "sources" not in plain._key_params(["1"])  # crawls from before the option keep their key
+    assert CrawlOptions(depth=1, sources=("icite", "pubmed")).key(["1"]) != plain.key(["1"])
+    assert CrawlOptions(sources="icite,pubmed").sources == ("pubmed", "icite")
+
+
+@pytest.mark.parametrize("given", ["icite", "pubmed,scopus", ""])
+def test_sources_without_pubmed_or_unknown_are_refused(given):
+    from citegraph.crawl import CrawlOptions
+    from citegraph.errors import InputError
+
+    with pytest.raises(InputError):
+        CrawlOptions(sources=given)
+
+
+def test_a_local_eutils_url_never_sends_the_crawl_to_the_real_icite():
+    from citegraph.config import Settings
+    from citegraph.crawl import crawl_sources
+    from citegraph.errors import InputError
+
+    real = Settings()
+    local = Settings(eutils_url="http://127.0.0.1:9/entrez/eutils/")
+    local_icite = Settings(eutils_url="http://127.0.0.1:9/entrez/eutils/", icite_url="http://127.0.0.1:9/icite/api/")
+    assert crawl_sources(None, real) == ("pubmed", "icite")
+    assert crawl_sources(None, local) == ("pubmed",)
+    assert crawl_sources(None, local_icite) == ("pubmed", "icite")
+    with pytest.raises(InputError):
+        crawl_sources("pubmed,icite", local)
+
+
+def test_refresh_of_an_icite_crawl_asks_icite_again_and_takes_its_new_citers(real_corpus, tmp_path):
+    """A crawl made while iCite knew half the citers; refreshed once it knows them all."""
+    from citegraph.config import Settings
+    from citegraph.pubmed_xml import parse_articles
+    from citegraph.refresh import refresh
+    from citegraph.sources.eutils import EutilsClient
+    from citegraph.sources.icite import ICiteClient
+    from citegraph.store import Store
+
+    with_pmc, without = pmc_split(real_corpus, SEED)
+    with EutilsServer(real_corpus, coverage=Coverage.from_known("icite=0.5", citedin_from="pmc")) as server:
+        report, before, _ = crawl_with(server, tmp_path, [SEED], ("pubmed", "icite"), depth=1)
+        assert with_pmc <= before < with_pmc | without
+        server.coverage = Coverage("pmc")
+        settings = Settings(eutils_url=server.url, cache_dir=tmp_path, icite_url=server.apis.urls()["icite_url"],
+                            rate=50, icite_rate=50)
+        with EutilsClient(settings) as client, ICiteClient(settings) as icite, Store(settings.store_path) as store:
+            refreshed = refresh(client, store, SEED, 0, parse=parse_articles, icite=icite, now=1e10)
+            with pytest.raises(Exception, match="iCite"):
+                refresh(client, store, SEED, 0, parse=parse_articles, now=1e10)
+            assert store.icite_metrics([SEED])[SEED]["citation_count"] == len(with_pmc | without)
+    assert refreshed.complete
+    assert {p.pmid for p in refreshed.new_papers} == (with_pmc | without) - before
