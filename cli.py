@@ -527,9 +527,15 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
     from citegraph.exports.jsonl import article_record
     from citegraph.graph import build_graph, citing_generations, top_cited
 
+    from citegraph.analysis.icite import icite_json
+    from citegraph.migrations import SOURCE_BITS
+
     (pmid,) = _pmids(app, [pmid])
     with app.open_store(must_exist=True) as store:
         article = store.get_article(pmid)
+        icite = store.icite_metrics([pmid]).get(pmid)
+        citedin_bit = SOURCE_BITS["elink:pubmed_pubmed_citedin"]
+        pubmed_cited_by = sum(1 for _, _, bits in store.citation_edges([pmid], "cited") if bits & citedin_bit)
         graph = build_graph(store)
         if article is None and pmid not in graph and not store.citing(pmid):
             raise CitegraphError(f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
@@ -558,6 +564,7 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                 "cites": graph.out_degree(pmid),
                 "citing_by_generation": {str(g): ps for g, ps in by_generation.items()},
                 "top_cited": [{"pmid": p, "cited_by": n} for p, n in top],
+                "icite": icite_json(icite),
             })
             return
         from citegraph.views.article import article_card
@@ -565,7 +572,14 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
         from citegraph.views.tree import generation_tree
 
         if article is not None:
-            app.out.print(article_card(article, cited_by=graph.in_degree(pmid), cites=graph.out_degree(pmid)))
+            app.out.print(article_card(article, cited_by=graph.in_degree(pmid), cites=graph.out_degree(pmid),
+                                       icite=icite, pubmed_cited_by=pubmed_cited_by))
+        elif icite:
+            from citegraph.views.article import cited_by_counts, icite_line
+
+            app.out.print(f"PMID {pmid}: no stored record ({cited_by_counts(graph.in_degree(pmid), icite, pubmed_cited_by)})",
+                          markup=False)
+            app.out.print(icite_line(icite))
         else:
             app.out.print(f"PMID {pmid}: no stored record (cited by {graph.in_degree(pmid)} stored papers)",
                           markup=False)
@@ -894,8 +908,10 @@ def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) ->
 
 @cli.command(epilog=_PAPER_HELP)
 @click.argument("seed")
-@click.option("--by", type=click.Choice(["citations", "pagerank", "betweenness"]), default="citations",
-              show_default=True, help="citations in the graph; PageRank; betweenness (bridges from the seed).")
+@click.option("--by", type=click.Choice(["citations", "pagerank", "betweenness", "rcr", "citations-global"]),
+              default="citations", show_default=True,
+              help="citations in the graph; PageRank; betweenness (bridges from the seed); iCite's relative "
+                   "citation ratio or citation count (crawls with --sources pubmed,icite).")
 @click.option("--limit", type=click.IntRange(1, None), default=20, show_default=True, help="Rows to show.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
@@ -904,17 +920,24 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
     """Rank the seed's descendants by citations, PageRank or betweenness."""
     from citegraph.analysis.influence import rank as rank_papers
 
+    from citegraph.analysis.icite import ICITE_RANKINGS, rank_by_icite
+
     (seed,) = _pmids(app, [seed])
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel)
-    rows = rank_papers(prep.graph, seed, by, limit)
+        if by in ICITE_RANKINGS:
+            rows = rank_papers(prep.graph, seed, "citations", None)
+            rows = rank_by_icite(rows, store.icite_metrics(r["pmid"] for r in rows), by, limit)
+    if by not in ICITE_RANKINGS:
+        rows = rank_papers(prep.graph, seed, by, limit)
     papers = prep.papers(r["pmid"] for r in rows)
     if as_json:
         _print_json({"seed": seed, "by": by, "rows": rows, "papers": papers, "selection": _selection_json(prep, sel)})
         return
     from citegraph.views.analysis import PAGERANK_HEADER, ranking_table
 
-    label = {"citations": "cited by", "pagerank": "PageRank", "betweenness": "betweenness"}[by]
+    label = {"citations": "cited by", "pagerank": "PageRank", "betweenness": "betweenness", "rcr": "RCR (iCite)",
+             "citations-global": "cited by (iCite)"}[by]
     n = prep.graph.number_of_nodes()
     scale = {"score_label": PAGERANK_HEADER, "score_key": "pagerank_relative",
              "caption": f"{PAGERANK_HEADER}: PageRank × {n:,}, the papers of the selected graph; 1.0 = an "

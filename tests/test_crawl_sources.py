@@ -172,3 +172,57 @@ def test_refresh_of_an_icite_crawl_asks_icite_again_and_takes_its_new_citers(rea
             assert store.icite_metrics([SEED])[SEED]["citation_count"] == len(with_pmc | without)
     assert refreshed.complete
     assert {p.pmid for p in refreshed.new_papers} == (with_pmc | without) - before
+
+
+# -- the command line: crawl, show, rank ----------------------------------------------------
+
+
+def cli_run(capsys, *args: str) -> tuple[int, str, str]:
+    import cli
+
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def pmc_cli(pmc_server, monkeypatch):
+    """The command line pointed at the PMC-only server, iCite included."""
+    monkeypatch.setenv("CITEGRAPH_EUTILS_URL", pmc_server.url)
+    monkeypatch.setenv("CITEGRAPH_ICITE_URL", pmc_server.apis.urls()["icite_url"])
+    monkeypatch.setenv("CITEGRAPH_RATE", "50")
+    return pmc_server
+
+
+def test_show_names_each_sources_count_and_json_carries_icite(real_corpus, pmc_cli, capsys):
+    with_pmc, without = pmc_split(real_corpus, SEED)
+    code, out, err = cli_run(capsys, "crawl", SEED, "--depth", "1", "--json")
+    assert code == 0, err
+    code, out, err = cli_run(capsys, "show", SEED)
+    assert code == 0, err
+    n = len(with_pmc | without)
+    assert f"cited by {n} (iCite) · {len(with_pmc)} (PubMed cited-by) · {n} in this store" in " ".join(out.split())
+    code, out, err = cli_run(capsys, "show", SEED, "--json")
+    icite = json.loads(out)["icite"]
+    assert icite["citation_count"] == n and icite["fetched_at"].endswith("Z")
+    assert set(icite) >= {"relative_citation_ratio", "nih_percentile", "apt", "is_clinical", "cited_by_clin",
+                          "human", "animal", "molecular_cellular"}
+
+
+def test_rank_by_icite_numbers(pmc_cli, capsys):
+    from citegraph.config import Settings
+    from citegraph.store import Store
+
+    assert cli_run(capsys, "crawl", SEED, "--depth", "2", "--json")[0] == 0
+    code, out, err = cli_run(capsys, "rank", SEED, "--by", "citations-global", "--json", "--limit", "5")
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    with Store(Settings.from_env().store_path) as store:
+        stored = store.icite_metrics()
+    counts = [stored[r["pmid"]]["citation_count"] if r["pmid"] in stored else None for r in rows]
+    assert [r["score"] for r in rows] == counts
+    known = [c for c in counts if c is not None]
+    assert known == sorted(known, reverse=True) and known
+    code, out, err = cli_run(capsys, "rank", SEED, "--by", "rcr")
+    assert code == 0, err
+    assert "RCR (iCite)" in out
