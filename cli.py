@@ -1118,6 +1118,37 @@ def timeline(app: App, seed: str, by: str | None, as_json: bool, sel: dict) -> N
 
 # -- import (issue 3) ------------------------------------------------------------------------
 
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("seed")
+@click.option("--depth", type=click.IntRange(1, None), metavar="N",
+              help="Generations to follow [default: those of SEED's latest crawl, else 1].")
+@click.option("--direction", type=click.Choice(["cited-by", "references", "both"]),
+              help="Direction to follow [default: that of SEED's latest crawl, else cited-by].")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def coverage(app: App, seed: str, depth: int | None, direction: str | None, as_json: bool) -> None:
+    """Which citation source (PubMed, iCite, ...) found which of SEED's citing papers, from the store.
+
+    Per source: the citations it told, the papers it found, those only it found; the papers
+    found by each pair of sources; the same by generation. No request is sent.
+    """
+    from citegraph.analysis.coverage import coverage as coverage_of
+
+    (seed,) = _pmids(app, [seed])
+    with app.open_store(must_exist=True) as store:
+        crawl = store.latest_crawl_of(seed)
+        params = crawl["params"] if crawl is not None else {}
+        depth = depth or int(params.get("depth") or 1)
+        direction = direction or str(params.get("direction") or "cited-by")
+        report = coverage_of(seed, store.citation_edges, depth=depth, direction=direction)
+    if as_json:
+        _print_json(report)
+        return
+    from citegraph.views.coverage import coverage_view
+
+    app.out.print(coverage_view(report))
+
+
 @cli.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--workers", type=click.IntRange(1, 64), metavar="N",
