@@ -39,15 +39,25 @@ def fast_settings(url: str, folder: Path, **overrides) -> Settings:
     return Settings(**values)
 
 
-def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, **overrides):
-    settings = fast_settings(url, folder, **overrides)
-    with EutilsClient(settings) as client, Store(settings.store_path) as store:
-        crawler = Crawler(client, store, parse=parse_articles, concurrency=4,
-                          requests_made=lambda: client.stats["requests"])
-        report = crawler.run(list(seeds), CrawlOptions(depth=depth, fetch_batch=100, link_batch=50))
+def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, icite_url: str | None = None, **overrides):
+    """A crawl through ``url``; with ``icite_url``, sources pubmed and iCite (the stats are
+    then iCite's, and the result holds the stored iCite metrics too)."""
+    from citegraph.sources.icite import ICiteClient
+
+    settings = fast_settings(url, folder, **({"icite_url": icite_url, "icite_rate": 100} if icite_url else {}),
+                             **overrides)
+    sources = ("pubmed", "icite") if icite_url else ("pubmed",)
+    with EutilsClient(settings) as client, Store(settings.store_path) as store, ICiteClient(settings) as icite:
+        requests_made = lambda: client.stats["requests"] + icite.stats["requests"]  # noqa: E731
+        crawler = Crawler(client, store, parse=parse_articles, concurrency=4, requests_made=requests_made,
+                          icite=icite if icite_url else None)
+        report = crawler.run(list(seeds), CrawlOptions(depth=depth, fetch_batch=100, link_batch=50, sources=sources))
         articles = store.known_pmids(p for p, _ in store.nodes(report.crawl_id))
         edges = set(store._execute("SELECT citing, cited, sources FROM citations").fetchall())
-    return report, articles, edges, client.stats
+        if icite_url:
+            metrics = {p: {k: v for k, v in m.items() if k != "fetched_at"} for p, m in store.icite_metrics().items()}
+            articles = (articles, metrics)
+    return report, articles, edges, icite.stats if icite_url else client.stats
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +125,56 @@ def test_persistent_503_marks_papers_failed_and_a_rerun_completes(corpus, refere
         report, articles, edges, _ = crawl(server.url, tmp_path)
     assert report.complete and report.start == "resumed" and report.status == "complete"
     assert (articles, edges) == reference
+
+
+# -- the same for iCite (crawls with --sources pubmed,icite) ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def icite_reference(corpus, tmp_path_factory):
+    with EutilsServer(corpus) as server:
+        report, articles, edges, _ = crawl(server.url, tmp_path_factory.mktemp("icite"),
+                                           icite_url=server.apis.urls()["icite_url"])
+    assert report.complete and len(articles[0]) > 100 and articles[1]
+    return articles, edges
+
+
+#: "short" and "error200" are no iCite faults (see citegraph.testing.citation_apis)
+ICITE_CURABLE = ["5xx", "reset", "truncate", "html200", "429"]
+
+
+@pytest.mark.parametrize("kind", ICITE_CURABLE)
+def test_forced_icite_fault_changes_nothing(kind, corpus, icite_reference, tmp_path):
+    with EutilsServer(corpus) as server:
+        server.force("icite/pubs", [kind] * 3)
+        report, articles, edges, stats = crawl(server.url, tmp_path, icite_url=server.apis.urls()["icite_url"])
+        log = server.fault_log
+    assert [k for _, k in log].count(kind) == 3, log
+    assert report.complete
+    assert (articles, edges) == icite_reference
+
+
+def test_icite_429_with_retry_after_is_waited_out_and_a_stall_cut(corpus, icite_reference, tmp_path):
+    with EutilsServer(corpus, retry_after=0.3, stall_seconds=3.0) as server:
+        server.force("icite/pubs", ["429", "stall"])
+        started = time.monotonic()
+        report, articles, edges, stats = crawl(server.url, tmp_path, icite_url=server.apis.urls()["icite_url"],
+                                               read_timeout=0.5)
+    assert stats["by_status"].get("429") == 1 and stats["by_status"].get("network") == 1  # the stall, cut
+    assert time.monotonic() - started >= 0.3
+    assert (articles, edges) == icite_reference
+
+
+def test_persistent_icite_503_fails_the_papers_and_a_rerun_completes(corpus, icite_reference, tmp_path):
+    with EutilsServer(corpus) as server:
+        server.force("icite/pubs", ["5xx"] * 200)
+        report, _, _, _ = crawl(server.url, tmp_path, icite_url=server.apis.urls()["icite_url"], max_attempts=2)
+        assert not report.complete and report.status == "failed"
+        assert ROOT in {p for p, _ in report.failed}
+    with EutilsServer(corpus) as server:
+        report, articles, edges, _ = crawl(server.url, tmp_path, icite_url=server.apis.urls()["icite_url"])
+    assert report.complete and report.start == "resumed"
+    assert (articles, edges) == icite_reference
 
 
 def test_dns_failure_is_a_clear_network_error(tmp_path):
