@@ -374,7 +374,8 @@ def test_console_script_and_python_cli_py_run(tmp_path):
         assert "citegraph" in done.stdout
 
 
-def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path):
+@pytest.mark.parametrize("icite", [False, True], ids=["pubmed", "pubmed+icite"])
+def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path, icite):
     """A crawl killed with SIGKILL part-way resumes on rerun and ends with what an
     uninterrupted crawl stores; nothing already stored is fetched again."""
     with EutilsServer(corpus, rate_limit=50, latency_ms=40) as srv:
@@ -383,6 +384,8 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
         release = _hold_efetch_answers_after(srv, 1)
         env = {**os.environ, "CITEGRAPH_EUTILS_URL": srv.url, "CITEGRAPH_RATE": "50",
                "CITEGRAPH_CONCURRENCY": "2"}
+        if icite:  # with an iCite URL the crawl's sources are pubmed,icite
+            env["CITEGRAPH_ICITE_URL"] = srv.apis.urls()["icite_url"]
         command = [sys.executable, "cli.py", "-q", "crawl", ROOT, "--depth", "2", "--json"]
         killed_env = {**env, "CITEGRAPH_CACHE": str(tmp_path / "killed")}
         victim = subprocess.Popen(command, cwd=REPO, env=killed_env, stdout=subprocess.DEVNULL,
@@ -416,6 +419,9 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
     # what was stored before the kill was not fetched again
     assert resumed["articles_fetched"] == _count(store_file, "articles") - before
     assert refetched >= 1
+    metrics = "SELECT pmid, citation_count, rcr, cited_by_clin FROM icite_metrics"
+    assert _rows(store_file, metrics) == _rows(tmp_path / "clean" / "citegraph.sqlite", metrics)
+    assert bool(_rows(store_file, metrics)) == icite
 
 
 def _hold_efetch_answers_after(srv: EutilsServer, first: int) -> threading.Event:
