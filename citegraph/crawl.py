@@ -16,8 +16,9 @@ Sources (``CrawlOptions.sources``): ``pubmed`` (elink and the records' reference
 crawl has it: the records come from PubMed) and ``icite`` (the NIH Open Citation Collection:
 one request for up to :data:`ICITE_BATCH` papers, answering their citing papers, references
 and metrics). With iCite, a link batch holds up to that many papers; it is linked by elink in
-batches of ``link_batch`` and by one iCite request, and fails or succeeds as a whole. What each
-source reports is stored as that source's edge (its bit in ``citations.sources``); a paper
+batches of ``link_batch`` and by one iCite request, and fails or succeeds as a whole; the papers of the last
+generation, which are not linked, go through the same stage for their iCite metrics alone.
+What each source reports is stored as that source's edge (its bit in ``citations.sources``); a paper
 that only one source reports joins the crawl all the same. iCite's metrics of the linked
 papers are stored with the time they were fetched (:meth:`Store.put_icite_metrics`).
 """
@@ -362,6 +363,10 @@ class _Run:
         #: depend on its record, so it is linked as soon as it is discovered, while its record
         #: is fetched: generations are then linked back to back instead of waiting for efetch.
         self.eager = options.direction == "cited-by" and not options.filters_records
+        #: papers of a generation below this go through the link stage: those below the depth
+        #: are linked; with iCite, those of the last generation too, only to ask iCite for
+        #: their metrics (nothing they link to joins the crawl)
+        self.link_depth = options.depth + 1 if "icite" in options.sources else options.depth
         #: why papers were left out (pmid: "year" or "type:NAME"), written with their state
         self.left_out: dict[str, str] = {}
         #: papers whose record is still to come (state 'fetch')
@@ -432,11 +437,12 @@ class _Run:
         generations = {g for g, queue in self.to_link.items() if queue}
         generations.update(self.generation_of[batch[0]] for batch in self.linking.values())
         if not self.eager:  # a fetched paper becomes link work of its generation
-            generations.update(g for g, n in self.fetch_work.items() if n and g < self.options.depth)
+            generations.update(g for g, n in self.fetch_work.items() if n and g < self.link_depth)
         return min(generations, default=None)
 
     def _expands(self, pmid: str) -> bool:
-        return self.generation_of[pmid] < self.options.depth
+        """Whether the paper goes through the link stage (see ``link_depth``)."""
+        return self.generation_of[pmid] < self.link_depth
 
     def _remember_link_flags(self, flags: dict[str, int]) -> None:
         for pmid, flag in flags.items():
@@ -511,6 +517,9 @@ class _Run:
 
     def _link(self, pmids: list[str], record_refs: dict[str, list[str]]) -> dict[str, dict]:
         links: dict[str, dict] = {}
+        if self.generation_of[pmids[0]] >= self.options.depth:  # the last generation: metrics only
+            assert self.c.icite is not None
+            return {"metrics": self.c.icite.pubs(pmids)}
         if self.options.direction in ("cited-by", "both"):
             links["cited-by"] = self._elink(pmids, LINKNAMES["cited-by"])
         if self.options.direction in ("references", "both"):
@@ -584,7 +593,7 @@ class _Run:
                             publication_types: Sequence[str] = ()) -> str:
         """Where a paper goes once we know its record (or that there is none)."""
         generation = self.generation_of[pmid]
-        expand = "link" if generation < self.options.depth else "done"
+        expand = "link" if generation < self.link_depth else "done"
         if pmid in self.seeds:
             return expand  # a seed is linked even without a record: NCBI may still link it
         if not has_record:
@@ -639,6 +648,12 @@ class _Run:
             errors.update(getattr(result, "errors", {}))
         icite = links.get("icite", {})
         discovered: list[tuple[str, int]] = []
+        if "metrics" in links:
+            with self.store.transaction():
+                self.store.put_icite_metrics(links["metrics"].values())
+                self.store.mark_linked(self.crawl_id, batch)
+                self.linked_early.update(p for p in batch if p in self.awaiting_record)
+            return
         with self.store.transaction():
             if errors:
                 self._fail_in_transaction({p: f"elink error: {m}" for p, m in errors.items()}, "link")

@@ -103,6 +103,7 @@ def pmc_server(real_corpus):
 
 def test_pubmed_alone_finds_the_pmc_citers_and_icite_adds_the_others(real_corpus, pmc_server, tmp_path):
     from citegraph.migrations import SOURCE_BITS
+    from citegraph.store import Store
 
     with_pmc, without = pmc_split(real_corpus, SEED)
     report, articles, edges = crawl_with(pmc_server, tmp_path / "pubmed", [SEED], ("pubmed",), depth=1)
@@ -113,6 +114,9 @@ def test_pubmed_alone_finds_the_pmc_citers_and_icite_adds_the_others(real_corpus
     to_seed = {str(a): bits for (a, b), bits in edges.items() if b == int(SEED)}
     assert {a for a, bits in to_seed.items() if bits & citedin} == with_pmc
     assert {a for a, bits in to_seed.items() if bits & icite} == with_pmc | without
+    # the last generation is not linked, but iCite is asked for its metrics
+    with Store(tmp_path / "both" / "citegraph.sqlite") as store:
+        assert set(store.icite_metrics()) == with_pmc | without | {SEED}
 
 
 def test_sources_are_part_of_the_crawls_key_only_beyond_pubmed():

@@ -160,7 +160,7 @@ def test_icite_429_with_retry_after_is_waited_out_and_a_stall_cut(corpus, icite_
         started = time.monotonic()
         report, articles, edges, stats = crawl(server.url, tmp_path, icite_url=server.apis.urls()["icite_url"],
                                                read_timeout=0.5)
-    assert stats["by_status"].get("429") == 1 and stats["by_status"].get("network") == 1  # the stall, cut
+    assert stats["by_status"].get("429") == 1 and stats["by_status"].get("network", 0) >= 1  # the stall, cut
     assert time.monotonic() - started >= 0.3
     assert (articles, edges) == icite_reference
 
