@@ -110,6 +110,7 @@ class EutilsServer:
         self._stats_total = 0
         self._by_endpoint: Counter = Counter({name: 0 for name in ENDPOINTS})
         self._by_status: Counter = Counter()
+        self._too_many_by_api: Counter = Counter()
         self._fault_log: list[tuple[str, str]] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -164,13 +165,14 @@ class EutilsServer:
     # -- statistics and control -------------------------------------------------------------------
     def stats(self) -> dict:
         """``{"total": N, "by_endpoint": {...}, "by_status": {"200": N, ...}, "by_api": {"eutils": N,
-        "icite": N, ...}}`` (what /_stats sends)."""
+        "icite": N, ...}, "429_by_api": {"eutils": N, "icite": N, ...}}`` (what /_stats sends)."""
         with self._lock:
             return {
                 "total": self._stats_total,
                 "by_endpoint": dict(self._by_endpoint),
                 "by_status": {str(k): v for k, v in sorted(self._by_status.items())},
                 "by_api": count_by_api(self._by_endpoint),
+                "429_by_api": {api: self._too_many_by_api.get(api, 0) for api in count_by_api({})},
             }
 
     def reset_stats(self) -> None:
@@ -178,6 +180,7 @@ class EutilsServer:
             self._stats_total = 0
             self._by_endpoint = Counter({name: 0 for name in ENDPOINTS})
             self._by_status = Counter()
+            self._too_many_by_api = Counter()
             self._fault_log = []
 
     @property
@@ -297,6 +300,9 @@ class EutilsServer:
             if out.endpoint:
                 self._by_endpoint[out.endpoint] += 1
             self._by_status[out.status] += 1
+            if out.status == 429:
+                name = out.endpoint
+                self._too_many_by_api[name.split("/", 1)[0] if "/" in name else "eutils"] += 1
 
     def _emit(self, line: str) -> None:
         if self.log is not None:
@@ -446,6 +452,9 @@ def _parse_args(argv: list[str] | None):
                         help="probability of a fault per request, spread over the kinds")
     parser.add_argument("--faults", default="", metavar="SPEC", help="e.g. 5xx=0.1,reset=0.05,truncate=0.05")
     parser.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    parser.add_argument("--api-rate-limits", default="", metavar="API=R,...",
+                        help="at most R requests per client in any 1 s window to that API (icite, europepmc, "
+                             "opencitations), HTTP 429 beyond")
     parser.add_argument("--citedin-from", choices=CITEDIN_FROM, default="all",
                         help="elink's cited-by lists name every citing record (all) or only those with a "
                              "PMC id (pmc, as PubMed's do)")
@@ -459,6 +468,13 @@ def _parse_args(argv: list[str] | None):
         parser.error("give --corpus FILE... and/or --synthetic N")
     if args.fail_rate and args.faults:
         parser.error("use either --fail-rate or --faults")
+    limits = {}
+    for part in filter(None, (p.strip() for p in args.api_rate_limits.split(","))):
+        api, _, value = part.partition("=")
+        if api not in ("icite", "europepmc", "opencitations") or not value.isdigit():
+            parser.error(f"--api-rate-limits: {part!r} is not API=R (icite, europepmc or opencitations)")
+        limits[api] = int(value)
+    args.api_rate_limits = limits
     try:
         args.coverage = Coverage.from_known(args.coverage, citedin_from=args.citedin_from, seed=args.seed)
     except ValueError as exc:
@@ -499,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     server = EutilsServer(corpus, port=args.port, latency_ms=args.latency_ms, per_record_ms=args.per_record_ms,
                           rate_limit=args.rate_limit, faults=plan, retry_after=args.retry_after,
                           log=None if args.quiet else log, coverage=args.coverage)
+    server.apis.rate_limits.update(args.api_rate_limits)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
