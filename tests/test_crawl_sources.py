@@ -230,3 +230,36 @@ def test_rank_by_icite_numbers(pmc_cli, capsys):
     code, out, err = cli_run(capsys, "rank", SEED, "--by", "rcr")
     assert code == 0, err
     assert "RCR (iCite)" in out
+
+
+def test_exports_carry_the_sources_that_found_each_paper(real_corpus, pmc_cli, capsys, tmp_path):
+    import csv
+
+    import networkx as nx
+
+    with_pmc, without = pmc_split(real_corpus, SEED)
+    assert cli_run(capsys, "crawl", SEED, "--depth", "1", "--json")[0] == 0
+
+    def export(fmt: str) -> Path:
+        path = tmp_path / f"out.{fmt}"
+        code, _, err = cli_run(capsys, "export", "--format", fmt, "--seed", SEED, "-o", str(path))
+        assert code == 0, err
+        return path
+
+    with export("csv").open(newline="", encoding="utf-8") as stream:
+        found = {row["pmid"]: set(row["sources"].split()) for row in csv.DictReader(stream)}
+    assert {p for p, s in found.items() if "icite" in s} == with_pmc | without
+    assert {p for p, s in found.items() if "elink:pubmed_pubmed_citedin" in s} == with_pmc
+    with export("edges").open(newline="", encoding="utf-8") as stream:
+        edges = {(r["citing"], r["source"]) for r in csv.DictReader(stream) if r["cited"] == SEED}
+    assert {c for c, s in edges if s == "icite"} == with_pmc | without
+    graph = nx.read_graphml(export("graphml"))
+    assert {c for c, _ in graph.in_edges(SEED) if "icite" in graph.edges[c, SEED]["sources"].split()} == \
+        with_pmc | without
+    one = sorted(without)[0]
+    ris = export("ris").read_text(encoding="utf-8")
+    record = next(r for r in ris.split("ER  -") if f"AN  - {one}" in r)
+    assert "N1  - citegraph sources: icite pubmed:references" in record
+    bib = export("bibtex").read_text(encoding="utf-8")
+    entry = bib.split(f"pmid{one},", 1)[1].split("\n}", 1)[0]
+    assert "citegraph sources: icite pubmed:references" in " ".join(entry.split())
