@@ -174,8 +174,9 @@ def _no_record(values: list[str]) -> str:
               help="Leave out papers of this publication type and do not follow them, e.g. Review, Comment, "
                    "'Published Erratum' (repeatable; any case).")
 @click.option("--sources", "sources_text", metavar="LIST",
-              help="Citation sources to ask, comma-separated: pubmed (always), icite. Default: pubmed,icite "
-                   "against the real NCBI or with CITEGRAPH_ICITE_URL set, else pubmed.")
+              help="Citation sources to ask, comma-separated: pubmed (always), icite, europepmc, opencitations "
+                   "(these two: one request per paper). Default: pubmed,icite against the real NCBI or with "
+                   "CITEGRAPH_ICITE_URL set, else pubmed.")
 @click.option("--again", is_flag=True, help="Crawl again even if the same crawl is complete.")
 @click.option("--refresh", "refresh_seed", metavar="SEED",
               help="Re-link the papers of SEED's latest crawl whose links are older than --max-age and list "
@@ -225,12 +226,14 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
                            exclude_types=exclude_types, sources=crawl_sources(sources_text, app.settings))
     with app.open_store() as store:
         client = app.client()
-        icite = None
-        if "icite" in options.sources:
-            from citegraph.sources.icite import ICiteClient
+        from citegraph.sources.europepmc import EuropePMCClient
+        from citegraph.sources.icite import ICiteClient
+        from citegraph.sources.opencitations import OpenCitationsClient
 
-            icite = ICiteClient(app.settings)
-        requests_made = lambda: client.stats["requests"] + (icite.stats["requests"] if icite else 0)  # noqa: E731
+        kinds = {"icite": ICiteClient, "europepmc": EuropePMCClient, "opencitations": OpenCitationsClient}
+        others = {name: kind(app.settings) for name, kind in kinds.items() if name in options.sources}
+        icite = others.get("icite")
+        requests_made = lambda: client.stats["requests"] + sum(c.stats["requests"] for c in others.values())  # noqa: E731
         try:
             resolution = resolve_identifiers(texts, store, client, parse_articles)
             if not resolution.pmids:
@@ -238,7 +241,8 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             with _CrawlProgress(app) as progress, _sigterm_as_interrupt(), \
                     ParsePool(app.settings.parse_processes) as parse_pool:
                 crawler = Crawler(client, store, parse=parse_pool.parse, concurrency=app.settings.concurrency,
-                                  progress=progress.update, requests_made=requests_made, icite=icite)
+                                  progress=progress.update, requests_made=requests_made, icite=icite,
+                                  europepmc=others.get("europepmc"), opencitations=others.get("opencitations"))
                 try:
                     report = crawler.run(resolution.pmids, options, again=again)
                 except KeyboardInterrupt:
@@ -249,8 +253,8 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             _say_unmatched_types(app, store, options.exclude_types, report)
         finally:
             client.close()
-            if icite is not None:
-                icite.close()
+            for other in others.values():
+                other.close()
     missing = set(report.missing)
     unknown_seeds = [p for p in report.seeds if p in missing]
     if len(unknown_seeds) == len(report.seeds) and report.members <= len(report.seeds):
@@ -1140,7 +1144,9 @@ def coverage(app: App, seed: str, depth: int | None, direction: str | None, as_j
         params = crawl["params"] if crawl is not None else {}
         depth = depth or int(params.get("depth") or 1)
         direction = direction or str(params.get("direction") or "cited-by")
-        report = coverage_of(seed, store.citation_edges, depth=depth, direction=direction)
+        report = coverage_of(seed, lambda pmids, side: [*store.citation_edges(pmids, side),
+                                                        *store.external_edges(pmids, side)],
+                             depth=depth, direction=direction)
     if as_json:
         _print_json(report)
         return

@@ -41,7 +41,7 @@ from .parse_pool import REFERENCE_LIST_SOURCE, RecordDigest, digest_articles
 from .store import PreparedArticles, Store, source_bit
 
 __all__ = ["CrawlOptions", "CrawlProgress", "CrawlReport", "Crawler", "DIRECTIONS", "LINKNAMES", "SOURCES",
-           "ICITE_BATCH", "SOURCE_ICITE", "parse_sources", "crawl_sources"]
+           "ICITE_BATCH", "SOURCE_ICITE", "PER_PAPER_SOURCES", "parse_sources", "crawl_sources"]
 
 DIRECTIONS = ("cited-by", "references", "both")
 LINKNAMES = {"cited-by": "pubmed_pubmed_citedin", "references": "pubmed_pubmed_refs"}
@@ -49,9 +49,11 @@ SOURCE_CITEDIN = "elink:pubmed_pubmed_citedin"
 SOURCE_REFS = "elink:pubmed_pubmed_refs"
 SOURCE_RECORD = REFERENCE_LIST_SOURCE
 SOURCE_ICITE = "icite"
+#: the sources asked paper by paper (one request per paper and direction)
+PER_PAPER_SOURCES = ("europepmc", "opencitations")
 _CITEDIN_BIT, _REFS_BIT, _ICITE_BIT = source_bit(SOURCE_CITEDIN), source_bit(SOURCE_REFS), source_bit(SOURCE_ICITE)
 #: the citation sources a crawl can ask, in the order they are named
-SOURCES = ("pubmed", "icite")
+SOURCES = ("pubmed", "icite", "europepmc", "opencitations")
 #: papers per iCite request (its documented maximum)
 ICITE_BATCH = 1000
 #: how the report names a reason for leaving a paper out (others are "type:NAME": NAME)
@@ -97,16 +99,24 @@ def crawl_sources(given: str | None, settings) -> tuple[str, ...]:
     real iCite unasked. Naming ``icite`` in that case raises :class:`InputError` (set the
     iCite URL too), for the same reason.
     """
-    from .config import ICITE_URL, NCBI_EUTILS_URL
+    from .config import EUROPEPMC_URL, ICITE_URL, NCBI_EUTILS_URL, OPENCITATIONS_URL
 
     local_eutils = settings.eutils_url != NCBI_EUTILS_URL
     icite_unset = settings.icite_url == ICITE_URL
     if given is None:
         return ("pubmed",) if local_eutils and icite_unset else ("pubmed", "icite")
     sources = parse_sources(given)
-    if "icite" in sources and local_eutils and icite_unset:
-        raise InputError("--sources icite: the E-utilities URL is not NCBI's but the iCite URL is iCite's own; "
-                         "set CITEGRAPH_ICITE_URL to the iCite to ask (a local server's /icite/api/)")
+    if local_eutils:
+        real = {"icite": (settings.icite_url == ICITE_URL, "CITEGRAPH_ICITE_URL", "/icite/api/"),
+                "europepmc": (settings.europepmc_url == EUROPEPMC_URL, "CITEGRAPH_EUROPEPMC_URL",
+                              "/europepmc/webservices/rest/"),
+                "opencitations": (settings.opencitations_url == OPENCITATIONS_URL, "CITEGRAPH_OPENCITATIONS_URL",
+                                  "/opencitations/index/v2/")}
+        for name in sources:
+            if name in real and real[name][0]:
+                raise InputError(f"--sources {name}: the E-utilities URL is not NCBI's but the {name} URL is the "
+                                 f"real service's; set {real[name][1]} to the one to ask (a local server's "
+                                 f"{real[name][2]})")
     return sources
 
 
@@ -240,10 +250,13 @@ class Crawler:
 
     def __init__(self, client: EutilsLike, store: Store, *, parse: Callable[[bytes], list[Article] | list[RecordDigest]],
                  concurrency: int = 4, progress: Callable[[CrawlProgress], None] | None = None,
-                 requests_made: Callable[[], int] | None = None, icite: ICiteLike | None = None) -> None:
-        """``icite``: the iCite client, needed by crawls with the ``icite`` source."""
+                 requests_made: Callable[[], int] | None = None, icite: ICiteLike | None = None,
+                 europepmc=None, opencitations=None) -> None:
+        """``icite``, ``europepmc``, ``opencitations``: the clients of those sources (see
+        citegraph.sources), needed by crawls that ask them."""
         self.client = client
         self.icite = icite
+        self.per_paper = {"europepmc": europepmc, "opencitations": opencitations}
         self.store = store
         self.parse = parse
         self.concurrency = max(1, concurrency)
@@ -263,6 +276,9 @@ class Crawler:
         seeds = list(dict.fromkeys(str(s) for s in seeds))
         if "icite" in options.sources and self.icite is None:
             raise InputError("the icite source needs an iCite client")
+        for name in PER_PAPER_SOURCES:
+            if name in options.sources and self.per_paper[name] is None:
+                raise InputError(f"the {name} source needs its client")
         crawl_id, state = self.store.open_crawl(options.key(seeds), seeds, asdict(options), again=again)
         start = "new" if state == "new" else "already complete" if state == "complete" else "resumed"
         report = CrawlReport(crawl_id=crawl_id, status=state, seeds=seeds, start=start)
@@ -529,7 +545,28 @@ class _Run:
         if "icite" in self.options.sources:
             assert self.c.icite is not None
             links["icite"] = self.c.icite.pubs(pmids)
+        for name in PER_PAPER_SOURCES:
+            if name in self.options.sources:
+                links[name] = self._ask_per_paper(name, pmids)
         return links
+
+    def _ask_per_paper(self, name: str, pmids: list[str]) -> dict[str, list]:
+        """``{pmid: [CitationLink, ...]}``: what the source ``name`` links each paper to in the
+        crawl's direction (Europe PMC's papers keep their title and year: see ``_external``)."""
+        client = self.c.per_paper[name]
+        kinds = [k for d, k in (("cited-by", "citations"), ("references", "references"))
+                 if self.options.direction in (d, "both")]
+        told: dict[str, list] = {}
+        for pmid in pmids:
+            for kind in kinds:
+                answer = getattr(client, kind)(pmid)
+                if hasattr(answer, "papers"):  # Europe PMC: the papers, each linked to the one asked
+                    own = answer.of
+                    told.setdefault(pmid, []).extend(
+                        (p.id, own, p) if kind == "citations" else (own, p.id, p) for p in answer.papers)
+                else:
+                    told.setdefault(pmid, []).extend((link.citing, link.cited, None) for link in answer)
+        return told
 
     def _elink(self, pmids: list[str], linkname: str) -> dict[str, list[str]]:
         """elink in batches of ``link_batch`` ids; their answers (and ``errors``) merged."""
@@ -648,6 +685,7 @@ class _Run:
             errors.update(getattr(result, "errors", {}))
         icite = links.get("icite", {})
         discovered: list[tuple[str, int]] = []
+        externals: list = []  # (paper, citing id, cited id, source bit) of papers outside PubMed
         if "metrics" in links:
             with self.store.transaction():
                 self.store.put_icite_metrics(links["metrics"].values())
@@ -675,10 +713,22 @@ class _Run:
                 for other in (*citing, *cited, *links.get("record", {}).get(pmid, []), *map(str, told[0]),
                               *map(str, told[1])):
                     discovered.append((other, next_generation))
+                for name in PER_PAPER_SOURCES:
+                    bit = source_bit(name)
+                    for citing_id, cited_id, paper in links.get(name, {}).get(pmid, ()):
+                        other_id = citing_id if cited_id.pmid == p else cited_id
+                        if other_id.pmid is None:  # a paper outside PubMed: kept as an external one
+                            if other_id.key:
+                                externals.append((_external(other_id, paper), citing_id, cited_id, bit))
+                        elif other_id.pmid != p and citing_id.pmid is not None and cited_id.pmid is not None:
+                            rows.append((citing_id.pmid, cited_id.pmid, bit, now))
+                            discovered.append((str(other_id.pmid), next_generation))
             if rows:
                 self.report.links_reported += self.store.add_citation_rows(rows)
             if icite:
                 self.store.put_icite_metrics(icite.values(), now)
+            if externals:
+                self.store.put_external_citations(externals, now)
             self.store.mark_linked(self.crawl_id, batch)
             self.linked_early.update(p for p in batch if p in self.awaiting_record)
             self._add_discovered(discovered)
@@ -790,6 +840,13 @@ class _Links(dict):
     def __init__(self) -> None:
         super().__init__()
         self.errors: dict[str, str] = {}
+
+
+def _external(ident, paper) -> dict:
+    """What a source gave of a paper outside PubMed: key, DOI, title, year, the source's id."""
+    return {"key": ident.key, "doi": ident.doi or getattr(getattr(paper, "id", None), "doi", None),
+            "title": getattr(paper, "title", None), "year": getattr(paper, "year", None),
+            "source_id": ident.source_id}
 
 
 def _icite_links(paper, direction: str) -> tuple[tuple[int, ...], tuple[int, ...]]:

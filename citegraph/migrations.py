@@ -261,6 +261,25 @@ CREATE TABLE icite_metrics (
     molecular_cellular   REAL,
     provisional          INTEGER
 );
+-- papers outside PubMed (preprints, DOI-only records) that a citation source named, as it
+-- named them (key: "doi:<lower-case DOI>" or the source's id), and their citations with
+-- PubMed papers (a PubMed paper named by its PMID, as text); sources as in citations
+CREATE TABLE external_papers (
+    key        TEXT PRIMARY KEY,
+    doi        TEXT,
+    title      TEXT,
+    year       INTEGER,
+    source_id  TEXT,
+    seen_at    REAL NOT NULL
+);
+CREATE TABLE external_citations (
+    citing   TEXT NOT NULL,
+    cited    TEXT NOT NULL,
+    sources  INTEGER NOT NULL,
+    seen_at  REAL NOT NULL,
+    PRIMARY KEY (citing, cited)
+) WITHOUT ROWID;
+CREATE INDEX external_citations_cited ON external_citations(cited);
 """
 
 #: (version, name, SQL script)
@@ -274,6 +293,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (7, "topic_cache: lens classification of each paper, kept until its record changes", _TOPIC_CACHE),
     (8, "citations: one row per edge, its sources a bit mask", _CITATION_BITS),
     (9, "crawls.status: running, interrupted, failed or complete", _CRAWL_STATES),
-    (10, "icite_metrics: iCite's citation count, RCR, percentile, APT and more per paper, when fetched",
+    (10, "icite_metrics (iCite's numbers per paper, when fetched); external_papers and external_citations "
+         "(papers outside PubMed that a citation source named)",
      _ICITE_METRICS),
 ]

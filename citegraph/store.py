@@ -626,6 +626,59 @@ class Store:
                                       chunk).fetchall())
         return rows
 
+    # -- papers outside PubMed ---------------------------------------------------------------
+
+    def put_external_citations(self, items: Iterable[tuple[Mapping, object, object, int]],
+                               now: float | None = None) -> None:
+        """Store citations between a PubMed paper and one outside PubMed (a preprint, a DOI
+        only): ``(paper, citing id, cited id, source bit)``, ``paper`` the outside one's
+        ``{"key", "doi", "title", "year", "source_id"}`` (what the source gave), the ids
+        :class:`citegraph.sources.json_answers.ExternalId` values. A paper keeps the first
+        title and year a source gave; sources add up per citation as in ``citations``."""
+        now = time.time() if now is None else now
+        papers, edges = [], []
+        for paper, citing, cited, bit in items:
+            papers.append((paper["key"], paper.get("doi"), paper.get("title"), paper.get("year"),
+                           paper.get("source_id"), now))
+            name = lambda ident: str(ident.pmid) if ident.pmid is not None else ident.key  # noqa: E731
+            edges.append((name(citing), name(cited), bit, now))
+        self._executemany("INSERT INTO external_papers (key, doi, title, year, source_id, seen_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                          "doi = COALESCE(doi, excluded.doi), title = COALESCE(title, excluded.title), "
+                          "year = COALESCE(year, excluded.year)", papers)
+        self._executemany("INSERT INTO external_citations (citing, cited, sources, seen_at) VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT (citing, cited) DO UPDATE SET sources = sources | excluded.sources", edges)
+
+    def external_edges(self, pmids: Iterable[str | int], side: str) -> list[tuple[int | str, int | str, int]]:
+        """As :meth:`citation_edges`, for the citations with a paper outside PubMed (named by
+        its key, ``"doi:..."`` or the source's id; a PubMed paper by its PMID, an int). A
+        source's paper "outside PubMed" whose DOI is a stored record's (a source that lacks
+        the PMID of a PubMed paper) is named by that record's PMID."""
+        if side not in ("citing", "cited"):
+            raise ValueError(f"side must be 'citing' or 'cited', not {side!r}")
+        found = []
+        for chunk in _chunks([str(int(p)) for p in pmids]):
+            marks = ",".join("?" * len(chunk))
+            found.extend(self._execute(
+                f"SELECT citing, cited, sources FROM external_citations WHERE {side} IN ({marks})", chunk).fetchall())
+        dois = {k[4:] for row in found for k in row[:2] if k.startswith("doi:")}
+        pmid_of = {f"doi:{doi.lower()}": int(pmid) for doi, pmid in self.find_by("doi", dois).items()} if dois else {}
+
+        def name(key: str) -> int | str:
+            return int(key) if key.isdigit() else pmid_of.get(key, key)
+
+        return [(name(citing), name(cited), bits) for citing, cited, bits in found]
+
+    def external_papers(self, keys: Iterable[str]) -> dict[str, dict]:
+        """``{key: {"doi", "title", "year", "source_id"}}`` of the stored papers outside PubMed."""
+        found: dict[str, dict] = {}
+        for chunk in _chunks(list(keys)):
+            marks = ",".join("?" * len(chunk))
+            for key, doi, title, year, source_id in self._execute(
+                    f"SELECT key, doi, title, year, source_id FROM external_papers WHERE key IN ({marks})", chunk):
+                found[key] = {"doi": doi, "title": title, "year": year, "source_id": source_id}
+        return found
+
     # -- iCite metrics -----------------------------------------------------------------------
 
     def put_icite_metrics(self, papers: Iterable, fetched_at: float | None = None) -> None:

@@ -30,7 +30,7 @@ def test_each_source_its_papers_only_overlap_and_generations():
     assert report["sources"] == {"pubmed": {"citations": 4, "papers": 3, "only": 1},
                                  "icite": {"citations": 4, "papers": 4, "only": 2}}
     # 14 is known only from its own reference list: no source's finding in the cited-by direction
-    assert report["union"] == {"citations": 6, "papers": 5}
+    assert report["union"] == {"citations": 6, "papers": 5, "outside_pubmed": 0}
     assert report["overlap"] == {"pubmed+icite": 2}  # 11 and 22
     assert report["by_generation"] == [{"generation": 1, "pubmed": 2, "icite": 2, "union": 3},
                                        {"generation": 2, "pubmed": 1, "icite": 2, "union": 2}]
@@ -40,7 +40,7 @@ def test_references_count_pubmeds_reference_lists_and_a_pubmed_only_store_shows_
     rows = [(1, 2, RECORD), (1, 3, REFS | RECORD), (3, 4, RECORD)]
     report = coverage(1, edges_of(rows), depth=1, direction="references")
     assert report["sources"] == {"pubmed": {"citations": 2, "papers": 2, "only": 2}}
-    assert report["overlap"] == {} and report["union"] == {"citations": 2, "papers": 2}
+    assert report["overlap"] == {} and report["union"] == {"citations": 2, "papers": 2, "outside_pubmed": 0}
     assert coverage(1, edges_of(rows), depth=2, direction="both")["union"]["papers"] == 3
 
 
@@ -53,7 +53,8 @@ def test_the_command_reports_what_the_crawl_found_on_the_pmc_only_server(real_co
     n, m = len(with_pmc | without), len(with_pmc)
     assert report["sources"] == {"pubmed": {"citations": m, "papers": m, "only": 0},
                                  "icite": {"citations": n, "papers": n, "only": n - m}}
-    assert report["union"] == {"citations": n, "papers": n} and report["overlap"] == {"pubmed+icite": m}
+    assert report["union"] == {"citations": n, "papers": n, "outside_pubmed": 0}
+    assert report["overlap"] == {"pubmed+icite": m}
     assert report["by_generation"] == [{"generation": 1, "pubmed": m, "icite": n, "union": n}]
     code, out, err = cli_run(capsys, "coverage", SEED)
     assert code == 0, err

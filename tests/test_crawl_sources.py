@@ -263,3 +263,41 @@ def test_exports_carry_the_sources_that_found_each_paper(real_corpus, pmc_cli, c
     bib = export("bibtex").read_text(encoding="utf-8")
     entry = bib.split(f"pmid{one},", 1)[1].split("\n}", 1)[0]
     assert "citegraph sources: icite pubmed:references" in " ".join(entry.split())
+
+
+# -- Europe PMC and OpenCitations: papers outside PubMed ------------------------------------
+
+
+def test_europepmc_and_opencitations_store_their_edges_and_papers_outside_pubmed(tmp_path, capsys, monkeypatch):
+    from citegraph.migrations import SOURCE_BITS
+    from citegraph.store import Store
+
+    corpus = Corpus.synthetic(400, seed=5)
+    root = max((p for p in corpus.pmids() if int(p) % 5 == 0), key=lambda p: len(corpus.cited_by(p)))
+    citers = set(corpus.cited_by(root))
+    with EutilsServer(corpus, coverage=Coverage("pmc")) as server:  # synthetic records: elink names no citer
+        monkeypatch.setenv("CITEGRAPH_EUTILS_URL", server.url)
+        code, _, err = cli_run(capsys, "crawl", root, "--sources", "pubmed,europepmc")
+        assert code == 1 and "CITEGRAPH_EUROPEPMC_URL" in err
+        for name, url in server.apis.urls().items():
+            monkeypatch.setenv(f"CITEGRAPH_{name.upper()}", url)
+        code, out, err = cli_run(capsys, "crawl", root, "--sources", "pubmed,europepmc,opencitations", "--json")
+        assert code == 0, err
+        by_api = server.stats()["by_api"]
+    assert by_api["europepmc"] == by_api["opencitations"] == 1 and by_api["icite"] == 0
+    with Store(tmp_path / "cache" / "citegraph.sqlite") as store:
+        members = {p for p, _ in store.nodes(json.loads(out)["crawl_id"])}
+        assert citers <= members  # found by Europe PMC alone: PubMed's elink named none
+        bits = {a: b for a, c, b in store.citation_edges([root], "cited")}
+        assert {str(a) for a, b in bits.items() if b & SOURCE_BITS["europepmc"]} == citers
+        preprint = f"PPR:PPR8{int(root) % 100000:05d}"
+        outside = store.external_papers([preprint])
+        assert outside[preprint]["title"] and outside[preprint]["year"]
+        # OpenCitations names some PubMed papers by DOI only: the store's DOIs give their PMIDs back
+        external = store.external_edges([root], "cited")
+        assert all(isinstance(a, int) for a, _, b in external if b & SOURCE_BITS["opencitations"])
+    code, out, err = cli_run(capsys, "coverage", root, "--json")
+    report = json.loads(out)
+    assert report["union"]["outside_pubmed"] == 1 and report["union"]["papers"] == len(citers) + 1
+    assert report["sources"]["europepmc"]["papers"] == len(citers) + 1
+    assert report["sources"]["pubmed"]["papers"] == 0

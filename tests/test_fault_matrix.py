@@ -39,25 +39,38 @@ def fast_settings(url: str, folder: Path, **overrides) -> Settings:
     return Settings(**values)
 
 
-def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, icite_url: str | None = None, **overrides):
+def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, icite_url: str | None = None,
+          apis: dict | None = None, source: str | None = None, **overrides):
     """A crawl through ``url``; with ``icite_url``, sources pubmed and iCite (the stats are
-    then iCite's, and the result holds the stored iCite metrics too)."""
+    then iCite's, and the result holds the stored iCite metrics too); with ``apis`` (the
+    server's ``apis.urls()``) and ``source`` (europepmc or opencitations), sources pubmed and
+    that one (the stats are its, the edges include those with papers outside PubMed)."""
+    from citegraph.sources.europepmc import EuropePMCClient
     from citegraph.sources.icite import ICiteClient
+    from citegraph.sources.opencitations import OpenCitationsClient
 
-    settings = fast_settings(url, folder, **({"icite_url": icite_url, "icite_rate": 100} if icite_url else {}),
-                             **overrides)
-    sources = ("pubmed", "icite") if icite_url else ("pubmed",)
-    with EutilsClient(settings) as client, Store(settings.store_path) as store, ICiteClient(settings) as icite:
-        requests_made = lambda: client.stats["requests"] + icite.stats["requests"]  # noqa: E731
+    urls = dict(apis or {})
+    if icite_url:
+        urls["icite_url"], source = icite_url, "icite"
+    rates = {"icite_rate": 100, "europepmc_rate": 100, "opencitations_rate": 100}
+    settings = fast_settings(url, folder, **urls, **rates, **overrides)
+    sources = ("pubmed", source) if source else ("pubmed",)
+    with EutilsClient(settings) as client, Store(settings.store_path) as store, ICiteClient(settings) as icite, \
+            EuropePMCClient(settings) as europepmc, OpenCitationsClient(settings) as opencitations:
+        clients = {"icite": icite, "europepmc": europepmc, "opencitations": opencitations}
+        requests_made = lambda: client.stats["requests"] + sum(c.stats["requests"] for c in clients.values())  # noqa: E731
         crawler = Crawler(client, store, parse=parse_articles, concurrency=4, requests_made=requests_made,
-                          icite=icite if icite_url else None)
+                          **{name: c for name, c in clients.items() if name in sources})
         report = crawler.run(list(seeds), CrawlOptions(depth=depth, fetch_batch=100, link_batch=50, sources=sources))
         articles = store.known_pmids(p for p, _ in store.nodes(report.crawl_id))
         edges = set(store._execute("SELECT citing, cited, sources FROM citations").fetchall())
-        if icite_url:
+        if source == "icite":
             metrics = {p: {k: v for k, v in m.items() if k != "fetched_at"} for p, m in store.icite_metrics().items()}
             articles = (articles, metrics)
-    return report, articles, edges, icite.stats if icite_url else client.stats
+        elif source:
+            edges |= set(store._execute("SELECT citing, cited, sources FROM external_citations").fetchall())
+            articles = (articles, set(store._execute("SELECT key, doi, title, year FROM external_papers").fetchall()))
+    return report, articles, edges, clients[source].stats if source else client.stats
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +188,39 @@ def test_persistent_icite_503_fails_the_papers_and_a_rerun_completes(corpus, ici
         report, articles, edges, _ = crawl(server.url, tmp_path, icite_url=server.apis.urls()["icite_url"])
     assert report.complete and report.start == "resumed"
     assert (articles, edges) == icite_reference
+
+
+# -- the same for Europe PMC and OpenCitations (asked paper by paper) ---------------------------
+
+
+@pytest.fixture(scope="module")
+def per_paper_references(corpus, tmp_path_factory):
+    found = {}
+    with EutilsServer(corpus) as server:
+        for source in ("europepmc", "opencitations"):
+            report, articles, edges, _ = crawl(server.url, tmp_path_factory.mktemp(source),
+                                               apis=server.apis.urls(), source=source)
+            assert report.complete and articles[1]  # papers outside PubMed among them
+            found[source] = (articles, edges)
+    return found
+
+
+#: Europe PMC also answers errors with HTTP 200 ({"errCode": ...}); neither has "short"
+PER_PAPER_CURABLE = [(source, kind) for source in ("europepmc", "opencitations")
+                     for kind in ("5xx", "reset", "truncate", "html200", "429", "stall")
+                     + (("error200",) if source == "europepmc" else ())]
+
+
+@pytest.mark.parametrize("source,kind", PER_PAPER_CURABLE)
+def test_forced_per_paper_source_fault_changes_nothing(source, kind, corpus, per_paper_references, tmp_path):
+    with EutilsServer(corpus, retry_after=0.05, stall_seconds=3.0) as server:
+        server.force(f"{source}/citations", [kind] * 2)
+        report, articles, edges, stats = crawl(server.url, tmp_path, apis=server.apis.urls(),
+                                               source=source, read_timeout=0.5)
+        log = server.fault_log
+    assert [k for _, k in log].count(kind) == 2, log
+    assert report.complete
+    assert (articles, edges) == per_paper_references[source]
 
 
 def test_dns_failure_is_a_clear_network_error(tmp_path):

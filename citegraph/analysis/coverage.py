@@ -15,8 +15,13 @@ A citation known in the cited-by direction only from the citing paper's own refe
 there and is not followed: it would make PubMed appear to find every citing paper another
 source found.
 
+Papers outside PubMed (a preprint, a DOI-only record that Europe PMC or OpenCitations named)
+count as papers like any other; they are leaves (never followed further), and
+``union.outside_pubmed`` says how many of the papers they are.
+
 No I/O: the edges come from ``edges(pmids, side)``, which returns ``(citing, cited, bits)``
-rows (:meth:`citegraph.store.Store.citation_edges`).
+rows (:meth:`citegraph.store.Store.citation_edges`, and :meth:`~citegraph.store.Store.external_edges`
+whose papers outside PubMed are str keys).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ def coverage(seed: str | int, edges: Edges, *, depth: int = 1, direction: str = 
 
         {"seed", "depth", "direction",
          "sources": {name: {"citations", "papers", "only"}},   # pubmed always, others if they told any
-         "union": {"citations", "papers"},
+         "union": {"citations", "papers", "outside_pubmed"},
          "overlap": {"pubmed+icite": papers found by both, ...},
          "by_generation": [{"generation": 1, "pubmed": N, "icite": N, ..., "union": N}, ...]}
 
@@ -77,7 +82,8 @@ def coverage(seed: str | int, edges: Edges, *, depth: int = 1, direction: str = 
                 told.setdefault((citing, cited), set()).update(names)
                 if other not in generation:
                     generation[other] = g + 1
-                    reached.append(other)
+                    if isinstance(other, int):  # a paper outside PubMed (a str key) is a leaf
+                        reached.append(other)
                 if other != root:
                     for name in names:
                         found[name].add(other)
@@ -100,6 +106,7 @@ def coverage(seed: str | int, edges: Edges, *, depth: int = 1, direction: str = 
             row[name] = len(found[name] & members)
         row["union"] = len(members)
         by_generation.append(row)
+    outside = sum(1 for p in papers if not isinstance(p, int))
     return {"seed": str(seed), "depth": depth, "direction": direction, "sources": sources,
-            "union": {"citations": len(told), "papers": len(papers)}, "overlap": overlap,
+            "union": {"citations": len(told), "papers": len(papers), "outside_pubmed": outside}, "overlap": overlap,
             "by_generation": by_generation}

@@ -30,6 +30,8 @@ def coverage_view(report: Mapping) -> Group:
     union = report["union"]
     title = (f"Coverage of {report['seed']} ({report['direction']}, depth {report['depth']}): "
              f"{union['papers']:,} papers, {union['citations']:,} citations")
+    if union.get("outside_pubmed"):
+        title += f" ({union['outside_pubmed']:,} of the papers outside PubMed: preprints, DOI only)"
     table = Table(title=text(title, "italic"), title_justify="left", pad_edge=False)
     table.add_column("source", style="bold")
     for name in ("papers", "citations", "only"):
