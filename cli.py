@@ -540,6 +540,7 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
         icite = store.icite_metrics([pmid]).get(pmid)
         citedin_bit = SOURCE_BITS["elink:pubmed_pubmed_citedin"]
         pubmed_cited_by = sum(1 for _, _, bits in store.citation_edges([pmid], "cited") if bits & citedin_bit)
+        outside = store.external_papers({c for c, _, _ in store.external_edges([pmid], "cited") if isinstance(c, str)})
         graph = build_graph(store)
         if article is None and pmid not in graph and not store.citing(pmid):
             raise CitegraphError(f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
@@ -569,6 +570,7 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                 "citing_by_generation": {str(g): ps for g, ps in by_generation.items()},
                 "top_cited": [{"pmid": p, "cited_by": n} for p, n in top],
                 "icite": icite_json(icite),
+                "cited_by_outside_pubmed": [{"key": k, **outside[k]} for k in sorted(outside)],
             })
             return
         from citegraph.views.article import article_card
@@ -587,6 +589,10 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
         else:
             app.out.print(f"PMID {pmid}: no stored record (cited by {graph.in_degree(pmid)} stored papers)",
                           markup=False)
+        if outside:
+            from citegraph.views.article import outside_pubmed_lines
+
+            app.out.print(outside_pubmed_lines(outside, limit))
         if generations:
             app.out.print(generation_tree(graph, pmid, generations, article_of, per_node=limit))
             app.out.print(ranked_table(top, article_of, title=f"Most cited among the {len(generations):,} "

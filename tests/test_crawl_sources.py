@@ -301,3 +301,8 @@ def test_europepmc_and_opencitations_store_their_edges_and_papers_outside_pubmed
     assert report["union"]["outside_pubmed"] == 1 and report["union"]["papers"] == len(citers) + 1
     assert report["sources"]["europepmc"]["papers"] == len(citers) + 1
     assert report["sources"]["pubmed"]["papers"] == 0
+    code, out, err = cli_run(capsys, "show", root)
+    assert code == 0, err
+    assert "outside PubMed" in out and preprint in out and "A preprint citing" in out
+    shown = json.loads(cli_run(capsys, "show", root, "--json")[1])["cited_by_outside_pubmed"]
+    assert [p["key"] for p in shown] == [preprint]

@@ -15,7 +15,7 @@ from rich.text import Text
 from ..models import Article
 from .safe import clean, text
 
-__all__ = ["article_card", "article_line", "pubmed_url", "cited_by_counts", "icite_line"]
+__all__ = ["article_card", "article_line", "pubmed_url", "cited_by_counts", "icite_line", "outside_pubmed_lines"]
 
 _SAFE_DOI = re.compile(r"^10\.\d{4,9}/[\x21-\x7e]+$")
 _SAFE_PMCID = re.compile(r"^PMC\d+$")
@@ -90,6 +90,25 @@ def icite_line(icite: Mapping | None) -> Text | None:
     if icite.get("fetched_at") is not None:
         parts.append("fetched " + time.strftime("%Y-%m-%d", time.gmtime(icite["fetched_at"])))
     return Text.assemble(("iCite: ", "dim"), Text(" · ".join(parts), style="cyan")) if parts else None
+
+
+def outside_pubmed_lines(papers: Mapping[str, Mapping], limit: int = 10) -> Text:
+    """The citing papers outside PubMed (preprints, DOI only) that a source named, one a line:
+    its key, year and title as the source gave them."""
+    out = Text.assemble((f"also cited by {len(papers):,} paper{'' if len(papers) == 1 else 's'} outside PubMed "
+                         "(preprints, DOI only):", "dim"))
+    for key in sorted(papers)[:limit]:
+        paper = papers[key]
+        out.append("\n  ")
+        out.append_text(text(key, "cyan"))
+        if paper.get("year"):
+            out.append(f"  {paper['year']}", style="green")
+        if paper.get("title"):
+            out.append("  ")
+            out.append_text(text(paper["title"]))
+    if len(papers) > limit:
+        out.append(f"\n  … and {len(papers) - limit:,} more", style="dim")
+    return out
 
 
 def article_card(article: Article, *, cited_by: int | None = None, cites: int | None = None,
