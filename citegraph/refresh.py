@@ -12,7 +12,7 @@ their crawl finished).
 
 A crawl that asked iCite (``--sources pubmed,icite``) asks it again too, in the same batches:
 its citing papers join PubMed's, its edges are stored as iCite's, its metrics replace the
-stored ones.
+stored ones. Europe PMC and OpenCitations (asked paper by paper) are not asked again.
 
 What it reports as new: citing papers that were not members of the crawl before, with the
 members each one cites. The crawl's year window and excluded publication types apply (papers

@@ -306,3 +306,13 @@ def test_europepmc_and_opencitations_store_their_edges_and_papers_outside_pubmed
     assert "outside PubMed" in out and preprint in out and "A preprint citing" in out
     shown = json.loads(cli_run(capsys, "show", root, "--json")[1])["cited_by_outside_pubmed"]
     assert [p["key"] for p in shown] == [preprint]
+
+
+def test_the_server_counts_429s_per_api():
+    with EutilsServer(Corpus.synthetic(20, seed=1)) as server:
+        server.apis.clock = lambda: 0.0  # every request in the same second
+        server.apis.rate_limits["icite"] = 1
+        url = server.apis.urls()["icite_url"] + "pubs"
+        statuses = [requests.get(url, params={"pmids": "90000001"}, timeout=10).status_code for _ in range(3)]
+        assert statuses == [200, 429, 429]
+        assert server.stats()["429_by_api"] == {"eutils": 0, "icite": 2, "europepmc": 0, "opencitations": 0}
