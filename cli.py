@@ -233,7 +233,10 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
         kinds = {"icite": ICiteClient, "europepmc": EuropePMCClient, "opencitations": OpenCitationsClient}
         others = {name: kind(app.settings) for name, kind in kinds.items() if name in options.sources}
         icite = others.get("icite")
-        requests_made = lambda: client.stats["requests"] + sum(c.stats["requests"] for c in others.values())  # noqa: E731
+
+        def requests_made() -> int:
+            return client.stats["requests"] + sum(c.stats["requests"] for c in others.values())
+
         try:
             resolution = resolve_identifiers(texts, store, client, parse_articles)
             if not resolution.pmids:
@@ -583,8 +586,8 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
         elif icite:
             from citegraph.views.article import cited_by_counts, icite_line
 
-            app.out.print(f"PMID {pmid}: no stored record ({cited_by_counts(graph.in_degree(pmid), icite, pubmed_cited_by)})",
-                          markup=False)
+            counts = cited_by_counts(graph.in_degree(pmid), icite, pubmed_cited_by)
+            app.out.print(f"PMID {pmid}: no stored record ({counts})", markup=False)
             app.out.print(icite_line(icite))
         else:
             app.out.print(f"PMID {pmid}: no stored record (cited by {graph.in_degree(pmid)} stored papers)",

@@ -12,15 +12,19 @@ Linking of generation g+1 starts only once generation g is completely linked, so
 generation recorded for a paper is always its hop distance from the nearest seed; fetching
 overlaps freely with linking.
 
-Sources (``CrawlOptions.sources``): ``pubmed`` (elink and the records' reference lists; every
-crawl has it: the records come from PubMed) and ``icite`` (the NIH Open Citation Collection:
-one request for up to :data:`ICITE_BATCH` papers, answering their citing papers, references
-and metrics). With iCite, a link batch holds up to that many papers; it is linked by elink in
-batches of ``link_batch`` and by one iCite request, and fails or succeeds as a whole; the papers of the last
-generation, which are not linked, go through the same stage for their iCite metrics alone.
-What each source reports is stored as that source's edge (its bit in ``citations.sources``); a paper
-that only one source reports joins the crawl all the same. iCite's metrics of the linked
-papers are stored with the time they were fetched (:meth:`Store.put_icite_metrics`).
+Sources (``CrawlOptions.sources``, :data:`SOURCES`): ``pubmed`` (elink and the records'
+reference lists; every crawl has it, the records come from PubMed); ``icite`` (the NIH Open
+Citation Collection: one request for up to :data:`ICITE_BATCH` papers, answering their citing
+papers, references and metrics); ``europepmc`` and ``opencitations`` (one request per paper and
+direction). With iCite a link batch holds up to that many papers: elink is asked in batches of
+``link_batch``, iCite once, the per-paper sources paper by paper, and the batch fails or
+succeeds as a whole. With iCite the papers of the last generation, which are not linked, go
+through the same stage for their iCite metrics alone. What each source reports is stored as
+that source's edge (its bit in ``citations.sources``); a paper only one source reports joins
+the crawl all the same; a paper outside PubMed (a preprint, a DOI only) is stored as an
+external paper with what the source gave (:meth:`Store.put_external_citations`), never
+followed. iCite's metrics are stored with the time they were fetched
+(:meth:`Store.put_icite_metrics`).
 """
 
 from __future__ import annotations
@@ -551,8 +555,9 @@ class _Run:
         return links
 
     def _ask_per_paper(self, name: str, pmids: list[str]) -> dict[str, list]:
-        """``{pmid: [CitationLink, ...]}``: what the source ``name`` links each paper to in the
-        crawl's direction (Europe PMC's papers keep their title and year: see ``_external``)."""
+        """``{pmid: [(citing id, cited id, Europe PMC's paper or None), ...]}``: what the source
+        ``name`` links each paper to in the crawl's direction (ids are ``ExternalId``; Europe
+        PMC's papers give the title and year of a paper outside PubMed: see ``_external``)."""
         client = self.c.per_paper[name]
         kinds = [k for d, k in (("cited-by", "citations"), ("references", "references"))
                  if self.options.direction in (d, "both")]

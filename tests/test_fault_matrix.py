@@ -58,7 +58,10 @@ def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, icite_url: str 
     with EutilsClient(settings) as client, Store(settings.store_path) as store, ICiteClient(settings) as icite, \
             EuropePMCClient(settings) as europepmc, OpenCitationsClient(settings) as opencitations:
         clients = {"icite": icite, "europepmc": europepmc, "opencitations": opencitations}
-        requests_made = lambda: client.stats["requests"] + sum(c.stats["requests"] for c in clients.values())  # noqa: E731
+
+        def requests_made() -> int:
+            return client.stats["requests"] + sum(c.stats["requests"] for c in clients.values())
+
         crawler = Crawler(client, store, parse=parse_articles, concurrency=4, requests_made=requests_made,
                           **{name: c for name, c in clients.items() if name in sources})
         report = crawler.run(list(seeds), CrawlOptions(depth=depth, fetch_batch=100, link_batch=50, sources=sources))

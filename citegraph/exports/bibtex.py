@@ -18,7 +18,8 @@ bibtexparser's ``LatexDecodingMiddleware`` gives the original text (pylatexenc r
 Entry key ``pmid<PMID>``; fields title, author ("Family, Given and ..."; group authors in
 braces), journal, year, volume, number, pages, doi, pmid, pmcid, abstract, keywords (MeSH),
 url, note ("Retracted publication (retraction notice: PMID ...)" for a retracted paper, and
-"citegraph sources: ..." naming the sources that found the paper), and the provenance in ``citegraph_seeds``, ``citegraph_generation``, ``citegraph_path``.
+"citegraph sources: ..." naming the sources that found the paper), and the provenance in
+``citegraph_seeds``, ``citegraph_generation``, ``citegraph_path``.
 """
 
 from __future__ import annotations
