@@ -173,6 +173,10 @@ def _no_record(values: list[str]) -> str:
 @click.option("--exclude-type", "exclude_types", multiple=True, metavar="PUBTYPE",
               help="Leave out papers of this publication type and do not follow them, e.g. Review, Comment, "
                    "'Published Erratum' (repeatable; any case).")
+@click.option("--sources", "sources_text", metavar="LIST",
+              help="Citation sources to ask, comma-separated: pubmed (always), icite, europepmc, opencitations "
+                   "(these two: one request per paper). Default: pubmed,icite against the real NCBI or with "
+                   "CITEGRAPH_ICITE_URL set, else pubmed.")
 @click.option("--again", is_flag=True, help="Crawl again even if the same crawl is complete.")
 @click.option("--refresh", "refresh_seed", metavar="SEED",
               help="Re-link the papers of SEED's latest crawl whose links are older than --max-age and list "
@@ -184,8 +188,9 @@ def _no_record(values: list[str]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, direction: str,
-          max_papers: int | None, since: int | None, until: int | None, exclude_types: tuple[str, ...], again: bool,
-          refresh_seed: str | None, max_age: str, as_json: bool, full_text: bool = False) -> None:
+          max_papers: int | None, since: int | None, until: int | None, exclude_types: tuple[str, ...],
+          sources_text: str | None, again: bool, refresh_seed: str | None, max_age: str, as_json: bool,
+          full_text: bool = False) -> None:
     """Crawl from SEEDS (PMID, DOI or PMCID) through NCBI E-utilities into the store.
 
     Running the same command after an interruption resumes where it stopped; nothing already
@@ -202,7 +207,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             raise click.UsageError("--full-text does not go with --refresh: run `citegraph fulltext SEED` after it")
         _refresh(app, refresh_seed, max_age, as_json)
         return
-    from citegraph.crawl import CrawlOptions, Crawler
+    from citegraph.crawl import CrawlOptions, Crawler, crawl_sources
     from citegraph.identifiers import parse_identifier
     from citegraph.parse_pool import ParsePool
     from citegraph.pubmed_xml import parse_articles
@@ -223,9 +228,20 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             f"give --max-papers N (or use --depth {MAX_DEPTH_WITHOUT_BUDGET} or less)"
         )
     options = CrawlOptions(depth=depth, direction=direction, max_papers=max_papers, since=since, until=until,
-                           exclude_types=exclude_types)
+                           exclude_types=exclude_types, sources=crawl_sources(sources_text, app.settings))
     with app.open_store() as store:
         client = app.client()
+        from citegraph.sources.europepmc import EuropePMCClient
+        from citegraph.sources.icite import ICiteClient
+        from citegraph.sources.opencitations import OpenCitationsClient
+
+        kinds = {"icite": ICiteClient, "europepmc": EuropePMCClient, "opencitations": OpenCitationsClient}
+        others = {name: kind(app.settings) for name, kind in kinds.items() if name in options.sources}
+        icite = others.get("icite")
+
+        def requests_made() -> int:
+            return client.stats["requests"] + sum(c.stats["requests"] for c in others.values())
+
         try:
             resolution = resolve_identifiers(texts, store, client, parse_articles)
             if not resolution.pmids:
@@ -233,7 +249,8 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             with _CrawlProgress(app) as progress, _sigterm_as_interrupt(), \
                     ParsePool(app.settings.parse_processes) as parse_pool:
                 crawler = Crawler(client, store, parse=parse_pool.parse, concurrency=app.settings.concurrency,
-                                  progress=progress.update, requests_made=lambda: client.stats["requests"])
+                                  progress=progress.update, requests_made=requests_made, icite=icite,
+                                  europepmc=others.get("europepmc"), opencitations=others.get("opencitations"))
                 try:
                     report = crawler.run(resolution.pmids, options, again=again)
                 except KeyboardInterrupt:
@@ -245,6 +262,8 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             texts_report = _fetch_full_text(app, store, client, report.crawl_id) if full_text else None
         finally:
             client.close()
+            for other in others.values():
+                other.close()
     missing = set(report.missing)
     unknown_seeds = [p for p in report.seeds if p in missing]
     if len(unknown_seeds) == len(report.seeds) and report.members <= len(report.seeds):
@@ -378,14 +397,21 @@ def _refresh(app: App, seed: str, max_age: str, as_json: bool) -> None:
     from citegraph.pubmed_xml import parse_articles
     from citegraph.refresh import parse_duration, refresh
 
+    from citegraph.crawl import crawl_sources
+    from citegraph.sources.icite import ICiteClient
+
     seed, seconds = parse_pmid(seed), parse_duration(max_age)
     with app.open_store(must_exist=True) as store, _sigterm_as_interrupt():
         client = app.client()
+        # used only if the crawl asked iCite; never the real iCite for a local E-utilities
+        icite = ICiteClient(app.settings) if "icite" in crawl_sources(None, app.settings) else None
         try:
-            report = refresh(client, store, seed, seconds, parse=parse_articles,
-                             requests_made=lambda: client.stats["requests"])
+            report = refresh(client, store, seed, seconds, parse=parse_articles, icite=icite,
+                             requests_made=lambda: client.stats["requests"] + (icite.stats["requests"] if icite else 0))
         finally:
             client.close()
+            if icite is not None:
+                icite.close()
     data = report.to_dict()
     if as_json:
         _print_json(data)
@@ -591,14 +617,20 @@ def browse(app: App, pmid: str | None, limit: int) -> None:
 @_pager_option
 def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
     """Show a paper's card, its citing papers by generation, and the most cited among them."""
+    from citegraph.analysis.icite import icite_json
     from citegraph.analysis.influence import citation_counts, descent, generations as generations_of, most_cited
     from citegraph.analysis.load import load_paper_graph
     from citegraph.exports.jsonl import article_record
+    from citegraph.migrations import SOURCE_BITS
 
     (pmid,) = _pmids(app, [pmid])
     with app.open_store(must_exist=True) as store:
         article = store.get_article(pmid)
         deleted = _deleted_by_nlm(store, pmid) if article is None else None
+        icite = store.icite_metrics([pmid]).get(pmid)
+        citedin_bit = SOURCE_BITS["elink:pubmed_pubmed_citedin"]
+        pubmed_cited_by = sum(1 for _, _, bits in store.citation_edges([pmid], "cited") if bits & citedin_bit)
+        outside = store.external_papers({c for c, _, _ in store.external_edges([pmid], "cited") if isinstance(c, str)})
         try:
             graph = load_paper_graph(store, pmid)
         except InputError:
@@ -629,6 +661,8 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                 "top_cited": [{"pmid": p, "cited_by": n} for p, n in top],
                 "mentions": [{"citing": p, "total": sum(sections.values()), "sections": dict(sections)}
                              for p, _, _, sections in mentions],
+                "icite": icite_json(icite),
+                "cited_by_outside_pubmed": [{"key": k, **outside[k]} for k in sorted(outside)],
             })
             return
         from citegraph.views.article import article_card
@@ -636,10 +670,21 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
         from citegraph.views.tree import generation_tree
 
         if article is not None:
-            app.out.print(article_card(article, cited_by=graph.in_degree(pmid), cites=graph.out_degree(pmid)))
+            app.out.print(article_card(article, cited_by=graph.in_degree(pmid), cites=graph.out_degree(pmid),
+                                       icite=icite, pubmed_cited_by=pubmed_cited_by))
+        elif icite:
+            from citegraph.views.article import cited_by_counts, icite_line
+
+            counts = cited_by_counts(graph.in_degree(pmid), icite, pubmed_cited_by)
+            app.out.print(f"PMID {pmid}: no stored record ({counts})", markup=False)
+            app.out.print(icite_line(icite))
         else:
             app.out.print(f"{deleted or f'PMID {pmid}: no stored record'} (cited by {graph.in_degree(pmid)} "
                           "stored papers)", markup=False)
+        if outside:
+            from citegraph.views.article import outside_pubmed_lines
+
+            app.out.print(outside_pubmed_lines(outside, limit))
         if generations:
             app.out.print(generation_tree(pmid, descent(graph, pmid, depth), citation_counts(graph, generations),
                                           article_of, per_node=limit))
@@ -1044,17 +1089,20 @@ def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) ->
 
 @cli.command(epilog=_PAPER_HELP)
 @click.argument("seed")
-@click.option("--by", type=click.Choice(["citations", "pagerank", "betweenness", "mentions", "methods-use"]),
+@click.option("--by", type=click.Choice(["citations", "pagerank", "betweenness", "mentions", "methods-use", "rcr",
+                                        "citations-global"]),
               default="citations", show_default=True,
               help="citations in the graph; PageRank; betweenness (bridges from the seed); mentions (in-text "
                    "citations in the stored full text of the graph's papers); methods-use (papers citing it in "
-                   "their Methods). The last two count only papers whose full text is stored.")
+                   "their Methods; these two count only papers whose full text is stored); iCite's relative "
+                   "citation ratio or citation count (crawls with --sources pubmed,icite).")
 @click.option("--limit", type=click.IntRange(1, None), default=20, show_default=True, help="Rows to show.")
 @_analysis_options(seed_option=False)
 @click.pass_obj
 @_pager_option
 def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> None:
     """Rank the seed's descendants by citations, PageRank or betweenness."""
+    from citegraph.analysis.icite import ICITE_RANKINGS, rank_by_icite
     from citegraph.analysis.influence import rank as rank_papers
 
     (seed,) = _pmids(app, [seed])
@@ -1065,7 +1113,10 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
             from citegraph.contexts import rank_by_contexts
 
             rows, cover = rank_by_contexts(store, prep.graph, seed, by, limit)
-    if cover is None:
+        elif by in ICITE_RANKINGS:
+            rows = rank_papers(prep.graph, seed, "citations", None)
+            rows = rank_by_icite(rows, store.icite_metrics(r["pmid"] for r in rows), by, limit)
+    if cover is None and by not in ICITE_RANKINGS:
         rows = rank_papers(prep.graph, seed, by, limit)
     papers = prep.papers(r["pmid"] for r in rows)
     if as_json:
@@ -1087,7 +1138,8 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
         return
     from citegraph.views.analysis import PAGERANK_HEADER, ranking_table
 
-    label = {"citations": "cited by", "pagerank": "PageRank", "betweenness": "betweenness"}[by]
+    label = {"citations": "cited by", "pagerank": "PageRank", "betweenness": "betweenness", "rcr": "RCR (iCite)",
+             "citations-global": "cited by (iCite)"}[by]
     n = prep.graph.number_of_nodes()
     scale = {"score_label": PAGERANK_HEADER, "score_key": "pagerank_relative",
              "caption": f"{PAGERANK_HEADER}: PageRank × {n:,}, the papers of the selected graph; 1.0 = an "
@@ -1298,6 +1350,39 @@ def timeline(app: App, seed: str, by: str | None, as_json: bool, sel: dict) -> N
 
 
 # -- import (issue 3) ------------------------------------------------------------------------
+
+@cli.command(epilog=_PAPER_HELP)
+@click.argument("seed")
+@click.option("--depth", type=click.IntRange(1, None), metavar="N",
+              help="Generations to follow [default: those of SEED's latest crawl, else 1].")
+@click.option("--direction", type=click.Choice(["cited-by", "references", "both"]),
+              help="Direction to follow [default: that of SEED's latest crawl, else cited-by].")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def coverage(app: App, seed: str, depth: int | None, direction: str | None, as_json: bool) -> None:
+    """Which citation source (PubMed, iCite, ...) found which of SEED's citing papers, from the store.
+
+    Per source: the citations it told, the papers it found, those only it found; the papers
+    found by each pair of sources; the same by generation. No request is sent.
+    """
+    from citegraph.analysis.coverage import coverage as coverage_of
+
+    (seed,) = _pmids(app, [seed])
+    with app.open_store(must_exist=True) as store:
+        crawl = store.latest_crawl_of(seed)
+        params = crawl["params"] if crawl is not None else {}
+        depth = depth or int(params.get("depth") or 1)
+        direction = direction or str(params.get("direction") or "cited-by")
+        report = coverage_of(seed, lambda pmids, side: [*store.citation_edges(pmids, side),
+                                                        *store.external_edges(pmids, side)],
+                             depth=depth, direction=direction)
+    if as_json:
+        _print_json(report)
+        return
+    from citegraph.views.coverage import coverage_view
+
+    app.out.print(coverage_view(report))
+
 
 @cli.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))

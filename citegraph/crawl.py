@@ -11,6 +11,20 @@ stored.
 Linking of generation g+1 starts only once generation g is completely linked, so the
 generation recorded for a paper is always its hop distance from the nearest seed; fetching
 overlaps freely with linking.
+
+Sources (``CrawlOptions.sources``, :data:`SOURCES`): ``pubmed`` (elink and the records'
+reference lists; every crawl has it, the records come from PubMed); ``icite`` (the NIH Open
+Citation Collection: one request for up to :data:`ICITE_BATCH` papers, answering their citing
+papers, references and metrics); ``europepmc`` and ``opencitations`` (one request per paper and
+direction). With iCite a link batch holds up to that many papers: elink is asked in batches of
+``link_batch``, iCite once, the per-paper sources paper by paper, and the batch fails or
+succeeds as a whole. With iCite the papers of the last generation, which are not linked, go
+through the same stage for their iCite metrics alone. What each source reports is stored as
+that source's edge (its bit in ``citations.sources``); a paper only one source reports joins
+the crawl all the same; a paper outside PubMed (a preprint, a DOI only) is stored as an
+external paper with what the source gave (:meth:`Store.put_external_citations`), never
+followed. iCite's metrics are stored with the time they were fetched
+(:meth:`Store.put_icite_metrics`).
 """
 
 from __future__ import annotations
@@ -30,14 +44,22 @@ from .models import Article
 from .parse_pool import REFERENCE_LIST_SOURCE, RecordDigest, digest_articles
 from .store import PreparedArticles, Store, source_bit
 
-__all__ = ["CrawlOptions", "CrawlProgress", "CrawlReport", "Crawler", "DIRECTIONS", "LINKNAMES"]
+__all__ = ["CrawlOptions", "CrawlProgress", "CrawlReport", "Crawler", "DIRECTIONS", "LINKNAMES", "SOURCES",
+           "ICITE_BATCH", "SOURCE_ICITE", "PER_PAPER_SOURCES", "parse_sources", "crawl_sources"]
 
 DIRECTIONS = ("cited-by", "references", "both")
 LINKNAMES = {"cited-by": "pubmed_pubmed_citedin", "references": "pubmed_pubmed_refs"}
 SOURCE_CITEDIN = "elink:pubmed_pubmed_citedin"
 SOURCE_REFS = "elink:pubmed_pubmed_refs"
 SOURCE_RECORD = REFERENCE_LIST_SOURCE
-_CITEDIN_BIT, _REFS_BIT = source_bit(SOURCE_CITEDIN), source_bit(SOURCE_REFS)
+SOURCE_ICITE = "icite"
+#: the sources asked paper by paper (one request per paper and direction)
+PER_PAPER_SOURCES = ("europepmc", "opencitations")
+_CITEDIN_BIT, _REFS_BIT, _ICITE_BIT = source_bit(SOURCE_CITEDIN), source_bit(SOURCE_REFS), source_bit(SOURCE_ICITE)
+#: the citation sources a crawl can ask, in the order they are named
+SOURCES = ("pubmed", "icite", "europepmc", "opencitations")
+#: papers per iCite request (its documented maximum)
+ICITE_BATCH = 1000
 #: how the report names a reason for leaving a paper out (others are "type:NAME": NAME)
 _EXCLUSION_NAMES = {"year": "year window", "": "year window"}
 #: extra efetch rounds for ids a response left out before calling them unknown
@@ -53,6 +75,55 @@ class EutilsLike(Protocol):
     def elink(self, pmids: Sequence[str], linkname: str) -> dict[str, list[str]]: ...
 
 
+class ICiteLike(Protocol):
+    """What the crawl needs from an iCite client (see sources.icite.ICiteClient)."""
+
+    def pubs(self, pmids: Iterable[int | str]) -> dict: ...
+
+
+def parse_sources(text: str | Iterable[str]) -> tuple[str, ...]:
+    """``"pubmed,icite"`` (or names) as the crawl's sources, in :data:`SOURCES` order; an
+    unknown name, or a list without ``pubmed``, raises :class:`InputError`."""
+    names = [n.strip().lower() for n in (text.split(",") if isinstance(text, str) else text)]
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        raise InputError(f"--sources: unknown source {unknown[0]!r} (known: {', '.join(SOURCES)})")
+    if "pubmed" not in names:
+        raise InputError("--sources must include pubmed: the papers' records come from PubMed")
+    return tuple(n for n in SOURCES if n in names)
+
+
+def crawl_sources(given: str | None, settings) -> tuple[str, ...]:
+    """The sources of a crawl: ``given`` (``--sources``), else the default.
+
+    The default is ``pubmed,icite`` when the crawl talks to the real NCBI, or when an iCite
+    URL is configured (``CITEGRAPH_ICITE_URL``); with the E-utilities URL pointed elsewhere
+    (a local server) and no iCite URL, it is ``pubmed`` alone: such a crawl never reaches the
+    real iCite unasked. Naming ``icite`` in that case raises :class:`InputError` (set the
+    iCite URL too), for the same reason.
+    """
+    from .config import EUROPEPMC_URL, ICITE_URL, NCBI_EUTILS_URL, OPENCITATIONS_URL
+
+    local_eutils = settings.eutils_url != NCBI_EUTILS_URL
+    icite_unset = settings.icite_url == ICITE_URL
+    if given is None:
+        return ("pubmed",) if local_eutils and icite_unset else ("pubmed", "icite")
+    sources = parse_sources(given)
+    if local_eutils:
+        real = {"icite": (settings.icite_url == ICITE_URL, "CITEGRAPH_ICITE_URL", "/icite/api/"),
+                "europepmc": (settings.europepmc_url == EUROPEPMC_URL, "CITEGRAPH_EUROPEPMC_URL",
+                              "/europepmc/webservices/rest/"),
+                "opencitations": (settings.opencitations_url == OPENCITATIONS_URL, "CITEGRAPH_OPENCITATIONS_URL",
+                                  "/opencitations/index/v2/")}
+        for name in sources:
+            if name in real and real[name][0]:
+                raise InputError(f"--sources {name}: the E-utilities URL is not NCBI's but the {name} URL is the "
+                                 f"real service's; set {real[name][1]} to the one to ask (a local server's "
+                                 f"{real[name][2]})")
+    return sources
+
+
 @dataclass(frozen=True)
 class CrawlOptions:
     depth: int = 1
@@ -65,8 +136,11 @@ class CrawlOptions:
     exclude_types: tuple[str, ...] = ()
     fetch_batch: int = 500
     link_batch: int = 200
+    #: the citation sources asked (see :data:`SOURCES`); ``pubmed`` always
+    sources: tuple[str, ...] = ("pubmed",)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "sources", parse_sources(self.sources))
         # one spelling per type, in a fixed order: the same crawl whatever the order given
         names: dict[str, str] = {}
         for name in self.exclude_types or ():
@@ -97,12 +171,21 @@ class CrawlOptions:
             params["exclude_types"] = sorted({t.casefold() for t in self.exclude_types})
         else:
             del params["exclude_types"]  # crawls from before the option keep their key
+        if self.sources == ("pubmed",):
+            del params["sources"]  # so do crawls of PubMed alone
+        else:
+            params["sources"] = list(self.sources)
         return {"seeds": sorted(seeds, key=int), **params}
 
     def in_window(self, year: int | None) -> bool:
         if year is None:
             return self.since is None and self.until is None
         return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
+
+    @property
+    def link_unit(self) -> int:
+        """Papers linked together: an elink batch, or with iCite one iCite request's worth."""
+        return max(self.link_batch, ICITE_BATCH) if "icite" in self.sources else self.link_batch
 
     @property
     def filters_records(self) -> bool:
@@ -171,8 +254,13 @@ class Crawler:
 
     def __init__(self, client: EutilsLike, store: Store, *, parse: Callable[[bytes], list[Article] | list[RecordDigest]],
                  concurrency: int = 4, progress: Callable[[CrawlProgress], None] | None = None,
-                 requests_made: Callable[[], int] | None = None) -> None:
+                 requests_made: Callable[[], int] | None = None, icite: ICiteLike | None = None,
+                 europepmc=None, opencitations=None) -> None:
+        """``icite``, ``europepmc``, ``opencitations``: the clients of those sources (see
+        citegraph.sources), needed by crawls that ask them."""
         self.client = client
+        self.icite = icite
+        self.per_paper = {"europepmc": europepmc, "opencitations": opencitations}
         self.store = store
         self.parse = parse
         self.concurrency = max(1, concurrency)
@@ -190,6 +278,11 @@ class Crawler:
         if not seeds:
             raise InputError("no seed PMIDs given")
         seeds = list(dict.fromkeys(str(s) for s in seeds))
+        if "icite" in options.sources and self.icite is None:
+            raise InputError("the icite source needs an iCite client")
+        for name in PER_PAPER_SOURCES:
+            if name in options.sources and self.per_paper[name] is None:
+                raise InputError(f"the {name} source needs its client")
         crawl_id, state = self.store.open_crawl(options.key(seeds), seeds, asdict(options), again=again)
         start = "new" if state == "new" else "already complete" if state == "complete" else "resumed"
         report = CrawlReport(crawl_id=crawl_id, status=state, seeds=seeds, start=start)
@@ -290,6 +383,10 @@ class _Run:
         #: depend on its record, so it is linked as soon as it is discovered, while its record
         #: is fetched: generations are then linked back to back instead of waiting for efetch.
         self.eager = options.direction == "cited-by" and not options.filters_records
+        #: papers of a generation below this go through the link stage: those below the depth
+        #: are linked; with iCite, those of the last generation too, only to ask iCite for
+        #: their metrics (nothing they link to joins the crawl)
+        self.link_depth = options.depth + 1 if "icite" in options.sources else options.depth
         #: why papers were left out (pmid: "year" or "type:NAME"), written with their state
         self.left_out: dict[str, str] = {}
         #: papers whose record is still to come (state 'fetch')
@@ -360,11 +457,12 @@ class _Run:
         generations = {g for g, queue in self.to_link.items() if queue}
         generations.update(self.generation_of[batch[0]] for batch in self.linking.values())
         if not self.eager:  # a fetched paper becomes link work of its generation
-            generations.update(g for g, n in self.fetch_work.items() if n and g < self.options.depth)
+            generations.update(g for g, n in self.fetch_work.items() if n and g < self.link_depth)
         return min(generations, default=None)
 
     def _expands(self, pmid: str) -> bool:
-        return self.generation_of[pmid] < self.options.depth
+        """Whether the paper goes through the link stage (see ``link_depth``)."""
+        return self.generation_of[pmid] < self.link_depth
 
     def _remember_link_flags(self, flags: dict[str, int]) -> None:
         for pmid, flag in flags.items():
@@ -381,7 +479,7 @@ class _Run:
             generation = self._link_generation()
             queue = self.to_link.get(generation) if generation is not None else None
             link_ready = bool(queue) and (
-                len(queue) >= self.options.link_batch or self.eager or not self.fetch_work.get(generation)
+                len(queue) >= self.options.link_unit or self.eager or not self.fetch_work.get(generation)
             )
             fetch_ready = bool(self.to_fetch) and (
                 len(self.to_fetch) >= self.options.fetch_batch or (not self.linking and not link_ready)
@@ -392,7 +490,7 @@ class _Run:
                 # limiter alternates them (its lanes take turns)
                 link_ready = len(self.linking) <= len(self.fetching)
             if link_ready:
-                batch = _take(queue, self.options.link_batch)
+                batch = _take(queue, self.options.link_unit)
                 refs = {p: self.record_refs.pop(p) for p in batch if p in self.record_refs}
                 self.linking[pool.submit(self._link, batch, refs)] = batch
             elif fetch_ready:
@@ -437,15 +535,55 @@ class _Run:
             absent = []
         return articles, absent, PreparedArticles(a.row for a in articles), failed
 
-    def _link(self, pmids: list[str], record_refs: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
-        links: dict[str, dict[str, list[str]]] = {}
+    def _link(self, pmids: list[str], record_refs: dict[str, list[str]]) -> dict[str, dict]:
+        links: dict[str, dict] = {}
+        if self.generation_of[pmids[0]] >= self.options.depth:  # the last generation: metrics only
+            assert self.c.icite is not None
+            return {"metrics": self.c.icite.pubs(pmids)}
         if self.options.direction in ("cited-by", "both"):
-            links["cited-by"] = self.c.client.elink(pmids, LINKNAMES["cited-by"])
+            links["cited-by"] = self._elink(pmids, LINKNAMES["cited-by"])
         if self.options.direction in ("references", "both"):
             ask = [p for p in pmids if not record_refs.get(p)]
-            links["references"] = self.c.client.elink(ask, LINKNAMES["references"]) if ask else {}
+            links["references"] = self._elink(ask, LINKNAMES["references"]) if ask else {}
             links["record"] = record_refs
+        if "icite" in self.options.sources:
+            assert self.c.icite is not None
+            links["icite"] = self.c.icite.pubs(pmids)
+        for name in PER_PAPER_SOURCES:
+            if name in self.options.sources:
+                links[name] = self._ask_per_paper(name, pmids)
         return links
+
+    def _ask_per_paper(self, name: str, pmids: list[str]) -> dict[str, list]:
+        """``{pmid: [(citing id, cited id, Europe PMC's paper or None), ...]}``: what the source
+        ``name`` links each paper to in the crawl's direction (ids are ``ExternalId``; Europe
+        PMC's papers give the title and year of a paper outside PubMed: see ``_external``)."""
+        client = self.c.per_paper[name]
+        kinds = [k for d, k in (("cited-by", "citations"), ("references", "references"))
+                 if self.options.direction in (d, "both")]
+        told: dict[str, list] = {}
+        for pmid in pmids:
+            for kind in kinds:
+                answer = getattr(client, kind)(pmid)
+                if hasattr(answer, "papers"):  # Europe PMC: the papers, each linked to the one asked
+                    own = answer.of
+                    told.setdefault(pmid, []).extend(
+                        (p.id, own, p) if kind == "citations" else (own, p.id, p) for p in answer.papers)
+                else:
+                    told.setdefault(pmid, []).extend((link.citing, link.cited, None) for link in answer)
+        return told
+
+    def _elink(self, pmids: list[str], linkname: str) -> dict[str, list[str]]:
+        """elink in batches of ``link_batch`` ids; their answers (and ``errors``) merged."""
+        size = self.options.link_batch
+        if len(pmids) <= size:
+            return self.c.client.elink(pmids, linkname)
+        merged = _Links()
+        for start in range(0, len(pmids), size):
+            answer = self.c.client.elink(pmids[start:start + size], linkname)
+            merged.update(answer)
+            merged.errors.update(getattr(answer, "errors", {}))
+        return merged
 
     # -- committing results (main thread) ---------------------------------------------------
 
@@ -497,7 +635,7 @@ class _Run:
                             publication_types: Sequence[str] = ()) -> str:
         """Where a paper goes once we know its record (or that there is none)."""
         generation = self.generation_of[pmid]
-        expand = "link" if generation < self.options.depth else "done"
+        expand = "link" if generation < self.link_depth else "done"
         if pmid in self.seeds:
             return expand  # a seed is linked even without a record: NCBI may still link it
         if not has_record:
@@ -550,7 +688,15 @@ class _Run:
         errors: dict[str, str] = {}
         for result in links.values():
             errors.update(getattr(result, "errors", {}))
+        icite = links.get("icite", {})
         discovered: list[tuple[str, int]] = []
+        externals: list = []  # (paper, citing id, cited id, source bit) of papers outside PubMed
+        if "metrics" in links:
+            with self.store.transaction():
+                self.store.put_icite_metrics(links["metrics"].values())
+                self.store.mark_linked(self.crawl_id, batch)
+                self.linked_early.update(p for p in batch if p in self.awaiting_record)
+            return
         with self.store.transaction():
             if errors:
                 self._fail_in_transaction({p: f"elink error: {m}" for p, m in errors.items()}, "link")
@@ -565,11 +711,29 @@ class _Run:
                 p = int(pmid)
                 rows.extend([(c, p, _CITEDIN_BIT, now) for c in map(int, citing) if c != p])
                 rows.extend([(p, c, _REFS_BIT, now) for c in map(int, cited) if c != p])
+                told = _icite_links(icite.get(p), self.options.direction)
+                rows.extend([(c, p, _ICITE_BIT, now) for c in told[0] if c != p])
+                rows.extend([(p, c, _ICITE_BIT, now) for c in told[1] if c != p])
                 next_generation = self.generation_of[pmid] + 1
-                for other in (*citing, *cited, *links.get("record", {}).get(pmid, [])):
+                for other in (*citing, *cited, *links.get("record", {}).get(pmid, []), *map(str, told[0]),
+                              *map(str, told[1])):
                     discovered.append((other, next_generation))
+                for name in PER_PAPER_SOURCES:
+                    bit = source_bit(name)
+                    for citing_id, cited_id, paper in links.get(name, {}).get(pmid, ()):
+                        other_id = citing_id if cited_id.pmid == p else cited_id
+                        if other_id.pmid is None:  # a paper outside PubMed: kept as an external one
+                            if other_id.key:
+                                externals.append((_external(other_id, paper), citing_id, cited_id, bit))
+                        elif other_id.pmid != p and citing_id.pmid is not None and cited_id.pmid is not None:
+                            rows.append((citing_id.pmid, cited_id.pmid, bit, now))
+                            discovered.append((str(other_id.pmid), next_generation))
             if rows:
                 self.report.links_reported += self.store.add_citation_rows(rows)
+            if icite:
+                self.store.put_icite_metrics(icite.values(), now)
+            if externals:
+                self.store.put_external_citations(externals, now)
             self.store.mark_linked(self.crawl_id, batch)
             self.linked_early.update(p for p in batch if p in self.awaiting_record)
             self._add_discovered(discovered)
@@ -673,6 +837,31 @@ def _ends_crawl(future: Future) -> bool:
     unreachable, or something other than a source's error went wrong."""
     exc = future.exception()
     return exc is not None and (isinstance(exc, NetworkError) or not isinstance(exc, SourceError))
+
+
+class _Links(dict):
+    """elink answers of several batches: ``{id: [linked ids]}`` and ``errors``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: dict[str, str] = {}
+
+
+def _external(ident, paper) -> dict:
+    """What a source gave of a paper outside PubMed: key, DOI, title, year, the source's id."""
+    return {"key": ident.key, "doi": ident.doi or getattr(getattr(paper, "id", None), "doi", None),
+            "title": getattr(paper, "title", None), "year": getattr(paper, "year", None),
+            "source_id": ident.source_id}
+
+
+def _icite_links(paper, direction: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(citing PMIDs, cited PMIDs) iCite told of ``paper`` that the crawl follows in
+    ``direction``; none when iCite does not know the paper or did not say."""
+    if paper is None:
+        return (), ()
+    citing = (paper.cited_by or ()) if direction in ("cited-by", "both") else ()
+    cited = (paper.references or ()) if direction in ("references", "both") else ()
+    return tuple(citing), tuple(cited)
 
 
 def _take(queue: deque[str], n: int) -> list[str]:

@@ -179,6 +179,9 @@ SOURCE_BITS = {
     "pubmed:references": 4,
     "file:": 8,
     "other": 16,
+    "icite": 32,
+    "europepmc": 64,
+    "opencitations": 128,
 }
 
 
@@ -274,6 +277,45 @@ CREATE TABLE citation_contexts (
 CREATE INDEX citation_contexts_cited ON citation_contexts(cited, citing);
 """
 
+# iCite's numbers per paper, as fetched (fetched_at: when). One row per paper, replaced by
+# the next fetch; a NULL is a number iCite did not give. cited_by_clin: the PMIDs of the
+# clinical articles citing the paper, as a JSON list.
+_ICITE_METRICS = """
+CREATE TABLE icite_metrics (
+    pmid                 INTEGER PRIMARY KEY,
+    fetched_at           REAL NOT NULL,
+    citation_count       INTEGER,
+    rcr                  REAL,
+    nih_percentile       REAL,
+    apt                  REAL,
+    is_clinical          INTEGER,
+    cited_by_clin        TEXT,
+    human                REAL,
+    animal               REAL,
+    molecular_cellular   REAL,
+    provisional          INTEGER
+);
+-- papers outside PubMed (preprints, DOI-only records) that a citation source named, as it
+-- named them (key: "doi:<lower-case DOI>" or the source's id), and their citations with
+-- PubMed papers (a PubMed paper named by its PMID, as text); sources as in citations
+CREATE TABLE external_papers (
+    key        TEXT PRIMARY KEY,
+    doi        TEXT,
+    title      TEXT,
+    year       INTEGER,
+    source_id  TEXT,
+    seen_at    REAL NOT NULL
+);
+CREATE TABLE external_citations (
+    citing   TEXT NOT NULL,
+    cited    TEXT NOT NULL,
+    sources  INTEGER NOT NULL,
+    seen_at  REAL NOT NULL,
+    PRIMARY KEY (citing, cited)
+) WITHOUT ROWID;
+CREATE INDEX external_citations_cited ON external_citations(cited);
+"""
+
 #: (version, name, SQL script)
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial schema: articles, citations, missing, crawls, crawl_nodes", _INITIAL),
@@ -286,4 +328,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (8, "citations: one row per edge, its sources a bit mask", _CITATION_BITS),
     (9, "crawls.status: running, interrupted, failed or complete", _CRAWL_STATES),
     (10, "fulltext and citation_contexts: PMC full text and the sentences citing each paper", _FULLTEXT),
+    (11, "icite_metrics (iCite's numbers per paper, when fetched); external_papers and external_citations "
+         "(papers outside PubMed that a citation source named)",
+     _ICITE_METRICS),
 ]

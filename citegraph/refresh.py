@@ -10,6 +10,10 @@ cite; those still below the depth are linked in the same run). Link times are ke
 in ``crawl_nodes.linked_at`` (migration 6; members linked before it count as linked when
 their crawl finished).
 
+A crawl that asked iCite (``--sources pubmed,icite``) asks it again too, in the same batches:
+its citing papers join PubMed's, its edges are stored as iCite's, its metrics replace the
+stored ones. Europe PMC and OpenCitations (asked paper by paper) are not asked again.
+
 What it reports as new: citing papers that were not members of the crawl before, with the
 members each one cites. The crawl's year window and excluded publication types apply (papers
 they leave out are recorded as excluded, with the reason, and not reported); its
@@ -23,7 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Protocol, Sequence
 
-from .crawl import LINKNAMES, SOURCE_CITEDIN, SOURCE_RECORD, CrawlOptions
+from .crawl import LINKNAMES, SOURCE_CITEDIN, SOURCE_ICITE, SOURCE_RECORD, CrawlOptions
 from .errors import InputError, NetworkError, SourceError
 from .models import Article
 from .store import Store
@@ -90,9 +94,10 @@ class RefreshReport:
 
 def refresh(client: _Client, store: Store, seed: str, max_age: float, *, parse: Callable[[bytes], list[Article]],
             now: float | None = None, link_batch: int = 200, fetch_batch: int = 500,
-            requests_made: Callable[[], int] | None = None) -> RefreshReport:
+            requests_made: Callable[[], int] | None = None, icite=None) -> RefreshReport:
     """Re-link the members of ``seed``'s latest crawl whose links are older than ``max_age``
-    seconds and take in the citing papers that are new (see the module docstring)."""
+    seconds and take in the citing papers that are new (see the module docstring).
+    ``icite``: the iCite client, needed when the crawl asked iCite."""
     started = time.monotonic()
     now = time.time() if now is None else now
     requests_made = requests_made or (lambda: 0)
@@ -108,6 +113,8 @@ def refresh(client: _Client, store: Store, seed: str, max_age: float, *, parse: 
                          "(crawl with --direction cited-by or both)")
     if crawl["status"] != "complete":
         raise InputError(f"the crawl from {seed} is not complete: run it again first, then refresh")
+    if "icite" in options.sources and icite is None:
+        raise InputError(f"the crawl from {seed} asked iCite too: set CITEGRAPH_ICITE_URL to the iCite to ask")
     crawl_id = crawl["id"]
     report = RefreshReport(seed=seed, crawl_id=crawl_id, max_age_seconds=max_age)
     # members linked before migration 6 count as linked when their crawl finished
@@ -125,7 +132,8 @@ def refresh(client: _Client, store: Store, seed: str, max_age: float, *, parse: 
     new: dict[str, NewPaper] = {}
     while due:
         batch, due = due[:link_batch], due[link_batch:]
-        found = _link(client, store, crawl_id, batch, members, options, report, now, fetch_batch, parse, new)
+        found = _link(client, store, crawl_id, batch, members, options, report, now, fetch_batch, parse, new,
+                      icite if "icite" in options.sources else None)
         # new members still below the depth are linked in this run too
         due.extend((p, g) for p, g in found if g < options.depth)
     report.new_papers = sorted(new.values(), key=lambda p: int(p.pmid))
@@ -139,12 +147,13 @@ def refresh(client: _Client, store: Store, seed: str, max_age: float, *, parse: 
 
 def _link(client: _Client, store: Store, crawl_id: int, batch: list[tuple[str, int]], members: dict[str, int],
           options: CrawlOptions, report: RefreshReport, now: float, fetch_batch: int,
-          parse: Callable[[bytes], list[Article]], new: dict[str, NewPaper]) -> list[tuple[str, int]]:
-    """One elink batch: store its edges, fetch and add the new citing papers. Returns the new
-    members (pmid, generation)."""
+          parse: Callable[[bytes], list[Article]], new: dict[str, NewPaper], icite=None) -> list[tuple[str, int]]:
+    """One elink batch (and iCite request): store its edges, fetch and add the new citing
+    papers. Returns the new members (pmid, generation)."""
     pmids = [p for p, _ in batch]
     try:
         links = client.elink(pmids, LINKNAMES["cited-by"])
+        told = icite.pubs(pmids) if icite is not None else {}
     except NetworkError:
         raise
     except SourceError as exc:
@@ -153,7 +162,10 @@ def _link(client: _Client, store: Store, crawl_id: int, batch: list[tuple[str, i
     errors = getattr(links, "errors", {})
     report.failed.extend((p, f"elink error: {m}") for p, m in errors.items())
     linked = [p for p in pmids if p not in errors]
-    citing_of = {p: [c for c in links.get(p, []) if c != p] for p in linked}
+    pubmed_of = {p: [c for c in links.get(p, []) if c != p] for p in linked}
+    icite_of = {p: [str(c) for c in (getattr(told.get(int(p)), "cited_by", None) or ()) if str(c) != p]
+                for p in linked}
+    citing_of = {p: list(dict.fromkeys(pubmed_of[p] + icite_of[p])) for p in linked}
     newcomers: dict[str, int] = {}
     for pmid in linked:
         for citing in citing_of[pmid]:
@@ -194,7 +206,10 @@ def _link(client: _Client, store: Store, crawl_id: int, batch: list[tuple[str, i
         if absent:
             store.mark_missing(absent, "efetch returned no record")
         for pmid in linked:
-            report.new_edges += store.add_citations(((c, pmid) for c in citing_of[pmid]), SOURCE_CITEDIN)
+            report.new_edges += store.add_citations(((c, pmid) for c in pubmed_of[pmid]), SOURCE_CITEDIN)
+            report.new_edges += store.add_citations(((c, pmid) for c in icite_of[pmid]), SOURCE_ICITE, now)
+        if told:
+            store.put_icite_metrics(told.values(), now)
         for pmid, generation in newcomers.items():
             if pmid in absent or pmid not in summaries:
                 rows.append((pmid, generation, "missing"))

@@ -374,7 +374,8 @@ def test_console_script_and_python_cli_py_run(tmp_path):
         assert "citegraph" in done.stdout
 
 
-def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path):
+@pytest.mark.parametrize("icite", [False, True], ids=["pubmed", "pubmed+icite"])
+def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path, icite):
     """A crawl killed with SIGKILL part-way resumes on rerun and ends with what an
     uninterrupted crawl stores; nothing already stored is fetched again."""
     with EutilsServer(corpus, rate_limit=50, latency_ms=40) as srv:
@@ -383,6 +384,8 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
         release, _ = _hold_requests_after(srv, {"efetch": 1})
         env = {**os.environ, "CITEGRAPH_EUTILS_URL": srv.url, "CITEGRAPH_RATE": "50",
                "CITEGRAPH_CONCURRENCY": "2"}
+        if icite:  # with an iCite URL the crawl's sources are pubmed,icite
+            env["CITEGRAPH_ICITE_URL"] = srv.apis.urls()["icite_url"]
         command = [sys.executable, "cli.py", "-q", "crawl", ROOT, "--depth", "2", "--json"]
         killed_env = {**env, "CITEGRAPH_CACHE": str(tmp_path / "killed")}
         victim = subprocess.Popen(command, cwd=REPO, env=killed_env, stdout=subprocess.DEVNULL,
@@ -416,6 +419,9 @@ def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path)
     # what was stored before the kill was not fetched again
     assert resumed["articles_fetched"] == _count(store_file, "articles") - before
     assert refetched >= 1
+    metrics = "SELECT pmid, citation_count, rcr, cited_by_clin FROM icite_metrics"
+    assert _rows(store_file, metrics) == _rows(tmp_path / "clean" / "citegraph.sqlite", metrics)
+    assert bool(_rows(store_file, metrics)) == icite
 
 
 def _hold_requests_after(srv: EutilsServer, first: dict[str, int]) -> tuple[threading.Event, threading.Event]:
@@ -482,3 +488,19 @@ def test_interrupt_ends_quickly_keeps_what_arrived_and_says_how_to_resume(corpus
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(*) FROM crawl_nodes").fetchone()[0] > 1
         assert db.execute("SELECT status FROM crawls").fetchall() == [("interrupted",)]
+
+
+def test_crawl_against_a_local_server_asks_icite_only_when_told_where(server, corpus, capsys, monkeypatch):
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "1", "--json")
+    assert code == 0, err
+    assert server.stats()["by_api"]["icite"] == 0  # no iCite URL given: PubMed alone, never the real iCite
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "1", "--sources", "pubmed,icite")
+    assert_one_line_error(code, err, "CITEGRAPH_ICITE_URL")
+    monkeypatch.setenv("CITEGRAPH_ICITE_URL", server.apis.urls()["icite_url"])
+    code, out, err = run(capsys, "crawl", ROOT, "--depth", "1", "--json")  # the default now: pubmed,icite
+    assert code == 0, err
+    assert json.loads(out)["start"] == "new"  # another crawl than PubMed's alone
+    # one request for the seed's citing papers, one for their metrics
+    assert server.stats()["by_api"]["icite"] == 2
+    stats = json.loads(run(capsys, "stats", "--json")[1])
+    assert stats["links_reported_by_source"]["icite"] == len(set(corpus.cited_by(ROOT)))

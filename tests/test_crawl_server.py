@@ -14,6 +14,7 @@ from lxml import etree
 
 from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
+from citegraph.migrations import SOURCE_BITS
 from citegraph.parse_pool import ParsePool
 from citegraph.pubmed_xml import parse_articles
 from citegraph.sources.eutils import EutilsClient
@@ -24,13 +25,20 @@ from citegraph.testing.process import ServerProcess
 ROOT = "90000001"
 
 
-def run_crawl(url: str, folder: Path, seeds: list[str], rate: float = 50, pool: ParsePool | None = None, **options):
-    """Crawl with the reader on the crawl's threads, or in ``pool``'s worker processes."""
-    settings = Settings(eutils_url=url, cache_dir=folder, rate=rate,
-                        backoff_base=0.05, backoff_max=0.5, max_attempts=8)
-    with EutilsClient(settings) as client, Store(settings.store_path) as store:
+def run_crawl(url: str, folder: Path, seeds: list[str], rate: float = 50, pool: ParsePool | None = None,
+              icite_url: str | None = None, **options):
+    """Crawl with the reader on the crawl's threads, or in ``pool``'s worker processes; with
+    ``icite_url``, iCite too (at 3 requests/s)."""
+    from citegraph.sources.icite import ICiteClient
+
+    settings = Settings(eutils_url=url, cache_dir=folder, rate=rate, backoff_base=0.05, backoff_max=0.5,
+                        max_attempts=8, **({"icite_url": icite_url} if icite_url else {}))
+    if icite_url:
+        options["sources"] = ("pubmed", "icite")
+    with EutilsClient(settings) as client, Store(settings.store_path) as store, ICiteClient(settings) as icite:
         crawler = Crawler(client, store, parse=pool.parse if pool else parse_articles, concurrency=settings.concurrency,
-                          requests_made=lambda: client.stats["requests"])
+                          requests_made=lambda: client.stats["requests"] + icite.stats["requests"],
+                          icite=icite if icite_url else None)
         report = crawler.run(seeds, CrawlOptions(**options))
         articles = store.known_pmids(p for p, _ in store.nodes(report.crawl_id))
         edges = set(store._execute("SELECT citing, cited, sources FROM citations").fetchall())
@@ -103,6 +111,25 @@ def test_clean_crawl_never_exceeds_the_rate_and_batches_well(clean_crawl, synthe
     assert stats["total"] == report.requests
     # generation 1 is exactly the corpus's citers of the root
     assert report.generations[1] == len(set(synthetic_10k.cited_by(ROOT)))
+
+
+def test_an_icite_crawl_keeps_both_rate_limits_and_finds_the_same_papers(clean_crawl, tmp_path):
+    """The clean crawl again with iCite (its server limit 3/s, as the client's): the same papers
+    (iCite knows every citation here, as elink does), each elink edge told by iCite too, no 429
+    from either API, and at most 0.01 requests per paper."""
+    (clean_report, clean_articles, clean_edges), _ = clean_crawl
+    with serve_10k("--api-rate-limits", "icite=3") as server:
+        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=3, depth=3,
+                                            icite_url=server.base + "/icite/api/")
+        stats = server.stats()
+    assert stats["429_by_api"] == {"eutils": 0, "icite": 0, "europepmc": 0, "opencitations": 0}
+    assert report.complete and articles == clean_articles
+    assert report.generations == clean_report.generations
+    icite = {(a, b) for a, b, bits in edges if bits & SOURCE_BITS["icite"]}
+    assert {(a, b) for a, b, bits in clean_edges if bits & SOURCE_BITS["elink:pubmed_pubmed_citedin"]} <= icite
+    print(f"\nwith iCite: {report.requests} requests ({stats['by_api']}), "
+          f"{report.requests / report.members:.4f} requests/paper")
+    assert report.requests / report.members <= 0.01
 
 
 def test_faults_change_nothing_in_the_result(clean_crawl, tmp_path):

@@ -74,18 +74,46 @@ class VirtualClock:
         limiter._on_departure = lambda at: self.events.append(("go", at))
 
 
-def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, clock: VirtualClock | None = None, **overrides):
-    settings = fast_settings(url, folder, **overrides)
+def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, icite_url: str | None = None,
+          apis: dict | None = None, source: str | None = None, clock: VirtualClock | None = None, **overrides):
+    """A crawl through ``url``; with ``icite_url``, sources pubmed and iCite (the stats are
+    then iCite's, and the result holds the stored iCite metrics too); with ``apis`` (the
+    server's ``apis.urls()``) and ``source`` (europepmc or opencitations), sources pubmed and
+    that one (the stats are its, the edges include those with papers outside PubMed); with
+    ``clock``, the E-utilities client waits on that clock (and it watches the client's limiter)."""
+    from citegraph.sources.europepmc import EuropePMCClient
+    from citegraph.sources.icite import ICiteClient
+    from citegraph.sources.opencitations import OpenCitationsClient
+
+    urls = dict(apis or {})
+    if icite_url:
+        urls["icite_url"], source = icite_url, "icite"
+    rates = {"icite_rate": 100, "europepmc_rate": 100, "opencitations_rate": 100}
+    settings = fast_settings(url, folder, **urls, **rates, **overrides)
+    sources = ("pubmed", source) if source else ("pubmed",)
     timing = {} if clock is None else {"clock": clock.now, "sleep": clock.sleep}
-    with EutilsClient(settings, **timing) as client, Store(settings.store_path) as store:
+    with EutilsClient(settings, **timing) as client, Store(settings.store_path) as store, \
+            ICiteClient(settings) as icite, EuropePMCClient(settings) as europepmc, \
+            OpenCitationsClient(settings) as opencitations:
         if clock is not None:
             clock.watch(client.limiter)
-        crawler = Crawler(client, store, parse=parse_articles, concurrency=4,
-                          requests_made=lambda: client.stats["requests"])
-        report = crawler.run(list(seeds), CrawlOptions(depth=depth, fetch_batch=100, link_batch=50))
+        clients = {"icite": icite, "europepmc": europepmc, "opencitations": opencitations}
+
+        def requests_made() -> int:
+            return client.stats["requests"] + sum(c.stats["requests"] for c in clients.values())
+
+        crawler = Crawler(client, store, parse=parse_articles, concurrency=4, requests_made=requests_made,
+                          **{name: c for name, c in clients.items() if name in sources})
+        report = crawler.run(list(seeds), CrawlOptions(depth=depth, fetch_batch=100, link_batch=50, sources=sources))
         articles = store.known_pmids(p for p, _ in store.nodes(report.crawl_id))
         edges = set(store._execute("SELECT citing, cited, sources FROM citations").fetchall())
-    return report, articles, edges, client.stats
+        if source == "icite":
+            metrics = {p: {k: v for k, v in m.items() if k != "fetched_at"} for p, m in store.icite_metrics().items()}
+            articles = (articles, metrics)
+        elif source:
+            edges |= set(store._execute("SELECT citing, cited, sources FROM external_citations").fetchall())
+            articles = (articles, set(store._execute("SELECT key, doi, title, year FROM external_papers").fetchall()))
+    return report, articles, edges, clients[source].stats if source else client.stats
 
 
 @pytest.fixture(scope="module")
@@ -242,6 +270,98 @@ def test_persistent_503_on_full_text_fails_the_batches_and_a_rerun_completes(cor
         again, rows_again, _ = full_text(server.url, tmp_path)
         assert again.requests == 0 and server.stats()["by_endpoint"]["efetch"] == asked_again
         assert rows_again == reference_texts
+
+
+# -- the same for iCite (crawls with --sources pubmed,icite) ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def icite_reference(corpus, tmp_path_factory):
+    with EutilsServer(corpus) as server:
+        report, articles, edges, _ = crawl(server.url, tmp_path_factory.mktemp("icite"),
+                                           icite_url=server.apis.urls()["icite_url"])
+    assert report.complete and len(articles[0]) > 100 and articles[1]
+    return articles, edges
+
+
+#: "short" and "error200" are no iCite faults (see citegraph.testing.citation_apis)
+ICITE_CURABLE = ["5xx", "reset", "truncate", "html200", "429"]
+
+
+@pytest.mark.parametrize("kind", ICITE_CURABLE)
+def test_forced_icite_fault_changes_nothing(kind, corpus, icite_reference, tmp_path):
+    with EutilsServer(corpus) as server:
+        server.force("icite/pubs", [kind] * 3)
+        report, articles, edges, stats = crawl(server.url, tmp_path, icite_url=server.apis.urls()["icite_url"])
+        log = server.fault_log
+    assert [k for _, k in log].count(kind) == 3, log
+    assert report.complete
+    assert (articles, edges) == icite_reference
+
+
+def test_icite_429_with_retry_after_is_waited_out_and_a_stall_cut(corpus, icite_reference, tmp_path, monkeypatch):
+    from citegraph.sources.ratelimit import RateLimiter
+
+    pauses: list[float] = []
+    pause = RateLimiter.pause
+
+    def recorded(limiter, seconds: float) -> None:
+        pauses.append(seconds)
+        pause(limiter, seconds)
+
+    monkeypatch.setattr(RateLimiter, "pause", recorded)
+    with EutilsServer(corpus, retry_after=0.3, stall_seconds=3.0) as server:
+        server.force("icite/pubs", ["429", "stall"])
+        report, articles, edges, stats = crawl(server.url, tmp_path, icite_url=server.apis.urls()["icite_url"],
+                                               read_timeout=0.5, backoff_max=1.0)
+    assert stats["by_status"].get("429") == 1 and stats["by_status"].get("network", 0) >= 1  # the stall, cut
+    assert pauses == [pytest.approx(0.3)]  # the client held off for the server's Retry-After, no less
+    assert (articles, edges) == icite_reference
+
+
+def test_persistent_icite_503_fails_the_papers_and_a_rerun_completes(corpus, icite_reference, tmp_path):
+    with EutilsServer(corpus) as server:
+        server.force("icite/pubs", ["5xx"] * 200)
+        report, _, _, _ = crawl(server.url, tmp_path, icite_url=server.apis.urls()["icite_url"], max_attempts=2)
+        assert not report.complete and report.status == "failed"
+        assert ROOT in {p for p, _ in report.failed}
+    with EutilsServer(corpus) as server:
+        report, articles, edges, _ = crawl(server.url, tmp_path, icite_url=server.apis.urls()["icite_url"])
+    assert report.complete and report.start == "resumed"
+    assert (articles, edges) == icite_reference
+
+
+# -- the same for Europe PMC and OpenCitations (asked paper by paper) ---------------------------
+
+
+@pytest.fixture(scope="module")
+def per_paper_references(corpus, tmp_path_factory):
+    found = {}
+    with EutilsServer(corpus) as server:
+        for source in ("europepmc", "opencitations"):
+            report, articles, edges, _ = crawl(server.url, tmp_path_factory.mktemp(source),
+                                               apis=server.apis.urls(), source=source)
+            assert report.complete and articles[1]  # papers outside PubMed among them
+            found[source] = (articles, edges)
+    return found
+
+
+#: Europe PMC also answers errors with HTTP 200 ({"errCode": ...}); neither has "short"
+PER_PAPER_CURABLE = [(source, kind) for source in ("europepmc", "opencitations")
+                     for kind in ("5xx", "reset", "truncate", "html200", "429", "stall")
+                     + (("error200",) if source == "europepmc" else ())]
+
+
+@pytest.mark.parametrize("source,kind", PER_PAPER_CURABLE)
+def test_forced_per_paper_source_fault_changes_nothing(source, kind, corpus, per_paper_references, tmp_path):
+    with EutilsServer(corpus, retry_after=0.05, stall_seconds=3.0) as server:
+        server.force(f"{source}/citations", [kind] * 2)
+        report, articles, edges, stats = crawl(server.url, tmp_path, apis=server.apis.urls(),
+                                               source=source, read_timeout=0.5)
+        log = server.fault_log
+    assert [k for _, k in log].count(kind) == 2, log
+    assert report.complete
+    assert (articles, edges) == per_paper_references[source]
 
 
 def test_dns_failure_is_a_clear_network_error(tmp_path):

@@ -17,8 +17,9 @@ bibtexparser's ``LatexDecodingMiddleware`` gives the original text (pylatexenc r
 
 Entry key ``pmid<PMID>``; fields title, author ("Family, Given and ..."; group authors in
 braces), journal, year, volume, number, pages, doi, pmid, pmcid, abstract, keywords (MeSH),
-url, note ("Retracted publication (retraction notice: PMID ...)" for a retracted paper), and
-the provenance in ``citegraph_seeds``, ``citegraph_generation``, ``citegraph_path``.
+url, note ("Retracted publication (retraction notice: PMID ...)" for a retracted paper, and
+"citegraph sources: ..." naming the sources that found the paper), and the provenance in
+``citegraph_seeds``, ``citegraph_generation``, ``citegraph_path``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 
 from ..models import Article
-from .fields import article_year, author_names, first_last_page, flat, pubmed_url, retraction_note
+from .fields import article_year, author_names, first_last_page, flat, pubmed_url, retraction_note, sources_note
 from .selection import Provenance, Selection
 
 __all__ = ["write_bibtex", "bibtex_entry", "latex_escape"]
@@ -99,7 +100,7 @@ def bibtex_entry(article: Article, prov: Provenance) -> Entry:
         ("abstract", latex_escape(article.abstract)),
         ("keywords", ", ".join(latex_escape(m.descriptor) for m in article.mesh)),
         ("url", pubmed_url(article.pmid)),
-        ("note", latex_escape(retraction_note(article))),
+        ("note", latex_escape("; ".join(n for n in (retraction_note(article), sources_note(prov)) if n))),
     ]
     if prov.known:
         values += [("citegraph_seeds", " ".join(prov.seeds)), ("citegraph_generation", str(prov.generation)),

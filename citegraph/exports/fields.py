@@ -20,7 +20,7 @@ from ..models import Article, Author
 from .selection import Provenance
 
 __all__ = ["flat", "xml_safe", "author_names", "first_last_page", "provenance_note", "pubmed_url",
-           "retraction_note", "CSV_FORMULA_PREFIXES", "neutralise_formula"]
+           "retraction_note", "sources_note", "CSV_FORMULA_PREFIXES", "neutralise_formula"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -94,9 +94,17 @@ def retraction_note(article: Article) -> str:
     return "Retracted publication" + (f" (retraction notice: PMID {', '.join(notices)})" if notices else "")
 
 
+def sources_note(prov: Provenance) -> str:
+    """'citegraph sources: elink:pubmed_pubmed_citedin icite' (who found the paper, see
+    :attr:`Provenance.sources`); empty when none is known."""
+    names = [flat(s) for s in prov.sources if flat(s)]
+    return "citegraph sources: " + " ".join(names) if names else ""
+
+
 def notes(article: Article, prov: Provenance) -> list[str]:
-    """The free-text notes a record format carries: the retraction first, then the provenance."""
-    return [n for n in (retraction_note(article), provenance_note(prov)) if n]
+    """The free-text notes a record format carries: the retraction first, the sources that
+    found the paper, then the provenance."""
+    return [n for n in (retraction_note(article), sources_note(prov), provenance_note(prov)) if n]
 
 
 def article_year(article: Article) -> str:

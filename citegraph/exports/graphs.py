@@ -4,7 +4,7 @@ Nodes are the selected articles (plus seeds without a stored record, ``stored`` 
 edges run citing -> cited. Node attributes: label ("Rosenberg 1987"), title, year (0 when
 unknown), journal, doi, stored, generation (-1 when unknown), seeds and path (PMIDs joined
 by spaces), retracted (true when the record says the paper is retracted); edge attribute
-``sources`` (who told us: elink and/or the record's reference list, joined by spaces). Text is
+``sources`` (who told us: elink, the record's reference list, iCite, ... joined by spaces). Text is
 one line without control or bidi characters (:func:`~citegraph.exports.fields.flat`), which
 also makes it XML-safe.
 

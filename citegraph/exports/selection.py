@@ -17,7 +17,7 @@ Topic, MeSH, text and journal filters belong to the analysis layer
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Sequence
 
 import networkx as nx
@@ -39,6 +39,10 @@ class Provenance:
     generation: int | None = None
     #: PMIDs from a seed to the paper, both ends included
     path: tuple[str, ...] = ()
+    #: the sources (as ``Store.iter_citation_sources`` names them) of the stored citations
+    #: between the paper and the one before it on its path: who found the paper; () for a
+    #: seed or when the path is unknown
+    sources: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -197,7 +201,8 @@ def select(store: Store, *, seeds: Sequence[str] = (), depth: int | None = None,
     unstored_seeds = [s for s in roots if s in members and s not in candidates and s in provenance]
     nodes = chosen | set(unstored_seeds)
     edges = [(a, b, s) for a, b, s in rows if a in nodes and b in nodes]
-    return Selection(articles=articles, provenance={p: provenance[p] for p in chosen if p in provenance},
+    return Selection(articles=articles, provenance=_with_sources({p: provenance[p] for p in chosen if p in provenance},
+                                                                 rows),
                      edges=edges, unstored_seeds=unstored_seeds)
 
 
@@ -212,3 +217,19 @@ def attach_contexts(selection: Selection, store: Store) -> Selection:
         if items:
             selection.contexts[article.pmid] = items
     return selection
+
+
+def _with_sources(provenance: dict[str, Provenance], rows: list[tuple[str, str, str]]) -> dict[str, Provenance]:
+    """``provenance`` with each paper's ``sources``: those of its path's last hop."""
+    hops = {(p, prov.path[-2]) for p, prov in provenance.items() if len(prov.path) >= 2}
+    hops |= {(b, a) for a, b in hops}
+    told: dict[tuple[str, str], set[str]] = {}
+    for citing, cited, source in rows:
+        if (citing, cited) in hops:
+            told.setdefault((citing, cited), set()).add(source)
+    for pmid, prov in provenance.items():
+        if len(prov.path) >= 2:
+            prev = prov.path[-2]
+            found = told.get((pmid, prev), set()) | told.get((prev, pmid), set())
+            provenance[pmid] = replace(prov, sources=tuple(sorted(found)))
+    return provenance

@@ -3,6 +3,7 @@
 Every text cell is one line through :func:`~citegraph.exports.fields.flat` (no control or
 bidi character). ``retracted`` is ``yes`` for a paper whose record says it is retracted
 (publication type "Retracted Publication" or a RetractionIn notice), ``no`` otherwise.
+``sources``: the sources that found the paper (:attr:`Provenance.sources`), space-separated.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .selection import Provenance, Selection
 __all__ = ["COLUMNS", "CONTEXT_COLUMNS", "CONTEXT_SHEET_COLUMNS", "columns", "rows", "context_rows"]
 
 COLUMNS = ("pmid", "doi", "pmcid", "title", "authors", "year", "journal", "journal_abbrev", "volume", "issue",
-           "pages", "publication_types", "mesh", "abstract", "seeds", "generation", "path", "retracted")
+           "pages", "publication_types", "mesh", "abstract", "seeds", "generation", "path", "retracted", "sources")
 #: added with ``--contexts``: in-text citations of the paper in stored full text, and their
 #: sentences as "[citing PMID, section] sentence" joined with " | "
 CONTEXT_COLUMNS = ("mentions", "contexts")
@@ -32,7 +33,7 @@ def row(article: Article, prov: Provenance) -> list[str]:
         article.journal_abbrev, article.volume, article.issue, article.pages,
         "; ".join(flat(t) for t in article.publication_types), "; ".join(flat(m.descriptor) for m in article.mesh),
         article.abstract, " ".join(prov.seeds), "" if prov.generation is None else str(prov.generation),
-        " > ".join(prov.path), "yes" if article.is_retracted else "no",
+        " > ".join(prov.path), "yes" if article.is_retracted else "no", " ".join(prov.sources),
     ]
     return [flat(c) for c in cells]
 

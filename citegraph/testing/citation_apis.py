@@ -92,7 +92,8 @@ class CitationApis:
         self.rate_limits: dict[str, int | None] = dict.fromkeys(APIS)
         #: what the rate limit windows tell time by (a test may set a fake clock)
         self.clock: Callable[[], float] = time.monotonic
-        self._facts: CorpusFacts | None = None
+        #: api -> (corpus, coverage, the facts of the corpus as the api sees it)
+        self._facts: dict[str, tuple[object, object, CorpusFacts]] = {}
         self._windows = {api: SlidingWindow(clock=lambda: self.clock()) for api in APIS}
         self._forced: dict[str, deque[str]] = {}
         self._seen: Counter = Counter()
@@ -185,7 +186,7 @@ class CitationApis:
             out = _Outcome(name, 200, europepmc_error(), "application/json")
         else:
             try:
-                reply = ANSWERS[name](self._corpus_facts(), Query(params))
+                reply = ANSWERS[name](self._corpus_facts(name.split("/", 1)[0]), Query(params))
             except Exception as exc:  # a bug here must not kill the server thread silently
                 reply = Reply(500, responses.server_error_page(500), "text/html")
                 server._emit(f"internal error in {name}: {type(exc).__name__}: {exc}")
@@ -205,8 +206,11 @@ class CitationApis:
                 server._fault_log.append((name, kind))
         return out
 
-    def _corpus_facts(self) -> CorpusFacts:
+    def _corpus_facts(self, api: str) -> CorpusFacts:
+        """The facts of the corpus as ``api`` sees it (see the server's ``coverage``)."""
+        corpus, coverage = self.server.corpus, self.server.coverage
         with self._lock:
-            if self._facts is None or self._facts.corpus is not self.server.corpus:
-                self._facts = CorpusFacts(self.server.corpus)
-            return self._facts
+            held = self._facts.get(api)
+            if held is None or held[0] is not corpus or held[1] is not coverage:
+                held = self._facts[api] = (corpus, coverage, CorpusFacts(coverage.view(corpus, api)))
+            return held[2]

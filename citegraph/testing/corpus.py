@@ -206,6 +206,11 @@ class Corpus:
         pmid = self._by_pmcid.get(pmcid.strip().upper())
         return None if pmid is None else str(pmid)
 
+    def pmcid(self, pmid: int | str) -> str | None:
+        """The record's PMC id (``PMC123``), or None when it has none or is not here."""
+        key = _as_int(pmid)
+        return self._pmcid_of.get(key) if key is not None else None
+
     def doi(self, pmid: int | str) -> str | None:
         key = _as_int(pmid)
         return self._doi_of.get(key) if key is not None else None

@@ -4,7 +4,9 @@ It answers ``/entrez/eutils/{efetch,elink,esearch,esummary}.fcgi`` (also without
 by GET or POST from a :class:`~citegraph.testing.corpus.Corpus`, in the byte shapes of the
 real service (see :mod:`citegraph.testing.responses`), and can behave like the real service on
 a bad day: a per-client rate limit answered with HTTP 429, latency, and reproducible faults
-(:mod:`citegraph.testing.faults`). ``GET /_stats`` reports what it served.
+(:mod:`citegraph.testing.faults`). ``GET /_stats`` reports what it served. ``coverage``
+(:class:`~citegraph.testing.coverage.Coverage`) makes the APIs know different shares of the
+corpus's citations, as the real ones do (``--citedin-from pmc``, ``--coverage icite=0.9``).
 
     with EutilsServer(Corpus.synthetic(1000, seed=1), rate_limit=3) as server:
         requests.get(server.url + "efetch.fcgi", params={"db": "pubmed", "id": "90000001"})
@@ -32,6 +34,7 @@ from . import responses
 from .citation_apis import CitationApis, count_by_api
 from .citation_apis import ENDPOINTS as CITATION_ENDPOINTS
 from .corpus import Corpus
+from .coverage import CITEDIN_FROM, COVERAGE_APIS, Coverage
 from .endpoints import ENDPOINTS, Query, Reply, error_document
 from .faults import KINDS, Fault, FaultPlan, canonical_params
 from .ratelimit import SlidingWindow
@@ -84,10 +87,13 @@ class EutilsServer:
         stall_seconds: float = 10.0,
         log: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        coverage: Coverage | None = None,
     ) -> None:
         """``clock``: the time the rate limit's rolling window is counted in (tests pass a
         clock of their own to decide which requests fall in one window)."""
         self.corpus = corpus
+        #: what each API knows of the corpus's citations (default: all of them)
+        self.coverage = coverage or Coverage()
         self.host = host
         self.port = port
         self.latency_ms = latency_ms
@@ -107,6 +113,7 @@ class EutilsServer:
         self._stats_total = 0
         self._by_endpoint: Counter = Counter({name: 0 for name in ENDPOINTS})
         self._by_status: Counter = Counter()
+        self._too_many_by_api: Counter = Counter()
         self._fault_log: list[tuple[str, str]] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -161,13 +168,14 @@ class EutilsServer:
     # -- statistics and control -------------------------------------------------------------------
     def stats(self) -> dict:
         """``{"total": N, "by_endpoint": {...}, "by_status": {"200": N, ...}, "by_api": {"eutils": N,
-        "icite": N, ...}}`` (what /_stats sends)."""
+        "icite": N, ...}, "429_by_api": {"eutils": N, "icite": N, ...}}`` (what /_stats sends)."""
         with self._lock:
             return {
                 "total": self._stats_total,
                 "by_endpoint": dict(self._by_endpoint),
                 "by_status": {str(k): v for k, v in sorted(self._by_status.items())},
                 "by_api": count_by_api(self._by_endpoint),
+                "429_by_api": {api: self._too_many_by_api.get(api, 0) for api in count_by_api({})},
             }
 
     def reset_stats(self) -> None:
@@ -175,6 +183,7 @@ class EutilsServer:
             self._stats_total = 0
             self._by_endpoint = Counter({name: 0 for name in ENDPOINTS})
             self._by_status = Counter()
+            self._too_many_by_api = Counter()
             self._fault_log = []
 
     @property
@@ -266,7 +275,7 @@ class EutilsServer:
         else:
             drop = fault.token if kind == "short" else None  # type: ignore[union-attr]
             try:
-                reply = ENDPOINTS[name](self.corpus, query, drop)
+                reply = ENDPOINTS[name](self.coverage.view(self.corpus, "pubmed"), query, drop)
             except Exception as exc:  # a bug here must not kill the server thread silently
                 reply = Reply(500, responses.server_error_page(500), "text/html")
                 self._emit(f"internal error in {name}: {type(exc).__name__}: {exc}")
@@ -294,6 +303,9 @@ class EutilsServer:
             if out.endpoint:
                 self._by_endpoint[out.endpoint] += 1
             self._by_status[out.status] += 1
+            if out.status == 429:
+                name = out.endpoint
+                self._too_many_by_api[name.split("/", 1)[0] if "/" in name else "eutils"] += 1
 
     def _emit(self, line: str) -> None:
         if self.log is not None:
@@ -445,6 +457,15 @@ def _parse_args(argv: list[str] | None):
                         help="probability of a fault per request, spread over the kinds")
     parser.add_argument("--faults", default="", metavar="SPEC", help="e.g. 5xx=0.1,reset=0.05,truncate=0.05")
     parser.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    parser.add_argument("--api-rate-limits", default="", metavar="API=R,...",
+                        help="at most R requests per client in any 1 s window to that API (icite, europepmc, "
+                             "opencitations), HTTP 429 beyond")
+    parser.add_argument("--citedin-from", choices=CITEDIN_FROM, default="all",
+                        help="elink's cited-by lists name every citing record (all) or only those with a "
+                             "PMC id (pmc, as PubMed's do)")
+    parser.add_argument("--coverage", default="", metavar="SOURCE=FRACTION,...",
+                        help=f"the share of the corpus's citations a source knows, the rest left out by a "
+                             f"seeded hash, e.g. icite=0.9 (sources: {', '.join(COVERAGE_APIS)})")
     parser.add_argument("--prerender", action="store_true",
                         help="render every synthetic record at start (faster answers, more memory)")
     args = parser.parse_args(argv)
@@ -452,6 +473,17 @@ def _parse_args(argv: list[str] | None):
         parser.error("give --corpus FILE..., --synthetic N and/or --pmc FILE...")
     if args.fail_rate and args.faults:
         parser.error("use either --fail-rate or --faults")
+    limits = {}
+    for part in filter(None, (p.strip() for p in args.api_rate_limits.split(","))):
+        api, _, value = part.partition("=")
+        if api not in ("icite", "europepmc", "opencitations") or not value.isdigit():
+            parser.error(f"--api-rate-limits: {part!r} is not API=R (icite, europepmc or opencitations)")
+        limits[api] = int(value)
+    args.api_rate_limits = limits
+    try:
+        args.coverage = Coverage.from_known(args.coverage, citedin_from=args.citedin_from, seed=args.seed)
+    except ValueError as exc:
+        parser.error(f"--coverage: {exc}")
     return args
 
 
@@ -495,7 +527,8 @@ def main(argv: list[str] | None = None) -> int:
 
     server = EutilsServer(corpus, port=args.port, latency_ms=args.latency_ms, per_record_ms=args.per_record_ms,
                           rate_limit=args.rate_limit, faults=plan, retry_after=args.retry_after,
-                          log=None if args.quiet else log)
+                          log=None if args.quiet else log, coverage=args.coverage)
+    server.apis.rate_limits.update(args.api_rate_limits)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -116,7 +116,12 @@ def ranking_table(rows: Sequence[Mapping], papers: Papers, *, title: str, score_
                  str(row["citations"])]
         if with_score:
             value = row[score_key]
-            cells.append(f"{value:,.2f}" if score_key == "pagerank_relative" else f"{value:.4g}")
+            if value is None:  # iCite gave no number
+                cells.append("-")
+            elif isinstance(value, int):
+                cells.append(f"{value:,}")
+            else:
+                cells.append(f"{value:,.2f}" if score_key == "pagerank_relative" else f"{value:.4g}")
         cells.append(one_line(text(info.get("title") or "")))
         if flagged:
             cells.append(flag(row["pmid"], papers))

@@ -48,6 +48,9 @@ SOURCE_WORDS = {
     "pubmed:references": "reference lists",
     "file:": "PubMed files",
     "other": "other sources",
+    "icite": "iCite",
+    "europepmc": "Europe PMC",
+    "opencitations": "OpenCitations",
 }
 #: what the count words of every summary mean
 COUNT_WORDS = ("citations: distinct citing → cited pairs; links reported: each source's report of a citation "
@@ -81,6 +84,8 @@ def crawl_options_text(params: Mapping) -> str:
         parts.append("excluding " + ", ".join(params["exclude_types"]))
     if params.get("max_papers"):
         parts.append(f"at most {params['max_papers']:,} papers")
+    if params.get("sources") and list(params["sources"]) != ["pubmed"]:
+        parts.append("sources " + "+".join(map(str, params["sources"])))
     return clean(", ".join(parts))
 
 

@@ -168,6 +168,7 @@ def test_stats_json_shape_and_reset(server, http):
         "by_endpoint": {"efetch": 2, "elink": 1, "esearch": 0, "esummary": 0},
         "by_status": {"200": 2, "400": 1, "404": 1},
         "by_api": {"eutils": 3, "icite": 0, "europepmc": 0, "opencitations": 0},
+        "429_by_api": {"eutils": 0, "icite": 0, "europepmc": 0, "opencitations": 0},
     }
     assert http.get(base + "/_stats").json() == stats == server.stats()  # /_stats is not counted
     server.reset_stats()
