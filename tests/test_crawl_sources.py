@@ -275,7 +275,9 @@ def test_europepmc_and_opencitations_store_their_edges_and_papers_outside_pubmed
     corpus = Corpus.synthetic(400, seed=5)
     root = max((p for p in corpus.pmids() if int(p) % 5 == 0), key=lambda p: len(corpus.cited_by(p)))
     citers = set(corpus.cited_by(root))
-    with EutilsServer(corpus, coverage=Coverage("pmc")) as server:  # synthetic records: elink names no citer
+    with_pmc = {c for c in citers if corpus.pmcid(c)}  # the only citers PubMed's elink names
+    assert with_pmc < citers
+    with EutilsServer(corpus, coverage=Coverage("pmc")) as server:
         monkeypatch.setenv("CITEGRAPH_EUTILS_URL", server.url)
         code, _, err = cli_run(capsys, "crawl", root, "--sources", "pubmed,europepmc")
         assert code == 1 and "CITEGRAPH_EUROPEPMC_URL" in err
@@ -287,7 +289,7 @@ def test_europepmc_and_opencitations_store_their_edges_and_papers_outside_pubmed
     assert by_api["europepmc"] == by_api["opencitations"] == 1 and by_api["icite"] == 0
     with Store(tmp_path / "cache" / "citegraph.sqlite") as store:
         members = {p for p, _ in store.nodes(json.loads(out)["crawl_id"])}
-        assert citers <= members  # found by Europe PMC alone: PubMed's elink named none
+        assert citers <= members  # Europe PMC named every citer, PubMed's elink only those with a PMC id
         bits = {a: b for a, c, b in store.citation_edges([root], "cited")}
         assert {str(a) for a, b in bits.items() if b & SOURCE_BITS["europepmc"]} == citers
         preprint = f"PPR:PPR8{int(root) % 100000:05d}"
@@ -300,7 +302,7 @@ def test_europepmc_and_opencitations_store_their_edges_and_papers_outside_pubmed
     report = json.loads(out)
     assert report["union"]["outside_pubmed"] == 1 and report["union"]["papers"] == len(citers) + 1
     assert report["sources"]["europepmc"]["papers"] == len(citers) + 1
-    assert report["sources"]["pubmed"]["papers"] == 0
+    assert report["sources"]["pubmed"]["papers"] == len(with_pmc)
     code, out, err = cli_run(capsys, "show", root)
     assert code == 0, err
     assert "outside PubMed" in out and preprint in out and "A preprint citing" in out

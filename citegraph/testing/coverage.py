@@ -7,8 +7,8 @@ reference list. :class:`Coverage` says how the server departs from "every API kn
 citation of the corpus":
 
 - ``citedin_from``: ``"all"`` (every citing record, the default) or ``"pmc"`` (only citing
-  records that carry a PMC id, as PubMed's does; a synthetic corpus has no PMC ids, so there
-  elink then names no citing paper at all).
+  records that carry a PMC id, as PubMed's does; in a synthetic corpus two in three records
+  from 2000 on have one, none before).
 - ``drop``: ``{api: fraction}`` — that share of the API's citation edges is left out, chosen
   by a hash of (seed, api, citing, cited): the same edges on every run and in both
   directions (a dropped edge is neither in the cited paper's cited-by list nor in the citing
