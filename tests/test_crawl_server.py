@@ -28,11 +28,11 @@ ROOT = "90000001"
 def run_crawl(url: str, folder: Path, seeds: list[str], rate: float = 50, pool: ParsePool | None = None,
               icite_url: str | None = None, **options):
     """Crawl with the reader on the crawl's threads, or in ``pool``'s worker processes; with
-    ``icite_url``, iCite too (at 3 requests/s)."""
+    ``icite_url``, iCite too (at the same ``rate``)."""
     from citegraph.sources.icite import ICiteClient
 
     settings = Settings(eutils_url=url, cache_dir=folder, rate=rate, backoff_base=0.05, backoff_max=0.5,
-                        max_attempts=8, **({"icite_url": icite_url} if icite_url else {}))
+                        max_attempts=8, **({"icite_url": icite_url, "icite_rate": rate} if icite_url else {}))
     if icite_url:
         options["sources"] = ("pubmed", "icite")
     with EutilsClient(settings) as client, Store(settings.store_path) as store, ICiteClient(settings) as icite:
@@ -114,12 +114,13 @@ def test_clean_crawl_never_exceeds_the_rate_and_batches_well(clean_crawl, synthe
 
 
 def test_an_icite_crawl_keeps_both_rate_limits_and_finds_the_same_papers(clean_crawl, tmp_path):
-    """The clean crawl again with iCite (its server limit 3/s, as the client's): the same papers
-    (iCite knows every citation here, as elink does), each elink edge told by iCite too, no 429
-    from either API, and at most 0.01 requests per paper."""
+    """The clean crawl again with iCite, at 10 requests/s on both APIs (server and client; the
+    clean crawl checks the 3/s pacing): the same papers (iCite knows every citation here, as
+    elink does), each elink edge told by iCite too, no 429 from either API, and at most 0.01
+    requests per paper."""
     (clean_report, clean_articles, clean_edges), _ = clean_crawl
-    with serve_10k("--api-rate-limits", "icite=3") as server:
-        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=3, depth=3,
+    with serve_10k("--api-rate-limits", "icite=10", rate=10) as server:
+        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=10, depth=3,
                                             icite_url=server.base + "/icite/api/")
         stats = server.stats()
     assert stats["429_by_api"] == {"eutils": 0, "icite": 0, "europepmc": 0, "opencitations": 0}
