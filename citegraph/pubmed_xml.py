@@ -42,6 +42,7 @@ from .identifiers import pmid_or_none
 from .models import Article, DeletedCitations
 from .pubmed_chunks import iter_pieces
 from .pubmed_xml_record import BadRecord, article_from_element, book_article_from_element, not_a_pmid, plain_text
+from .xml_safety import fault_kind, parser_options
 
 __all__ = ["Placement", "Records", "SkippedRecord", "iter_articles", "parse_articles", "parse_record"]
 
@@ -51,8 +52,6 @@ _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation", "ERROR")
 _ROOT_TAGS = frozenset({"PubmedArticleSet", "PubmedBookArticleSet"})
 _GZIP_MAGIC = b"\x1f\x8b"
 # libxml2 error codes that mean "a tag was never closed" rather than "a wrong tag"
-_ERR_TAG_NAME_MISMATCH = 76
-_ERR_DOCUMENT_END = 5  # extra content after the root element
 
 
 
@@ -69,18 +68,6 @@ _DONE = object()
 _RECORD_END = re.compile(rb"</(?:PubmedArticle|PubmedBookArticle|DeleteCitation)>")
 _HOLD = len(b"</PubmedBookArticle>") - 1
 _READ_BYTES = 1 << 15
-
-
-def _parser_options() -> dict:
-    """Hardened settings: no DTD, no network, no entity expansion, libxml2's size limits on."""
-    return dict(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
 
 
 # --------------------------------------------------------------------------- public API
@@ -287,7 +274,7 @@ def _parse_whole(data: bytes, deletions: bool = False) -> list[Article | Deleted
         return None
     parser = getattr(_local, "parser", None)
     if parser is None:  # lxml parsers must not be shared between threads
-        parser = _local.parser = etree.XMLParser(**_parser_options())
+        parser = _local.parser = etree.XMLParser(**parser_options())
     try:
         root = etree.fromstring(bytes(data), parser)
     except (etree.XMLSyntaxError, ValueError):
@@ -400,7 +387,7 @@ def parse_record(raw_xml: bytes) -> Article:
     """Re-read one stored ``PubmedArticle`` / ``PubmedBookArticle`` element."""
     parser = getattr(_local, "parser", None)
     if parser is None:  # lxml parsers must not be shared between threads
-        parser = _local.parser = etree.XMLParser(**_parser_options())
+        parser = _local.parser = etree.XMLParser(**parser_options())
     try:
         elem = etree.fromstring(raw_xml, parser)
     except etree.XMLSyntaxError as exc:
@@ -672,7 +659,7 @@ class _Gunzip:
 
 
 def _iterate(reader: _Reader, deletions: bool) -> Iterator[Article | DeletedCitations | SkippedRecord]:
-    events = etree.iterparse(reader, events=("end",), tag=_RECORD_TAGS, **_parser_options())
+    events = etree.iterparse(reader, events=("end",), tag=_RECORD_TAGS, **parser_options())
     last_pmid = ""
     position = 0
     checked_root = False
@@ -763,10 +750,5 @@ def _syntax_message(exc: etree.XMLSyntaxError, reader: _Reader, last_pmid: str) 
         return "empty document: no PubMed XML"
     if reader.head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"<":
         return f"not XML{_head(reader)}"
-    truncated = (
-        reader.eof
-        and line >= reader.lines
-        and exc.code not in (_ERR_TAG_NAME_MISMATCH, _ERR_DOCUMENT_END)
-    )
-    kind = "truncated XML" if truncated else "malformed XML"
+    kind = fault_kind(exc, eof=reader.eof, lines=reader.lines)
     return f"{kind} {where} (line {line}): {exc.msg}"

@@ -52,6 +52,7 @@ from ..errors import CitegraphError, ParseError
 from ..identifiers import parse_identifier, parse_pmid
 from . import sections
 from .sentences import split_sentences
+from ..xml_safety import fault_kind, parser_options
 
 __all__ = [
     "FULL_TEXT",
@@ -92,20 +93,6 @@ _MAX_RANGE = 200  # references one range may span; a longer "range" is a markup 
 _MAX_MESSAGE = 300
 _GZIP_MAGIC = b"\x1f\x8b"
 # libxml2 error codes that mean "a wrong tag" or "content after the root", not "cut short"
-_ERR_TAG_NAME_MISMATCH = 76
-_ERR_DOCUMENT_END = 5
-
-
-def _parser_options() -> dict:
-    """Hardened settings: no DTD, no network, no entity expansion, libxml2's size limits on."""
-    return dict(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
 
 
 # --------------------------------------------------------------------------- records
@@ -183,7 +170,7 @@ def iter_articleset(source: Source) -> Iterator[ArticleText]:
     last = ""
     checked = False
     try:
-        events = etree.iterparse(reader, events=("start", "end"), tag=_EVENT_TAGS, **_parser_options())
+        events = etree.iterparse(reader, events=("start", "end"), tag=_EVENT_TAGS, **parser_options())
         for event, elem in events:
             if not checked:
                 _check_document(elem)
@@ -727,11 +714,5 @@ def _syntax_message(exc: etree.XMLSyntaxError, reader: _Input, last: str) -> str
         return "empty document: no PMC XML"
     if reader.head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"<":
         return f"not XML{_head(reader)}"
-    # cut short: the input ended, and the parser stopped on its last line for want of more
-    truncated = (
-        reader.eof
-        and (exc.lineno or 0) >= reader.lines
-        and exc.code not in (_ERR_TAG_NAME_MISMATCH, _ERR_DOCUMENT_END)
-    )
-    kind = "truncated XML" if truncated else "malformed XML"
+    kind = fault_kind(exc, eof=reader.eof, lines=reader.lines)
     return f"{kind} {_where(last)} (line {exc.lineno or 0}): {_plain(str(exc.msg))[:200]}"
