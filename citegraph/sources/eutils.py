@@ -605,17 +605,23 @@ def _error_message(texts: Iterable[str | None]) -> str:
     return "; ".join(" ".join((t or "").split()) for t in texts) or "unspecified error"
 
 
-def _check_article_set(body: bytes) -> None:
-    """Raise ResponseError unless ``body`` looks like one complete PubmedArticleSet document."""
+def _check_document(body: bytes, root: str, opening: re.Pattern, closing: re.Pattern) -> None:
+    """Raise ResponseError unless ``body`` looks like one complete ``root`` document (an efetch
+    answer): NCBI's own error elements are named, a cut or foreign answer is transient."""
     head = body[:8192]
-    if not _SET_OPEN.search(head):
+    if not opening.search(head):
         errors = _ERROR_ELEMENT.findall(head)
         if errors:
             message = _error_message(e.decode("utf-8", "replace") for e in errors)
             raise ResponseError(f"efetch: NCBI reports an error: {message}", transient=looks_temporary(message))
-        raise ResponseError("efetch: the response is not a PubmedArticleSet document", transient=True)
-    if not _SET_CLOSE.search(body[-512:]):
-        raise ResponseError("efetch: the response ends before </PubmedArticleSet> (truncated)", transient=True)
+        raise ResponseError(f"efetch: the response is not a {root} document", transient=True)
+    if not closing.search(body[-512:]):
+        raise ResponseError(f"efetch: the response ends before </{root}> (truncated)", transient=True)
+
+
+def _check_article_set(body: bytes) -> None:
+    """Raise ResponseError unless ``body`` looks like one complete PubmedArticleSet document."""
+    _check_document(body, "PubmedArticleSet", _SET_OPEN, _SET_CLOSE)
 
 
 _PMC_OPEN = re.compile(rb"<pmc-articleset[\s/>]")
@@ -642,15 +648,7 @@ def _clean_pmcids(ids: Sequence[str]) -> list[str]:
 
 def _check_pmc_set(body: bytes) -> None:
     """Raise ResponseError unless ``body`` looks like one complete pmc-articleset document."""
-    head = body[:8192]
-    if not _PMC_OPEN.search(head):
-        errors = _ERROR_ELEMENT.findall(head)
-        if errors:
-            message = _error_message(e.decode("utf-8", "replace") for e in errors)
-            raise ResponseError(f"efetch: NCBI reports an error: {message}", transient=looks_temporary(message))
-        raise ResponseError("efetch: the response is not a pmc-articleset document", transient=True)
-    if not _PMC_CLOSE.search(body[-512:]):
-        raise ResponseError("efetch: the response ends before </pmc-articleset> (truncated)", transient=True)
+    _check_document(body, "pmc-articleset", _PMC_OPEN, _PMC_CLOSE)
 
 
 def _join_article_sets(bodies: list[bytes]) -> bytes:
