@@ -184,6 +184,7 @@ def main() -> None:
         final = subprocess.run(command + ["--json"], env={**env, "CITEGRAPH_CACHE": str(soaked)},
                                capture_output=True, text=True)
         violations += repeated(list(server.asked), since, committed, "final run")
+        checked = Counter(endpoint for _, endpoint, _ in server.asked)
         stats = server.stats()
         faults = Counter(endpoint for endpoint, _ in server.fault_log)
     clean_store = clean_folder / "citegraph.sqlite"
@@ -201,7 +202,8 @@ def main() -> None:
         print(f"iCite metrics {len(metrics):,} (same as uninterrupted: {same_metrics})")
     print(f"server: {stats['total']} requests {stats['by_status']}, by API {stats['by_api']}, "
           f"{sum(faults.values())} faults injected {dict(sorted(faults.items()))}")
-    print(f"requests repeated for committed data: {len(violations)}")
+    print(f"requests repeated for committed data: {len(violations)} "
+          f"(of {', '.join(f'{n} {e}' for e, n in sorted(checked.items()))} checked)")
     for line in violations[:10]:
         print("  " + line)
     if final.returncode != 0:
