@@ -200,7 +200,8 @@ def main() -> None:
           f"edges same: {same_edges}; integrity_check: {integrity}")
     if icite:
         print(f"iCite metrics {len(metrics):,} (same as uninterrupted: {same_metrics})")
-    print(f"server: {stats['total']} requests {stats['by_status']}, by API {stats['by_api']} (429s by API {stats['429_by_api']}), "
+    print(f"server: {stats['total']} requests {stats['by_status']}, by API {stats['by_api']} "
+          f"(429s by API {stats['429_by_api']}), "
           f"{sum(faults.values())} faults injected {dict(sorted(faults.items()))}")
     print(f"requests repeated for committed data: {len(violations)} "
           f"(of {', '.join(f'{n} {e}' for e, n in sorted(checked.items()))} checked)")
