@@ -147,7 +147,7 @@ def _chain_lines(path: Sequence[str], prefixes: Sequence[str], omitted: int, pap
 
 def _mentions(link: Mapping) -> str:
     count = link.get("mentions")
-    return ", no full text" if count is None else f", {count:,} mention{'' if count == 1 else 's'}"
+    return ", no text" if count is None else f", {count:,} mention{'' if count == 1 else 's'}"
 
 
 def _share(part: int, whole: int) -> str:
