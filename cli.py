@@ -1153,6 +1153,10 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
               help="Also the key-route main paths through the K links of highest SPC.")
 @click.option("--search", type=click.Choice(["global", "local"]), default="global", show_default=True,
               help="global: largest SPC total; local: highest-SPC link at each step.")
+@click.option("--weight", type=click.Choice(["none", "mentions"]), default="none", show_default=True,
+              help="mentions: choose the paths (and key routes) by SPC × (1 + in-text citations of the cited "
+                   "paper in the citing paper's stored full text); links whose citing paper has no stored full "
+                   "text count the median of that factor. SPC is still reported unweighted.")
 @click.option("--limit", type=click.IntRange(0, None), metavar="N",
               help="Papers to show of each chain: its first and last N/2, with how many are left out "
                    "between [default: 20; with --json, all]; 0: all.")
@@ -1160,14 +1164,20 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
 @click.pass_obj
 @_pager_option
 def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, sel: dict,
-             limit: int | None = None) -> None:
+             limit: int | None = None, weight: str = "none") -> None:
     """Main path analysis (search path count) of the seed and its descendants."""
     from citegraph.analysis.mainpath import main_paths, shorten
 
     (seed,) = _pmids(app, [seed])
+    weighting: dict = {}
     with app.open_store(must_exist=True) as store:
         prep = _prepare(app, store, [seed], sel)
-    result = main_paths(prep.graph, seed, key_routes, search)
+        if weight == "mentions":
+            from citegraph.contexts import full_text_of, mention_weights
+
+            nodes = [str(n) for n in prep.graph.nodes]
+            weighting = {"mentions": mention_weights(store, nodes), "with_text": full_text_of(store, nodes)}
+    result = main_paths(prep.graph, seed, key_routes, search, **weighting)
     if limit is not None or not as_json:
         result = shorten(result, 20 if limit is None else limit)
     mentioned = list(result["main_path"]) + [p for r in result["key_routes"] for p in r["path"]]

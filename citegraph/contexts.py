@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from .errors import InputError
 from .pmc.sections import KINDS
 
-__all__ = ["citing_contexts", "coverage", "mention_counts", "methods_use_counts", "mention_weights",
+__all__ = ["citing_contexts", "coverage", "full_text_of", "mention_counts", "methods_use_counts", "mention_weights",
            "contexts_json", "check_section", "rank_by_contexts", "CONTEXT_RANKINGS"]
 
 
@@ -83,6 +83,11 @@ def coverage(store, cited: str, *, citing_in: Iterable[str] | None = None) -> di
     return {"citing": len(citers), "asked": len(states),
             "with_text": sum(1 for s in states.values() if s == "fetched"),
             "with_contexts": len(quoting & set(citers))}
+
+
+def full_text_of(store, pmids: Iterable[str]) -> set[str]:
+    """The papers of ``pmids`` whose full text is stored."""
+    return {p for p, state in store.fulltext_states(pmids).items() if state == "fetched"}
 
 
 def mention_counts(store, pmids: Iterable[str]) -> dict[str, int]:

@@ -195,3 +195,43 @@ def test_rank_by_mentions_and_methods_use(crawled, capsys):
         assert row["score"] == len({i["citing"] for i in said})
     code, out, _ = run(capsys, "rank", ROOT, "--by", "mentions", "--no-pager")
     assert code == 0 and "only open-access papers in PMC have it" in out
+
+
+def test_mainpath_weighted_by_mentions(crawled, capsys):
+    code, out, err = run(capsys, "mainpath", ROOT, "--weight", "mentions", "--key-routes", "2", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["weight"] == "mentions"
+    cover = data["full_text"]
+    assert 0 < cover["with_text"] < cover["papers"] and 0 < cover["links_with_text"] <= cover["links"]
+    assert cover["neutral_factor"] >= 1
+    links = data["main_path_links"] + data["key_route_links"]
+    assert links and all("mentions" in link for link in links)
+    for link in links:
+        said = json.loads(run(capsys, "contexts", link["cited"], "--json")[1])
+        if link["mentions"] is not None:  # the citing paper's full text is stored: its in-text citations
+            assert link["mentions"] == sum(1 for i in said if i["citing"] == link["citing"])
+        else:
+            assert not any(i["citing"] == link["citing"] for i in said)
+    plain = json.loads(run(capsys, "mainpath", ROOT, "--key-routes", "2", "--json")[1])
+    assert plain["weight"] == "none" and "full_text" not in plain
+    assert all("mentions" not in link for link in plain["main_path_links"])
+    # SPC is counted the same way whatever chooses the path
+    spc = {(lk["cited"], lk["citing"]): lk["spc"] for lk in plain["main_path_links"] + plain["key_route_links"]}
+    assert all(spc[(lk["cited"], lk["citing"])] == lk["spc"] for lk in links if (lk["cited"], lk["citing"]) in spc)
+    code, out, err = run(capsys, "mainpath", ROOT, "--weight", "mentions", "--no-pager")
+    assert code == 0, err
+    flat = " ".join(out.split())  # the caption wraps
+    assert "Links weighted by mentions" in flat and f"Full text stored for {cover['with_text']:,} of" in flat
+    assert "Only open-access papers in PMC have it" in flat
+
+
+def test_mainpath_weighted_by_mentions_without_full_text_is_the_plain_one(server, capsys):
+    code, _, err = run(capsys, "crawl", ROOT, "--depth", "2")
+    assert code == 0, err
+    plain = json.loads(run(capsys, "mainpath", ROOT, "--key-routes", "3", "--json")[1])
+    weighted = json.loads(run(capsys, "mainpath", ROOT, "--weight", "mentions", "--key-routes", "3", "--json")[1])
+    assert weighted["full_text"]["with_text"] == 0 and weighted["full_text"]["neutral_factor"] == 1.0
+    assert len(plain["main_path"]) > 2
+    assert weighted["main_path"] == plain["main_path"]
+    assert [r["path"] for r in weighted["key_routes"]] == [r["path"] for r in plain["key_routes"]]

@@ -34,11 +34,22 @@ share (SPC / total paths) beyond. When a count outgrows 256 bits (thousands of d
 large crawl, where exact products would take minutes), the shares are computed with
 logarithms instead, ``spc`` and ``total_paths`` are reported as null and
 ``log10_total_paths`` gives the size of the total.
+
+**Weighting by mentions** (``mentions`` given to :func:`main_paths`) asks for the backbone along which later work
+actually used earlier work: the path choice (global and local search, and the ranking of key
+routes) uses SPC x factor instead of SPC, where a link's factor is 1 + the in-text citations of
+the cited paper in the citing paper's stored full text. Only open-access papers in PMC have
+stored full text; a link whose citing paper has none is not penalised: its factor is the
+*neutral factor*, the median factor of the links whose citing paper has text (1 when none
+has), so the weighting reorders by how much a paper was used where that can be read and leaves
+the rest at a typical value. SPC counts and shares are reported unweighted. With no full text
+at all every factor is 1 and the paths are those without weighting.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Mapping
 
 import numpy as np
 
@@ -48,17 +59,51 @@ from .mainpath_spc import (MAX_BITS, best_steps, counts, drop_cycles, exact_coun
                            top_links)
 from .selection import require_node
 
-__all__ = ["main_paths", "shorten", "SEARCHES"]
+__all__ = ["main_paths", "mention_factors", "shorten", "SEARCHES", "WEIGHTS"]
 
 SEARCHES = ("global", "local")
+#: how links are weighted for the path choice (see the module docstring)
+WEIGHTS = ("none", "mentions")
 
 
-def main_paths(graph: CitationGraph, seed: str | None = None, key_routes: int = 0, search: str = "global") -> dict:
+def mention_factors(g: CitationGraph, mentions: Mapping[tuple[str, str], int], with_text: Collection[str]
+                    ) -> tuple[np.ndarray, list[int | None], dict]:
+    """The mention factor of each citation edge of ``g`` (edge id order), its mentions, and the
+    full-text coverage.
+
+    ``mentions`` maps (citing, cited) to in-text citations; ``with_text`` holds the papers whose
+    full text is stored. An edge whose citing paper is in ``with_text`` has mentions
+    ``mentions.get((citing, cited), 0)`` and factor 1 + mentions; any other edge has mentions
+    None and the neutral factor, the median of those factors (1.0 when there are none). The
+    coverage is ``{"papers", "with_text", "links", "links_with_text", "neutral_factor"}``."""
+    names = g.names()
+    text = np.array([name in with_text for name in names], dtype=bool)
+    citing, cited = g.src.tolist(), g.dst.tolist()
+    has = text[g.src]
+    counted: list[int | None] = [int(mentions.get((names[a], names[b]), 0)) if text[a] else None
+                                 for a, b in zip(citing, cited)]
+    factor = np.array([1.0 + m if m is not None else 0.0 for m in counted], dtype=float)
+    neutral = float(np.median(factor[has])) if has.any() else 1.0
+    factor[~has] = neutral
+    cover = {"papers": g.n, "with_text": int(text.sum()), "links": len(citing),
+             "links_with_text": int(has.sum()), "neutral_factor": neutral}
+    return factor, counted, cover
+
+
+def main_paths(graph: CitationGraph, seed: str | None = None, key_routes: int = 0, search: str = "global",
+               mentions: Mapping[tuple[str, str], int] | None = None, with_text: Collection[str] = ()) -> dict:
     """Main path analysis of ``graph`` (or of ``seed`` and its descendants).
 
     ``search="global"`` follows the largest SPC total (Liu & Lu 2012); ``"local"`` is Hummon &
     Doreian's forward search, taking the link of highest SPC at each step (backward likewise
     for key routes).
+
+    With ``mentions`` ({(citing, cited): in-text citations}) and ``with_text`` (the papers
+    whose full text is stored), the searches and the key-route ranking use SPC x the mention
+    factor of :func:`mention_factors`; the result then has ``"weight": "mentions"``, a
+    ``"full_text"`` coverage (see :func:`mention_factors`) and each link its ``"mentions"``
+    (None where the citing paper has no stored full text). Otherwise ``"weight"`` is
+    ``"none"``.
 
     Returns ``{"seed", "search", "paper_count", "citation_count", "link_count" (the same number: the
     citations analysed, cycle-breaking ones left out), "dropped_cycle_links": [[citing, cited], ...],
@@ -82,7 +127,11 @@ def main_paths(graph: CitationGraph, seed: str | None = None, key_routes: int = 
     result: dict = {"seed": seed, "search": search, "paper_count": g.n, "citation_count": g.number_of_edges(),
                     "link_count": g.number_of_edges(),
                     "dropped_cycle_links": [list(e) for e in dropped], "total_paths": 0, "main_path": [],
-                    "main_path_links": [], "key_routes": [], "key_route_links": []}
+                    "main_path_links": [], "key_routes": [], "key_route_links": [],
+                    "weight": "none" if mentions is None else "mentions"}
+    factor, counted = None, []
+    if mentions is not None:
+        factor, counted, result["full_text"] = mention_factors(g, mentions, with_text)
     if g.number_of_edges() == 0:
         result["main_path"] = [seed] if seed is not None else []
         return result
@@ -124,6 +173,8 @@ def main_paths(graph: CitationGraph, seed: str | None = None, key_routes: int = 
         share = np.exp(lb[u] + la[v] - log_total)
         weight = share
         result["log10_total_paths"] = log_total / math.log(10)
+    if factor is not None:
+        weight = weight * factor  # the path choice only: SPC and shares stay as counted
     local = search == "local"
     ranked = top_links(weight, u, v, key_routes) if key_routes else np.empty(0, dtype=np.int64)
     came: list[int] = []
@@ -145,8 +196,12 @@ def main_paths(graph: CitationGraph, seed: str | None = None, key_routes: int = 
             return []
         cited_i, citing_i = np.array(pairs, dtype=np.int64).T
         edges = np.searchsorted(keys, citing_i * g.n + cited_i).tolist()
-        return [{"cited": names[a], "citing": names[b], "spc": spc_of(e) if spc_of else None, "share": share_l[e]}
-                for (a, b), e in zip(pairs, edges)]
+        records = [{"cited": names[a], "citing": names[b], "spc": spc_of(e) if spc_of else None,
+                    "share": share_l[e]} for (a, b), e in zip(pairs, edges)]
+        if factor is not None:
+            for record, e in zip(records, edges):
+                record["mentions"] = counted[e]
+        return records
 
     def back(x: int) -> list[int]:
         path = [x]

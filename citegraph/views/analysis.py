@@ -145,6 +145,26 @@ def _chain_lines(path: Sequence[str], prefixes: Sequence[str], omitted: int, pap
     return Group(*lines)
 
 
+def _mentions(link: Mapping) -> str:
+    count = link.get("mentions")
+    return ", no text" if count is None else f", {count:,} mention{'' if count == 1 else 's'}"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def _mentions_caption(cover: Mapping) -> Text:
+    """What weighting by mentions did, and how much of the graph it could read."""
+    return Text(f"Links weighted by mentions: paths chosen by SPC × (1 + in-text citations in the citing paper's "
+                f"full text). Full text stored for {cover['with_text']:,} of {cover['papers']:,} papers "
+                f"({_share(cover['with_text'], cover['papers'])}), the citing papers of "
+                f"{cover['links_with_text']:,} of {cover['links']:,} links "
+                f"({_share(cover['links_with_text'], cover['links'])}); links without it count "
+                f"×{cover['neutral_factor']:g} (the median). Only open-access papers in PMC have it "
+                "(`citegraph fulltext`).", style="dim")
+
+
 def mainpath_view(result: Mapping, papers: Papers) -> Group:
     """The main path and key routes, one paper per line; a chain shortened by
     :func:`citegraph.analysis.mainpath.shorten` shows its first and last papers with the number
@@ -157,13 +177,18 @@ def mainpath_view(result: Mapping, papers: Papers) -> Group:
     if result["dropped_cycle_links"]:
         head.append(f"; {len(result['dropped_cycle_links']):,} more citations left out to break citation cycles")
     parts.append(head)
+    weighted = result.get("weight") == "mentions"
+    if weighted:
+        parts.append(_mentions_caption(result["full_text"]))
     path = result["main_path"]
     omitted = result.get("main_path_omitted", 0)
     length = f"{len(path) + omitted:,} papers, " if path else ""
-    parts.append(Text(f"{result.get('search', 'global').capitalize()} main path ({length}oldest first; SPC of each "
-                      "link)", style="bold"))
+    each = "SPC and mentions of each link" if weighted else "SPC of each link"
+    parts.append(Text(f"{result.get('search', 'global').capitalize()} main path ({length}oldest first; {each})",
+                      style="bold"))
     # the link into each paper shown, keyed by its citing paper (a shortened chain has a gap)
-    spc_into = {link["citing"]: _spc(link) for link in result["main_path_links"]}
+    spc_into = {link["citing"]: _spc(link) + (_mentions(link) if weighted else "")
+                for link in result["main_path_links"]}
     gap = (len(path) + 1) // 2 if omitted else -1
     prefixes = ["   " if i in (0, gap) or pmid not in spc_into else f"  ↳ SPC {spc_into[pmid]} "
                 for i, pmid in enumerate(path)]
@@ -171,7 +196,8 @@ def mainpath_view(result: Mapping, papers: Papers) -> Group:
         parts.append(_chain_lines(path, prefixes, omitted, papers))
     for number, route in enumerate(result["key_routes"], 1):
         link = route["link"]
-        parts.append(Text(f"Key route {number}: {clean(link['cited'])} → {clean(link['citing'])} (SPC {_spc(link)})",
+        parts.append(Text(f"Key route {number}: {clean(link['cited'])} → {clean(link['citing'])} (SPC {_spc(link)}"
+                          f"{_mentions(link) if weighted else ''})",
                           style="bold"))
         route_omitted = route.get("omitted", 0)
         route_gap = (len(route["path"]) + 1) // 2 if route_omitted else -1

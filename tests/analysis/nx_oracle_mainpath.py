@@ -1,13 +1,15 @@
 """Main path analysis on a networkx DiGraph: the reference implementation the array version
 (:mod:`citegraph.analysis.mainpath`) is checked against, written straight from the method's
 description (see that module's docstring): cycles broken by a depth-first search, path counts
-as exact integers (or logarithms past the bit budget), global or local search.
+as exact integers (or logarithms past the bit budget), global or local search, and the path
+choice weighted by mentions.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Iterable
+import statistics
+from typing import Collection, Iterable, Mapping
 
 import networkx as nx
 
@@ -18,7 +20,7 @@ from citegraph.errors import InputError
 
 from .nx_oracle import generations, induced_subgraph
 
-__all__ = ["flow_dag", "search_path_counts", "search_path_shares", "main_paths"]
+__all__ = ["flow_dag", "search_path_counts", "search_path_shares", "mention_factors", "main_paths"]
 
 
 def _order_key(graph: nx.DiGraph):
@@ -130,7 +132,22 @@ def _tiebreak(node: str):
     return int(node) if node.isdigit() else 0
 
 
-def main_paths(graph: nx.DiGraph, seed: str | None = None, key_routes: int = 0, search: str = "global") -> dict:
+def mention_factors(flow: nx.DiGraph, mentions: Mapping[tuple[str, str], int], with_text: Collection[str]
+                    ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], int | None], dict]:
+    """Factor and mentions of every flow edge (cited u, citing v), and the coverage: 1 + the
+    mentions of u in v's full text where v has full text, else the median of those factors
+    (1.0 when none has)."""
+    counted = {(u, v): int(mentions.get((v, u), 0)) if v in with_text else None for u, v in flow.edges}
+    known = [1.0 + m for m in counted.values() if m is not None]
+    neutral = float(statistics.median(known)) if known else 1.0
+    factor = {e: 1.0 + m if m is not None else neutral for e, m in counted.items()}
+    cover = {"papers": flow.number_of_nodes(), "with_text": sum(1 for p in flow if p in with_text),
+             "links": flow.number_of_edges(), "links_with_text": len(known), "neutral_factor": neutral}
+    return factor, counted, cover
+
+
+def main_paths(graph: nx.DiGraph, seed: str | None = None, key_routes: int = 0, search: str = "global",
+               mentions: Mapping[tuple[str, str], int] | None = None, with_text: Collection[str] = ()) -> dict:
     """:func:`citegraph.analysis.mainpath.main_paths` on a DiGraph (the same result)."""
     if key_routes < 0:
         raise InputError("--key-routes must be 0 or more")
@@ -145,7 +162,11 @@ def main_paths(graph: nx.DiGraph, seed: str | None = None, key_routes: int = 0, 
     result: dict = {"seed": seed, "search": search, "paper_count": flow.number_of_nodes(),
                     "citation_count": flow.number_of_edges(), "link_count": flow.number_of_edges(),
                     "dropped_cycle_links": [list(e) for e in dropped], "total_paths": 0, "main_path": [],
-                    "main_path_links": [], "key_routes": [], "key_route_links": []}
+                    "main_path_links": [], "key_routes": [], "key_route_links": [],
+                    "weight": "none" if mentions is None else "mentions"}
+    factor = counted = None
+    if mentions is not None:
+        factor, counted, result["full_text"] = mention_factors(flow, mentions, with_text)
     if flow.number_of_edges() == 0:
         result["main_path"] = [seed] if seed is not None else []
         return result
@@ -158,6 +179,8 @@ def main_paths(graph: nx.DiGraph, seed: str | None = None, key_routes: int = 0, 
         share, log_total, order = search_path_shares(flow)
         weight = share
         result["log10_total_paths"] = log_total / math.log(10)
+    if factor is not None:
+        weight = {e: w * factor[e] for e, w in weight.items()}
     pred, succ = flow.pred, flow.succ
     # best SPC total of a path from any source to v (and its last step), and from v to any sink
     best_in: dict[str, float | int] = {}
@@ -191,7 +214,10 @@ def main_paths(graph: nx.DiGraph, seed: str | None = None, key_routes: int = 0, 
         return path
 
     def link(u: str, v: str) -> dict:
-        return {"cited": u, "citing": v, "spc": spc[(u, v)] if spc is not None else None, "share": share[(u, v)]}
+        record = {"cited": u, "citing": v, "spc": spc[(u, v)] if spc is not None else None, "share": share[(u, v)]}
+        if counted is not None:
+            record["mentions"] = counted[(u, v)]
+        return record
 
     sources = [v for v in order if not pred[v]]
     if seed is not None:

@@ -106,3 +106,98 @@ def test_log_space_shares_agree_with_exact_counts(monkeypatch):
     assert result["main_path_links"][0]["spc"] is None
     assert result["main_path_links"][0]["share"] == pytest.approx(2 / 3)
     assert result["log10_total_paths"] == pytest.approx(__import__("math").log10(3))
+
+
+# -- weighting by mentions ----------------------------------------------------------------------
+# Full text is stored for 4 and 6 only: 4 mentions 2 five times, 6 mentions 4 three times and 5
+# once. Factors (1 + mentions) of the links with text: 2->4: 6, 4->6: 4, 5->6: 2; their median, 4,
+# is the neutral factor of the other links (their citing papers 2, 3 and 5 have no text).
+# Weighted SPC: 1->2: 2*4 = 8, 1->3: 4, 2->4: 1*6 = 6, 2->5: 4, 3->5: 4, 4->6: 1*4 = 4, 5->6: 2*2 = 4.
+# Path totals: 1-2-4-6 = 8+6+4 = 18, 1-2-5-6 = 8+4+4 = 16, 1-3-5-6 = 12 -> 1, 2, 4, 6, the route
+# along the heavily mentioned links (unweighted: 1, 2, 5, 6).
+MENTIONS = {("4", "2"): 5, ("6", "4"): 3, ("6", "5"): 1}
+WITH_TEXT = {"4", "6"}
+
+
+def _unweighted_part(result: dict) -> dict:
+    """A result without the keys weighting adds."""
+    def strip(link):
+        return {k: v for k, v in link.items() if k != "mentions"}
+    out = {k: v for k, v in result.items() if k not in ("weight", "full_text")}
+    out["main_path_links"] = [strip(link) for link in result["main_path_links"]]
+    out["key_route_links"] = [strip(link) for link in result["key_route_links"]]
+    out["key_routes"] = [{**r, "link": strip(r["link"])} for r in result["key_routes"]]
+    return out
+
+
+def test_mentions_change_the_main_path_to_the_heavily_mentioned_links():
+    g = graph(EDGES, YEARS)
+    result = main_paths(g, "1", mentions=MENTIONS, with_text=WITH_TEXT)
+    assert result["weight"] == "mentions"
+    assert result["main_path"] == ["1", "2", "4", "6"]
+    # SPC stays the count; each link says its mentions (None: the citing paper has no text)
+    assert [(link["spc"], link["mentions"]) for link in result["main_path_links"]] == [(2, None), (1, 5), (1, 3)]
+    assert result["full_text"] == {"papers": 6, "with_text": 2, "links": 7, "links_with_text": 3,
+                                   "neutral_factor": 4.0}
+    assert main_paths(g, "1")["main_path"] == ["1", "2", "5", "6"] and main_paths(g, "1")["weight"] == "none"
+    # local search: at 2, 2->4 (6) beats 2->5 (4) -> the same path; key routes ranked by weighted SPC
+    local = main_paths(g, "1", key_routes=1, search="local", mentions=MENTIONS, with_text=WITH_TEXT)
+    assert local["main_path"] == ["1", "2", "4", "6"]
+    assert [(r["link"]["cited"], r["link"]["citing"]) for r in local["key_routes"]] == [("1", "2")]
+
+
+def test_links_without_full_text_are_not_penalised():
+    # only 4 has text and mentions 2 once: its factor 2 is the median, so every link weighs 2
+    # and the path is the unweighted one (weight 1 for links without text would favour 2->4)
+    g = graph(EDGES, YEARS)
+    result = main_paths(g, "1", mentions={("4", "2"): 1}, with_text={"4"})
+    assert result["full_text"]["neutral_factor"] == 2.0
+    assert result["main_path"] == ["1", "2", "5", "6"]
+
+
+@pytest.mark.parametrize("key_routes,search", [(0, "global"), (3, "global"), (2, "local")])
+def test_without_contexts_mentions_give_the_unweighted_result(key_routes, search):
+    g = graph(EDGES + [("2", "5")], YEARS)
+    plain = main_paths(g, "1", key_routes, search)
+    weighted = main_paths(g, "1", key_routes, search, mentions={}, with_text=())
+    assert weighted["full_text"] == {"papers": 6, "with_text": 0, "links": 7, "links_with_text": 0,
+                                     "neutral_factor": 1.0}
+    assert all(link["mentions"] is None for link in weighted["main_path_links"])
+    assert _unweighted_part(weighted) == _unweighted_part(plain)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_weighted_choice_agrees_with_the_oracle(seed):
+    import random
+
+    from .nx_oracle import csr_of
+    from .nx_oracle_mainpath import main_paths as oracle_main_paths
+    from .test_csr import random_graph
+
+    g = random_graph(seed, back=0.2)
+    rng = random.Random(seed)
+    with_text = {p for p in g.nodes if rng.random() < 0.5}
+    mentions = {(a, b): rng.randint(0, 6) for a, b in g.edges if rng.random() < 0.8}
+    c = csr_of(g)
+    p = str(rng.randint(1, g.number_of_nodes()))
+    for key_routes, search in ((3, "global"), (2, "local")):
+        for s in (None, p):
+            want = oracle_main_paths(g, s, key_routes, search, mentions=mentions, with_text=with_text)
+            assert main_paths(c, s, key_routes, search, mentions=mentions, with_text=with_text) == want
+
+
+def test_weighted_choice_with_exact_big_counts_agrees_with_the_oracle():
+    import random
+
+    from .nx_oracle import csr_of
+    from .nx_oracle_mainpath import main_paths as oracle_main_paths
+    from .test_csr import layered
+
+    g = layered(120, 5, 0)  # exact integers past a float's 53 bits: shares times factors decide
+    rng = random.Random(0)
+    with_text = {p for p in g.nodes if rng.random() < 0.3}
+    mentions = {(a, b): rng.randint(0, 9) for a, b in g.edges}
+    got = main_paths(csr_of(g), "1", 3, mentions=mentions, with_text=with_text)
+    want = oracle_main_paths(g, "1", 3, mentions=mentions, with_text=with_text)
+    assert want["total_paths"].bit_length() > 100 and got == want
+    assert got["main_path"] != main_paths(csr_of(g), "1", 3)["main_path"]
