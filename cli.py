@@ -1101,7 +1101,8 @@ def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) ->
 @click.pass_obj
 @_pager_option
 def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> None:
-    """Rank the seed's descendants by citations, PageRank or betweenness."""
+    """Rank the seed's descendants by citations, PageRank, betweenness, mentions in full text or
+    iCite's numbers."""
     from citegraph.analysis.icite import ICITE_RANKINGS, rank_by_icite
     from citegraph.analysis.influence import rank as rank_papers
 
