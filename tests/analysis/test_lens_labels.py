@@ -62,8 +62,12 @@ def test_a_malformed_label_row_is_reported_with_its_line(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def records(pubmed_update_file):
-    return bench.load_records(pubmed_update_file, set(bench.read_labels(bench.LABELS)))
+def records(imported_update_file):
+    """The labelled records, as the run's import of the update file stored them."""
+    from citegraph.store import Store
+
+    with Store(imported_update_file[0]) as store:
+        return store.get_articles(bench.read_labels(bench.LABELS))
 
 
 def test_every_labelled_pmid_is_a_record_of_the_update_file(records):
