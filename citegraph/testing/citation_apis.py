@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import responses
 from .citation_answers import ANSWERS, CorpusFacts, europepmc_error
-from .endpoints import Query, Reply
+from .endpoints import Query
 from .faults import KINDS, Fault, canonical_params
 from .ratelimit import SlidingWindow
 
@@ -185,26 +185,10 @@ class CitationApis:
         elif kind == "error200":
             out = _Outcome(name, 200, europepmc_error(), "application/json")
         else:
-            try:
-                reply = ANSWERS[name](self._corpus_facts(name.split("/", 1)[0]), Query(params))
-            except Exception as exc:  # a bug here must not kill the server thread silently
-                reply = Reply(500, responses.server_error_page(500), "text/html")
-                server._emit(f"internal error in {name}: {type(exc).__name__}: {exc}")
-            out = _Outcome(name, reply.status, reply.body, reply.content_type)
-            out.items = reply.items
-            if kind == "truncate" and len(reply.body) > 2:
-                cut = min(len(reply.body) - 1, max(1, int(len(reply.body) * fault.fraction())))  # type: ignore[union-attr]
-                out.body = reply.body[:cut]
-            elif kind == "reset":
-                out.reset_at = max(0, min(len(reply.body) - 1, int(len(reply.body) * fault.fraction())))  # type: ignore[union-attr]
-            elif kind == "stall":
-                out.delay += server.stall_seconds
-        out.fault = kind
-        out.delay += (server.latency_ms + server.per_record_ms * out.items) / 1000.0
-        if kind is not None:
-            with server._lock:
-                server._fault_log.append((name, kind))
-        return out
+            out, kind = server._served(
+                name, lambda: ANSWERS[name](self._corpus_facts(name.split("/", 1)[0]), Query(params)),
+                fault if kind else None)
+        return server._finished(out, name, kind)
 
     def _corpus_facts(self, api: str) -> CorpusFacts:
         """The facts of the corpus as ``api`` sees it (see the server's ``coverage``)."""

@@ -274,22 +274,35 @@ class EutilsServer:
             out = _Outcome(name, 200, error_document(name), "text/xml; charset=UTF-8")
         else:
             drop = fault.token if kind == "short" else None  # type: ignore[union-attr]
-            try:
-                reply = ENDPOINTS[name](self.coverage.view(self.corpus, "pubmed"), query, drop)
-            except Exception as exc:  # a bug here must not kill the server thread silently
-                reply = Reply(500, responses.server_error_page(500), "text/html")
-                self._emit(f"internal error in {name}: {type(exc).__name__}: {exc}")
-            out = _Outcome(name, reply.status, reply.body, reply.content_type)
-            out.items = reply.items
-            if kind == "short" and not reply.shortened:
-                kind = None  # nothing to leave out: the answer goes as it is, no fault
-            if kind == "truncate" and len(reply.body) > 2:
-                cut = min(len(reply.body) - 1, max(1, int(len(reply.body) * fault.fraction())))  # type: ignore[union-attr]
-                out.body = reply.body[:cut]
-            elif kind == "reset":
-                out.reset_at = max(0, min(len(reply.body) - 1, int(len(reply.body) * fault.fraction())))  # type: ignore[union-attr]
-            elif kind == "stall":
-                out.delay += self.stall_seconds
+            out, kind = self._served(
+                name, lambda: ENDPOINTS[name](self.coverage.view(self.corpus, "pubmed"), query, drop), fault)
+        return self._finished(out, name, kind)
+
+    def _served(self, name: str, answer: Callable[[], Reply], fault: Fault | None) -> tuple[_Outcome, str | None]:
+        """The outcome of the answer ``answer()`` gives (a 500 page if it raises), as ``fault``
+        delivers it: cut short (``truncate``), cut off (``reset``), held back (``stall``), or as
+        it is; and the fault that took effect (``short`` only when an item was left out)."""
+        kind = fault.kind if fault else None
+        try:
+            reply = answer()
+        except Exception as exc:  # a bug here must not kill the server thread silently
+            reply = Reply(500, responses.server_error_page(500), "text/html")
+            self._emit(f"internal error in {name}: {type(exc).__name__}: {exc}")
+        out = _Outcome(name, reply.status, reply.body, reply.content_type)
+        out.items = reply.items
+        if kind == "short" and not reply.shortened:
+            kind = None  # nothing to leave out: the answer goes as it is, no fault
+        if kind == "truncate" and len(reply.body) > 2:
+            cut = min(len(reply.body) - 1, max(1, int(len(reply.body) * fault.fraction())))  # type: ignore[union-attr]
+            out.body = reply.body[:cut]
+        elif kind == "reset":
+            out.reset_at = max(0, min(len(reply.body) - 1, int(len(reply.body) * fault.fraction())))  # type: ignore[union-attr]
+        elif kind == "stall":
+            out.delay += self.stall_seconds
+        return out, kind
+
+    def _finished(self, out: _Outcome, name: str, kind: str | None) -> _Outcome:
+        """``out`` with its fault named, the server's latency added, and the fault logged."""
         out.fault = kind
         out.delay += (self.latency_ms + self.per_record_ms * out.items) / 1000.0
         if kind is not None:
