@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .crawl_lock import effective_state
 from .errors import StoreError
-from .migrations import MIGRATIONS, source_bit_sql
-from .record_codec import RecordFormatError, load_article
+from .store.migrations import MIGRATIONS, source_bit_sql
+from .store.record_codec import RecordFormatError, load_article
 from .store import Store
 
 __all__ = ["Diagnosis", "LATEST_SCHEMA", "diagnose", "repair"]

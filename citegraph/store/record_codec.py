@@ -15,7 +15,7 @@ import zlib
 import orjson
 import zstandard
 
-from .models import Article
+from ..models import Article
 
 __all__ = ["dump_article", "load_article", "pack_raw", "unpack_raw", "RecordFormatError", "RawFormatError"]
 
