@@ -8,8 +8,8 @@ import time
 from typing import Iterable, Iterator
 
 from ..models import Article
-from .codec import PreparedArticles, _abstract_of_head, _article, prepare_articles
-from .connection import Connection, _chunks
+from .codec import PreparedArticles, _abstract_of_head, _article, pmid_from_db, pmid_to_db, prepare_articles
+from .connection import Connection
 
 __all__ = ["Articles", "DELETED"]
 
@@ -51,17 +51,16 @@ class Articles(Connection):
         self._unlist_missing(row[0] for row in rows)
         return written
 
-    def get_article(self, pmid: str | int) -> Article | None:
-        row = self._execute("SELECT pmid, data, raw_xml FROM articles WHERE pmid = ?", (int(pmid),)).fetchone()
+    def get_article(self, pmid: str) -> Article | None:
+        row = self._execute("SELECT pmid, data, raw_xml FROM articles WHERE pmid = ?", (pmid_to_db(pmid),)).fetchone()
         return None if row is None else _article(row)
 
-    def get_articles(self, pmids: Iterable[str | int]) -> dict[str, Article]:
+    def get_articles(self, pmids: Iterable[str]) -> dict[str, Article]:
+        """{pmid: article} of those of ``pmids`` that are stored."""
         found: dict[str, Article] = {}
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            for row in self._execute(f"SELECT pmid, data, raw_xml FROM articles WHERE pmid IN ({marks})", chunk):
-                article = _article(row)
-                found[article.pmid] = article
+        for row in self._rows_in("SELECT pmid, data, raw_xml FROM articles WHERE pmid IN (...)", map(pmid_to_db, pmids)):
+            article = _article(row)
+            found[article.pmid] = article
         return found
 
     def iter_articles(self, *, with_raw: bool = False) -> Iterator[Article]:
@@ -72,22 +71,20 @@ class Articles(Connection):
     def article_summaries(self) -> Iterator[tuple[str, int | None, str, str]]:
         """(pmid, year, title, journal) of every article, cheaply (no JSON decoding)."""
         for pmid, year, title, journal in self._execute("SELECT pmid, year, title, journal FROM articles"):
-            yield str(pmid), year, title, journal
+            yield pmid_from_db(pmid), year, title, journal
 
-    def article_meta(self, pmids: Iterable[str | int] | None = None
+    def article_meta(self, pmids: Iterable[str] | None = None
                      ) -> Iterator[tuple[str, list[str], list[tuple[str, str]], bool]]:
         """(pmid, publication types, [(MeSH UI, descriptor)], retracted) of every article, or of
         ``pmids``, from the ``article_meta`` table (no record decoding)."""
         sql = "SELECT pmid, publication_types, mesh, retracted FROM article_meta"
         if pmids is None:
-            batches: Iterable = [self._execute(sql)]
+            rows: Iterable[tuple] = self._execute(sql)
         else:
-            batches = (self._execute(f"{sql} WHERE pmid IN ({','.join('?' * len(c))})", c)
-                       for c in _chunks([int(p) for p in pmids]))
+            rows = self._rows_in(f"{sql} WHERE pmid IN (...)", map(pmid_to_db, pmids))
         loads = json.loads
-        for rows in batches:
-            for pmid, types, mesh, retracted in rows:
-                yield str(pmid), loads(types), [tuple(m) for m in loads(mesh)], bool(retracted)
+        for pmid, types, mesh, retracted in rows:
+            yield pmid_from_db(pmid), loads(types), [tuple(m) for m in loads(mesh)], bool(retracted)
 
     def sync_article_meta(self) -> None:
         """Bring ``article_meta`` up to date with the stored records (cheap when it is: a
@@ -114,19 +111,15 @@ class Articles(Connection):
 
     def retracted_pmids(self) -> set[str]:
         """PMIDs of the stored articles that are retracted (see ``article_meta``)."""
-        return {str(p) for (p,) in self._execute("SELECT pmid FROM article_meta WHERE retracted = 1")}
+        return {pmid_from_db(p) for (p,) in self._execute("SELECT pmid FROM article_meta WHERE retracted = 1")}
 
-    def abstracts(self, pmids: Iterable[str | int]) -> dict[str, str]:
+    def abstracts(self, pmids: Iterable[str]) -> dict[str, str]:
         """{pmid: abstract} of the stored ``pmids`` (empty abstracts left out)."""
-        found: dict[str, str] = {}
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            rows = self._execute(f"SELECT pmid, json_extract(data, '$.abstract') FROM articles WHERE pmid IN ({marks})",
-                                 chunk)
-            found.update((str(p), a) for p, a in rows if a)
-        return found
+        rows = self._rows_in("SELECT pmid, json_extract(data, '$.abstract') FROM articles WHERE pmid IN (...)",
+                             map(pmid_to_db, pmids))
+        return {pmid_from_db(p): a for p, a in rows if a}
 
-    def lens_columns(self, pmids: Iterable[str | int] | None = None, *, between: tuple[int, int] | None = None,
+    def lens_columns(self, pmids: Iterable[str] | None = None, *, between: tuple[int, int] | None = None,
                      sync: bool = True) -> tuple[list[int], list[str], list[str | None], list[str], list[float]]:
         """What a topic lens reads, as columns: the PMIDs (numbers), titles, abstracts (or None),
         MeSH as the JSON text of [[UI, descriptor], ...] (from ``article_meta``, brought up to
@@ -161,19 +154,16 @@ class Articles(Connection):
         else:
             sql = ("SELECT " + columns.format(mesh="COALESCE(m.mesh, '[]')")
                    + " LEFT JOIN article_meta AS m ON m.pmid = a.pmid")
-            rows = [row for chunk in _chunks([int(p) for p in pmids])
-                    for row in self._execute(f"{sql} WHERE a.pmid IN ({','.join('?' * len(chunk))})", chunk)]
+            rows = list(self._rows_in(f"{sql} WHERE a.pmid IN (...)", map(pmid_to_db, pmids)))
             numbers, titles, heads, mesh, fetched = map(list, zip(*rows)) if rows else ([], [], [], [], [])
         titles = [t or "" for t in titles]
         abstracts = list(map(_abstract_of_head, heads))
         del heads
         unread = [i for i, a in enumerate(abstracts) if a is False]
-        for chunk in _chunks(unread):
-            marks = ",".join("?" * len(chunk))
-            found = dict(self._execute(
-                f"SELECT pmid, json_extract(data, '$.abstract') FROM articles WHERE pmid IN ({marks})",
-                [numbers[i] for i in chunk]))
-            for i in chunk:
+        if unread:
+            found = dict(self._rows_in("SELECT pmid, json_extract(data, '$.abstract') FROM articles WHERE pmid IN (...)",
+                                       [numbers[i] for i in unread]))
+            for i in unread:
                 abstracts[i] = found.get(numbers[i], False)  # False: deleted meanwhile
         if unread and False in abstracts:
             keep = [i for i, a in enumerate(abstracts) if a is not False]
@@ -188,65 +178,50 @@ class Articles(Connection):
         """The PMIDs of every stored article, in no particular order (read from an index)."""
         return [p for (p,) in self._execute("SELECT pmid FROM articles")]
 
-    def crawl_times(self, pmids: Iterable[str | int]) -> dict[str, float]:
+    def crawl_times(self, pmids: Iterable[str]) -> dict[str, float]:
         """{pmid: fetched_at} of the stored ``pmids``."""
-        found: dict[str, float] = {}
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            found.update((str(p), t) for p, t in self._execute(
-                f"SELECT pmid, fetched_at FROM articles WHERE pmid IN ({marks})", chunk))
-        return found
+        rows = self._rows_in("SELECT pmid, fetched_at FROM articles WHERE pmid IN (...)", map(pmid_to_db, pmids))
+        return {pmid_from_db(p): t for p, t in rows}
 
-    def summaries_of(self, pmids: Iterable[str | int]) -> dict[str, tuple[int | None, str, str]]:
+    def summaries_of(self, pmids: Iterable[str]) -> dict[str, tuple[int | None, str, str]]:
         """{pmid: (year, title, journal)} of those of ``pmids`` that are stored (no JSON decoding)."""
-        found: dict[str, tuple[int | None, str, str]] = {}
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            rows = self._execute(f"SELECT pmid, year, title, journal FROM articles WHERE pmid IN ({marks})", chunk)
-            found.update((str(pmid), (year, title or "", journal or "")) for pmid, year, title, journal in rows)
-        return found
+        rows = self._rows_in("SELECT pmid, year, title, journal FROM articles WHERE pmid IN (...)",
+                             map(pmid_to_db, pmids))
+        return {pmid_from_db(pmid): (year, title or "", journal or "") for pmid, year, title, journal in rows}
 
     def find_by(self, column: str, values: Iterable[str]) -> dict[str, str]:
         """Stored PMIDs by DOI or PMCID (case-insensitive): {value as stored: pmid}."""
         if column not in ("doi", "pmcid"):
             raise ValueError(column)
-        found: dict[str, str] = {}
-        for chunk in _chunks([v.lower() for v in values]):
-            marks = ",".join("?" * len(chunk))
-            rows = self._execute(f"SELECT {column}, pmid FROM articles WHERE lower({column}) IN ({marks})", chunk)
-            found.update((value, str(pmid)) for value, pmid in rows)
-        return found
+        rows = self._rows_in(f"SELECT {column}, pmid FROM articles WHERE lower({column}) IN (...)",
+                             [v.lower() for v in values])
+        return {value: pmid_from_db(pmid) for value, pmid in rows}
 
-    def known_pmids(self, pmids: Iterable[str | int]) -> set[str]:
+    def known_pmids(self, pmids: Iterable[str]) -> set[str]:
         """Those of ``pmids`` that have a stored record."""
         return self._present("articles", pmids)
 
-    def delete_articles(self, pmids: Iterable[str | int], reason: str, now: float | None = None) -> int:
+    def delete_articles(self, pmids: Iterable[str], reason: str, now: float | None = None) -> int:
         """Remove the records of ``pmids`` and list them missing for ``reason`` (see
         :meth:`mark_missing`); returns how many rows the deletion changed."""
-        ids = [int(p) for p in pmids]
+        ids = [pmid_to_db(p) for p in pmids]
         before = self._db.total_changes
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            self._execute(f"DELETE FROM articles WHERE pmid IN ({marks})", chunk)
+        self._execute_in("DELETE FROM articles WHERE pmid IN (...)", ids)
         removed = self._db.total_changes - before
         self.mark_missing(ids, reason, now)
         return removed
 
-    def revisions(self, pmids: Iterable[str | int]) -> dict[str, tuple[str, int]]:
+    def revisions(self, pmids: Iterable[str]) -> dict[str, tuple[str, int]]:
         """``{pmid: (date_revised, version)}`` of those of ``pmids`` that are stored."""
-        found: dict[str, tuple[str, int]] = {}
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            rows = self._execute(f"SELECT pmid, date_revised, version FROM articles WHERE pmid IN ({marks})", chunk)
-            found.update((str(p), (d, v)) for p, d, v in rows)
-        return found
+        rows = self._rows_in("SELECT pmid, date_revised, version FROM articles WHERE pmid IN (...)",
+                             map(pmid_to_db, pmids))
+        return {pmid_from_db(p): (d, v) for p, d, v in rows}
 
     def article_years(self) -> list[tuple[int, int | None]]:
         """(pmid, year) of every stored article (from the year index: no record is read)."""
         return self._execute("SELECT pmid, year FROM articles").fetchall()
 
-    def mark_missing(self, pmids: Iterable[str | int], reason: str, now: float | None = None) -> None:
+    def mark_missing(self, pmids: Iterable[str], reason: str, now: float | None = None) -> None:
         """List ``pmids`` as having no record, for ``reason``, seen at ``now``.
 
         A PMID already listed for the same reason keeps its entry and date (listing it again
@@ -257,29 +232,25 @@ class Articles(Connection):
             "INSERT INTO missing (pmid, reason, seen_at) VALUES (?, ?, ?) "
             "ON CONFLICT (pmid) DO UPDATE SET reason = excluded.reason, seen_at = excluded.seen_at "
             "WHERE missing.reason != excluded.reason AND missing.reason != ?",
-            ((int(p), reason, now, DELETED) for p in pmids),
+            ((pmid_to_db(p), reason, now, DELETED) for p in pmids),
         )
 
-    def missing_pmids(self, pmids: Iterable[str | int]) -> set[str]:
+    def missing_pmids(self, pmids: Iterable[str]) -> set[str]:
         """Those of ``pmids`` listed as having no record (for any reason)."""
         return self._present("missing", pmids)
 
-    def deleted_pmids(self, pmids: Iterable[str | int]) -> set[str]:
+    def deleted_pmids(self, pmids: Iterable[str]) -> set[str]:
         """Those of ``pmids`` listed as deleted by NLM."""
-        found: set[str] = set()
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            rows = self._execute(f"SELECT pmid FROM missing WHERE reason = ? AND pmid IN ({marks})", [DELETED, *chunk])
-            found.update(str(r[0]) for r in rows)
-        return found
+        rows = self._rows_in("SELECT pmid FROM missing WHERE reason = ? AND pmid IN (...)", map(pmid_to_db, pmids),
+                             before=[DELETED])
+        return {pmid_from_db(p) for (p,) in rows}
 
-    def missing_entry(self, pmid: str | int) -> tuple[str, float] | None:
+    def missing_entry(self, pmid: str) -> tuple[str, float] | None:
         """``(reason, seen_at)`` of a PMID listed as having no record, or None."""
-        row = self._execute("SELECT reason, seen_at FROM missing WHERE pmid = ?", (int(pmid),)).fetchone()
+        row = self._execute("SELECT reason, seen_at FROM missing WHERE pmid = ?", (pmid_to_db(pmid),)).fetchone()
         return None if row is None else (row[0], row[1])
 
-    def _unlist_missing(self, pmids: Iterable[int]) -> None:
-        for chunk in _chunks(list(pmids)):
-            marks = ",".join("?" * len(chunk))
-            self._execute(f"DELETE FROM missing WHERE pmid IN ({marks})", chunk)
+    def _unlist_missing(self, numbers: Iterable[int]) -> None:
+        """Take PMIDs (as stored: integers) off the ``missing`` list."""
+        self._execute_in("DELETE FROM missing WHERE pmid IN (...)", numbers)
 

@@ -6,8 +6,8 @@ import sqlite3
 import time
 from typing import Iterable, Iterator
 
-from .codec import _FILE_BIT, _source_mask, source_bit
-from .connection import Connection, _chunks, _classify
+from .codec import _FILE_BIT, _source_mask, pmid_from_db, pmid_to_db, source_bit
+from .connection import Connection, _classify
 from .migrations import SOURCE_BITS
 
 __all__ = ["Citations"]
@@ -22,30 +22,28 @@ _UPSERT_EDGE = ("INSERT INTO citations (citing, cited, sources, seen_at) VALUES 
 class Citations(Connection):
     """The ``citations`` table."""
 
-    def delete_citations_from(self, pmids: Iterable[str | int], source_prefix: str) -> int:
+    def delete_citations_from(self, pmids: Iterable[str], source_prefix: str) -> int:
         """Forget what the sources named ``source_prefix``... told about the edges ``pmids`` cite
         (an edge no source tells any more goes); returns how many edges lost a source. All file
         imports share one bit, so a prefix naming one file means every file."""
         mask = _source_mask(source_prefix)
+        numbers = [pmid_to_db(p) for p in pmids]
         before = self._db.total_changes
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            self._execute(f"UPDATE citations SET sources = sources & ~? WHERE citing IN ({marks}) AND sources & ?",
-                          [mask, *chunk, mask])
+        self._execute_in("UPDATE citations SET sources = sources & ~? WHERE citing IN (...) AND sources & ?", numbers,
+                         before=[mask], after=[mask])
         removed = self._db.total_changes - before
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            self._execute(f"DELETE FROM citations WHERE citing IN ({marks}) AND sources = 0", chunk)
+        self._execute_in("DELETE FROM citations WHERE citing IN (...) AND sources = 0", numbers)
         return removed
 
-    def add_citations(self, edges: Iterable[tuple[str | int, str | int]], source: str,
+    def add_citations(self, edges: Iterable[tuple[str, str]], source: str,
                       now: float | None = None) -> int:
         """Store ``(citing, cited)`` edges told by ``source``; returns how many of them this
         source had not told before."""
         now = time.time() if now is None else now
         bit = source_bit(source)
         before = self._db.total_changes
-        self._insert_rows(_UPSERT_EDGE, [(int(a), int(b), bit, now) for a, b in edges if int(a) != int(b)], 256)
+        pairs = ((pmid_to_db(a), pmid_to_db(b)) for a, b in edges)
+        self._insert_rows(_UPSERT_EDGE, [(a, b, bit, now) for a, b in pairs if a != b], 256)
         return self._db.total_changes - before
 
     def add_citation_rows(self, rows: Iterable[tuple[int, int, int, float]]) -> int:
@@ -59,7 +57,7 @@ class Citations(Connection):
     def iter_citations(self) -> Iterator[tuple[str, str]]:
         """Every (citing, cited) edge, whatever its sources."""
         for citing, cited in self._execute("SELECT citing, cited FROM citations"):
-            yield str(citing), str(cited)
+            yield pmid_from_db(citing), pmid_from_db(cited)
 
     def iter_citation_sources(self) -> Iterator[tuple[str, str, str]]:
         """(citing, cited, source) for every source of every edge, in that order: one edge told
@@ -83,7 +81,7 @@ class Citations(Connection):
                         if record_source and record_source.startswith("file:"):
                             name = record_source
                     told.append(name)
-            citing_text, cited_text = str(citing), str(cited)
+            citing_text, cited_text = pmid_from_db(citing), pmid_from_db(cited)
             for name in sorted(told):
                 yield citing_text, cited_text, name
 
@@ -103,40 +101,34 @@ class Citations(Connection):
             if "too big" not in str(exc).lower():
                 raise _classify(exc, self.path) from None
             rows = self.citation_pairs()
-            citing, cited = ",".join(str(r[0]) for r in rows), ",".join(str(r[1]) for r in rows)
+            citing, cited = ",".join(pmid_from_db(r[0]) for r in rows), ",".join(pmid_from_db(r[1]) for r in rows)
         return citing or "", cited or ""
 
-    def citing(self, pmid: str | int) -> list[str]:
-        rows = self._execute("SELECT citing FROM citations WHERE cited = ? ORDER BY citing", (int(pmid),))
-        return [str(r[0]) for r in rows]
+    def citing(self, pmid: str) -> list[str]:
+        """The papers that cite ``pmid``, by PMID."""
+        rows = self._execute("SELECT citing FROM citations WHERE cited = ? ORDER BY citing", (pmid_to_db(pmid),))
+        return [pmid_from_db(r[0]) for r in rows]
 
-    def cited(self, pmid: str | int) -> list[str]:
-        rows = self._execute("SELECT cited FROM citations WHERE citing = ? ORDER BY cited", (int(pmid),))
-        return [str(r[0]) for r in rows]
+    def cited(self, pmid: str) -> list[str]:
+        """The papers ``pmid`` cites, by PMID."""
+        rows = self._execute("SELECT cited FROM citations WHERE citing = ? ORDER BY cited", (pmid_to_db(pmid),))
+        return [pmid_from_db(r[0]) for r in rows]
 
-    def cited_by_counts(self, pmids: Iterable[str | int], *, stored_only: bool = False) -> dict[str, int]:
+    def cited_by_counts(self, pmids: Iterable[str], *, stored_only: bool = False) -> dict[str, int]:
         """{pmid: how many distinct papers cite it} for those of ``pmids`` cited at all;
         with ``stored_only``, only citing papers that have a stored record count."""
         join = " JOIN articles a ON a.pmid = c.citing" if stored_only else ""
-        found: dict[str, int] = {}
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            rows = self._execute(f"SELECT c.cited, COUNT(*) FROM citations c{join} "
-                                 f"WHERE c.cited IN ({marks}) GROUP BY c.cited", chunk)
-            found.update((str(cited), count) for cited, count in rows)
-        return found
+        rows = self._rows_in(f"SELECT c.cited, COUNT(*) FROM citations c{join} WHERE c.cited IN (...) GROUP BY c.cited",
+                             map(pmid_to_db, pmids))
+        return {pmid_from_db(cited): count for cited, count in rows}
 
-    def citation_edges(self, pmids: Iterable[str | int], side: str) -> list[tuple[int, int, int]]:
+    def citation_edges(self, pmids: Iterable[str], side: str) -> list[tuple[int, int, int]]:
         """``(citing, cited, sources bit mask)`` of the edges whose ``side`` (``"cited"``:
         the papers citing ``pmids``; ``"citing"``: the papers they cite) is one of ``pmids``."""
         if side not in ("citing", "cited"):
             raise ValueError(f"side must be 'citing' or 'cited', not {side!r}")
-        rows: list[tuple[int, int, int]] = []
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            rows.extend(self._execute(f"SELECT citing, cited, sources FROM citations WHERE {side} IN ({marks})",
-                                      chunk).fetchall())
-        return rows
+        return list(self._rows_in(f"SELECT citing, cited, sources FROM citations WHERE {side} IN (...)",
+                                  map(pmid_to_db, pmids)))
 
     def citation_count(self) -> int:
         """Citations stored: distinct (citing, cited) pairs, whichever sources reported them."""

@@ -13,9 +13,21 @@ from ..models import Article
 from .migrations import SOURCE_BITS
 from .record_codec import RecordFormatError, dump_article, load_article, pack_raw, unpack_raw
 
-__all__ = ["PreparedArticles", "prepare_articles", "reference_rows", "source_bit", "pack_raw", "unpack_raw"]
+__all__ = ["PreparedArticles", "prepare_articles", "reference_rows", "source_bit", "pack_raw", "unpack_raw",
+           "pmid_to_db", "pmid_from_db"]
 
 _FILE_BIT = SOURCE_BITS["file:"]
+
+
+def pmid_to_db(pmid: str) -> int:
+    """The PMID as SQLite stores it (an integer). The domain's PMIDs are strings; an int (a
+    numpy integer included) is taken as it is."""
+    return int(pmid)
+
+
+def pmid_from_db(number: int) -> str:
+    """The domain's PMID (a string) of a PMID as SQLite stores it."""
+    return str(number)
 
 
 class PreparedArticles(list):
@@ -29,7 +41,7 @@ def prepare_articles(articles: Iterable[Article], source: str, now: float | None
     now = time.time() if now is None else now
     return PreparedArticles(
         (
-            int(a.pmid), a.version, a.title, a.year, a.journal, a.doi, a.pmcid, a.date_revised,
+            pmid_to_db(a.pmid), a.version, a.title, a.year, a.journal, a.doi, a.pmcid, a.date_revised,
             dump_article(a), pack_raw(a.raw_xml), source, now,
         )
         for a in articles
@@ -39,9 +51,9 @@ def prepare_articles(articles: Iterable[Article], source: str, now: float | None
 def reference_rows(article: Article, source: str, now: float) -> list[tuple[int, int, int, float]]:
     """The article's reference-list edges as rows for :meth:`Store.add_citation_rows`, in key
     order (the order SQLite's B-tree inserts fastest), without self-citations."""
-    citing = int(article.pmid)
+    citing = pmid_to_db(article.pmid)
     bit = source_bit(source)
-    return [(citing, cited, bit, now) for cited in sorted(map(int, article.reference_pmids)) if cited != citing]
+    return [(citing, cited, bit, now) for cited in sorted(map(pmid_to_db, article.reference_pmids)) if cited != citing]
 
 
 def source_bit(source: str) -> int:

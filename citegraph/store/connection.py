@@ -15,12 +15,16 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from ..errors import StoreCorruptError, StoreError, StoreReadOnlyError
 from .checkpoints import BackgroundCheckpoints
+from .codec import pmid_from_db, pmid_to_db
 from .migrations import MIGRATIONS
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "IN_CHUNK"]
+
+#: values per run of an ``IN (...)`` query (:meth:`Connection._rows_in`): with the statement's
+#: other parameters, well under SQLite's smallest variable limit (999)
+IN_CHUNK = 500
 
 _BUSY_TIMEOUT_MS = 60_000
-_CHUNK = 500  # ids per "IN (...)" query: well under SQLite's variable limit
 _CACHE_KIB = 65_536
 #: memory map for whole-table scans (SQLite caps it at its own limit, 2 GB by default)
 _MMAP_BYTES = 1 << 40
@@ -40,7 +44,6 @@ def _classify(exc: sqlite3.Error, path: Path) -> StoreError:
     if "disk" in text and "full" in text:
         return StoreError(f"the disk holding {path} is full: {exc}")
     return StoreError(f"store {path}: {exc}")
-
 
 
 class Connection:
@@ -222,6 +225,27 @@ class Connection:
         return self._execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
 
 
+    def _rows_in(self, sql: str, values: Iterable, *, before: Sequence = (), after: Sequence = ()
+                 ) -> Iterator[tuple]:
+        """The rows of ``sql``, whose one ``IN (...)`` (written so, three dots) is to hold
+        ``values``: run once per chunk of at most :data:`IN_CHUNK` values, so any number of
+        values stays under SQLite's variable limit. ``before`` and ``after`` are bound to the
+        placeholders before and after the ``IN`` in every run. Rows come chunk by chunk, in
+        the order of the chunks; nothing runs until the first row is asked for (a write such
+        as a DELETE goes through :meth:`_execute_in`)."""
+        head, marker, tail = sql.partition("IN (...)")
+        if not marker or "IN (...)" in tail:
+            raise ValueError("the statement must hold exactly one 'IN (...)'")
+        values = values if isinstance(values, list) else list(values)
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start:start + IN_CHUNK]
+            yield from self._execute(f"{head}IN ({','.join('?' * len(chunk))}){tail}", [*before, *chunk, *after])
+
+    def _execute_in(self, sql: str, values: Iterable, *, before: Sequence = (), after: Sequence = ()) -> None:
+        """Run the write ``sql`` for every chunk of ``values``, as :meth:`_rows_in` does."""
+        for _ in self._rows_in(sql, values, before=before, after=after):
+            pass
+
     @contextmanager
     def _mapped(self) -> Iterator[None]:
         """Reads inside go through a memory map of the file (for scans of the whole table)."""
@@ -232,12 +256,10 @@ class Connection:
             self._execute("PRAGMA mmap_size = 0")
 
 
-    def _present(self, table: str, pmids: Iterable[str | int]) -> set[str]:
-        found: set[str] = set()
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            found.update(str(r[0]) for r in self._execute(f"SELECT pmid FROM {table} WHERE pmid IN ({marks})", chunk))
-        return found
+    def _present(self, table: str, pmids: Iterable[str]) -> set[str]:
+        """Those of ``pmids`` that have a row in ``table`` (keyed by ``pmid``)."""
+        return {pmid_from_db(p) for (p,) in self._rows_in(f"SELECT pmid FROM {table} WHERE pmid IN (...)",
+                                                             map(pmid_to_db, pmids))}
 
     def check(self) -> list[str]:
         """SQLite's integrity check; an empty list means the file is sound."""
@@ -252,12 +274,6 @@ def _many_rows(sql: str, count: int) -> str:
     if match is None:
         raise ValueError("not an INSERT of one VALUES row")
     return sql[:match.start(1)] + ", ".join([match.group(1)] * count) + sql[match.end(1):]
-
-
-
-def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def _sql_quote(text: str) -> str:

@@ -7,7 +7,8 @@ import json
 import time
 from typing import Iterable, Mapping
 
-from .connection import Connection, _chunks
+from .codec import pmid_from_db, pmid_to_db
+from .connection import Connection
 
 __all__ = ["External", "ICITE_COLUMNS"]
 
@@ -40,35 +41,30 @@ class External(Connection):
         self._executemany("INSERT INTO external_citations (citing, cited, sources, seen_at) VALUES (?, ?, ?, ?) "
                           "ON CONFLICT (citing, cited) DO UPDATE SET sources = sources | excluded.sources", edges)
 
-    def external_edges(self, pmids: Iterable[str | int], side: str) -> list[tuple[int | str, int | str, int]]:
+    def external_edges(self, pmids: Iterable[str], side: str) -> list[tuple[int | str, int | str, int]]:
         """As :meth:`citation_edges`, for the citations with a paper outside PubMed (named by
         its key, ``"doi:..."`` or the source's id; a PubMed paper by its PMID, an int). A
         source's paper "outside PubMed" whose DOI is a stored record's (a source that lacks
         the PMID of a PubMed paper) is named by that record's PMID."""
         if side not in ("citing", "cited"):
             raise ValueError(f"side must be 'citing' or 'cited', not {side!r}")
-        found = []
-        for chunk in _chunks([str(int(p)) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            found.extend(self._execute(
-                f"SELECT citing, cited, sources FROM external_citations WHERE {side} IN ({marks})", chunk).fetchall())
+        # a PubMed paper's key in external_citations is its PMID in decimal, without leading zeros
+        keys = [pmid_from_db(pmid_to_db(p)) for p in pmids]
+        found = list(self._rows_in(f"SELECT citing, cited, sources FROM external_citations WHERE {side} IN (...)", keys))
         dois = {k[4:] for row in found for k in row[:2] if k.startswith("doi:")}
-        pmid_of = {f"doi:{doi.lower()}": int(pmid) for doi, pmid in self.find_by("doi", dois).items()} if dois else {}
+        pmid_of = ({f"doi:{doi.lower()}": pmid_to_db(pmid) for doi, pmid in self.find_by("doi", dois).items()}
+                   if dois else {})
 
         def name(key: str) -> int | str:
-            return int(key) if key.isdigit() else pmid_of.get(key, key)
+            return pmid_to_db(key) if key.isdigit() else pmid_of.get(key, key)
 
         return [(name(citing), name(cited), bits) for citing, cited, bits in found]
 
     def external_papers(self, keys: Iterable[str]) -> dict[str, dict]:
         """``{key: {"doi", "title", "year", "source_id"}}`` of the stored papers outside PubMed."""
-        found: dict[str, dict] = {}
-        for chunk in _chunks(list(keys)):
-            marks = ",".join("?" * len(chunk))
-            for key, doi, title, year, source_id in self._execute(
-                    f"SELECT key, doi, title, year, source_id FROM external_papers WHERE key IN ({marks})", chunk):
-                found[key] = {"doi": doi, "title": title, "year": year, "source_id": source_id}
-        return found
+        rows = self._rows_in("SELECT key, doi, title, year, source_id FROM external_papers WHERE key IN (...)", keys)
+        return {key: {"doi": doi, "title": title, "year": year, "source_id": source_id}
+                for key, doi, title, year, source_id in rows}
 
     # -- iCite metrics -----------------------------------------------------------------------
 
@@ -81,24 +77,22 @@ class External(Connection):
             m = paper.metrics
             clin = None if paper.cited_by_clinical is None else json.dumps(list(paper.cited_by_clinical))
             flag = lambda v: None if v is None else int(v)  # noqa: E731
-            rows.append((int(paper.pmid), fetched_at, m.citation_count, m.relative_citation_ratio, m.nih_percentile,
+            rows.append((pmid_to_db(paper.pmid), fetched_at, m.citation_count, m.relative_citation_ratio, m.nih_percentile,
                          m.apt, flag(m.is_clinical), clin, m.human, m.animal, m.molecular_cellular,
                          flag(m.provisional)))
         self._executemany(f"INSERT OR REPLACE INTO icite_metrics ({', '.join(ICITE_COLUMNS)}) "
                           f"VALUES ({', '.join('?' * len(ICITE_COLUMNS))})", rows)
 
-    def icite_metrics(self, pmids: Iterable[str | int] | None = None) -> dict[str, dict]:
+    def icite_metrics(self, pmids: Iterable[str] | None = None) -> dict[str, dict]:
         """``{pmid: {column: value}}`` of the stored iCite numbers (:data:`ICITE_COLUMNS`
         but ``pmid``; ``is_clinical``/``provisional`` as booleans, ``cited_by_clin`` as a list
         of PMIDs, None where iCite gave none) for ``pmids``, or for every paper."""
         names = ICITE_COLUMNS[1:]
         select = f"SELECT {', '.join(ICITE_COLUMNS)} FROM icite_metrics"
         if pmids is None:
-            found = self._execute(select).fetchall()
+            found: Iterable[tuple] = self._execute(select)
         else:
-            found = []
-            for chunk in _chunks([int(p) for p in pmids]):
-                found.extend(self._execute(f"{select} WHERE pmid IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+            found = self._rows_in(f"{select} WHERE pmid IN (...)", map(pmid_to_db, pmids))
         out: dict[str, dict] = {}
         for row in found:
             values = dict(zip(names, row[1:]))
@@ -107,6 +101,6 @@ class External(Connection):
                     values[key] = bool(values[key])
             if values["cited_by_clin"] is not None:
                 values["cited_by_clin"] = json.loads(values["cited_by_clin"])
-            out[str(row[0])] = values
+            out[pmid_from_db(row[0])] = values
         return out
 

@@ -6,8 +6,8 @@ import time
 from collections import Counter
 from typing import Iterable, Sequence
 
-from .codec import pack_raw, unpack_raw
-from .connection import Connection, _chunks
+from .codec import pack_raw, pmid_from_db, pmid_to_db, unpack_raw
+from .connection import Connection
 
 __all__ = ["FullText"]
 
@@ -15,7 +15,7 @@ __all__ = ["FullText"]
 class FullText(Connection):
     """The ``fulltext`` and ``citation_contexts`` tables."""
 
-    def put_fulltext(self, pmid: str | int, pmcid: str, state: str, *, message: str = "", raw_jats: bytes = b"",
+    def put_fulltext(self, pmid: str, pmcid: str, state: str, *, message: str = "", raw_jats: bytes = b"",
                      contexts: Iterable[Sequence] = (), source: str = "", now: float | None = None) -> int:
         """Record what PMC gave for one paper: ``state`` (``fetched``, ``not_open_access``,
         ``not_available``), the raw JATS (kept compressed) and the paper's citation contexts,
@@ -24,7 +24,7 @@ class FullText(Connection):
         in_table) in reading order. Returns the contexts written. Call inside
         :meth:`transaction` so the state and its contexts land together."""
         now = time.time() if now is None else now
-        citing = int(pmid)
+        citing = pmid_to_db(pmid)
         self._execute(
             "INSERT OR REPLACE INTO fulltext (pmid, pmcid, state, message, raw_jats, source, fetched_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -39,69 +39,56 @@ class FullText(Connection):
         )
         return len(rows)
 
-    def fulltext_states(self, pmids: Iterable[str | int] | None = None) -> dict[str, str]:
+    def fulltext_states(self, pmids: Iterable[str] | None = None) -> dict[str, str]:
         """{pmid: full-text state} of those of ``pmids`` (every paper when None) ever asked for."""
         if pmids is None:
-            return {str(p): st for p, st in self._execute("SELECT pmid, state FROM fulltext")}
-        found: dict[str, str] = {}
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            found.update((str(p), st) for p, st in self._execute(
-                f"SELECT pmid, state FROM fulltext WHERE pmid IN ({marks})", chunk))
-        return found
+            rows: Iterable[tuple] = self._execute("SELECT pmid, state FROM fulltext")
+        else:
+            rows = self._rows_in("SELECT pmid, state FROM fulltext WHERE pmid IN (...)", map(pmid_to_db, pmids))
+        return {pmid_from_db(p): state for p, state in rows}
 
-    def raw_jats(self, pmid: str | int) -> bytes | None:
+    def raw_jats(self, pmid: str) -> bytes | None:
         """The JATS XML PMC sent for a fetched paper, or None."""
-        row = self._execute("SELECT raw_jats FROM fulltext WHERE pmid = ?", (int(pmid),)).fetchone()
+        row = self._execute("SELECT raw_jats FROM fulltext WHERE pmid = ?", (pmid_to_db(pmid),)).fetchone()
         return unpack_raw(row[0]) if row and row[0] else None
 
-    def pmcids_of(self, pmids: Iterable[str | int]) -> dict[str, str]:
+    def pmcids_of(self, pmids: Iterable[str]) -> dict[str, str]:
         """{pmid: PMCID} of the stored records among ``pmids`` that have one."""
-        found: dict[str, str] = {}
-        for chunk in _chunks([int(p) for p in pmids]):
-            marks = ",".join("?" * len(chunk))
-            found.update((str(p), c) for p, c in self._execute(
-                f"SELECT pmid, pmcid FROM articles WHERE pmid IN ({marks}) AND pmcid IS NOT NULL AND pmcid != ''",
-                chunk))
-        return found
+        rows = self._rows_in("SELECT pmid, pmcid FROM articles WHERE pmid IN (...) AND pmcid IS NOT NULL AND pmcid != ''",
+                             map(pmid_to_db, pmids))
+        return {pmid_from_db(p): pmcid for p, pmcid in rows}
 
-    def contexts_of(self, cited: str | int, citing: str | int | None = None) -> list[dict]:
+    def contexts_of(self, cited: str, citing: str | None = None) -> list[dict]:
         """Every stored in-text citation of ``cited`` (by ``citing`` only, when given), by citing
         paper then reading order: dicts with ``citing``, ``cited``, ``section``,
         ``section_title``, ``sentence``, ``cite_start``, ``cite_end``, ``in_caption``, ``in_table``."""
         sql = ("SELECT citing, cited, section, section_title, sentence, cite_start, cite_end, in_caption, in_table "
                "FROM citation_contexts WHERE cited = ?")
         if citing is None:
-            rows = self._execute(sql + " ORDER BY citing, seq", (int(cited),))
+            rows = self._execute(sql + " ORDER BY citing, seq", (pmid_to_db(cited),))
         else:
-            rows = self._execute(sql + " AND citing = ? ORDER BY seq", (int(cited), int(citing)))
+            rows = self._execute(sql + " AND citing = ? ORDER BY seq", (pmid_to_db(cited), pmid_to_db(citing)))
         keys = ("citing", "cited", "section", "section_title", "sentence", "cite_start", "cite_end",
                 "in_caption", "in_table")
         out = []
         for row in rows:
             item = dict(zip(keys, row))
-            item["citing"], item["cited"] = str(item["citing"]), str(item["cited"])
+            item["citing"], item["cited"] = pmid_from_db(item["citing"]), pmid_from_db(item["cited"])
             item["in_caption"], item["in_table"] = bool(item["in_caption"]), bool(item["in_table"])
             out.append(item)
         return out
 
-    def mention_sections(self, cited: Iterable[str | int] | None = None) -> dict[tuple[str, str], Counter]:
+    def mention_sections(self, cited: Iterable[str] | None = None) -> dict[tuple[str, str], Counter]:
         """{(citing, cited): Counter of sections} of the in-text citations stored (of the
         ``cited`` papers only, when given)."""
         sql = "SELECT citing, cited, section, COUNT(*) FROM citation_contexts WHERE cited IS NOT NULL"
-        found: dict[tuple[str, str], Counter] = {}
         if cited is None:
-            batches: Iterable = [None]
+            rows: Iterable[tuple] = self._execute(sql + " GROUP BY citing, cited, section")
         else:
-            batches = _chunks([int(p) for p in cited])
-        for chunk in batches:
-            if chunk is None:
-                rows = self._execute(sql + " GROUP BY citing, cited, section")
-            else:
-                marks = ",".join("?" * len(chunk))
-                rows = self._execute(sql + f" AND cited IN ({marks}) GROUP BY citing, cited, section", chunk)
-            for citing, cited_pmid, section, count in rows:
-                found.setdefault((str(citing), str(cited_pmid)), Counter())[section] += count
+            rows = self._rows_in(sql + " AND cited IN (...) GROUP BY citing, cited, section", map(pmid_to_db, cited))
+        found: dict[tuple[str, str], Counter] = {}
+        for citing, cited_pmid, section, count in rows:
+            found.setdefault((pmid_from_db(citing), pmid_from_db(cited_pmid)), Counter())[section] += count
         return found
 
     def fulltext_counts(self) -> dict[str, int]:
