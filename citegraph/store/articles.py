@@ -128,13 +128,11 @@ class Articles(Connection):
         particular order.
 
         The abstract comes from the head of the record's JSON, which starts {"pmid", "version",
-        "title", "abstract", "authors", ...}: SQLite cuts the text before ``,"authors":`` (',"'
-        never occurs inside a JSON string, whose quotes are escaped, so the cut is at a key) and
-        only that is decoded, in Python (from UTF-8 bytes, which SQLite cuts and orjson reads
-        faster than text), where decoding all of a 100,000-record store in SQLite took twice as
-        long. A record whose head is not a whole object holding one abstract is read with
-        ``json_extract`` as before. A scan of the table reads it through a memory map (half the
-        CPU time of copying each page) and MeSH in a second scan, not a lookup per record."""
+        "title", "abstract", "authors", ...}: SQLite cuts the UTF-8 bytes before ``,"authors":``
+        (',"' never occurs inside a JSON string, whose quotes are escaped, so the cut is at a
+        key) and only that is decoded, in Python. A record whose head is not a whole object
+        holding one abstract is read with ``json_extract``. A scan of the whole table reads it
+        through a memory map and MeSH in a second scan, not a lookup per record."""
         if sync:
             self.sync_article_meta()
         # the cut in bytes: cheaper than counting characters, and the same cut in UTF-8

@@ -91,9 +91,8 @@ class Citations(Connection):
 
     def citation_columns(self) -> tuple[str, str]:
         """Every (citing, cited) edge as two comma-separated texts of the same length (citing
-        PMIDs, cited PMIDs): SQLite builds them without a Python object
-        per row, so a numeric parser reads millions of edges in well under a second. Stores
-        too large for one text (about 100 million edges) are read row by row."""
+        PMIDs, cited PMIDs), built by SQLite without a Python object per row. Stores too large
+        for one text (about 100 million edges) are read row by row."""
         try:
             citing, cited = self._db.execute(
                 "SELECT group_concat(citing), group_concat(cited) FROM citations").fetchone()

@@ -37,7 +37,7 @@ class PreparedArticles(list):
 
 def prepare_articles(articles: Iterable[Article], source: str, now: float | None = None) -> PreparedArticles:
     """Serialise and compress records for :meth:`Store.put_articles`; touches no database,
-    so it can run on a worker thread or process (see :mod:`citegraph.record_codec`)."""
+    so it can run on a worker thread or process (see :mod:`.record_codec`)."""
     now = time.time() if now is None else now
     return PreparedArticles(
         (

@@ -168,8 +168,7 @@ class Connection:
     def _insert_rows(self, sql: str, rows: list[Sequence], per_statement: int) -> None:
         """``sql`` (an INSERT of one ``VALUES (?, ...)`` row) for every row, ``per_statement``
         rows to a statement: SQLite then inserts them in one call, with the interpreter lock
-        released throughout (row by row, a crawl's main thread waited for the lock again after
-        every row while the crawl's other threads used it)."""
+        released throughout."""
         whole = len(rows) - len(rows) % per_statement
         if whole:
             many = _many_rows(sql, per_statement)
