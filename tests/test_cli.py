@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
 
@@ -366,9 +366,9 @@ def test_talking_to_ncbi_without_a_contact_address_says_so_once_and_never_elsewh
     assert hint(quiet=True) == ""
 
 
-def test_console_script_and_python_cli_py_run(tmp_path):
+def test_python_cli_py_and_python_m_citegraph_run(tmp_path):
     env = {**os.environ, "CITEGRAPH_CACHE": str(tmp_path)}
-    for command in ([sys.executable, "cli.py", "--version"], [sys.executable, "-m", "cli", "--help"]):
+    for command in ([sys.executable, "cli.py", "--version"], [sys.executable, "-m", "citegraph", "--help"]):
         done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert "citegraph" in done.stdout

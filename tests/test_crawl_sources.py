@@ -182,7 +182,7 @@ def test_refresh_of_an_icite_crawl_asks_icite_again_and_takes_its_new_citers(rea
 
 
 def cli_run(capsys, *args: str) -> tuple[int, str, str]:
-    import cli
+    from citegraph import cli
 
     code = cli.main(list(args))
     out, err = capsys.readouterr()

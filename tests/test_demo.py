@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.demo import DEMO_APPLICATION_ID, DemoSource, is_demo_store, most_cited, prepare_store
 from citegraph.errors import InputError
 from citegraph.models import Article, Reference

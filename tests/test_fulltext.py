@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.config import Settings
 from citegraph.errors import ParseError
 from citegraph.fulltext import (FETCHED, NOT_AVAILABLE, NOT_OPEN_ACCESS_STATE, fetch_fulltext, import_nxml,

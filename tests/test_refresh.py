@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.config import Settings
 from citegraph.errors import InputError
 from citegraph.pubmed_xml import parse_articles

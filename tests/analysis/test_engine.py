@@ -67,7 +67,7 @@ def test_show_answers_without_networkx(tmp_path):
 
 
 def test_show_a_paper_without_a_record_cited_only_by_papers_without_one(tmp_path, capsys):
-    import cli
+    from citegraph import cli
 
     path = Settings.from_env(cache_dir=tmp_path).store_path
     with Store(path) as store, store.transaction():

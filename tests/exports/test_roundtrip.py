@@ -230,7 +230,7 @@ def test_cli_export_filters_stdout_and_atomic_files(synthetic, capsys, tmp_path,
     import csv as csvmodule
     import io
 
-    import cli
+    from citegraph import cli
 
     folder = str(synthetic.folder)
     # the analysis layer's MeSH filter, whole store: papers having that descriptor
