@@ -356,7 +356,7 @@ def test_talking_to_ncbi_without_a_contact_address_says_so_once_and_never_elsewh
     from citegraph.config import NCBI_EUTILS_URL, Settings
 
     def hint(quiet: bool = False, **settings) -> str:
-        app = cli.App(Settings(cache_dir=tmp_path, **settings), quiet=quiet)
+        app = cli.App(Settings(data_dir=tmp_path, **settings), quiet=quiet)
         app.client().close()
         return capsys.readouterr().err
 

@@ -31,7 +31,7 @@ def stored(tmp_path_factory):
     """Paper 1 cited by 2..39; paper n > 2 also cites n - 1 (a chain 39 -> ... -> 2 -> 1);
     two MeSH groups, long titles."""
     cache = tmp_path_factory.mktemp("pager") / "cg"
-    with Store(Settings.from_env(cache_dir=cache).store_path) as store, store.transaction():
+    with Store(Settings.from_env(data_dir=cache).store_path) as store, store.transaction():
         articles = [Article(pmid=str(p), year=1980 + p, journal="Journal of Tests",
                             title=f"Paper {p} on lymphokine-activated killer cells and " + "interleukin-2 " * 6,
                             abstract="word " * 100,

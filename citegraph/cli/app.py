@@ -61,7 +61,7 @@ class App:
 
         path = self.settings.store_path
         if must_exist and not path.exists():
-            raise CitegraphError(f"no store at {path}: run `citegraph crawl` first (or pass --cache-dir)")
+            raise CitegraphError(f"no store at {path}: run `citegraph crawl` first (or pass --data-dir)")
         return Store(path, on_upgrade=lambda version, name: self.info(
             f"upgrading the store to schema {version} ({name}); once only, a large store takes a minute"))
 
@@ -98,8 +98,9 @@ def print_json(data: object) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Data folder holding the store [env CITEGRAPH_CACHE; default ./cache].")
+@click.option("--data-dir", "--cache-dir", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="The data folder (default ./cache): it holds the store [env CITEGRAPH_DATA; "
+                                  "--cache-dir and CITEGRAPH_CACHE are read as aliases].")
 @click.option("--eutils-url", metavar="URL",
               help="E-utilities base URL [env CITEGRAPH_EUTILS_URL; default NCBI's].")
 @click.option("--email", metavar="ADDRESS", help="Contact address sent to NCBI [env NCBI_EMAIL].")
@@ -111,14 +112,14 @@ def print_json(data: object) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress or messages on stderr.")
 @click.version_option(__version__, prog_name="citegraph")
 @click.pass_context
-def cli(ctx: click.Context, cache_dir: Path | None, eutils_url: str | None, email: str | None,
+def cli(ctx: click.Context, data_dir: Path | None, eutils_url: str | None, email: str | None,
         rate: float | None, timeout: float | None, quiet: bool) -> None:
     """Crawl PubMed citations into a local store and explore the citation graph.
 
     The NCBI API key is read from NCBI_API_KEY only (never from a flag, so it stays out of
     shell history and process lists).
     """
-    settings = Settings.from_env(cache_dir=cache_dir, eutils_url=eutils_url, email=email, rate=rate,
+    settings = Settings.from_env(data_dir=data_dir, eutils_url=eutils_url, email=email, rate=rate,
                                  read_timeout=timeout)
     ctx.obj = App(settings, quiet)
 

@@ -63,7 +63,7 @@ def doctor(app: App, repair: bool, as_json: bool) -> None:
 @click.option("--corpus", "files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               metavar="FILE", help="Serve real PubMed XML (.xml or .xml.gz) instead, and start at its most "
                                    "cited paper (repeatable).")
-@click.option("--cache-dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+@click.option("--data-dir", "--cache-dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="The demo's data folder [default: demo/ in the data folder, i.e. ./cache/demo].")
 @click.option("--browse", is_flag=True, help="Then open the terminal browser on the result.")
 @click.pass_context
@@ -74,8 +74,8 @@ def demo(ctx: click.Context, papers: int | None, seed: int | None, files: tuple[
     Serves a synthetic corpus (or --corpus FILE) from the bundled E-utilities server, which
     runs inside this command and ends with it, crawls it from its founding paper to depth 2 as
     `crawl` does, prints `show`, `rank` and `topics`, and ends with commands to try next. The
-    store is kept apart (./cache/demo, or demo/ under the global --cache-dir, or this command's
-    --cache-dir DIR) and marked as demo data: the demo run again reuses it, `crawl` from NCBI
+    store is kept apart (./cache/demo, or demo/ under the global --data-dir, or this command's
+    --data-dir DIR) and marked as demo data: the demo run again reuses it, `crawl` from NCBI
     refuses it. The global --eutils-url and NCBI_API_KEY play no part; --rate does.
     """
     from citegraph import demo as lib
@@ -86,7 +86,7 @@ def demo(ctx: click.Context, papers: int | None, seed: int | None, files: tuple[
         raise InputError("--browse needs a terminal (stdin and stdout)")
     source = lib.DemoSource(papers or lib.DEFAULT_PAPERS, lib.DEFAULT_SEED if seed is None else seed, files)
     if demo_dir is None:
-        demo_dir = ctx.obj.settings.cache_dir / lib.DEMO_FOLDER
+        demo_dir = ctx.obj.settings.data_dir / lib.DEMO_FOLDER
     with sigterm_as_interrupt():  # from the first byte written: the server and the store end cleanly
         _run_demo(ctx, source, demo_dir, browse)
 
@@ -100,7 +100,7 @@ def _run_demo(ctx: click.Context, source, demo_dir: Path, browse: bool) -> None:
     from citegraph.views.safe import text
 
     app: App = ctx.obj
-    settings = dataclasses.replace(app.settings, cache_dir=demo_dir, api_key=None)  # no key to a local server
+    settings = dataclasses.replace(app.settings, data_dir=demo_dir, api_key=None)  # no key to a local server
     lib.store_status(settings.store_path, source)  # a real store is refused before the corpus is read
     app.info(f"demo: preparing {source.describe()}")
     corpus = source.load()
@@ -134,12 +134,12 @@ def _run_demo(ctx: click.Context, source, demo_dir: Path, browse: bool) -> None:
     view_app = App(settings, app.quiet)
     for args in (["show", start, "--depth", "2", "--limit", "5"], ["rank", start, "--by", "pagerank", "--limit", "10"],
                  ["topics", start], ["translation", start]):
-        heading("$ " + lib.command_line(["--cache-dir", str(demo_dir), *args]))
+        heading("$ " + lib.command_line(["--data-dir", str(demo_dir), *args]))
         run(view_app, [*args, "--no-pager"])
     with view_app.open_store(must_exist=True) as store:
         descendant = lib.example_descendant(store, start)
     heading(f"# Next, try these (the demo's store is {demo_dir}, marked as demo data):")
-    for line, what in lib.next_commands(demo_dir, start, descendant, ctx.parent.params.get("cache_dir")):
+    for line, what in lib.next_commands(demo_dir, start, descendant, ctx.parent.params.get("data_dir")):
         app.out.print(text(f"# {what}", "dim"), soft_wrap=True)
         app.out.print(text(line), soft_wrap=True)
     if browse:

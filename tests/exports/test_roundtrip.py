@@ -61,7 +61,7 @@ class Crawled:
 
 def crawl(corpus: Corpus, folder: Path, seed: str, depth: int) -> Crawled:
     with EutilsServer(corpus, rate_limit=50) as server:
-        settings = Settings(eutils_url=server.url, cache_dir=folder, rate=50, backoff_base=0.05, max_attempts=4)
+        settings = Settings(eutils_url=server.url, data_dir=folder, rate=50, backoff_base=0.05, max_attempts=4)
         with EutilsClient(settings) as client, Store(settings.store_path) as store:
             report = Crawler(client, store, parse=parse_articles).run([seed], CrawlOptions(depth=depth))
             assert report.complete
