@@ -9,7 +9,7 @@ import click
 
 from citegraph.cli.app import PAPER_HELP, App, cli, listed, print_json, sigterm_as_interrupt
 from citegraph.cli.options import pmids_of
-from citegraph.cli.progress import CrawlProgress, ImportProgress
+from citegraph.cli.progress import CrawlProgress, FullTextProgress, ImportProgress
 from citegraph.errors import CitegraphError, InputError
 
 #: deeper crawls of a classic paper reach most of PubMed; ask for an explicit budget
@@ -186,20 +186,11 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
 
 
 def _fetch_full_text(app: App, store, client, crawl_id: int):
-    """PMC full text for the members of a crawl (see citegraph.fulltext.fetch_fulltext)."""
-    from citegraph.fulltext import fetch_fulltext
-
-    members = [p for p, _ in store.nodes(crawl_id)]
-    app.info(f"full text: looking at {len(members):,} papers")
-    told = [0]
-
-    def progress(done: int, total: int) -> None:  # a line per tenth of the way, not per request
-        if done == total or done * 10 // total > told[0] * 10 // total:
-            app.info(f"full text: {done:,} of {total:,} papers asked")
-            told[0] = done
+    """PMC full text for the members of a crawl (citegraph.fulltext.fetch_crawl_fulltext), told on stderr."""
+    from citegraph.fulltext import fetch_crawl_fulltext
 
     try:
-        report = fetch_fulltext(store, client, members, progress=progress)
+        report = fetch_crawl_fulltext(store, client, crawl_id, progress=FullTextProgress(app).update)
     except KeyboardInterrupt:
         app.info("stopped: the full text fetched so far is stored; run the same command again to go on", "yellow")
         raise
@@ -329,20 +320,22 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
     DeleteCitation entries are applied, and importing the same file again changes nothing.
     After a truncated or corrupt file, fix it and run the same command again to continue.
     """
-    from citegraph.importer import default_workers, import_files, is_jats
+    from citegraph.importer import default_workers, import_paths
 
-    jats = [path for path in files if is_jats(path)]
-    files = tuple(path for path in files if path not in jats)
     with app.open_store() as store, ImportProgress(app) as progress:
-        report = import_files(files, store, workers=workers or default_workers(), batch_size=batch_size,
-                              progress=progress.update)
-        full_text = _import_jats(app, store, jats) if jats else None
+        report, jats = import_paths(files, store, workers=workers or default_workers(), batch_size=batch_size,
+                                    progress=progress.update)
+    full_text = None
+    if jats is not None:
+        for name, reason in jats.skipped:
+            app.info(f"skipped: {name}: {reason}", "yellow", always=True)
+        full_text = jats.summary()
     data = report.to_dict()
     if full_text is not None:
         data["full_text"] = full_text
     if as_json:
         print_json(data)
-    elif files or not jats:
+    elif report.files or jats is None:
         click.echo(
             f"{data['records']:,} records read from {len(data['files'])} file(s) in {data['seconds']:.1f} s "
             f"({data['records_per_second']:,} records/s): {data['written']:,} written, "
@@ -360,12 +353,3 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
                    f"text, {full_text['not_open_access']:,} front matter only, {full_text['contexts']:,} "
                    "citation contexts stored")
 
-
-def _import_jats(app: App, store, paths: list[Path]) -> dict:
-    """Store the citation contexts of PMC JATS files (see citegraph.fulltext.import_nxml)."""
-    from citegraph.fulltext import import_nxml
-
-    report = import_nxml(store, paths)
-    for name, reason in report.skipped:
-        app.info(f"skipped: {name}: {reason}", "yellow", always=True)
-    return {"files": len(paths), **report.articles, "contexts": report.contexts, "skipped": len(report.skipped)}

@@ -58,13 +58,15 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
     from citegraph.analysis.icite import icite_json
     from citegraph.analysis.influence import citation_counts, descent, generations as generations_of, most_cited
     from citegraph.analysis.load import load_paper_graph
+    from citegraph.contexts import papers_mentioning
     from citegraph.exports.jsonl import article_record
+    from citegraph.importer import deleted_by_nlm
     from citegraph.migrations import SOURCE_BITS
 
     (pmid,) = pmids_of(app, [pmid])
     with app.open_store(must_exist=True) as store:
         article = store.get_article(pmid)
-        deleted = _deleted_by_nlm(store, pmid) if article is None else None
+        deleted = deleted_by_nlm(store, pmid) if article is None else None
         icite = store.icite_metrics([pmid]).get(pmid)
         citedin_bit = SOURCE_BITS["elink:pubmed_pubmed_citedin"]
         pubmed_cited_by = sum(1 for _, _, bits in store.citation_edges([pmid], "cited") if bits & citedin_bit)
@@ -85,7 +87,7 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                 cache[p] = article if p == pmid else store.get_article(p)
             return cache[p]
 
-        mentions = _mentions_of(store, pmid)
+        mentions = papers_mentioning(store, pmid)
         if as_json:
             by_generation: dict[int, list[str]] = {}
             for p, g in sorted(generations.items(), key=lambda i: (i[1], int(i[0]))):
@@ -138,16 +140,6 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
                 app.out.print(f"... and {len(mentions) - limit:,} more (`citegraph contexts {pmid}`)", markup=False)
 
 
-def _mentions_of(store, pmid: str) -> list[tuple[str, int | None, str, object]]:
-    """(citing, year, title, sections Counter) of the papers whose stored full text cites
-    ``pmid``, most mentions first."""
-    pairs = store.mention_sections([pmid])
-    summaries = store.summaries_of(citing for citing, _ in pairs)
-    rows = [(citing, *summaries.get(citing, (None, ""))[:2], sections) for (citing, _), sections in pairs.items()]
-    rows.sort(key=lambda r: (-sum(r[3].values()), int(r[0])))
-    return rows
-
-
 @cli.command(epilog=PAPER_HELP)
 @click.argument("pmid", metavar="PAPER")
 @click.option("--seed", metavar="SEED", help="Only citing papers of SEED's latest crawl.")
@@ -186,19 +178,6 @@ def contexts(app: App, pmid: str, seed: str | None, section: str | None, match: 
     from citegraph.views.contexts import contexts_view
 
     app.out.print(contexts_view(pmid, article[1] if article else None, groups, cover))
-
-
-def _deleted_by_nlm(store, pmid: str) -> str | None:
-    """What to say of a PMID without a record that NLM deleted, or None if it was not."""
-    from datetime import datetime, timezone
-
-    from citegraph.store import DELETED
-
-    entry = store.missing_entry(pmid)
-    if entry is None or entry[0] != DELETED:
-        return None
-    day = datetime.fromtimestamp(entry[1], timezone.utc).strftime("%Y-%m-%d")
-    return f"PMID {pmid} was deleted by NLM (listed as deleted by an update file imported on {day})"
 
 
 @cli.command()

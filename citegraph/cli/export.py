@@ -70,17 +70,17 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
     """
     from citegraph.exports.formats import check_output
     from citegraph.exports.formats import export as write_export
-    from citegraph.exports.selection import select
+    from citegraph.exports.query import ExportQuery, select_for_export, store_files
 
-    store_path = app.settings.store_path
-    protected = [store_path, *(f"{store_path}{suffix}" for suffix in ("-wal", "-shm", "-journal"))]
+    protected = store_files(app.settings.store_path)
     check_output(fmt, output, protected)  # a refused target fails before the store is read
     if with_contexts and fmt not in ("csv", "xlsx", "jsonl"):
         raise InputError("--contexts applies to csv, xlsx and jsonl")
-    seed_pmids = pmids_of(app, seeds)
-    selecting = bool(seeds or depth is not None or direction or since is not None or until is not None or types
-                     or exclude_types or topics or mesh or match or journal)
-    if fmt == "jsonl" and not selecting and not with_contexts:  # the whole store, streamed: memory stays flat on any store size
+    query = ExportQuery(seeds=tuple(pmids_of(app, seeds)), depth=depth, direction=direction, since=since,
+                        until=until, types=types, exclude_types=exclude_types, topics=topics, mesh=mesh,
+                        match=match, journal=journal, lens=lens, with_contexts=with_contexts)
+    selecting = query.selecting
+    if fmt == "jsonl" and query.whole_store:  # streamed: memory stays flat on any store size
         from citegraph.exports.atomic import open_output
         from citegraph.exports.jsonl import write_jsonl
 
@@ -94,22 +94,7 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
             app.info(f"exported {count:,} articles" + (f" to {output}" if output != "-" else ""))
         return
     with app.open_store(must_exist=True) as store:
-        keep = None
-        if topics or mesh or match or journal:
-            # the analysis layer's filters: a paper reached only through removed papers drops out
-            from citegraph.analysis.load import prepare
-            from citegraph.analysis.selection import Filters
-
-            prepared = prepare(store, seeds=seed_pmids, depth=depth, direction=direction or "cited-by",
-                               filters=Filters(topics=topics, mesh=mesh, match=match, journal=journal),
-                               lens_path=lens)
-            keep = set(prepared.graph.nodes)
-        selection = select(store, seeds=seed_pmids, depth=depth, direction=direction, since=since, until=until,
-                           types=types, exclude_types=exclude_types, keep=keep)
-        if with_contexts:
-            from citegraph.exports.selection import attach_contexts
-
-            attach_contexts(selection, store)
+        selection = select_for_export(store, query)
         if fmt == "text":
             from citegraph.exports.text import style_path
 

@@ -24,31 +24,10 @@ def doctor(app: App, repair: bool, as_json: bool) -> None:
     if as_json:
         print_json(result.to_dict())
     else:
-        from rich.text import Text
+        from citegraph.views.doctor import diagnosis_lines
 
-        from citegraph.views.safe import clean
-
-        for action in result.actions:
-            app.out.print(Text(clean(f"repaired: {action}"), style="yellow"))
-
-        if result.healthy:
-            def words(table: str, n: int) -> str:  # table names as words: "1 crawl", "3,181 crawl nodes"
-                name = table.replace("_", " ")
-                return f"{n:,} {name[:-1] if n == 1 and name.endswith('s') else name}"
-
-            counts = ", ".join(words(t, n) for t, n in result.counts.items() if t != "schema_migrations")
-            app.out.print(Text(clean(f"{path}: healthy (schema {result.schema_version}; {counts})"), style="green"))
-        for problem in result.problems:
-            app.out.print(Text(clean(f"problem: {problem}"), style="bold red"))
-        if result.running_crawls:
-            app.out.print(Text(f"running crawls {result.running_crawls}: another citegraph process is crawling",
-                               style="yellow"))
-        if result.interrupted_crawls:
-            app.out.print(Text(f"interrupted crawls {result.interrupted_crawls}: run the same crawl command "
-                               "again to finish them", style="yellow"))
-        if result.failed_crawls:
-            app.out.print(Text(f"failed crawls {result.failed_crawls}: run the same crawl command again to "
-                               "retry them", style="yellow"))
+        for line in diagnosis_lines(result, path):
+            app.out.print(line)
     if not result.healthy:
         hint = "" if repair or result.newer_schema else "; `citegraph doctor --repair` fixes what it can"
         raise CitegraphError(f"the store {path} has problems{hint}")

@@ -101,3 +101,20 @@ class ImportProgress:
     def __exit__(self, *exc_info: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+class FullTextProgress:
+    """Lines on stderr while PMC full text is fetched: how many papers are to be asked, then
+    one line per tenth of the way (not one per request)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.told: int | None = None
+
+    def update(self, done: int, total: int) -> None:
+        if self.told is None:
+            self.app.info(f"full text: {total:,} papers to ask")
+            self.told = 0
+        if done == total or done * 10 // total > self.told * 10 // total:
+            self.app.info(f"full text: {done:,} of {total:,} papers asked")
+            self.told = done
