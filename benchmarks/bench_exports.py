@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-exports-"))
     with EutilsServer(Corpus.synthetic(args.papers, seed=1), rate_limit=100) as server:
-        settings = Settings(eutils_url=server.url, cache_dir=folder, rate=100)
+        settings = Settings(eutils_url=server.url, data_dir=folder, rate=100)
         with EutilsClient(settings) as client, Store(settings.store_path) as store:
             Crawler(client, store, parse=parse_articles).run(["90000001"], CrawlOptions(depth=args.depth))
     with Store(folder / "citegraph.sqlite") as store:

@@ -100,7 +100,7 @@ def run_one(reader: str, path: str) -> dict:
                     del elem.getparent()[0]
     elif reader == "import":
         sys.path.insert(0, str(REPO))
-        import cli
+        from citegraph import cli
 
         with tempfile.TemporaryDirectory() as folder:
             code = cli.main(["--quiet", "--cache-dir", folder, "import", "--json", path])

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--papers", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    path = Settings.from_env(cache_dir=args.folder).store_path
+    path = Settings.from_env(data_dir=args.folder).store_path
     start = time.perf_counter()
     synth = SyntheticCorpus(args.papers, args.seed)
     batch = []

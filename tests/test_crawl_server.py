@@ -31,7 +31,7 @@ def run_crawl(url: str, folder: Path, seeds: list[str], rate: float = 50, pool: 
     ``icite_url``, iCite too (at the same ``rate``)."""
     from citegraph.sources.icite import ICiteClient
 
-    settings = Settings(eutils_url=url, cache_dir=folder, rate=rate, backoff_base=0.05, backoff_max=0.5,
+    settings = Settings(eutils_url=url, data_dir=folder, rate=rate, backoff_base=0.05, backoff_max=0.5,
                         max_attempts=8, **({"icite_url": icite_url, "icite_rate": rate} if icite_url else {}))
     if icite_url:
         options["sources"] = ("pubmed", "icite")

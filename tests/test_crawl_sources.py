@@ -84,7 +84,7 @@ def crawl_with(server: EutilsServer, folder: Path, seeds: list[str], sources: tu
     from citegraph.sources.icite import ICiteClient
     from citegraph.store import Store
 
-    settings = Settings(eutils_url=server.url, cache_dir=folder, rate=50, backoff_base=0.05, backoff_max=0.5,
+    settings = Settings(eutils_url=server.url, data_dir=folder, rate=50, backoff_base=0.05, backoff_max=0.5,
                         max_attempts=8, icite_url=server.apis.urls()["icite_url"], icite_rate=50)
     with EutilsClient(settings) as client, ICiteClient(settings) as icite, Store(settings.store_path) as store:
         crawler = Crawler(client, store, parse=parse_articles, icite=icite,
@@ -167,7 +167,7 @@ def test_refresh_of_an_icite_crawl_asks_icite_again_and_takes_its_new_citers(rea
         report, before, _ = crawl_with(server, tmp_path, [SEED], ("pubmed", "icite"), depth=1)
         assert with_pmc <= before < with_pmc | without
         server.coverage = Coverage("pmc")
-        settings = Settings(eutils_url=server.url, cache_dir=tmp_path, icite_url=server.apis.urls()["icite_url"],
+        settings = Settings(eutils_url=server.url, data_dir=tmp_path, icite_url=server.apis.urls()["icite_url"],
                             rate=50, icite_rate=50)
         with EutilsClient(settings) as client, ICiteClient(settings) as icite, Store(settings.store_path) as store:
             refreshed = refresh(client, store, SEED, 0, parse=parse_articles, icite=icite, now=1e10)
@@ -182,7 +182,7 @@ def test_refresh_of_an_icite_crawl_asks_icite_again_and_takes_its_new_citers(rea
 
 
 def cli_run(capsys, *args: str) -> tuple[int, str, str]:
-    import cli
+    from citegraph import cli
 
     code = cli.main(list(args))
     out, err = capsys.readouterr()

@@ -33,7 +33,7 @@ ROOT = "90000001"
 
 
 def fast_settings(url: str, folder: Path, **overrides) -> Settings:
-    values = dict(eutils_url=url, cache_dir=folder, rate=100, backoff_base=0.01, backoff_max=0.05,
+    values = dict(eutils_url=url, data_dir=folder, rate=100, backoff_base=0.01, backoff_max=0.05,
                   max_attempts=6, read_timeout=5.0, connect_timeout=2.0)
     values.update(overrides)
     return Settings(**values)

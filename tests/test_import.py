@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph import importer
 from citegraph.importer import ImportFailed, import_files
 from citegraph.pubmed_xml import iter_articles

@@ -29,7 +29,7 @@ _API_KEY = os.environ.get("NCBI_API_KEY") or None
 
 @pytest.fixture
 def live_settings(tmp_path) -> Settings:
-    return Settings(cache_dir=tmp_path, email=_EMAIL, api_key=_API_KEY)
+    return Settings(data_dir=tmp_path, email=_EMAIL, api_key=_API_KEY)
 
 
 def test_the_reference_paper_reads_as_expected(live_settings):

@@ -9,7 +9,7 @@ from collections import Counter, deque
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.pubmed_xml import parse_record
 from citegraph.testing import Corpus, EutilsServer
 

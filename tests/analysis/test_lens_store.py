@@ -196,7 +196,7 @@ def _topics_cli(folder: Path, *, pool: bool) -> subprocess.CompletedProcess:
         sys.path.insert(0, {str(REPO)!r})
         from citegraph.analysis import lens_store
         lens_store.POOL_FROM_PAPERS = {0 if pool else 10**9}
-        import cli
+        from citegraph import cli
         sys.exit(cli.main(["--cache-dir", {str(folder)!r}, "topics", "90000001", "--json"]))
     """)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -281,7 +281,7 @@ def test_ctrl_c_while_the_worker_runs_stops_it_and_says_one_line(built, tmp_path
 
         if __name__ == "__main__":
             load.load_graph = lambda *args, **kwargs: time.sleep(60)  # Ctrl-C comes while the graph "loads"
-            import cli
+            from citegraph import cli
             sys.exit(cli.main(["--cache-dir", {str(tmp_path)!r}, "topics", "90000001"]))
     """))
     process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -14,7 +14,7 @@ from collections import defaultdict, deque
 import numpy as np
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.analysis.csr import CitationGraph
 from citegraph.analysis.lens import load_lens, parse_lens
 from citegraph.analysis.load import prepare

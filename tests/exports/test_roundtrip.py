@@ -61,7 +61,7 @@ class Crawled:
 
 def crawl(corpus: Corpus, folder: Path, seed: str, depth: int) -> Crawled:
     with EutilsServer(corpus, rate_limit=50) as server:
-        settings = Settings(eutils_url=server.url, cache_dir=folder, rate=50, backoff_base=0.05, max_attempts=4)
+        settings = Settings(eutils_url=server.url, data_dir=folder, rate=50, backoff_base=0.05, max_attempts=4)
         with EutilsClient(settings) as client, Store(settings.store_path) as store:
             report = Crawler(client, store, parse=parse_articles).run([seed], CrawlOptions(depth=depth))
             assert report.complete
@@ -230,7 +230,7 @@ def test_cli_export_filters_stdout_and_atomic_files(synthetic, capsys, tmp_path,
     import csv as csvmodule
     import io
 
-    import cli
+    from citegraph import cli
 
     folder = str(synthetic.folder)
     # the analysis layer's MeSH filter, whole store: papers having that descriptor

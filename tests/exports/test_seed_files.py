@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.seeds import parse_seed_text
 from citegraph.testing import Corpus, EutilsServer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import cli
+from citegraph import cli
 from citegraph.models import Article
 from citegraph.store import Store
 
