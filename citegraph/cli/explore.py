@@ -61,7 +61,7 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
     from citegraph.contexts import papers_mentioning
     from citegraph.exports.jsonl import article_record
     from citegraph.importer import deleted_by_nlm
-    from citegraph.migrations import SOURCE_BITS
+    from citegraph.store.migrations import SOURCE_BITS
 
     (pmid,) = pmids_of(app, [pmid])
     with app.open_store(must_exist=True) as store:

@@ -17,7 +17,7 @@ from citegraph.errors import CitegraphError, InputError
 @click.pass_obj
 def doctor(app: App, repair: bool, as_json: bool) -> None:
     """Check the store (integrity, records, crawl states) and optionally repair it."""
-    from citegraph.doctor import diagnose, repair as repair_store
+    from citegraph.store.doctor import diagnose, repair as repair_store
 
     path = app.settings.store_path
     result = repair_store(path) if repair else diagnose(path)

@@ -1,4 +1,4 @@
-"""The diagnosis of ``citegraph doctor`` as terminal lines (see citegraph.doctor.Diagnosis)."""
+"""The diagnosis of ``citegraph doctor`` as terminal lines (see citegraph.store.doctor.Diagnosis)."""
 
 from __future__ import annotations
 
