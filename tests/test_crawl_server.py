@@ -16,7 +16,7 @@ from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.migrations import SOURCE_BITS
 from citegraph.parse_pool import ParsePool
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer, FaultPlan

@@ -39,8 +39,7 @@ from lxml import etree
 from .. import __version__
 from ..config import Settings, redact
 from ..identifiers import pmid_or_none
-from ..pubmed_xml import Records
-from ..pubmed_xml_record import not_a_pmid
+from ..pubmed import Records, not_a_pmid
 from ..errors import (
     HTTPError,
     InputError,
@@ -196,7 +195,7 @@ class EutilsClient:
         ``parse`` also counts as a transient failure, so ``parse`` should parse eagerly. An
         answer over ``max_response_bytes`` is asked for again in two halves of the ids, each
         parsed on its own (``parse`` must then give a list: the lists are joined, see
-        :meth:`~citegraph.pubmed_xml.Records.joined`); a record alone over it is left out
+        :meth:`~citegraph.pubmed.Records.joined`); a record alone over it is left out
         (logged), and raises :class:`ResponseTooLarge` when it is the only id asked for.
         Records NCBI does not have are simply absent: comparing is the caller's job.
         """
