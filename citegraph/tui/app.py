@@ -150,8 +150,8 @@ class BrowseApp(PaperDisplay, PopUps, App[None]):
 
     def _freeze(self) -> None:
         """Exempt everything alive now from the cyclic garbage collector (this process is the
-        browser's alone): the store's summaries and, later, the overview's some 250,000 objects
-        made each full collection stall a key press for 50 ms and more."""
+        browser's alone), so that full collections never walk the store's summaries and the
+        overview's objects while keys are pressed."""
         if self._freeze_gc:
             gc.freeze()
 
