@@ -130,7 +130,6 @@ class HttpClient:
             snap["by_status"] = dict(self._stats["by_status"])
         return snap
 
-
     # -- one request, with retries --------------------------------------------------------
 
     def _request(
@@ -312,8 +311,6 @@ class HttpClient:
             stats["failures"] += failed
 
 
-
-
 # -- transport helpers ------------------------------------------------------------------
 
 
@@ -356,7 +353,6 @@ def _tell(raw: Any, chunks: list[bytes]) -> int:
         return int(raw.tell())
     except Exception:  # noqa: BLE001 - any raw object without a usable tell()
         return sum(map(len, chunks))
-
 
 
 def _too_large(endpoint: str, cap: int) -> Failure:
