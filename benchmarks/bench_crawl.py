@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO))
 from citegraph.config import Settings  # noqa: E402
 from citegraph.crawl import CrawlOptions, Crawler  # noqa: E402
 from citegraph.parse_pool import ParsePool  # noqa: E402
-from citegraph.pubmed_xml import parse_articles  # noqa: E402
+from citegraph.pubmed import parse_articles  # noqa: E402
 from citegraph.sources.eutils import EutilsClient  # noqa: E402
 from citegraph.sources.icite import ICiteClient  # noqa: E402
 from citegraph.store import Store  # noqa: E402

@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO))
 
 from citegraph.config import Settings  # noqa: E402
 from citegraph.crawl import SOURCE_RECORD  # noqa: E402
-from citegraph.pubmed_xml import parse_record  # noqa: E402
+from citegraph.pubmed import parse_record  # noqa: E402
 from citegraph.store import Store  # noqa: E402
 from citegraph.testing.synthetic import SyntheticCorpus  # noqa: E402
 

@@ -23,12 +23,12 @@ Rules, so that an import is idempotent and order-safe:
 A truncated or corrupt file raises :class:`ImportFailed` naming the file and the last record
 read; every record before the fault is committed, so the store is consistent and running the
 import again continues (stored records are skipped by the revision check). A record that
-cannot be stored (its PMID is not a PubMed id, see :class:`~citegraph.pubmed_xml.SkippedRecord`)
+cannot be stored (its PMID is not a PubMed id, see :class:`~citegraph.pubmed.SkippedRecord`)
 is left out and listed in :attr:`ImportReport.skipped` with its file and position; the file's
 other records are imported.
 
 With ``workers > 1`` the parent cuts the file into pieces of whole records
-(:mod:`citegraph.pubmed_chunks`), worker processes parse them and prepare the rows, and the
+(:mod:`citegraph.pubmed.pieces`), worker processes parse them and prepare the rows, and the
 parent writes them in file order.
 """
 
@@ -46,8 +46,7 @@ from pathlib import Path
 
 from .errors import CitegraphError, ParseError
 from .models import Article, DeletedCitations
-from .pubmed_chunks import iter_pieces
-from .pubmed_xml import Placement, SkippedRecord, iter_articles, said_of_the_whole
+from .pubmed import Placement, SkippedRecord, iter_articles, iter_pieces, said_of_the_whole
 from .store import DELETED, Store, prepare_articles, reference_rows
 from .worker_pool import PARSE_NICE, worker_pool
 

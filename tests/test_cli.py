@@ -80,7 +80,7 @@ def test_crawl_then_stats_show_export(server, corpus, capsys, tmp_path):
 
 
 def test_crawl_leaves_out_excluded_publication_types_and_does_not_follow_them(server, corpus, capsys, tmp_path):
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
 
     types = {a.pmid: {t.lower() for t in a.publication_types}
              for a in parse_articles(b"<PubmedArticleSet>" + b"".join(r for _, r in corpus.iter_raw())

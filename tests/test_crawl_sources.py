@@ -79,7 +79,7 @@ def crawl_with(server: EutilsServer, folder: Path, seeds: list[str], sources: tu
     {(citing, cited): sources bit mask})."""
     from citegraph.config import Settings
     from citegraph.crawl import CrawlOptions, Crawler
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
     from citegraph.sources.eutils import EutilsClient
     from citegraph.sources.icite import ICiteClient
     from citegraph.store import Store
@@ -156,7 +156,7 @@ def test_a_local_eutils_url_never_sends_the_crawl_to_the_real_icite():
 def test_refresh_of_an_icite_crawl_asks_icite_again_and_takes_its_new_citers(real_corpus, tmp_path):
     """A crawl made while iCite knew half the citers; refreshed once it knows them all."""
     from citegraph.config import Settings
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
     from citegraph.refresh import refresh
     from citegraph.sources.eutils import EutilsClient
     from citegraph.sources.icite import ICiteClient

@@ -15,7 +15,7 @@ import pytest
 from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.parse_pool import ParsePool
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 

@@ -13,7 +13,7 @@ import pytest
 from citegraph import cli
 from citegraph.config import Settings
 from citegraph.errors import InputError
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.refresh import parse_duration, refresh
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store

@@ -96,7 +96,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
     from citegraph.crawl import CrawlOptions, Crawler, crawl_sources
     from citegraph.identifiers import parse_identifier
     from citegraph.parse_pool import ParsePool
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
     from citegraph.resolve import resolve_identifiers
 
     for text in seeds:  # a typo is reported before anything is opened or sent
@@ -271,7 +271,7 @@ def _say_unmatched_types(app: App, store, exclude_types: Iterable[str], report) 
 def _refresh(app: App, seed: str, max_age: str, as_json: bool) -> None:
     """``crawl --refresh``: see citegraph.refresh."""
     from citegraph.identifiers import parse_pmid
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
     from citegraph.refresh import parse_duration, refresh
 
     from citegraph.crawl import crawl_sources

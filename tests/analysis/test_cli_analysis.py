@@ -10,7 +10,7 @@ from collections import Counter, deque
 import pytest
 
 from citegraph import cli
-from citegraph.pubmed_xml import parse_record
+from citegraph.pubmed import parse_record
 from citegraph.testing import Corpus, EutilsServer
 
 ROOT = "90000001"

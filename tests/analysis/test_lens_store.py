@@ -19,7 +19,7 @@ from citegraph.analysis import lens_store
 from citegraph.analysis.lens import classify, load_lens
 from citegraph.analysis.load import load_graph, load_meta
 from citegraph.analysis.lens_store import classify_store
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.store import Store, prepare_articles
 from citegraph.testing.responses import efetch_pubmed
 from citegraph.testing.synthetic import SyntheticCorpus

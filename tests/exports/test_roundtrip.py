@@ -23,7 +23,7 @@ from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.exports.formats import export
 from citegraph.exports.selection import select
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
