@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from citegraph import crawl as crawl_module
+from citegraph.crawl import run as crawl_run
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.errors import HTTPError, InputError, NetworkError
 from citegraph.models import Article, Reference
@@ -295,7 +295,7 @@ class AnswerCounter:
                 future.add_done_callback(counter._arrived)
                 return future
 
-        monkeypatch.setattr(crawl_module, "ThreadPoolExecutor", Pool)
+        monkeypatch.setattr(crawl_run, "ThreadPoolExecutor", Pool)
 
     def _arrived(self, future) -> None:
         with self._changed:

@@ -39,6 +39,7 @@ from lxml import etree
 from .. import __version__
 from ..config import Settings, redact
 from ..identifiers import pmid_or_none
+from ..links import CITED_IN, REFERENCES
 from ..pubmed_xml import Records
 from ..pubmed_xml_record import not_a_pmid
 from ..errors import (
@@ -59,9 +60,6 @@ __all__ = ["EutilsClient", "LinkResult", "ResponseTooLarge", "CITED_IN", "REFERE
 
 log = logging.getLogger("citegraph.eutils")
 
-#: elink link names: papers citing the given one / papers the given one cites
-CITED_IN = "pubmed_pubmed_citedin"
-REFERENCES = "pubmed_pubmed_refs"
 #: more ids than this go by POST
 POST_ABOVE = 200
 #: efetch splits larger requests into several of this size
