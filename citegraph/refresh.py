@@ -66,6 +66,8 @@ class NewPaper:
 
 @dataclass
 class RefreshReport:
+    """What one refresh did (``to_dict`` for JSON, with ``complete``)."""
+
     seed: str
     crawl_id: int
     max_age_seconds: float

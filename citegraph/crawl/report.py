@@ -27,6 +27,8 @@ class CrawlProgress:
 
 @dataclass
 class CrawlReport:
+    """What one run of a crawl did and where the crawl stands (``to_dict`` for JSON)."""
+
     crawl_id: int
     #: the crawl's state when the run ended: 'complete' or 'failed' (papers failed: run it
     #: again to retry them); see citegraph.crawl_lock.CRAWL_STATES
