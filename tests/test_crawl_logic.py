@@ -17,6 +17,7 @@ import pytest
 from citegraph.crawl import run as crawl_run
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.errors import HTTPError, InputError, NetworkError
+from citegraph.links import CITED_IN
 from citegraph.models import Article, Reference
 from citegraph.store import Store
 
@@ -59,7 +60,7 @@ class FakeClient:
     def elink(self, pmids, linkname):
         with self.lock:
             self.calls.append(("elink", tuple(pmids)))
-        if linkname == "pubmed_pubmed_citedin":
+        if linkname == CITED_IN:
             return {p: list(CITED_BY.get(p, [])) for p in pmids}
         return {p: refs_of(p) for p in pmids}
 
