@@ -14,7 +14,7 @@ from lxml import etree
 
 from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
-from citegraph.migrations import SOURCE_BITS
+from citegraph.store.migrations import SOURCE_BITS
 from citegraph.parse_pool import ParsePool
 from citegraph.pubmed_xml import parse_articles
 from citegraph.sources.eutils import EutilsClient

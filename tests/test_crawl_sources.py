@@ -102,7 +102,7 @@ def pmc_server(real_corpus):
 
 
 def test_pubmed_alone_finds_the_pmc_citers_and_icite_adds_the_others(real_corpus, pmc_server, tmp_path):
-    from citegraph.migrations import SOURCE_BITS
+    from citegraph.store.migrations import SOURCE_BITS
     from citegraph.store import Store
 
     with_pmc, without = pmc_split(real_corpus, SEED)
@@ -269,7 +269,7 @@ def test_exports_carry_the_sources_that_found_each_paper(real_corpus, pmc_cli, c
 
 
 def test_europepmc_and_opencitations_store_their_edges_and_papers_outside_pubmed(tmp_path, capsys, monkeypatch):
-    from citegraph.migrations import SOURCE_BITS
+    from citegraph.store.migrations import SOURCE_BITS
     from citegraph.store import Store
 
     corpus = Corpus.synthetic(400, seed=5)

@@ -22,7 +22,7 @@ import pytest
 from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.errors import NetworkError
-from citegraph.migrations import MIGRATIONS
+from citegraph.store.migrations import MIGRATIONS
 from citegraph.pubmed_xml import iter_articles, parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from citegraph.errors import StoreCorruptError, StoreError, StoreReadOnlyError
-from citegraph.migrations import MIGRATIONS
+from citegraph.store.migrations import MIGRATIONS
 from citegraph.models import Article, Author, MeshHeading, Reference
 from citegraph.store import Store, source_bit
 
