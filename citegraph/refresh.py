@@ -18,8 +18,10 @@ stored ones. Europe PMC and OpenCitations (asked paper by paper) are not asked a
 What it reports as new: citing papers that were not members of the crawl before, with the
 members each one cites. The crawl's year window and excluded publication types apply (papers
 they leave out are recorded as excluded, with the reason, and not reported); its
-``--max-papers`` budget does not. A batch whose link or fetch step fails is reported as failed
-and writes nothing: its members keep their old link time, so the next refresh asks again.
+``--max-papers`` budget does not. A batch's outcome is written by one store call
+(:meth:`citegraph.store.Store.record_linked`). A batch whose link or fetch step fails is
+reported as failed and writes nothing: its members keep their old link time, so the next
+refresh asks again.
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ from typing import Callable
 
 from .crawl.options import CrawlOptions
 from .crawl.protocols import Clients, EutilsLike, ICiteLike
-from .crawl.step import Fetched, ask_links, fetch_records, link_rows, write_links, write_records
+from .crawl.step import Fetched, ask_links, fetch_records, link_rows
 from .errors import InputError, NetworkError, SourceError
 from .models import Article
-from .store import Store
+from .store import PreparedArticles, Store
 
 __all__ = ["parse_duration", "refresh", "RefreshReport", "NewPaper", "DEFAULT_MAX_AGE"]
 
@@ -192,29 +194,23 @@ class _Refresh:
             records.update((p, (a.year, a.publication_types)) for p, a in store.get_articles(stored).items())
         absent = [p for f in fetched for p in f.absent]
         records.update((a.pmid, (a.year, a.publication_types)) for f in fetched for a in f.articles)
-        rows: list[tuple[str, int, str]] = []
-        left_out: dict[str, str] = {}
+        rows: list[tuple[str, int, str, str | None]] = []
         for pmid, generation in newcomers.items():
-            if pmid not in records:
-                rows.append((pmid, generation, "missing"))
-                continue
-            reason = self.options.left_out_by(*records[pmid])
-            if reason is not None:
-                left_out[pmid] = reason
-            rows.append((pmid, generation, "excluded" if reason else "done"))
-        with store.transaction():
-            for part in fetched:
-                report.new_edges += write_records(store, part)
-            report.new_edges += write_links(store, linked)
-            store.add_nodes(self.crawl_id, rows)
-            store.exclude_nodes(self.crawl_id, left_out)
-            store.set_linked_at(self.crawl_id, linked.linked, self.now)
+            reason = self.options.left_out_by(*records[pmid]) if pmid in records else None
+            state = "missing" if pmid not in records else "excluded" if reason else "done"
+            rows.append((pmid, generation, state, reason))
+        articles = [a for f in fetched for a in f.articles]
+        report.new_edges += store.record_linked(
+            self.crawl_id, linked.linked, seen_at=self.now, edges=linked.rows, metrics=linked.metrics,
+            externals=linked.externals, new_nodes=rows,
+            fetched=(PreparedArticles(row for f in fetched for row in f.rows),
+                     [row for a in articles for row in a.edge_rows], absent))
         report.relinked += len(linked.linked)
-        report.fetched += sum(len(f.articles) for f in fetched)
+        report.fetched += len(articles)
         report.missing.extend(absent)
-        report.excluded.extend(left_out)
-        self.members.update((p, g) for p, g, _ in rows)
-        added = [(p, g) for p, g, s in rows if s == "done"]
+        report.excluded.extend(p for p, _, s, _ in rows if s == "excluded")
+        self.members.update((p, g) for p, g, _, _ in rows)
+        added = [(p, g) for p, g, s, _ in rows if s == "done"]
         self._note_new(linked.linked, linked.found, added)
         return added
 

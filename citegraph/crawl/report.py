@@ -59,26 +59,21 @@ class CrawlReport:
 
 
 def finish_report(store: Store, report: CrawlReport, citations_before: int) -> None:
-    """Fill in ``report`` from the crawl's nodes in ``store`` once a run has ended: failed,
+    """Fill in ``report`` from the crawl's members in ``store`` once a run has ended: failed,
     missing (seeds without a record too), excluded with why, members, papers per generation,
     citations added since ``citations_before``, and whether it is complete."""
-    crawl_id = report.crawl_id
-    report.failed = [(p, d.split("|", 1)[-1]) for p, d in store.node_details(crawl_id, "failed")]
+    outcome = store.crawl_outcome(report.crawl_id)
+    report.failed = [(p, d.split("|", 1)[-1]) for p, d in outcome.failed]
     missing_seeds = store.missing_pmids(report.seeds) - store.known_pmids(report.seeds)
-    report.missing = sorted({p for p, _ in store.node_details(crawl_id, "missing")} | missing_seeds, key=int)
-    states = store.node_states(crawl_id)
-    report.excluded = states.get("excluded", 0)
-    if report.excluded:
-        # a resumed run may spell a type in another case: one count per type
-        spelling: dict[str, str] = {}
-        for _, detail in store.node_details(crawl_id, "excluded"):
-            name = _EXCLUSION_NAMES.get(detail, detail.removeprefix("type:"))
-            name = spelling.setdefault(name.casefold(), name)
-            report.excluded_by[name] = report.excluded_by.get(name, 0) + 1
+    report.missing = sorted(set(outcome.missing) | missing_seeds, key=int)
+    report.excluded = len(outcome.excluded)
+    # a resumed run may spell a type in another case: one count per type
+    spelling: dict[str, str] = {}
+    for _, detail in outcome.excluded:
+        name = _EXCLUSION_NAMES.get(detail, detail.removeprefix("type:"))
+        name = spelling.setdefault(name.casefold(), name)
+        report.excluded_by[name] = report.excluded_by.get(name, 0) + 1
     report.citations_added = store.citation_count() - citations_before
-    report.members = store.member_count(crawl_id)
-    generations: dict[int, int] = {}
-    for _pmid, generation in store.nodes(crawl_id, "done"):
-        generations[generation] = generations.get(generation, 0) + 1
-    report.generations = generations
+    report.members = outcome.members
+    report.generations = dict(sorted(outcome.generations.items()))
     report.complete = not report.failed

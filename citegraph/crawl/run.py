@@ -18,7 +18,7 @@ from ..deferred_signals import signals_deferred
 from ..errors import NetworkError, SourceError
 from .options import CrawlOptions
 from .report import CrawlProgress, CrawlReport
-from .step import Fetched, ask_links, fetch_records, link_rows, write_links, write_records
+from .step import Fetched, ask_links, fetch_records, link_rows
 
 if TYPE_CHECKING:
     from .crawler import Crawler
@@ -40,8 +40,9 @@ class CrawlRun:
         self.seeds = set(seeds)
         self.options = options
         self.report = report
-        self.generation_of: dict[str, int] = dict(self.store.nodes(crawl_id))
-        self.members = self.store.member_count(crawl_id)
+        nodes = self.store.crawl_nodes(crawl_id)
+        self.generation_of: dict[str, int] = nodes.generation_of
+        self.members = nodes.members
         self.citations_before = self.store.citation_count()
         self.to_fetch: deque[str] = deque()
         self.to_link: dict[int, deque[str]] = {}
@@ -59,19 +60,11 @@ class CrawlRun:
         #: are linked; with iCite, those of the last generation too, only to ask iCite for
         #: their metrics (nothing they link to joins the crawl)
         self.link_depth = options.depth + 1 if "icite" in options.sources else options.depth
-        #: why papers were left out (pmid: "year" or "type:NAME"), written with their state
-        self.left_out: dict[str, str] = {}
-        #: papers whose record is still to come (state 'fetch')
-        self.awaiting_record: set[str] = set()
-        #: eager mode: papers awaiting their record that were already linked / failed to link
-        self.linked_early: set[str] = set()
-        self.link_errors: dict[str, str] = {}
-        self._queue_fetch(p for p, _ in self.store.nodes(crawl_id, "fetch"))
-        self._queue_links([p for p, _ in self.store.nodes(crawl_id, "link")])
-        self._remember_link_flags(self.store.linked_flags(crawl_id, "fetch"))
-        if self.eager:
-            self._queue_links([p for p in self.awaiting_record if self._expands(p)
-                               and p not in self.linked_early and p not in self.link_errors])
+        self._queue_fetch(nodes.to_fetch)
+        self._queue_links(nodes.to_link)
+        if self.eager:  # papers whose record is to come are linked meanwhile, unless they were
+            self._queue_links([p for p in nodes.to_fetch if self._expands(p)
+                               and p not in nodes.linked and p not in nodes.link_failed])
 
     # -- scheduling ------------------------------------------------------------------------
 
@@ -136,13 +129,6 @@ class CrawlRun:
         """Whether the paper goes through the link stage (see ``link_depth``)."""
         return self.generation_of[pmid] < self.link_depth
 
-    def _remember_link_flags(self, flags: dict[str, int]) -> None:
-        for pmid, flag in flags.items():
-            if flag == 1:
-                self.linked_early.add(pmid)
-            elif flag == -1:
-                self.link_errors[pmid] = "elink failed"
-
     def _submit(self, pool: ThreadPoolExecutor) -> None:
         # keep a little more work queued than there are threads, so the limiter never idles;
         # wait for full batches while more ids are on their way: fewer requests is faster
@@ -190,8 +176,7 @@ class CrawlRun:
             self._fetch_done(batch)
             self._commit_fetch(fetched)
             if fetched.failed:
-                with self.store.transaction():
-                    self._fail_in_transaction(fetched.failed, "fetch")
+                self._fail_each(fetched.failed, "fetch")
         else:
             batch = self.linking.pop(future)
             try:
@@ -205,86 +190,60 @@ class CrawlRun:
         self._report_progress()
 
     def _fail(self, batch: list[str], stage: str, exc: Exception) -> None:
-        with self.store.transaction():
-            self._fail_in_transaction({p: str(exc) for p in batch}, stage)
+        self._fail_each({p: str(exc) for p in batch}, stage)
 
-    def _fail_in_transaction(self, messages: dict[str, str], stage: str) -> None:
-        # a paper whose record is still on its way keeps state 'fetch'; the failed link is
-        # remembered and turns into state 'failed' when the record arrives
-        pending = [p for p in messages if stage == "link" and p in self.awaiting_record]
-        if pending:
-            self.store.mark_linked(self.crawl_id, pending, flag=-1)
-            self.link_errors.update((p, messages[p]) for p in pending)
-        for pmid, message in messages.items():
-            if pmid not in pending:
-                self.store.set_node_state(self.crawl_id, [pmid], "failed", f"{stage}|{message}")
+    def _fail_each(self, messages: dict[str, str], stage: str) -> None:
+        self.store.record_failed(self.crawl_id, stage, messages)
         self.report.failed.extend(messages.items())
 
     def _state_after_record(self, pmid: str, year: int | None, has_record: bool,
-                            publication_types: Sequence[str] = ()) -> str:
-        """Where a paper goes once its record (or that there is none) is known."""
+                            publication_types: Sequence[str] = ()) -> tuple[str, str | None]:
+        """Where a paper goes once its record (or that there is none) is known, and why when
+        it is left out: ('link' | 'done' | 'missing', None) or ('excluded', why)."""
         generation = self.generation_of[pmid]
         expand = "link" if generation < self.link_depth else "done"
         if pmid in self.seeds:
-            return expand  # a seed is linked even without a record: NCBI may still link it
+            return expand, None  # a seed is linked even without a record: NCBI may still link it
         if not has_record:
-            return "missing"
+            return "missing", None
         reason = self.options.left_out_by(year, publication_types)
         if reason is not None:
-            self.left_out[pmid] = reason
-            return "excluded"
-        return expand
-
-    def _note_left_out(self, pmids: Iterable[str]) -> None:
-        """Write why these excluded papers were left out (in the caller's transaction)."""
-        self.store.exclude_nodes(self.crawl_id, {p: self.left_out.pop(p, "year") for p in pmids})
+            return "excluded", reason
+        return expand, None
 
     def _commit_fetch(self, fetched: Fetched) -> None:
-        states: dict[str, list[str]] = {}
-        for article in fetched.articles:
-            state = self._state_after_record(article.pmid, article.year, True, article.publication_types)
-            states.setdefault(state, []).append(article.pmid)
-        for pmid in fetched.absent:
-            states.setdefault(self._state_after_record(pmid, None, False), []).append(pmid)
-        failed_links: dict[str, str] = {}
-        if self.eager:
-            # these papers were queued for linking when discovered: settle what linking did
-            waiting = states.pop("link", [])
-            states["link"] = [p for p in waiting if p not in self.linked_early and p not in self.link_errors]
-            states.setdefault("done", []).extend(p for p in waiting if p in self.linked_early)
-            failed_links = {p: self.link_errors.pop(p) for p in waiting if p in self.link_errors}
-            self.linked_early.difference_update(waiting)
-        with self.store.transaction():
-            self.report.links_reported += write_records(self.store, fetched)
-            for state, pmids in states.items():
-                if state == "excluded":
-                    self._note_left_out(pmids)  # the state with the reason
-                else:
-                    self.store.set_node_state(self.crawl_id, pmids, state)
-            for pmid, message in failed_links.items():
-                self.store.set_node_state(self.crawl_id, [pmid], "failed", f"link|{message}")
+        states = {a.pmid: self._state_after_record(a.pmid, a.year, True, a.publication_types)
+                  for a in fetched.articles}
+        states.update((p, self._state_after_record(p, None, False)) for p in fetched.absent)
+        self.report.links_reported += self.store.record_fetched(
+            self.crawl_id, records=fetched.rows, edges=[row for a in fetched.articles for row in a.edge_rows],
+            absent=fetched.absent, states=states)
         self.report.articles_fetched += len(fetched.articles)
-        self.members -= len(states.get("missing", [])) + len(states.get("excluded", []))
-        if not self.eager:
-            self._queue_links(states.get("link", []), {a.pmid: a.reference_pmids for a in fetched.articles})
+        self.members -= sum(1 for state, _ in states.values() if state in ("missing", "excluded"))
+        if not self.eager:  # (eager: queued for linking when discovered)
+            self._queue_links([p for p, (state, _) in states.items() if state == "link"],
+                              {a.pmid: a.reference_pmids for a in fetched.articles})
 
     def _commit_links(self, batch: list[str], links: dict[str, dict]) -> None:
         linked = link_rows(batch, links, self.options.direction)
-        with self.store.transaction():
-            if linked.errors:
-                self._fail_in_transaction({p: f"elink error: {m}" for p, m in linked.errors.items()}, "link")
-            self.report.links_reported += write_links(self.store, linked)
-            self.store.mark_linked(self.crawl_id, linked.linked)
-            self.linked_early.update(p for p in linked.linked if p in self.awaiting_record)
-            self._add_discovered((other, self.generation_of[pmid] + 1)
-                                 for pmid in linked.linked for other in linked.found.get(pmid, ()))
+        new, stored = self._admit((other, self.generation_of[pmid] + 1)
+                                  for pmid in linked.linked for other in linked.found.get(pmid, ()))
+        failed = {p: f"elink error: {m}" for p, m in linked.errors.items()}
+        self.report.links_reported += self.store.record_linked(
+            self.crawl_id, linked.linked, seen_at=linked.now, edges=linked.rows, metrics=linked.metrics,
+            externals=linked.externals, failed=failed, new_nodes=new)
+        self.report.failed.extend(failed.items())
+        self._queue_new(new, stored)
 
     def add_discovered(self, found: Iterable[tuple[str, int]]) -> None:
-        with self.store.transaction():
-            self._add_discovered(found)
+        """Make these (pmid, generation) members of the crawl and queue their work."""
+        new, stored = self._admit(found)
+        self.store.record_discovered(self.crawl_id, new)
+        self._queue_new(new, stored)
 
-    def _add_discovered(self, found: Iterable[tuple[str, int]]) -> None:
-        """Make newly seen PMIDs members of the crawl (within the budget) and queue their work.
+    def _admit(self, found: Iterable[tuple[str, int]]) -> tuple[list[tuple[str, int, str, str | None]], dict]:
+        """The newly seen PMIDs that join the crawl (within the budget) as (pmid, generation,
+        state, detail), and the stored records of those among them already stored.
 
         Papers already stored, or already known to be missing, cost no request.
         """
@@ -299,35 +258,36 @@ class CrawlRun:
             self.members += 1
             new.append((pmid, generation))
         if not new:
-            return
+            return [], {}
         pmids = [p for p, _ in new]
         stored = self.store.get_articles(self.store.known_pmids(pmids))
         known_missing = self.store.missing_pmids(set(pmids) - set(stored))
-        rows: list[tuple[str, int, str]] = []
+        rows: list[tuple[str, int, str, str | None]] = []
         for pmid, generation in new:
             if pmid in stored:
                 state = self._state_after_record(pmid, stored[pmid].year, True, stored[pmid].publication_types)
             elif pmid in known_missing:
                 state = self._state_after_record(pmid, None, False)
             else:
-                state = "fetch"
-            rows.append((pmid, generation, state))
-        self.store.add_nodes(self.crawl_id, rows)
-        self._note_left_out([p for p, _, s in rows if s == "excluded"])
-        self.members -= sum(1 for _, _, s in rows if s in ("missing", "excluded"))
-        self._queue_fetch(p for p, _, s in rows if s == "fetch")
-        self._queue_links([p for p, _, s in rows if s == "link" or (s == "fetch" and self.eager and self._expands(p))],
+                state = ("fetch", None)
+            rows.append((pmid, generation, *state))
+        self.members -= sum(1 for _, _, s, _ in rows if s in ("missing", "excluded"))
+        return rows, stored
+
+    def _queue_new(self, rows: list[tuple[str, int, str, str | None]], stored: dict) -> None:
+        """Queue the work of new members: a fetch, a link (eager: a paper to fetch is linked
+        meanwhile), or none."""
+        self._queue_fetch(p for p, _, s, _ in rows if s == "fetch")
+        self._queue_links([p for p, _, s, _ in rows if s == "link" or (s == "fetch" and self.eager and self._expands(p))],
                           {p: a.reference_pmids for p, a in stored.items()})
 
     def _queue_fetch(self, pmids: Iterable[str]) -> None:
         for pmid in pmids:
             self.to_fetch.append(pmid)
-            self.awaiting_record.add(pmid)
             self.fetch_work[self.generation_of[pmid]] += 1
 
     def _fetch_done(self, batch: list[str]) -> None:
         for pmid in batch:
-            self.awaiting_record.discard(pmid)
             self.fetch_work[self.generation_of[pmid]] -= 1
 
     def _queue_links(self, pmids: list[str], refs: dict[str, list[str]] | None = None) -> None:
@@ -342,21 +302,10 @@ class CrawlRun:
 
     def retry_failed(self) -> None:
         """Put papers that failed last time back in the queue of the stage that failed."""
-        failed = self.store.node_details(self.crawl_id, "failed")
-        if not failed:
-            return
-        fetch = [p for p, d in failed if d.startswith("fetch|")]
-        link = [p for p, d in failed if not d.startswith("fetch|")]
-        flags = self.store.linked_flags(self.crawl_id, "failed")
-        with self.store.transaction():
-            self.store.set_node_state(self.crawl_id, fetch, "fetch")
-            self.store.set_node_state(self.crawl_id, link, "link")
-            # a failed link is tried again: forget the failure flag of papers being refetched
-            self.store.mark_linked(self.crawl_id, [p for p in fetch if flags.get(p) == -1], flag=0)
-        self._queue_fetch(fetch)
-        self.linked_early.update(p for p in fetch if flags.get(p) == 1)
-        relink = [p for p in fetch if self.eager and self._expands(p) and flags.get(p) != 1]
-        self._queue_links(link + relink)
+        refetch, relink, linked = self.store.retry_failed_nodes(self.crawl_id)
+        self._queue_fetch(refetch)
+        # eager: a paper to fetch again whose link failed too is linked again meanwhile
+        self._queue_links(relink + [p for p in refetch if self.eager and self._expands(p) and p not in linked])
 
     def _report_progress(self) -> None:
         if self.c.progress is None:

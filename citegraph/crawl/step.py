@@ -2,10 +2,10 @@
 write the rows.
 
 The asking functions (:func:`fetch_records`, :func:`ask_links`) touch the network only, never
-the store, so they run on any thread. :func:`link_rows` is pure. The writing functions
-(:func:`write_records`, :func:`write_links`) run in the caller's transaction and say how many
-source reports of a citation were new. The crawl and the refresh of a crawl both go through
-these; what differs between them is only which crawl members the results create or settle.
+the store, so they run on any thread; :func:`link_rows` is pure. A step's outcome is written
+by one store call (:meth:`citegraph.store.Store.record_fetched`, ``record_linked``). The crawl
+and the refresh of a crawl both go through these; what differs between them is only which
+crawl members the results create or settle.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from ..errors import ResponseError
 from ..links import LINKNAMES, SOURCE_CITEDIN, SOURCE_REFS, follows
 from ..models import Article
 from ..parse_pool import REFERENCE_LIST_SOURCE, RecordDigest, digest_articles
-from ..store import PreparedArticles, Store, source_bit
+from ..store import PreparedArticles, source_bit
 from .options import PER_PAPER_SOURCES, CrawlOptions
 from .protocols import Clients, EutilsLike
 
-__all__ = ["Fetched", "Linked", "fetch_records", "ask_links", "link_rows", "write_records", "write_links",
-           "SOURCE_RECORD", "SOURCE_ICITE"]
+__all__ = ["Fetched", "Linked", "fetch_records", "ask_links", "link_rows", "SOURCE_RECORD", "SOURCE_ICITE"]
 
 #: the source name of the edges read from the fetched records' reference lists
 SOURCE_RECORD = REFERENCE_LIST_SOURCE
@@ -223,27 +222,3 @@ def _digests(parsed: list) -> list[RecordDigest]:
     if parsed and isinstance(parsed[0], Article):
         return digest_articles(parsed, "efetch")
     return list(parsed)
-
-
-# -- writing (in the caller's transaction) -------------------------------------------------
-
-def write_records(store: Store, fetched: Fetched) -> int:
-    """Store the fetched records and their reference-list edges, and note the absent PMIDs
-    as missing; returns the source reports of a citation that were new."""
-    store.put_articles(fetched.rows)
-    reported = store.add_citation_rows([row for a in fetched.articles for row in a.edge_rows])
-    if fetched.absent:
-        store.mark_missing(fetched.absent, "efetch returned no record")
-    return reported
-
-
-def write_links(store: Store, linked: Linked) -> int:
-    """Store a link step's edges, iCite metrics and papers outside PubMed; returns the source
-    reports of a citation that were new."""
-    reported = store.add_citation_rows(linked.rows) if linked.rows else 0
-    if linked.metrics:
-        store.put_icite_metrics(linked.metrics, linked.now)
-    if linked.externals:
-        store.put_external_citations(linked.externals, linked.now)
-    return reported
-
