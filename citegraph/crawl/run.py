@@ -1,9 +1,11 @@
 """One crawl while it runs: the scheduler that keeps link and fetch steps in flight on a
-thread pool, and the bookkeeping that turns each step's outcome into crawl-node states.
+thread pool, and the decisions of where each paper goes next (the budget, the year window,
+excluded types, the depth).
 
 The queues mirror the ``crawl_nodes`` table. Steps ask the network on the pool's threads
-(:mod:`.step`); their outcomes are committed from the calling thread only, each in the same
-transaction as the node changes it causes. Linking of generation g+1 starts only once
+(:mod:`.step`); their outcomes are recorded from the calling thread only, each with one store
+call that writes the step's data and the node changes it causes in one transaction
+(:meth:`citegraph.store.Store.record_fetched`, ``record_linked``, ``record_failed``). Linking of generation g+1 starts only once
 generation g is completely linked, so the generation recorded for a paper is its hop distance
 from the nearest seed; fetching overlaps freely with linking.
 """
