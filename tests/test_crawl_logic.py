@@ -14,9 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from citegraph import crawl as crawl_module
+from citegraph.crawl import run as crawl_run
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.errors import HTTPError, InputError, NetworkError
+from citegraph.links import CITED_IN
 from citegraph.models import Article, Reference
 from citegraph.store import Store
 
@@ -59,7 +60,7 @@ class FakeClient:
     def elink(self, pmids, linkname):
         with self.lock:
             self.calls.append(("elink", tuple(pmids)))
-        if linkname == "pubmed_pubmed_citedin":
+        if linkname == CITED_IN:
             return {p: list(CITED_BY.get(p, [])) for p in pmids}
         return {p: refs_of(p) for p in pmids}
 
@@ -295,7 +296,7 @@ class AnswerCounter:
                 future.add_done_callback(counter._arrived)
                 return future
 
-        monkeypatch.setattr(crawl_module, "ThreadPoolExecutor", Pool)
+        monkeypatch.setattr(crawl_run, "ThreadPoolExecutor", Pool)
 
     def _arrived(self, future) -> None:
         with self._changed:
@@ -378,3 +379,37 @@ def test_an_answer_that_ends_the_crawl_does_not_take_the_others_with_it(store, m
     with pytest.raises(NetworkError):
         crawler.run(["1"], CrawlOptions(depth=1, fetch_batch=1, link_batch=1))
     assert store.get_article("1") is not None
+
+
+class LinkErrorWhileFetching(LinkErrorClient):
+    """LinkErrorClient whose efetch of paper 2 waits until ``release`` is set."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = threading.Event()
+
+    def efetch(self, pmids, *, parse):
+        if "2" in pmids:
+            assert self.release.wait(30)
+        return super().efetch(pmids, parse=parse)
+
+
+def test_a_resumed_crawl_reports_why_a_link_failed_before_the_record_came(store):
+    """Paper 2's link fails while its record is still to come; the crawl is interrupted then.
+    The resumed crawl fails 2 when its record arrives, with the link's own error."""
+    client = LinkErrorWhileFetching()
+
+    def progress(snapshot):
+        if store.linked_flags(store.latest_crawl()["id"], "fetch").get("2") == -1:
+            os.kill(os.getpid(), signal.SIGINT)  # raised once this commit is over
+
+    crawler = Crawler(client, store, parse=lambda body: [], concurrency=2, progress=progress,
+                      requests_made=lambda: len(client.calls))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            crawler.run(["1"], CrawlOptions(depth=2))
+    finally:
+        client.release.set()
+    assert store.nodes(store.latest_crawl()["id"], "failed") == []  # 2 waits for its record
+    report = crawl(store, client, depth=2)
+    assert report.start == "resumed" and report.failed == [("2", "elink error: Backend failed")]

@@ -181,3 +181,39 @@ def test_refresh_needs_a_crawl(server, capsys):
     assert code == 1 and "not a duration" in err
     code, out, err = run(capsys, "crawl", ROOT, "--refresh", ROOT)
     assert code == 2
+
+
+class ShortClient:
+    """E-utilities from a dict (cited -> citing); efetch answers of more than one record leave
+    the last one out while ``short`` is set, as NCBI's answers sometimes do."""
+
+    def __init__(self, cited_by: dict[str, list[str]]):
+        self.cited_by = cited_by
+        self.short = False
+        self.efetches: list[tuple[str, ...]] = []
+
+    def efetch(self, pmids, *, parse):
+        from citegraph.models import Article
+
+        self.efetches.append(tuple(pmids))
+        answer = [Article(pmid=p, title=f"paper {p}", year=2020, raw_xml=b"<PubmedArticle/>") for p in pmids]
+        return answer[:-1] if self.short and len(answer) > 1 else answer
+
+    def elink(self, pmids, linkname):
+        return {p: list(self.cited_by.get(p, [])) for p in pmids}
+
+
+def test_refresh_asks_again_for_records_an_answer_left_out(tmp_path):
+    """The refresh fetches with the crawl's fetch step: a record missing from an efetch
+    answer is asked for again, not taken for a paper without a record."""
+    from citegraph.crawl import CrawlOptions, Crawler
+
+    client = ShortClient({"1": ["2"]})
+    with Store(tmp_path / "store.sqlite") as store:
+        Crawler(client, store, parse=parse_articles).run(["1"], CrawlOptions(depth=1))
+        client.cited_by["1"] += ["8", "9"]
+        client.short = True
+        report = refresh(client, store, "1", 0.0, parse=parse_articles, now=time.time() + DAY)
+        assert [p.pmid for p in report.new_papers] == ["8", "9"] and report.missing == []
+        assert client.efetches[-2:] == [("8", "9"), ("9",)]
+        assert store.missing_pmids(["8", "9"]) == set()

@@ -29,14 +29,15 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Callable, Iterable, Sequence
 
+from ..links import DIRECTIONS, SOURCE_CITEDIN, SOURCE_REFS, follows
 from ..store.migrations import SOURCE_BITS
 
 __all__ = ["coverage", "COVERAGE_SOURCES"]
 
 #: source -> (bits telling a citing paper (cited-by direction), bits telling a cited paper)
 COVERAGE_SOURCES: dict[str, tuple[int, int]] = {
-    "pubmed": (SOURCE_BITS["elink:pubmed_pubmed_citedin"],
-               SOURCE_BITS["elink:pubmed_pubmed_refs"] | SOURCE_BITS["pubmed:references"] | SOURCE_BITS["file:"]),
+    "pubmed": (SOURCE_BITS[SOURCE_CITEDIN],
+               SOURCE_BITS[SOURCE_REFS] | SOURCE_BITS["pubmed:references"] | SOURCE_BITS["file:"]),
     "icite": (SOURCE_BITS["icite"], SOURCE_BITS["icite"]),
     "europepmc": (SOURCE_BITS["europepmc"], SOURCE_BITS["europepmc"]),
     "opencitations": (SOURCE_BITS["opencitations"], SOURCE_BITS["opencitations"]),
@@ -57,7 +58,7 @@ def coverage(seed: str | int, edges: Edges, *, depth: int = 1, direction: str = 
     ``citations``: the citations followed that the source told; ``papers``: the papers
     (generation 1 and beyond) it named; ``only``: those no other source named.
     """
-    if direction not in ("cited-by", "references", "both"):
+    if direction not in DIRECTIONS:
         raise ValueError(f"direction must be cited-by, references or both, not {direction!r}")
     root = int(seed)
     generation: dict[int, int] = {root: 0}
@@ -69,9 +70,9 @@ def coverage(seed: str | int, edges: Edges, *, depth: int = 1, direction: str = 
             break
         reached: list[int] = []
         walks = []
-        if direction in ("cited-by", "both"):
+        if follows(direction, "cited-by"):
             walks.append(("cited", 0))  # rows whose cited paper is in the frontier: the citing one is new
-        if direction in ("references", "both"):
+        if follows(direction, "references"):
             walks.append(("citing", 1))
         for side, which in walks:
             for citing, cited, bits in edges(frontier, side):

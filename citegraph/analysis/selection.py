@@ -14,12 +14,11 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from ..errors import InputError
+from ..links import DIRECTIONS
 from .csr import CitationGraph, bfs
 
 __all__ = ["PaperMeta", "Filters", "DIRECTIONS", "neighbourhood", "passes", "select", "require_node",
            "induced_subgraph"]
-
-DIRECTIONS = ("cited-by", "references", "both")
 
 
 @dataclass(frozen=True, slots=True)

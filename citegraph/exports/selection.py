@@ -23,12 +23,11 @@ from typing import Iterable, Iterator, Sequence
 import networkx as nx
 
 from ..errors import InputError
+from ..links import DIRECTIONS
 from ..models import Article
 from ..store import Store
 
 __all__ = ["Provenance", "Selection", "select", "attach_contexts", "DIRECTIONS"]
-
-DIRECTIONS = ("cited-by", "references", "both")
 
 
 @dataclass(frozen=True)

@@ -35,15 +35,13 @@ from .eutils_answers import (EMPTY_ARTICLE_SET, LinkResult, check_article_set, c
                              parsed, read_elink, read_esearch)
 from .eutils_params import clean_ids, clean_pmcids, is_doi, is_link_name, normalize_doi
 from .http_client import MAX_RESPONSE_BYTES, POST_ABOVE, HttpClient, ResponseTooLarge
+from ..links import CITED_IN, REFERENCES
 
 __all__ = ["EutilsClient", "LinkResult", "ResponseTooLarge", "CITED_IN", "REFERENCES", "POST_ABOVE", "EFETCH_MAX_IDS",
            "MAX_RESPONSE_BYTES"]
 
 log = logging.getLogger("citegraph.eutils")
 
-#: elink link names: papers citing the given one / papers the given one cites
-CITED_IN = "pubmed_pubmed_citedin"
-REFERENCES = "pubmed_pubmed_refs"
 #: efetch splits larger requests into several of this size
 EFETCH_MAX_IDS = 10_000
 

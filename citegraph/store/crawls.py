@@ -5,18 +5,48 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from ..crawl_lock import CRAWL_STATES, CrawlLock, effective_state
 from ..errors import StoreError
+from .codec import PreparedArticles, pmid_from_db, pmid_to_db
 from .connection import Connection
 
-__all__ = ["CrawlRecord", "Crawls"]
+__all__ = ["CrawlRecord", "CrawlNodes", "CrawlOutcome", "Crawls"]
 
 
 class CrawlRecord(dict):
     """A row of ``crawls`` as a dict with ``seeds`` and ``params`` decoded."""
 
+
+@dataclass
+class CrawlNodes:
+    """A crawl's members as a run takes them up."""
+
+    #: every member's generation (hops from the nearest seed)
+    generation_of: dict[str, int]
+    #: members neither excluded nor missing
+    members: int
+    #: members whose record is to come (state 'fetch'), by generation
+    to_fetch: list[str]
+    #: members whose links are to come (state 'link'), by generation
+    to_link: list[str]
+    #: of ``to_fetch``, those already linked, and those whose link failed
+    linked: set[str]
+    link_failed: set[str]
+
+
+@dataclass
+class CrawlOutcome:
+    """How a crawl went, by its members: failed (pmid, "stage|why"), missing PMIDs, excluded
+    (pmid, why), members (neither excluded nor missing), done members per generation."""
+
+    failed: list[tuple[str, str]]
+    missing: list[str]
+    excluded: list[tuple[str, str]]
+    members: int
+    generations: dict[int, int]
 
 
 class Crawls(Connection):
@@ -107,14 +137,6 @@ class Crawls(Connection):
             counts.update(json.loads(types))
         return counts
 
-    def exclude_nodes(self, crawl_id: int, reasons: Mapping[str, str]) -> None:
-        """Mark members excluded, each with why (``{pmid: "year" | "type:NAME"}``, kept as
-        the node's detail)."""
-        self._executemany(
-            "UPDATE crawl_nodes SET state = 'excluded', detail = ? WHERE crawl_id = ? AND pmid = ?",
-            ((why, crawl_id, int(p)) for p, why in reasons.items()),
-        )
-
     def nodes(self, crawl_id: int, state: str | None = None) -> list[tuple[str, int]]:
         """(pmid, generation) of the crawl's members, optionally in one state, by generation."""
         if state is None:
@@ -136,27 +158,6 @@ class Crawls(Connection):
         )
         return {str(p): flag for p, flag in rows}
 
-    def mark_linked(self, crawl_id: int, pmids: Iterable[str | int], flag: int = 1) -> None:
-        """Record a link result: papers still waiting for their record get the flag, papers
-        in state 'link' become 'done' (``flag`` 1) — one statement each, whatever the order
-        in which efetch and elink finished."""
-        ids = [(crawl_id, int(p)) for p in pmids]
-        self._executemany(
-            "UPDATE crawl_nodes SET linked = ? WHERE crawl_id = ? AND pmid = ? AND state = 'fetch'",
-            ((flag, c, p) for c, p in ids),
-        )
-        if flag == 1:
-            self._executemany(
-                "UPDATE crawl_nodes SET state = 'done' WHERE crawl_id = ? AND pmid = ? AND state = 'link'", ids
-            )
-            self.set_linked_at(crawl_id, [p for _, p in ids])
-
-    def set_linked_at(self, crawl_id: int, pmids: Iterable[str | int], when: float | None = None) -> None:
-        """Remember when the links of these crawl members were fetched (now by default)."""
-        when = time.time() if when is None else when
-        self._executemany("UPDATE crawl_nodes SET linked_at = ? WHERE crawl_id = ? AND pmid = ?",
-                          ((when, crawl_id, int(p)) for p in pmids))
-
     def link_ages(self, crawl_id: int) -> list[tuple[str, int, str, float | None]]:
         """(pmid, generation, state, linked_at) of every member of the crawl, by generation."""
         rows = self._execute("SELECT pmid, generation, state, linked_at FROM crawl_nodes WHERE crawl_id = ? "
@@ -168,12 +169,6 @@ class Crawls(Connection):
         row = self._execute("SELECT c.id FROM crawls AS c WHERE EXISTS (SELECT 1 FROM json_each(c.seeds) AS s "
                             "WHERE CAST(s.value AS INTEGER) = ?) ORDER BY c.id DESC LIMIT 1", (int(pmid),)).fetchone()
         return None if row is None else self.get_crawl(row[0])
-
-    def node_states(self, crawl_id: int) -> dict[str, int]:
-        rows = self._execute(
-            "SELECT state, COUNT(*) FROM crawl_nodes WHERE crawl_id = ? GROUP BY state", (crawl_id,)
-        )
-        return dict(rows.fetchall())
 
     def node_details(self, crawl_id: int, state: str) -> list[tuple[str, str]]:
         rows = self._execute(
@@ -188,3 +183,154 @@ class Crawls(Connection):
             (crawl_id,),
         ).fetchone()[0]
 
+    # -- the crawl-node state machine: one call per crawl step -------------------------------
+    #
+    # A member's state: 'fetch' (its record is to come), 'link' (its links are to come), 'done',
+    # 'missing' (no record), 'excluded' (left out; detail: why) or 'failed' (detail
+    # "fetch|why" or "link|why"). A member in 'fetch' may be linked before its record arrives:
+    # its ``linked`` flag then says 1 (linked) or -1 (the link failed; detail "link|why"), and
+    # the arrival of its record settles it (see record_fetched).
+
+    def crawl_nodes(self, crawl_id: int) -> CrawlNodes:
+        """The crawl's members as a run takes them up (see :class:`CrawlNodes`)."""
+        nodes = CrawlNodes({}, 0, [], [], set(), set())
+        for pmid, generation, state, linked in self._execute(
+                "SELECT pmid, generation, state, linked FROM crawl_nodes WHERE crawl_id = ? "
+                "ORDER BY generation, pmid", (crawl_id,)):
+            pmid = pmid_from_db(pmid)
+            nodes.generation_of[pmid] = generation
+            if state not in ("excluded", "missing"):
+                nodes.members += 1
+            if state == "fetch":
+                nodes.to_fetch.append(pmid)
+                if linked == 1:
+                    nodes.linked.add(pmid)
+                elif linked == -1:
+                    nodes.link_failed.add(pmid)
+            elif state == "link":
+                nodes.to_link.append(pmid)
+        return nodes
+
+    def record_fetched(self, crawl_id: int, *, records: PreparedArticles, edges: list, absent: Sequence[str],
+                       states: Mapping[str, tuple[str, str | None]]) -> int:
+        """An efetch step's outcome, in one transaction: ``records`` and their reference-list
+        ``edges`` stored, ``absent`` PMIDs noted missing, and each paper moved to its state
+        after its record, ``{pmid: (state, detail)}`` ('link', 'done', 'missing', or
+        'excluded' with why). A paper bound for 'link' that was linked while its record was on
+        its way goes to 'done' instead, one whose link failed to 'failed'. Returns the source
+        reports of a citation that were new."""
+        with self.transaction():
+            self.put_articles(records)
+            reported = self.add_citation_rows(edges)
+            if absent:
+                self.mark_missing(absent, "efetch returned no record")
+            self._executemany("UPDATE crawl_nodes SET state = ?, detail = ? WHERE crawl_id = ? AND pmid = ?",
+                              [(state, detail, crawl_id, pmid_to_db(p)) for p, (state, detail) in states.items()
+                               if state != "link"])
+            self._executemany(
+                "UPDATE crawl_nodes SET state = CASE linked WHEN 1 THEN 'done' WHEN -1 THEN 'failed' ELSE 'link' END, "
+                "detail = CASE linked WHEN -1 THEN COALESCE(detail, 'link|elink failed') END "
+                "WHERE crawl_id = ? AND pmid = ?",
+                [(crawl_id, pmid_to_db(p)) for p, (state, _) in states.items() if state == "link"])
+        return reported
+
+    def record_failed(self, crawl_id: int, stage: str, messages: Mapping[str, str]) -> None:
+        """Papers failed at ``stage`` ('fetch' or 'link'), ``{pmid: why}``, in one transaction.
+        A paper whose link failed while its record is still to come stays in 'fetch', flagged:
+        it fails when its record arrives (see :meth:`record_fetched`)."""
+        if stage not in ("fetch", "link"):
+            raise ValueError(f"unknown crawl stage {stage!r}")
+        rows = [(f"{stage}|{why}", crawl_id, pmid_to_db(p)) for p, why in messages.items()]
+        with self.transaction():
+            if stage == "link":
+                self._executemany("UPDATE crawl_nodes SET linked = -1, detail = ? "
+                                  "WHERE crawl_id = ? AND pmid = ? AND state = 'fetch'", rows)
+                self._executemany("UPDATE crawl_nodes SET state = 'failed', detail = ? "
+                                  "WHERE crawl_id = ? AND pmid = ? AND state != 'fetch'", rows)
+            else:
+                self._executemany("UPDATE crawl_nodes SET state = 'failed', detail = ? WHERE crawl_id = ? AND pmid = ?",
+                                  rows)
+
+    def record_linked(self, crawl_id: int, linked: Sequence[str], *, seen_at: float, edges: list = (),
+                      metrics: Iterable = (), externals: Sequence = (), failed: Mapping[str, str] | None = None,
+                      new_nodes: Iterable[tuple[str, int, str, str | None]] = (),
+                      fetched: tuple[PreparedArticles, list, Sequence[str]] | None = None) -> int:
+        """A link step's outcome, in one transaction: ``failed`` papers (``{pmid: why}``) as
+        :meth:`record_failed` records them; the ``edges``, iCite ``metrics`` and papers outside
+        PubMed (``externals``, see :meth:`put_external_citations`) stored as seen at
+        ``seen_at``; the ``linked`` papers marked linked at ``seen_at`` ('link' becomes 'done',
+        a paper whose record is still to come is flagged linked); ``new_nodes`` (pmid,
+        generation, state, detail) made members (members already there are left as they are);
+        ``fetched`` (records, their edges, absent PMIDs) stored as :meth:`record_fetched`
+        stores them. Returns the source reports of a citation that were new."""
+        ids = [(crawl_id, pmid_to_db(p)) for p in linked]
+        with self.transaction():
+            if failed:
+                self.record_failed(crawl_id, "link", failed)
+            reported = 0
+            if fetched is not None:
+                records, record_edges, absent = fetched
+                self.put_articles(records)
+                reported += self.add_citation_rows(record_edges)
+                if absent:
+                    self.mark_missing(absent, "efetch returned no record")
+            if edges:
+                reported += self.add_citation_rows(edges)
+            metrics = list(metrics)
+            if metrics:
+                self.put_icite_metrics(metrics, seen_at)
+            if externals:
+                self.put_external_citations(externals, seen_at)
+            self._executemany("UPDATE crawl_nodes SET linked = 1 WHERE crawl_id = ? AND pmid = ? AND state = 'fetch'",
+                              ids)
+            self._executemany("UPDATE crawl_nodes SET state = 'done' WHERE crawl_id = ? AND pmid = ? AND state = 'link'",
+                              ids)
+            self._executemany("UPDATE crawl_nodes SET linked_at = ? WHERE crawl_id = ? AND pmid = ?",
+                              [(seen_at, c, p) for c, p in ids])
+            self.record_discovered(crawl_id, new_nodes)
+        return reported
+
+    def record_discovered(self, crawl_id: int, new_nodes: Iterable[tuple[str, int, str, str | None]]) -> None:
+        """Papers (pmid, generation, state, detail) join the crawl as members, in one
+        transaction; members already there are left as they are."""
+        with self.transaction():
+            self._executemany("INSERT OR IGNORE INTO crawl_nodes (crawl_id, pmid, generation, state, detail) "
+                              "VALUES (?, ?, ?, ?, ?)",
+                              [(crawl_id, pmid_to_db(p), g, s, d) for p, g, s, d in new_nodes])
+
+    def retry_failed_nodes(self, crawl_id: int) -> tuple[list[str], list[str], set[str]]:
+        """The crawl's failed papers back to the stage that failed, in one transaction:
+        returns (refetch, relink, linked). Papers failed at efetch go back to 'fetch' (a failed
+        link's flag forgotten: it is tried again); ``linked``: those of them already linked.
+        The others go back to 'link'."""
+        rows = self._execute("SELECT pmid, COALESCE(detail, ''), linked FROM crawl_nodes "
+                             "WHERE crawl_id = ? AND state = 'failed' ORDER BY pmid", (crawl_id,)).fetchall()
+        fetch = [pmid_from_db(p) for p, d, _ in rows if d.startswith("fetch|")]
+        link = [pmid_from_db(p) for p, d, _ in rows if not d.startswith("fetch|")]
+        linked = {pmid_from_db(p) for p, d, flag in rows if d.startswith("fetch|") and flag == 1}
+        with self.transaction():
+            self._executemany("UPDATE crawl_nodes SET state = 'fetch', detail = NULL, "
+                              "linked = CASE linked WHEN -1 THEN 0 ELSE linked END WHERE crawl_id = ? AND pmid = ?",
+                              [(crawl_id, pmid_to_db(p)) for p in fetch])
+            self._executemany("UPDATE crawl_nodes SET state = 'link', detail = NULL WHERE crawl_id = ? AND pmid = ?",
+                              [(crawl_id, pmid_to_db(p)) for p in link])
+        return fetch, link, linked
+
+    def crawl_outcome(self, crawl_id: int) -> CrawlOutcome:
+        """What the crawl's members say of how it went (see :class:`CrawlOutcome`)."""
+        outcome = CrawlOutcome([], [], [], 0, {})
+        for pmid, generation, state, detail in self._execute(
+                "SELECT pmid, generation, state, COALESCE(detail, '') FROM crawl_nodes WHERE crawl_id = ? "
+                "ORDER BY pmid", (crawl_id,)):
+            pmid = pmid_from_db(pmid)
+            if state == "failed":
+                outcome.failed.append((pmid, detail))
+            elif state == "missing":
+                outcome.missing.append(pmid)
+            elif state == "excluded":
+                outcome.excluded.append((pmid, detail))
+            if state not in ("excluded", "missing"):
+                outcome.members += 1
+            if state == "done":
+                outcome.generations[generation] = outcome.generations.get(generation, 0) + 1
+        return outcome

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+from ..links import CITED_IN, REFERENCES
 from ..pubmed import parse_record
 from . import responses
 from .corpus import Corpus
@@ -24,8 +25,6 @@ from .corpus import Corpus
 __all__ = ["Query", "Reply", "ENDPOINTS", "efetch", "elink", "esearch", "esummary", "error_document"]
 
 XML = "text/xml; charset=UTF-8"
-CITEDIN = "pubmed_pubmed_citedin"
-REFS = "pubmed_pubmed_refs"
 # NCBI's wording when ids are not numbers (from a recorded epost answer, biopython/epost3.xml)
 INVALID_IDS = "Some IDs have invalid value and were omitted. Maximum ID value 18446744073709551615"
 EMPTY_IDS = "ID list is empty! Possibly it has no correct IDs."
@@ -120,9 +119,9 @@ def efetch(corpus: Corpus, q: Query, drop: int | None = None) -> Reply:
 
 # --- elink ----------------------------------------------------------------------------------
 def _links(corpus: Corpus, ids: Sequence[str], linkname: str) -> list[str]:
-    if linkname == CITEDIN:
+    if linkname == CITED_IN:
         lookup: Callable[[str], list[str]] = corpus.cited_by
-    elif linkname == REFS:
+    elif linkname == REFERENCES:
         lookup = corpus.refs
     else:
         return []
@@ -145,7 +144,7 @@ def elink(corpus: Corpus, q: Query, drop: int | None = None) -> Reply:
         return Reply(200, responses.elink_error("Empty id list - nothing todo"))
     db = q.first("db")
     requested = q.first("linkname")
-    names = [n.strip() for n in requested.split(",") if n.strip()] if requested else [CITEDIN, REFS]
+    names = [n.strip() for n in requested.split(",") if n.strip()] if requested else [CITED_IN, REFERENCES]
     if db and db.lower() != "pubmed":
         names = []
     linksets, invalid = [], []

@@ -8,6 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from ..links import SOURCE_CITEDIN, SOURCE_REFS
 from ..models import Article
 from .analysis import flag
 from .safe import clean, one_line, text
@@ -43,8 +44,8 @@ def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Ar
 
 #: words for the sources of ``citegraph.store.migrations.SOURCE_BITS`` in summaries
 SOURCE_WORDS = {
-    "elink:pubmed_pubmed_citedin": "cited-by (elink)",
-    "elink:pubmed_pubmed_refs": "references (elink)",
+    SOURCE_CITEDIN: "cited-by (elink)",
+    SOURCE_REFS: "references (elink)",
     "pubmed:references": "reference lists",
     "file:": "PubMed files",
     "other": "other sources",
