@@ -4,11 +4,15 @@ clients one crawl holds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
 from ..models import Article
 
-__all__ = ["EutilsLike", "ICiteLike", "PerPaperLike", "Clients"]
+if TYPE_CHECKING:
+    from ..store import Store
+    from .report import CrawlProgress
+
+__all__ = ["EutilsLike", "ICiteLike", "PerPaperLike", "Clients", "CrawlSetup"]
 
 
 class EutilsLike(Protocol):
@@ -44,3 +48,15 @@ class Clients:
     def per_paper(self, name: str) -> PerPaperLike | None:
         """The client of the per-paper source ``name`` (``europepmc`` or ``opencitations``)."""
         return {"europepmc": self.europepmc, "opencitations": self.opencitations}[name]
+
+
+class CrawlSetup(Protocol):
+    """What one run of a crawl reads from the crawler that starts it (see crawler.Crawler)."""
+
+    store: "Store"
+    clients: Clients
+    parse: Callable[[bytes], list]
+    concurrency: int
+    progress: "Callable[[CrawlProgress], None] | None"
+
+    def requests_made(self) -> int: ...

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from ..deferred_signals import signals_deferred
 from ..errors import NetworkError, SourceError
 from .options import CrawlOptions
+from .protocols import CrawlSetup
 from .report import CrawlProgress, CrawlReport
 from .step import Fetched, ask_links, fetch_records, link_rows
 
-if TYPE_CHECKING:
-    from .crawler import Crawler
 
 __all__ = ["CrawlRun"]
 
@@ -34,7 +33,7 @@ _ANSWERS_PER_COMMIT = 4
 class CrawlRun:
     """The state of one crawl while it runs; its queues mirror the ``crawl_nodes`` table."""
 
-    def __init__(self, crawler: Crawler, crawl_id: int, seeds: list[str], options: CrawlOptions,
+    def __init__(self, crawler: CrawlSetup, crawl_id: int, seeds: list[str], options: CrawlOptions,
                  report: CrawlReport) -> None:
         self.c = crawler
         self.store = crawler.store
