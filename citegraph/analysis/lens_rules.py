@@ -74,10 +74,15 @@ def _required_literals(pattern: re.Pattern) -> tuple[str, ...]:
 
 
 
+#: a second run shorter than this is not looked for (see :func:`_spellings`)
+_SHORT_RUN = 6
+
+
 def _spellings(pattern: re.Pattern, most: int = 16) -> tuple[tuple[tuple[str, ...], ...], bool]:
     """Runs of characters every match of ``pattern`` contains, each as its possible spellings,
     lower-cased, where a small class (``[- ]``) or an optional character (``-?``) makes several
-    (``IL[- ]2`` -> ``("il 2", "il-2")``); at most the two longest runs. A zero-width item (an
+    (``IL[- ]2`` -> ``("il 2", "il-2")``); the longest run, and the second longest when its
+    spellings have ``_SHORT_RUN`` characters or more. A zero-width item (an
     anchor, ``\b``, a lookaround) does not end a run. Only characters of :func:`spellable`:
     on a text without the characters of ``_UNSAFE_FOR_SPELLINGS`` the lower-cased text contains
     a spelling of each run whenever the pattern matches. With it, whether the pattern is spelled
@@ -121,7 +126,10 @@ def _spellings(pattern: re.Pattern, most: int = 16) -> tuple[tuple[tuple[str, ..
             runs.append(tuple(a for a in spellings if not any(b != a and b in a for b in spellings)))
         spellings = [""]
     whole = breaks == 0 and len(runs) == 1 and bool(pattern.flags & re.IGNORECASE)
-    return tuple(sorted(set(runs), key=lambda r: min(map(len, r)), reverse=True)[:2]), whole
+    longest = sorted(set(runs), key=lambda r: min(map(len, r)), reverse=True)[:2]
+    if len(longest) == 2 and min(map(len, longest[1])) < _SHORT_RUN:
+        del longest[1]  # " of ", " with": found nearly everywhere, so they only cost time
+    return tuple(longest), whole
 
 
 @dataclass(frozen=True)

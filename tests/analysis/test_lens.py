@@ -224,6 +224,13 @@ def test_spellings_run_through_lookarounds_and_caseless_dashes():
     assert _spellings(re.compile("\u03b1PD[-\u2010]?1", re.I)) == ((("pd-1", "pd1", "pd\u20101"),), False)
 
 
+def test_a_short_second_run_is_not_looked_for():
+    # " of " is in nearly every abstract: looking for it costs time and rules out nothing
+    assert _spellings(re.compile(r"checkpoint\w* of \w+", re.I)) == ((("checkpoint",),), False)
+    assert _spellings(re.compile(r"resistan\w* to natural killer", re.I)) == (((" to natural killer",), ("resistan",)),
+                                                                               False)
+
+
 def test_required_literals_hold_only_characters_lower_casing_keeps_apart():
     # 'ſ' matches 's' and 'S' case-insensitively: "strange" is a match without the letter 'ſ'
     assert _required_literals(re.compile("\u017ftrange", re.I)) == ("trange",)
