@@ -81,13 +81,15 @@ _SHORT_RUN = 6
 def _spellings(pattern: re.Pattern, most: int = 16) -> tuple[tuple[tuple[str, ...], ...], bool]:
     """Runs of characters every match of ``pattern`` contains, each as its possible spellings,
     lower-cased, where a small class (``[- ]``) or an optional character (``-?``) makes several
-    (``IL[- ]2`` -> ``("il 2", "il-2")``); the longest run, and the second longest when its
-    spellings have ``_SHORT_RUN`` characters or more. A zero-width item (an
-    anchor, ``\b``, a lookaround) does not end a run. Only characters of :func:`spellable`:
-    on a text without the characters of ``_UNSAFE_FOR_SPELLINGS`` the lower-cased text contains
-    a spelling of each run whenever the pattern matches. With it, whether the pattern is spelled
-    out entirely (one run, no anchor or lookaround, case-insensitive), so that containing a
-    spelling is the same as matching."""
+    (``IL[- ]2`` -> ``("il 2", "il-2")``): the longest run, the second longest when its
+    spellings have ``_SHORT_RUN`` characters or more, and the spellings of the group or
+    alternation every match goes through that start their alternatives (``(?:anti-PD-1|
+    checkpoint)`` -> ``("anti-pd-1", "checkpoint")``), one of which every match contains. A
+    zero-width item (an anchor, ``\b``, a lookaround) does not end a run. Only characters of
+    :func:`spellable`: on a text without the characters of ``_UNSAFE_FOR_SPELLINGS`` the
+    lower-cased text contains a spelling of each run whenever the pattern matches. With it,
+    whether the pattern is spelled out entirely (one run, no anchor or lookaround,
+    case-insensitive), so that containing a spelling is the same as matching."""
     try:
         from re import _parser as sre_parse  # Python 3.11+
     except ImportError:  # pragma: no cover - Python 3.10
@@ -96,39 +98,86 @@ def _spellings(pattern: re.Pattern, most: int = 16) -> tuple[tuple[tuple[str, ..
         parsed = list(sre_parse.parse(pattern.pattern, pattern.flags))
     except Exception:  # noqa: BLE001 - an optimisation only
         return (), False
+    zero_width = (sre_parse.AT, sre_parse.ASSERT, sre_parse.ASSERT_NOT)
 
     def chars(op, arg) -> list[str] | None:
+        """The characters one item matches, when it is one character or a small class of them,
+        or may be left out (``-?``: ``""`` among them)."""
         if op is sre_parse.LITERAL:
-            return [chr(arg)]
-        if op is sre_parse.IN and arg and all(o is sre_parse.LITERAL for o, _ in arg):
-            return [chr(a) for _, a in arg]
+            found = [chr(arg)]
+        elif op is sre_parse.IN and arg and all(o is sre_parse.LITERAL for o, _ in arg):
+            found = [chr(a) for _, a in arg]
+        elif op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT) and arg[:2] == (0, 1) and len(arg[2]) == 1:
+            inner = chars(*list(arg[2])[0])
+            if inner is None or "" in inner:
+                return None
+            found = [""] + inner
+        else:
+            return None
+        return found if all(map(spellable, found)) else None
+
+    def leading(items: list, need: int = 3) -> list[str] | None:
+        """The spellings of the run every match of ``items`` starts with, of ``need`` characters
+        or more (a run shorter than three characters goes on into the alternatives of a group
+        after it); None when there are none."""
+        spellings = [""]
+        for index, (op, arg) in enumerate(items):
+            if op in zero_width:
+                continue
+            choices = chars(op, arg)
+            if choices is not None and len(spellings) * len(choices) <= most:
+                spellings = sorted({a + c.lower() for a in spellings for c in choices})
+                continue
+            if min(map(len, spellings)) < 3 and (after := alternatives(op, arg, 0)):
+                # a short run, then a group: the run followed by one of the group's spellings
+                if len(spellings) * len(after) <= 4 * most:
+                    spellings = sorted({a + b for a in spellings for b in after})
+            break
+        return spellings if min(map(len, spellings)) >= need else None
+
+    def alternatives(op, arg, need: int = 3) -> list[str] | None:
+        """For a group or an alternation: spellings (of ``need`` characters or more) one of
+        which every match of it starts with."""
+        if op is sre_parse.SUBPATTERN:
+            return leading(list(arg[-1]), need)
+        if op is sre_parse.BRANCH:
+            found: set[str] = set()
+            for alternative in arg[1]:
+                spellings = leading(list(alternative), need)
+                if spellings is None or len(found) + len(spellings) > 4 * most:
+                    return None
+                found.update(spellings)
+            return sorted(found)
         return None
 
+    def shortest(spellings) -> tuple[str, ...]:
+        # a spelling containing another adds nothing: the shorter one is found in it
+        return tuple(a for a in spellings if not any(b != a and b in a for b in spellings))
+
     runs: list[tuple[str, ...]] = []
+    either: list[tuple[str, ...]] = []
     spellings = [""]
     breaks = 0
     for op, arg in parsed + [(None, None)]:
-        if op in (sre_parse.AT, sre_parse.ASSERT, sre_parse.ASSERT_NOT):  # zero-width: the run goes on
+        if op in zero_width:  # the run goes on
             breaks += 1
             continue
         choices = chars(op, arg)
-        if choices is None and op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT):
-            low, high, sub = arg
-            items = list(sub)
-            if (low, high) == (0, 1) and len(items) == 1 and (inner := chars(*items[0])) is not None:
-                choices = [""] + inner
-        if choices is not None and all(map(spellable, choices)) and len(spellings) * len(choices) <= most:
+        if choices is not None and len(spellings) * len(choices) <= most:
             spellings = sorted({a + c.lower() for a in spellings for c in choices})
             continue
         breaks += op is not None
         if min(map(len, spellings)) >= 3:
-            # a spelling containing another adds nothing: the shorter one is found in it
-            runs.append(tuple(a for a in spellings if not any(b != a and b in a for b in spellings)))
+            runs.append(shortest(spellings))
         spellings = [""]
+        if op is not None and (choices is None) and (found := alternatives(op, arg)):
+            either.append(shortest(found))
     whole = breaks == 0 and len(runs) == 1 and bool(pattern.flags & re.IGNORECASE)
     longest = sorted(set(runs), key=lambda r: min(map(len, r)), reverse=True)[:2]
     if len(longest) == 2 and min(map(len, longest[1])) < _SHORT_RUN:
         del longest[1]  # " of ", " with": found nearly everywhere, so they only cost time
+    if either:
+        longest.append(max(either, key=lambda r: (min(map(len, r)), -len(r))))
     return tuple(longest), whole
 
 

@@ -255,3 +255,36 @@ def test_the_built_in_lens_needs_no_search_of_every_text(monkeypatch):
     titles = ["Anti\u2010PD\u20111 therapy", "\u03b1PD-L1 in mice", "NK\u201192 cells", "plain"]
     got = classify_many(load_lens(), ["1", "2", "3", "4"], titles, [None] * 4, [[]] * 4)
     assert got == {"1": ["checkpoint"], "2": ["checkpoint"], "3": ["nk"]}
+
+
+def test_spellings_of_groups_and_alternations():
+    # one of the alternatives' leading runs is in every match
+    assert _spellings(re.compile("(?:nivolumab|pembrolizumab) (?:plus|and) ipilimumab", re.I)) == (
+        ((" ipilimumab",), ("nivolumab", "pembrolizumab")), False)
+    # a short run goes on into the group after it; flags inside a group do not matter
+    assert _spellings(re.compile("(?:(?-i:PD(?<!x)(?:-L?1|\\(L\\)1))|checkpoint)", re.I)) == (
+        (("checkpoint", "pd(l)1", "pd-1", "pd-l1"),), False)
+    # an alternative that can be empty or starts too short leaves the group out
+    assert _spellings(re.compile("x(?:ab|cd)e|y", re.I)) == ((), False)
+    assert _spellings(re.compile("abc(?:|d)", re.I)) == ((("abc",),), False)
+
+
+ALTERNATIONS_LENS = r"""
+name = "alternations"
+[[topic]]
+key = "drugs"
+name = "Top-level alternations"
+patterns = ['nivolumab|ipilimumab', '(?:anti-PD-1|checkpoint) blockade', 'ctla(?:-4|4)\b']
+exact_patterns = ['(?:CAR(?:-T| T)|TCR-T) cells', '(?-i:Nk|NK)(?:-| )cells?']
+"""
+
+
+def test_classify_many_gives_classify_answers_with_alternations():
+    lens = parse_lens(ALTERNATIONS_LENS)
+    titles, abstracts, mesh = _random_papers(11, 600)
+    pmids = [str(i) for i in range(1, len(titles) + 1)]
+    g = graph([], years={p: 2000 for p in pmids}, titles=dict(zip(pmids, titles)))
+    meta = {p: PaperMeta(abstract=a or "") for p, a in zip(pmids, abstracts)}
+    expected = classify(lens, g, meta)
+    assert classify_many(lens, pmids, titles, abstracts, [[]] * len(pmids)) == expected
+    assert 100 < len(expected) < 550  # the corpus exercises the lens
