@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
 
-from .lens_rules import _UNSAFE_CHARACTERS, Lens, spellable
+from .lens_rules import _UNSAFE_CHARACTERS, Lens
 
 __all__ = ["classify_many", "topic_masks", "mesh_matches", "text_matches", "topics_by_paper", "topic_keys"]
 
@@ -154,7 +154,7 @@ def text_matches(lens: Lens, titles: Sequence[str], abstracts: Sequence[str | No
         for (literals, _), (groups, _) in zip(topic._checks, topic._spellings):
             needles.update(spelling for group in groups for spelling in group)
             if not groups:
-                needles.update(lit for lit in literals if all(map(spellable, lit)))
+                needles.update(literals)  # spellable characters only, as the spellings
     containing, marked = _containing_ascii(texts, needles, _UNSAFE_CHARACTERS)
     unsafe = np.logical_or.reduce([marked[c] for c in _UNSAFE_CHARACTERS])
     odd = np.flatnonzero(unsafe).tolist()
@@ -175,12 +175,9 @@ def text_matches(lens: Lens, titles: Sequence[str], abstracts: Sequence[str | No
                 for i in odd:
                     candidates[i] = all(lit in lowered[i] for lit in literals)
             else:
-                # a literal with a character that has case is not looked for: the pattern is
-                # searched in those texts
                 candidates = np.ones(n, dtype=bool)
                 for literal in literals:
-                    if literal in containing:
-                        candidates &= containing[literal]
+                    candidates &= containing[literal]
             candidates &= ~matched
             if whole:
                 matched |= candidates & ~unsafe  # containing a spelling is matching
