@@ -72,8 +72,6 @@ def _required_literals(pattern: re.Pattern) -> tuple[str, ...]:
     return tuple(sorted((r for r in set(runs) if len(r) >= 3), key=len, reverse=True)[:2])
 
 
-
-
 #: a second run shorter than this is not looked for (see :func:`_spellings`)
 _SHORT_RUN = 6
 
