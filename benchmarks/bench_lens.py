@@ -1,6 +1,7 @@
 """Precision and recall of a topic lens per topic, on hand-labelled real PubMed records.
 
     python benchmarks/bench_lens.py [--lens FILE] [--labels FILE] [--records FILE] [--set dev|holdout|all]
+                                    [--errors] [--time]
 
 The labels (``benchmarks/data/lens_labels.tsv``, the topic definitions in its header) say which
 topics of the built-in ``cell-therapy`` lens truly apply to each of a few hundred records of the
@@ -16,13 +17,15 @@ drawn by a hash of the PMID, and were not used to choose the rules. Report them 
 Prints per topic: labelled positives, true and false positives, false negatives, precision and
 recall. Run with ``--lens`` on another lens file (e.g. ``git show main:citegraph/lenses/
 cell-therapy.toml > /tmp/before.toml``) to compare rule sets; ``--errors`` lists every false
-positive and false negative with its title.
+positive and false negative with its title; ``--time`` also times ``classify_many`` on every
+record of the file (CPU seconds, the best of three runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -79,6 +82,22 @@ def classify(lens, records: dict[str, Article]) -> dict[str, frozenset[str]]:
     return found
 
 
+def classification_time(lens, path: Path, runs: int = 3) -> tuple[int, float]:
+    """(records, CPU seconds): ``classify_many`` on every record of ``path`` (its last version of
+    each), the best of ``runs`` runs."""
+    records = {a.pmid: a for a in iter_articles(path) if isinstance(a, Article)}
+    arts = list(records.values())
+    pmids, titles = [a.pmid for a in arts], [a.title for a in arts]
+    abstracts = [a.abstract for a in arts]
+    mesh = [[x for m in a.mesh for x in (m.ui, m.descriptor)] for a in arts]
+    best = float("inf")
+    for _ in range(runs):
+        start = time.process_time()
+        classify_many(lens, pmids, titles, abstracts, mesh)
+        best = min(best, time.process_time() - start)
+    return len(arts), best
+
+
 def scores(lens, labels, found, pmids) -> list[dict]:
     """Per topic: positives, tp, fp, fn, precision, recall over ``pmids``."""
     rows = []
@@ -103,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=Path, default=RECORDS)
     parser.add_argument("--set", choices=SETS + ("all",), default="all", dest="which")
     parser.add_argument("--errors", action="store_true", help="list false positives and negatives")
+    parser.add_argument("--time", action="store_true", help="time classify_many on every record of --records")
     args = parser.parse_args(argv)
 
     lens = load_lens(args.lens)
@@ -133,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  FP {key:<10} {p}  {records[p].title[:110]}")
                 for key in sorted(truth - said):
                     print(f"  FN {key:<10} {p}  {records[p].title[:110]}")
+    if args.time:
+        count, seconds = classification_time(lens, args.records)
+        print(f"\nclassify_many on all {count} records of {args.records.name}: {seconds:.2f} CPU-s (best of 3)")
     return 0
 
 

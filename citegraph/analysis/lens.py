@@ -11,8 +11,11 @@ The format (see the default ``citegraph/lenses/cell-therapy.toml``)::
     mesh = ["D000076962", "Receptors, Chimeric Antigen"]   # UI or descriptor name
     patterns = ['chimeric antigen receptor']             # regex, case-insensitive
     exact_patterns = ['\\bCAR-T\\b']                     # regex, case-sensitive
+    exclude_patterns = ['\\bcar (?:seats?|drivers?)\\b']        # regex, case-insensitive
+    exact_exclude_patterns = []                          # regex, case-sensitive
 
-A paper belongs to a topic when any of its MeSH descriptors or any pattern matches.
+A paper belongs to a topic when any of its MeSH descriptors matches, or any pattern matches
+and no exclusion does (the exclusions are optional).
 
 The lens's rules are read by :mod:`.lens_rules`; :func:`classify` tests one paper after
 another, :func:`classify_many` (:mod:`.lens_batch`) many at once with the same answers, and

@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
 
-from .lens_rules import _UNSAFE_CHARACTERS, _UNSAFE_FOR_SPELLINGS, Lens
+from .lens_rules import _UNSAFE_CHARACTERS, Lens
 
 __all__ = ["classify_many", "topic_masks", "mesh_matches", "text_matches", "topics_by_paper", "topic_keys"]
 
@@ -36,12 +36,13 @@ _LOWER_TO_ASCII = "\u0130\u212a"
 
 def _containing_ascii(texts: Sequence[str], needles: Iterable[str], marks: str = "", *, apart: bool = False
                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """:func:`_containing` of the lower-cased ``texts`` for ASCII lower-case ``needles``, with
-    the same result, and the same for the single non-ASCII characters ``marks`` (in the texts
-    as they are: lower-casing bytes leaves them alone). The texts are joined, encoded and
-    lower-cased as UTF-8 bytes and searched there, several times faster than lower-casing and
-    searching text: a match of ASCII needles lies in a run of ASCII characters, which
-    lower-case alike as text and as bytes. The few texts
+    """:func:`_containing` of the lower-cased ``texts`` for lower-case ``needles`` of ASCII and
+    caseless characters (:func:`~.lens_rules.spellable`), with the same result, and the same
+    for the single non-ASCII characters ``marks`` (in the texts as they are: lower-casing bytes
+    leaves them alone). The texts are joined, encoded and lower-cased as UTF-8 bytes and
+    searched there, several times faster than lower-casing and searching text: a match of such
+    needles lies in a run of ASCII and caseless characters, which lower-case alike as text and
+    as bytes. The few texts
     holding a character of :data:`_LOWER_TO_ASCII` are searched again as :func:`_containing`
     searches them. ``apart``: the caller knows that no two occurrences of the needles can
     overlap in its texts, so the matches one after another are all the matches (found four
@@ -94,7 +95,7 @@ def classify_many(lens: Lens, pmids: Sequence[str], titles: Sequence[str], abstr
 
     Where :func:`classify` tests each pattern's literals on every paper before searching it,
     this finds each pattern's spellings (:func:`_spellings`) in all the lower-cased texts at
-    once (:func:`_containing`), searches the pattern only in the papers that contain one, and
+    once (:func:`_containing_ascii`), searches the pattern only in the papers that contain one, and
     only in papers not yet in the topic; a pattern spelled out entirely is not searched at all.
     The few texts holding a character that lower-casing does not pair with its ASCII letter
     (dotted and dotless i, long s) are tested as :meth:`Topic.matches` tests them."""
@@ -145,40 +146,36 @@ def mesh_matches(lens: Lens, mesh: Sequence[Iterable[str]]) -> np.ndarray:
 def text_matches(lens: Lens, titles: Sequence[str], abstracts: Sequence[str | None], in_topic: np.ndarray
                  ) -> np.ndarray:
     """``in_topic`` (as :func:`mesh_matches` gives it, changed in place) with the papers whose
-    title or abstract a pattern of the k-th topic matches added to row k."""
+    title or abstract a pattern of the k-th topic matches, and no exclusion of it, added to row k."""
     texts = [f"{t}\n{a}" if a else t for t, a in zip(titles, abstracts)]
     n = len(texts)
     needles: set[str] = set()
     for topic in lens.topics:
         for (literals, _), (groups, _) in zip(topic._checks, topic._spellings):
             needles.update(spelling for group in groups for spelling in group)
-            if not groups or not all(lit.isascii() for lit in literals):
-                needles.update(literals)
-    if all(needle.isascii() for needle in needles):
-        containing, marked = _containing_ascii(texts, needles, _UNSAFE_CHARACTERS)
-        unsafe = np.logical_or.reduce([marked[c] for c in _UNSAFE_CHARACTERS])
-    else:
-        unsafe = np.fromiter((not t.isascii() and bool(_UNSAFE_FOR_SPELLINGS.search(t)) for t in texts), dtype=bool,
-                             count=n)
-        containing = _containing([t.lower() for t in texts], needles)
+            if not groups:
+                needles.update(literals)  # spellable characters only, as the spellings
+    containing, marked = _containing_ascii(texts, needles, _UNSAFE_CHARACTERS)
+    unsafe = np.logical_or.reduce([marked[c] for c in _UNSAFE_CHARACTERS])
     odd = np.flatnonzero(unsafe).tolist()
     lowered = {i: texts[i].lower() for i in odd}
     for k, topic in enumerate(lens.topics):
+        by_mesh = in_topic[k].copy()
         matched = in_topic[k]
         for (literals, pattern), (groups, whole) in zip(topic._checks, topic._spellings):
-            spelled = np.ones(n, dtype=bool)
-            for group in groups:
-                found = np.zeros(n, dtype=bool)
-                for spelling in group:
-                    found |= containing[spelling]
-                spelled &= found
-            if groups and all(lit.isascii() for lit in literals):
-                # on the other texts a match contains the literals: no need to look for them
-                candidates = spelled & ~unsafe
+            if groups:
+                # on the other texts a match contains a spelling of each run; the odd ones are
+                # tested as Topic.matches tests them
+                candidates = ~unsafe
+                for group in groups:
+                    found = np.zeros(n, dtype=bool)
+                    for spelling in group:
+                        found |= containing[spelling]
+                    candidates &= found
                 for i in odd:
                     candidates[i] = all(lit in lowered[i] for lit in literals)
             else:
-                candidates = spelled | unsafe
+                candidates = np.ones(n, dtype=bool)
                 for literal in literals:
                     candidates &= containing[literal]
             candidates &= ~matched
@@ -189,4 +186,8 @@ def text_matches(lens: Lens, titles: Sequence[str], abstracts: Sequence[str | No
             for i in np.flatnonzero(candidates).tolist():
                 if search(texts[i]):
                     matched[i] = True
+        if topic.excludes:
+            for i in np.flatnonzero(matched & ~by_mesh).tolist():
+                if topic.excluded(texts[i]):
+                    matched[i] = False
     return in_topic

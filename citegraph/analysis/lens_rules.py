@@ -6,6 +6,7 @@ file format.
 
 from __future__ import annotations
 
+import _sre
 import hashlib
 import re
 import sys
@@ -25,16 +26,31 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["Topic", "Lens", "DEFAULT_LENS", "parse_lens", "load_lens", "lens_file"]
+__all__ = ["Topic", "Lens", "DEFAULT_LENS", "parse_lens", "load_lens", "lens_file", "spellable"]
 
 DEFAULT_LENS = "cell-therapy"
 #: part of a lens's digest: change it when Topic.matches changes, so cached classifications go
-_MATCHING_VERSION = 1
+_MATCHING_VERSION = 2
+
+
+#: the characters that case-insensitive matching pairs with an ASCII letter although they do not
+#: lower-case to it (tests/analysis/test_lens.py checks the list against every code point)
+_UNSAFE_CHARACTERS = "\u0130\u0131\u017f"
+_UNSAFE_FOR_SPELLINGS = re.compile(f"[{_UNSAFE_CHARACTERS}]")
+
+
+def spellable(char: str) -> bool:
+    """Whether ``char`` can be part of a spelling (:func:`_spellings`): an ASCII character, or
+    one without case (a dash such as U+2010), which case-insensitive matching pairs with
+    itself only and lower-casing leaves alone, in text and in UTF-8 bytes alike."""
+    return char.isascii() or not (_sre.unicode_iscased(ord(char)) or char in _UNSAFE_CHARACTERS)
 
 
 def _required_literals(pattern: re.Pattern) -> tuple[str, ...]:
-    """The runs of plain characters every match of ``pattern`` contains, lower-cased (none
-    when there is nothing to rely on, e.g. a top-level alternation)."""
+    """The runs of plain characters every match of ``pattern`` contains, lower-cased, of
+    :func:`spellable` characters only (a character with case outside ASCII ends a run: the
+    regular expression may match it in a form whose lower case differs, such as ``s`` for
+    ``ſ``); none when there is nothing to rely on, e.g. a top-level alternation."""
     try:
         from re import _parser as sre_parse  # Python 3.11+
     except ImportError:  # pragma: no cover - Python 3.10
@@ -45,10 +61,10 @@ def _required_literals(pattern: re.Pattern) -> tuple[str, ...]:
         return ()
     runs, run = [], []
     for op, arg in list(parsed) + [(None, None)]:
-        if op is sre_parse.LITERAL:
+        if op is sre_parse.LITERAL and spellable(chr(arg)):
             run.append(chr(arg))
             continue
-        if op is sre_parse.AT:  # \b, ^, $: zero-width, the run goes on
+        if op in (sre_parse.AT, sre_parse.ASSERT, sre_parse.ASSERT_NOT):  # zero-width: the run goes on
             continue
         if run:
             runs.append("".join(run).lower())
@@ -56,20 +72,22 @@ def _required_literals(pattern: re.Pattern) -> tuple[str, ...]:
     return tuple(sorted((r for r in set(runs) if len(r) >= 3), key=len, reverse=True)[:2])
 
 
-#: the characters that case-insensitive matching pairs with an ASCII letter although they do not
-#: lower-case to it (tests/analysis/test_lens.py checks the list against every code point)
-_UNSAFE_CHARACTERS = "\u0130\u0131\u017f"
-_UNSAFE_FOR_SPELLINGS = re.compile(f"[{_UNSAFE_CHARACTERS}]")
+#: a second run shorter than this is not looked for (see :func:`_spellings`)
+_SHORT_RUN = 6
 
 
 def _spellings(pattern: re.Pattern, most: int = 16) -> tuple[tuple[tuple[str, ...], ...], bool]:
     """Runs of characters every match of ``pattern`` contains, each as its possible spellings,
     lower-cased, where a small class (``[- ]``) or an optional character (``-?``) makes several
-    (``IL[- ]2`` -> ``("il 2", "il-2")``); at most the two longest runs. Only ASCII characters:
-    on a text without the characters of ``_UNSAFE_FOR_SPELLINGS`` the lower-cased text contains
-    a spelling of each run whenever the pattern matches. With it, whether the pattern is spelled
-    out entirely (one run, no anchor, case-insensitive), so that containing a spelling is the
-    same as matching."""
+    (``IL[- ]2`` -> ``("il 2", "il-2")``): the longest run, the second longest when its
+    spellings have ``_SHORT_RUN`` characters or more, and the spellings of the group or
+    alternation every match goes through that start their alternatives (``(?:anti-PD-1|
+    checkpoint)`` -> ``("anti-pd-1", "checkpoint")``), one of which every match contains. A
+    zero-width item (an anchor, ``\b``, a lookaround) does not end a run. Only characters of
+    :func:`spellable`: on a text without the characters of ``_UNSAFE_FOR_SPELLINGS`` the
+    lower-cased text contains a spelling of each run whenever the pattern matches. With it,
+    whether the pattern is spelled out entirely (one run, no anchor or lookaround,
+    case-insensitive), so that containing a spelling is the same as matching."""
     try:
         from re import _parser as sre_parse  # Python 3.11+
     except ImportError:  # pragma: no cover - Python 3.10
@@ -78,37 +96,87 @@ def _spellings(pattern: re.Pattern, most: int = 16) -> tuple[tuple[tuple[str, ..
         parsed = list(sre_parse.parse(pattern.pattern, pattern.flags))
     except Exception:  # noqa: BLE001 - an optimisation only
         return (), False
+    zero_width = (sre_parse.AT, sre_parse.ASSERT, sre_parse.ASSERT_NOT)
 
     def chars(op, arg) -> list[str] | None:
+        """The characters one item matches, when it is one character or a small class of them,
+        or may be left out (``-?``: ``""`` among them)."""
         if op is sre_parse.LITERAL:
-            return [chr(arg)]
-        if op is sre_parse.IN and arg and all(o is sre_parse.LITERAL for o, _ in arg):
-            return [chr(a) for _, a in arg]
+            found = [chr(arg)]
+        elif op is sre_parse.IN and arg and all(o is sre_parse.LITERAL for o, _ in arg):
+            found = [chr(a) for _, a in arg]
+        elif op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT) and arg[:2] == (0, 1) and len(arg[2]) == 1:
+            inner = chars(*list(arg[2])[0])
+            if inner is None or "" in inner:
+                return None
+            found = [""] + inner
+        else:
+            return None
+        return found if all(map(spellable, found)) else None
+
+    def leading(items: list, need: int = 3) -> list[str] | None:
+        """The spellings of the run every match of ``items`` starts with, of ``need`` characters
+        or more (a run shorter than three characters goes on into the alternatives of a group
+        after it); None when there are none."""
+        spellings = [""]
+        for index, (op, arg) in enumerate(items):
+            if op in zero_width:
+                continue
+            choices = chars(op, arg)
+            if choices is not None and len(spellings) * len(choices) <= most:
+                spellings = sorted({a + c.lower() for a in spellings for c in choices})
+                continue
+            if min(map(len, spellings)) < 3 and (after := alternatives(op, arg, 0)):
+                # a short run, then a group: the run followed by one of the group's spellings
+                if len(spellings) * len(after) <= 4 * most:
+                    spellings = sorted({a + b for a in spellings for b in after})
+            break
+        return spellings if min(map(len, spellings)) >= need else None
+
+    def alternatives(op, arg, need: int = 3) -> list[str] | None:
+        """For a group or an alternation: spellings (of ``need`` characters or more) one of
+        which every match of it starts with."""
+        if op is sre_parse.SUBPATTERN:
+            return leading(list(arg[-1]), need)
+        if op is sre_parse.BRANCH:
+            found: set[str] = set()
+            for alternative in arg[1]:
+                spellings = leading(list(alternative), need)
+                if spellings is None or len(found) + len(spellings) > 4 * most:
+                    return None
+                found.update(spellings)
+            return sorted(found)
         return None
 
+    def shortest(spellings) -> tuple[str, ...]:
+        # a spelling containing another adds nothing: the shorter one is found in it
+        return tuple(a for a in spellings if not any(b != a and b in a for b in spellings))
+
     runs: list[tuple[str, ...]] = []
+    either: list[tuple[str, ...]] = []
     spellings = [""]
     breaks = 0
     for op, arg in parsed + [(None, None)]:
-        if op is sre_parse.AT:  # \b, ^, $: zero-width, the run goes on
+        if op in zero_width:  # the run goes on
             breaks += 1
             continue
         choices = chars(op, arg)
-        if choices is None and op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT):
-            low, high, sub = arg
-            items = list(sub)
-            if (low, high) == (0, 1) and len(items) == 1 and (inner := chars(*items[0])) is not None:
-                choices = [""] + inner
-        if choices is not None and all(c.isascii() for c in choices) and len(spellings) * len(choices) <= most:
+        if choices is not None and len(spellings) * len(choices) <= most:
             spellings = sorted({a + c.lower() for a in spellings for c in choices})
             continue
         breaks += op is not None
         if min(map(len, spellings)) >= 3:
-            # a spelling containing another adds nothing: the shorter one is found in it
-            runs.append(tuple(a for a in spellings if not any(b != a and b in a for b in spellings)))
+            runs.append(shortest(spellings))
         spellings = [""]
+        if op is not None and (choices is None) and (found := alternatives(op, arg)):
+            either.append(shortest(found))
     whole = breaks == 0 and len(runs) == 1 and bool(pattern.flags & re.IGNORECASE)
-    return tuple(sorted(set(runs), key=lambda r: min(map(len, r)), reverse=True)[:2]), whole
+    longest = sorted(set(runs), key=lambda r: min(map(len, r)), reverse=True)[:2]
+    if len(longest) == 2 and min(map(len, longest[1])) < _SHORT_RUN:
+        del longest[1]  # " of ", " with": found nearly everywhere, so they only cost time
+    if either:
+        longest.append(max(either, key=lambda r: (min(map(len, r)), -len(r))))
+    return tuple(longest), whole
 
 
 @dataclass(frozen=True)
@@ -117,6 +185,8 @@ class Topic:
     name: str
     mesh: frozenset[str]  # lower-cased UIs and names
     patterns: tuple[re.Pattern, ...]
+    #: a paper the patterns (not the MeSH descriptors) find is left out when one of these matches
+    excludes: tuple[re.Pattern, ...] = ()
 
     def __post_init__(self) -> None:
         # each pattern with the literal text a match needs: a cheap substring test on the
@@ -127,13 +197,19 @@ class Topic:
 
     def matches(self, title: str, meta: PaperMeta, lowered: str | None = None) -> bool:
         """Whether a paper (its title, metadata, and optionally title + abstract lower-cased)
-        belongs to this topic."""
+        belongs to this topic: a MeSH descriptor of the topic, or a pattern matching the title
+        and abstract while no exclusion does."""
         if self.mesh and any(ui.lower() in self.mesh or name.lower() in self.mesh for ui, name in meta.mesh):
             return True
         text = f"{title}\n{meta.abstract}" if meta.abstract else title
         if lowered is None:
             lowered = text.lower()
-        return any(all(lit in lowered for lit in literals) and p.search(text) for literals, p in self._checks)
+        return (any(all(lit in lowered for lit in literals) and p.search(text) for literals, p in self._checks)
+                and not self.excluded(text))
+
+    def excluded(self, text: str) -> bool:
+        """Whether an exclusion matches ``text`` (a title, a newline, the abstract)."""
+        return any(p.search(text) for p in self.excludes)
 
 
 @dataclass(frozen=True)
@@ -203,7 +279,11 @@ def parse_lens(text: str, source: str = "<lens>") -> Lens:
                                                                         source))
         if not mesh and not patterns:
             raise InputError(f"lens {source}: topic {key!r} has neither mesh nor patterns")
-        topics.append(Topic(key=key, name=str(name), mesh=mesh, patterns=patterns))
+        excludes = tuple(_compile(p, re.IGNORECASE, source, key)
+                         for p in _strings(entry.get("exclude_patterns"), "exclude_patterns", source))
+        excludes += tuple(_compile(p, 0, source, key)
+                          for p in _strings(entry.get("exact_exclude_patterns"), "exact_exclude_patterns", source))
+        topics.append(Topic(key=key, name=str(name), mesh=mesh, patterns=patterns, excludes=excludes))
     digest = hashlib.sha256(f"{_MATCHING_VERSION}\n{text}".encode()).hexdigest()[:32]
     return Lens(name=str(data.get("name", Path(source).stem)), description=str(data.get("description", "")),
                 topics=tuple(topics), source=source, digest=digest)

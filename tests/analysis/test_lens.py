@@ -5,7 +5,7 @@ import pytest
 
 from citegraph.analysis.lens import classify, classify_many, load_lens, parse_lens, topic_summary
 from citegraph.analysis.lens_batch import _LOWER_TO_ASCII, _containing, _containing_ascii
-from citegraph.analysis.lens_rules import _UNSAFE_FOR_SPELLINGS, _spellings
+from citegraph.analysis.lens_rules import _UNSAFE_FOR_SPELLINGS, _required_literals, _spellings
 from citegraph.analysis.selection import PaperMeta
 from citegraph.errors import InputError
 
@@ -210,3 +210,81 @@ def test_containing_ignores_matches_across_texts():
     assert found["ab"].tolist() == [True, False, True]
     assert found["b\nc"].tolist() == [False, False, False]
     assert found["abc"].tolist() == [False, False, True]
+
+
+# -- what the classifiers look for before searching a pattern -----------------------------------
+
+def test_spellings_run_through_lookarounds_and_caseless_dashes():
+    # a lookaround consumes nothing: the characters around it are adjacent in every match
+    assert _spellings(re.compile("CAR(?<![A-Za-z0-9]CAR)[- ]?NK\\b")) == ((("car nk", "car-nk", "carnk"),), False)
+    # a dash has no case: it is spelled as it is (PubMed writes "PD\u20111")
+    assert _spellings(re.compile("NK(?<![A-Za-z0-9]NK)[\u2010\u2011]92")) == ((("nk\u201092", "nk\u201192"),), False)
+    assert _spellings(re.compile("PD[-\u2010]1", re.I)) == ((("pd-1", "pd\u20101"),), True)
+    # a letter with case outside ASCII still ends a run
+    assert _spellings(re.compile("\u03b1PD[-\u2010]?1", re.I)) == ((("pd-1", "pd1", "pd\u20101"),), False)
+
+
+def test_a_short_second_run_is_not_looked_for():
+    # " of " is in nearly every abstract: looking for it costs time and rules out nothing
+    assert _spellings(re.compile(r"checkpoint\w* of \w+", re.I)) == ((("checkpoint",),), False)
+    assert _spellings(re.compile(r"resistan\w* to natural killer", re.I)) == (((" to natural killer",), ("resistan",)),
+                                                                               False)
+
+
+def test_required_literals_hold_only_characters_lower_casing_keeps_apart():
+    # 'ſ' matches 's' and 'S' case-insensitively: "strange" is a match without the letter 'ſ'
+    assert _required_literals(re.compile("\u017ftrange", re.I)) == ("trange",)
+    assert _required_literals(re.compile("\u03b1PD(?<!x)-1", re.I)) == ("pd-1",)
+    topic = parse_lens("[[topic]]\nkey = 'odd'\npatterns = ['\u017ftrange']").topics[0]
+    assert topic.matches("A strange result", PaperMeta())
+
+
+def test_the_built_in_lens_needs_no_search_of_every_text(monkeypatch):
+    # each pattern holds a spelling or a literal the classifiers look for first ...
+    for topic in load_lens().topics:
+        for (literals, pattern), (groups, _) in zip(topic._checks, topic._spellings):
+            assert groups or literals, pattern.pattern
+    # ... and the texts are searched as bytes, not lower-cased one by one (only texts holding a
+    # character that lower-cases to ASCII are)
+    from citegraph.analysis import lens_batch
+
+    def refuse(lowered, needles):
+        raise AssertionError("texts lower-cased as text")
+
+    monkeypatch.setattr(lens_batch, "_containing", refuse)
+    titles = ["Anti\u2010PD\u20111 therapy", "\u03b1PD-L1 in mice", "NK\u201192 cells", "plain"]
+    got = classify_many(load_lens(), ["1", "2", "3", "4"], titles, [None] * 4, [[]] * 4)
+    assert got == {"1": ["checkpoint"], "2": ["checkpoint"], "3": ["nk"]}
+
+
+def test_spellings_of_groups_and_alternations():
+    # one of the alternatives' leading runs is in every match
+    assert _spellings(re.compile("(?:nivolumab|pembrolizumab) (?:plus|and) ipilimumab", re.I)) == (
+        ((" ipilimumab",), ("nivolumab", "pembrolizumab")), False)
+    # a short run goes on into the group after it; flags inside a group do not matter
+    assert _spellings(re.compile("(?:(?-i:PD(?<!x)(?:-L?1|\\(L\\)1))|checkpoint)", re.I)) == (
+        (("checkpoint", "pd(l)1", "pd-1", "pd-l1"),), False)
+    # an alternative that can be empty or starts too short leaves the group out
+    assert _spellings(re.compile("x(?:ab|cd)e|y", re.I)) == ((), False)
+    assert _spellings(re.compile("abc(?:|d)", re.I)) == ((("abc",),), False)
+
+
+ALTERNATIONS_LENS = r"""
+name = "alternations"
+[[topic]]
+key = "drugs"
+name = "Top-level alternations"
+patterns = ['nivolumab|ipilimumab', '(?:anti-PD-1|checkpoint) blockade', 'ctla(?:-4|4)\b']
+exact_patterns = ['(?:CAR(?:-T| T)|TCR-T) cells', '(?-i:Nk|NK)(?:-| )cells?']
+"""
+
+
+def test_classify_many_gives_classify_answers_with_alternations():
+    lens = parse_lens(ALTERNATIONS_LENS)
+    titles, abstracts, mesh = _random_papers(11, 600)
+    pmids = [str(i) for i in range(1, len(titles) + 1)]
+    g = graph([], years={p: 2000 for p in pmids}, titles=dict(zip(pmids, titles)))
+    meta = {p: PaperMeta(abstract=a or "") for p, a in zip(pmids, abstracts)}
+    expected = classify(lens, g, meta)
+    assert classify_many(lens, pmids, titles, abstracts, [[]] * len(pmids)) == expected
+    assert 100 < len(expected) < 550  # the corpus exercises the lens

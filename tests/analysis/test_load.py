@@ -18,8 +18,8 @@ ABSTRACTS = {
     "1": 'Quotes "in" it, a fake key ,"authors": and \\ backslashes; interleukin-2 therapy',
     "2": "",
     "3": "Adoptive transfer of tumour-infiltrating lymphocytes, then CAR-T cells; and much later in the text, once more, the CAR-T cells",
-    "4": "ünïcödé low-dose İL-2 and NK cells against tumour cells",
-}  # the built-in lens asks for therapy context (cytokines given, NK against tumours, CAR twice)
+    "4": "ünïcödé: treated with low-dose İL-2, NK cells killed the tumour cells",
+}  # the built-in lens asks for therapy context (cytokines given, NK killing tumour cells, CAR twice)
 MESH = {
     "1": [MeshHeading("Interleukin-2", ui="D007376")],
     "2": [MeshHeading("Killer Cells, Natural", ui="D007694"), MeshHeading("Humans", ui="D006801"),
