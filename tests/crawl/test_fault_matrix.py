@@ -28,7 +28,7 @@ from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ROOT = "90000001"
 
 

@@ -27,7 +27,7 @@ from citegraph.errors import CitegraphError, ParseError
 from citegraph.models import Article, DeletedCitations
 from citegraph.pubmed import iter_articles, parse_articles, parse_record
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------- helpers

@@ -12,7 +12,7 @@ import pytest
 from citegraph import cli
 from citegraph.config import Settings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("env,expected", [
