@@ -132,7 +132,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
         """Read ``CITEGRAPH_EUTILS_URL``, ``CITEGRAPH_DATA`` (the data folder; ``CITEGRAPH_CACHE``
-        is read as its alias, the new name winning when both are set), ``NCBI_EMAIL``, ``NCBI_API_KEY``,
+        is read as its alias, ``CITEGRAPH_DATA`` winning when both are set), ``NCBI_EMAIL``, ``NCBI_API_KEY``,
         ``CITEGRAPH_RATE``, ``CITEGRAPH_TIMEOUT`` (read timeout, seconds) and the tuning knobs
         ``CITEGRAPH_MAX_ATTEMPTS``, ``CITEGRAPH_BACKOFF`` (first backoff, seconds),
         ``CITEGRAPH_CONCURRENCY``, ``CITEGRAPH_PARSE_PROCESSES``; then apply ``overrides`` (None

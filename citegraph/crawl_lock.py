@@ -80,7 +80,7 @@ def is_held(store_path: Path | str, crawl_id: int) -> bool:
 
 def effective_state(store_path: Path | str, crawl_id: int, stored: str) -> str:
     """The state of a crawl whose row says ``stored``: a ``running`` row nobody holds is
-    ``interrupted``; rows of stores from before the four states say ``done`` for ``complete``."""
+    ``interrupted``; ``done`` (the word a store of schema 8 or lower uses) reads ``complete``."""
     if stored == "running" and not is_held(store_path, crawl_id):
         return "interrupted"
     return "complete" if stored == "done" else stored

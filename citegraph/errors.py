@@ -29,7 +29,7 @@ class CitegraphError(Exception):
 
 
 class ConfigError(CitegraphError):
-    """A setting is missing or malformed (bad URL, bad email, unusable cache folder)."""
+    """A setting is missing or malformed (bad URL, bad email, unusable data folder)."""
 
 
 class InputError(CitegraphError):

@@ -96,7 +96,8 @@ class Article:
     date_revised: str = ""
     #: True for ``PubmedBookArticle`` records
     is_book: bool = False
-    # -- fidelity fields (issue 3); plain JSON-ready values, empty when the record has none --
+    # -- fidelity fields: the rest of what a record says; plain JSON-ready values, empty when
+    # the record has none --
     #: the title in the original language (``VernacularTitle``)
     vernacular_title: str = ""
     #: a structured abstract's parts: [{"label", "category" (NLM category), "text"}]
@@ -154,8 +155,8 @@ class Article:
     def to_dict(self) -> dict:
         """A JSON-ready dict (without the raw XML).
 
-        Hand-rolled rather than ``dataclasses.asdict``, which deep-copies every value and
-        costs ten times as much: this runs once per stored record.
+        Hand-rolled rather than ``dataclasses.asdict``, which deep-copies every value: this
+        runs once per stored record.
         """
         data = {name: getattr(self, name) for name in _names(Article) if name != "raw_xml"}
         for name in ("authors", "mesh", "references", "comments_corrections"):

@@ -1,8 +1,8 @@
 """Turning efetch answers into store rows, in worker processes when the crawl is large.
 
-A crawl spends most of its CPU reading PubMed XML and serialising the records (about 0.4 ms a
-record), and in threads that work holds the interpreter lock: at 10 requests/s the crawl then
-waits on itself instead of on NCBI. :class:`ParsePool` moves it into worker processes; what
+A crawl spends most of its CPU reading PubMed XML and serialising the records, and in threads
+that work holds the interpreter lock: at NCBI's rate with a key the crawl would then wait on
+itself instead of on NCBI. :class:`ParsePool` moves it into worker processes; what
 comes back is small and cheap to unpickle: per record its PMID, year, the PMIDs it cites and
 the row the store inserts (:class:`RecordDigest`).
 
@@ -10,8 +10,8 @@ The pool starts on the first large answer (small crawls never pay for it), its w
 Ctrl-C (the crawl's own handler decides what to keep), run at a lower priority than the crawl
 (whose main thread writes the store, which everything waits on) and exit when the crawl is
 gone, and it is shut down without waiting on an interrupt (see :mod:`citegraph.worker_pool`).
-A large answer is split between the workers (:func:`split_records`), so the last one of a
-crawl is read in about half the time.
+A large answer is split between the workers (:func:`split_records`), so that they read one
+answer together (the crawl waits on its last one).
 """
 
 from __future__ import annotations

@@ -22,12 +22,11 @@ __all__ = ["worker_pool", "stop_now", "process_alive", "PARSE_NICE", "WORKER_GC_
 _WATCH_SECONDS = 0.5
 #: how much lower parse workers' priority is than their owner's: the owner (a crawl's or an
 #: import's main thread) writes every record and edge, and that is what the whole run waits on
-#: when the cores are busy (a 100,000-paper crawl at 10 requests/s: 1.42 x the floor instead
-#: of 1.77 on this 2-core machine)
+#: when the cores are busy
 PARSE_NICE = 10
 #: a worker's cycle collector runs after this many more container objects were made than freed
 #: (Python's default: 700). A parse holds tens of thousands of records' objects until it
-#: returns, and the collector walked them over and over: about 8% of a parse. They are all
+#: returns, and with the default the collector would walk them over and over. They are all
 #: freed by reference counting when the task ends; what leaks in a cycle is still collected.
 WORKER_GC_THRESHOLD = 100_000
 
@@ -100,7 +99,7 @@ def _init_worker(owner: int, started: bytes | None, nice: int = 0) -> None:
         try:
             os.nice(nice)
         except OSError:
-            pass  # not allowed here: the work is the same, only scheduled as before
+            pass  # not allowed here: the work is the same, only scheduled as the owner's is
 
     def watch() -> None:
         while process_alive(owner, started):

@@ -1,5 +1,10 @@
-"""The package's import graph: imports flow one way (no cycles among citegraph modules), and
-the analysis package never imports networkx.
+"""The package's import graph: imports flow one way (no cycles among citegraph modules), the
+analysis package never imports networkx, and each layer imports only the layers below it.
+
+The layers, bottom up: base (``errors``, ``config``, ``models``, ``identifiers``, ``links``),
+sources and parsing (``sources/``, ``pubmed/``, ``pmc/``), ``store/``, ``crawl/``, ``analysis/``,
+presentation (``views/``, ``tui/``, ``exports/``) and the front end (``cli/``, entered only through
+the root ``cli.py`` and ``python -m citegraph``).
 
 The graph is read from the source (``ast``), counting every import a module makes, at its top
 or inside a function: a cycle through a function-level import is still a cycle in the design.
@@ -8,6 +13,7 @@ or inside a function: a cycle through a function-level import is still a cycle i
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import citegraph
@@ -136,3 +142,76 @@ def test_analysis_never_imports_networkx():
                        if name.startswith("citegraph.analysis")
                        and any(t == "networkx" or t.startswith("networkx.") for t in targets))
     assert offenders == []
+
+
+#: the base layer: these modules import only the standard library and each other
+BASE = ["citegraph.errors", "citegraph.config", "citegraph.models", "citegraph.identifiers",
+        "citegraph.links"]
+PRESENTATION = ["citegraph.views", "citegraph.tui", "citegraph.exports"]
+
+#: (importers, what they must never import): a name covers the module or package and everything
+#: under it (``citegraph.crawl`` is the crawl package, not ``citegraph.crawl_lock``)
+FORBIDDEN = [
+    (["citegraph.sources", "citegraph.pubmed", "citegraph.pmc"],
+     ["citegraph.store", "citegraph.crawl", "citegraph.analysis", *PRESENTATION, "citegraph.cli"]),
+    (["citegraph.store"],
+     ["citegraph.crawl", "citegraph.analysis", *PRESENTATION, "citegraph.cli"]),
+    (["citegraph.analysis"],
+     [*PRESENTATION, "citegraph.cli"]),
+]
+
+#: the only modules outside the front end that may import it (the root ``cli.py`` is outside the
+#: package and so outside this graph)
+CLI_ENTRIES = ["citegraph.__main__"]
+
+#: (importer, imported) pairs that break a rule above and are let pass until they are moved;
+#: any other upward import fails the tests below
+LAYER_EXCEPTIONS: list[tuple[str, str]] = []
+
+
+def _under(name: str, prefixes: list[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _upward_imports(graph: dict[str, set[str]],
+                    rules: list[tuple[list[str], list[str]]]) -> list[tuple[str, str]]:
+    """Every (importer, imported) pair of citegraph modules that one of ``rules`` forbids."""
+    found = []
+    for name, targets in sorted(graph.items()):
+        for importers, forbidden in rules:
+            if _under(name, importers):
+                found.extend((name, t) for t in sorted(targets) if _under(t, forbidden))
+    return found
+
+
+def test_base_modules_import_only_the_standard_library_and_each_other():
+    graph = _imports()
+    allowed = set(sys.stdlib_module_names) | {"__future__"}
+    offenders = sorted((name, target) for name in BASE for target in graph[name]
+                       if target not in BASE and target.split(".")[0] not in allowed
+                       and (name, target) not in LAYER_EXCEPTIONS)
+    assert offenders == []
+
+
+def test_no_layer_imports_a_layer_above_it():
+    found = _upward_imports(_internal(_imports()), FORBIDDEN)
+    assert [pair for pair in found if pair not in LAYER_EXCEPTIONS] == []
+
+
+def test_nothing_outside_the_front_end_imports_it():
+    graph = _internal(_imports())
+    offenders = sorted((name, target) for name, targets in graph.items()
+                       if not _under(name, ["citegraph.cli", *CLI_ENTRIES])
+                       for target in targets if _under(target, ["citegraph.cli"])
+                       and (name, target) not in LAYER_EXCEPTIONS)
+    assert offenders == []
+
+
+def test_the_layer_rules_catch_an_upward_import():
+    graph = {"citegraph.store.articles": {"citegraph.crawl.step", "citegraph.crawl_lock"},
+             "citegraph.pmc.jats": {"citegraph.tui.app"},
+             "citegraph.crawl.step": {"citegraph.store"}}
+    assert _upward_imports(graph, FORBIDDEN) == [
+        ("citegraph.pmc.jats", "citegraph.tui.app"),
+        ("citegraph.store.articles", "citegraph.crawl.step"),
+    ]

@@ -81,7 +81,7 @@ def listed(items: list[str], most: int) -> str:
     return ", ".join(items[:most]) + (f" and {rest:,} more" if rest > 0 else "")
 
 
-#: how the reading commands take a paper (see _pmids)
+#: how the reading commands take a paper (see citegraph.cli.options.pmids_of)
 PAPER_HELP = ("A paper (PMID, PAPER, SEED, FROM, TO, --seed) is a PMID, a DOI (also as a https://doi.org/ URL) or "
                "a PMCID. This command reads the store only: a DOI or PMCID is found through the stored record "
                "carrying it, and one not in the store is an error (crawl it first).")

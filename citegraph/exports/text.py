@@ -11,9 +11,8 @@ by citation number, keep the order of registration, the store's (PMID ascending)
 prints the PMID only where it has a place for it (Citing Medicine: "PubMed PMID: N"); the
 item passes no provenance note. A retracted paper's title starts with "[Retracted] ", so
 every style shows it. Text goes through :func:`~citegraph.exports.fields.flat` (no control
-or bidi character), so the output is safe to print to a terminal. citeproc-py formats about
-a hundred entries a second (benchmarks/bench_exports.py); ``progress(done, total)`` is
-called as entries are formatted.
+or bidi character), so the output is safe to print to a terminal. citeproc-py is the slowest
+step of any export, so ``progress(done, total)`` is called as entries are formatted.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ The map file has a header ``id label description url weight<Citations> score<Yea
 score<Generation>`` and one row per node: id a running number, label "Rosenberg 1987",
 description HTML (VOSviewer shows it as such: title, journal, PMID and, for a retracted
 paper, "Retracted publication"; HTML-escaped), url the PubMed page, weights the
-in-selection citation count, scores the year and the generation. The network file has one row ``id1 id2 strength`` per citing -> cited pair, no
-header. Text goes through :func:`~citegraph.exports.fields.flat` (no tab, line break,
-control or bidi character).
+in-selection citation count, scores the year and the generation. The network file has one
+row ``id1 id2 strength`` per citing -> cited pair, no header. Text goes through
+:func:`~citegraph.exports.fields.flat` (no tab, line break, control or bidi character).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ _MAX_CELL = 32_767
 def _cell(sheet, value: str) -> WriteOnlyCell | str:
     value = flat(value)[:_MAX_CELL]
     if not value.startswith("="):
-        return value  # openpyxl writes any other str as a string cell (a WriteOnlyCell costs 10x)
+        return value  # openpyxl writes any other str as a string cell, cheaper than a WriteOnlyCell
     cell = WriteOnlyCell(sheet, value=None)
     cell.value = value
     cell.data_type = "s"  # set after the value: openpyxl would infer "f" for a leading "="

@@ -3,8 +3,8 @@ be stored.
 
 Text comes out plain: inline markup (``i b sup sub u``) flattened, MathML reduced to the text of
 its token elements, XML layout whitespace collapsed (typographic spaces such as U+2009 kept).
-Children are found by plain loops over an element (``find``/``findtext``/XPath cost several
-times more per call, and a baseline file has 30,000 records).
+Children are found by plain loops over an element (``find``/``findtext``/XPath cost more per
+call, and this runs for every field of every record of a baseline file).
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ settled when the caller is done with it (:meth:`RateLimiter.settle`); a caller w
 depends on a request not yet sent waits for it. A thread that holds the interpreter lock or a
 machine that wakes a thread late can then only make requests later, never bunch them up, so
 the margin only has to cover how much later one request may be counted than another at the
-server (8%: 80 ms per window; it is also what a crawl loses against the limit). Without
-``track_sends`` a request counts as sent when its caller leaves.
+server (``window_margin``, 0.08 by default: 80 ms per window; it is also what a crawl gives
+up against the limit). Without ``track_sends`` a request counts as sent when its caller leaves.
 
 With ``start_busy`` a new pacer takes the window before it as used at full rate: by the same
 user's previous run, killed or interrupted a moment ago, whose requests the server still

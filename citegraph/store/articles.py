@@ -34,7 +34,7 @@ class Articles(Connection):
                      now: float | None = None) -> int:
         """Insert or update records; a record never replaces a newer revision of itself.
 
-        A PMID given a record here is no longer listed missing, not even as deleted by NLM: a
+        A PMID given a record here is taken off the missing list, even one deleted by NLM: a
         PMID is either stored or listed, never both. Whoever calls this with a record of a
         deleted PMID decides that the record stands (E-utilities answering with it does);
         the file importer leaves such records out instead (see :mod:`citegraph.importer`).

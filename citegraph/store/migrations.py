@@ -84,8 +84,8 @@ def _meta_select(row: str) -> str:
                     WHERE json_extract(c.value, '$.ref_type') = 'RetractionIn')"""
 
 
-# What the analysis layer filters and labels by, extracted from ``articles.data`` so that a
-# 100,000-paper store loads it in well under a second (no JSON record decoding in Python).
+# What the analysis layer filters and labels by, extracted from ``articles.data`` so that
+# loading it decodes no JSON record in Python.
 # Triggers keep it in step with every insert, update and delete of ``articles``.
 _ARTICLE_META = f"""
 CREATE TABLE article_meta (
@@ -118,15 +118,15 @@ _EAGER_LINKING = """
 ALTER TABLE crawl_nodes ADD COLUMN linked INTEGER NOT NULL DEFAULT 0;
 """
 
-# The graph's node attributes (pmid, year, title, journal) read from a small index instead of
-# the wide article rows: loading 100,000 nodes drops from seconds to a fraction of one.
+# The graph's node attributes (pmid, year, title, journal) read from a small covering index
+# instead of the wide article rows.
 _ARTICLES_LEAN = """
 CREATE INDEX articles_lean ON articles(year, journal, title);
 """
 
-# The article_meta triggers of migration 2 made every crawl commit parse each record's JSON
-# three more times; the crawl is the hot path, so the table is now brought up to date by the
-# analysis commands instead (Store.sync_article_meta), comparing fetched_at.
+# Drops migration 2's article_meta triggers, which parse each record's JSON three more times
+# in every crawl commit (the hot path): the analysis commands bring the table up to date
+# instead (Store.sync_article_meta), comparing fetched_at.
 _META_ON_DEMAND = """
 DROP TRIGGER IF EXISTS article_meta_insert;
 DROP TRIGGER IF EXISTS article_meta_update;
@@ -157,8 +157,8 @@ ALTER TABLE crawl_nodes ADD COLUMN linked_at REAL;
 """
 
 # The topic-lens classification of each paper (title, abstract and MeSH against a lens's
-# topics), by lens digest: classifying 100,000 papers takes seconds, reading the result back a
-# fraction of one. A row is valid while the article's fetched_at is unchanged.
+# topics), by lens digest: reading a classification back costs far less than classifying
+# again. A row is valid while the article's fetched_at is unchanged.
 _TOPIC_CACHE = """
 CREATE TABLE topic_cache (
     lens        TEXT NOT NULL,
@@ -199,9 +199,9 @@ def _quote(text: str) -> str:
 # One row per citation edge instead of one per (edge, source), the sources a bit mask (see
 # SOURCE_BITS): a crawl learns most edges twice (the cited paper's elink and the citing record's
 # reference list), and with a row per source each edge cost two random inserts into both
-# B-trees, with a text source repeated in each. On a 100,000-paper crawl that was most of the
-# writer's time; now the second telling only sets a bit in the row, and the index on `cited`
-# holds two integers per edge. seen_at: when any source first told the edge.
+# B-trees, with a text source repeated in each. With a bit mask the second telling only sets
+# a bit in the row, and the index on `cited` holds two integers per edge. seen_at: when any
+# source first told the edge.
 _CITATION_BITS = f"""
 CREATE TABLE citation_edges (
     citing   INTEGER NOT NULL,
@@ -222,8 +222,9 @@ CREATE INDEX citations_cited ON citations(cited);
 
 # crawls: four states, one word each where the store, stats, doctor and crawl --json meet:
 # 'running' (a process holds the crawl's lock, see citegraph/crawl_lock.py), 'interrupted',
-# 'failed' (ended on an error) and 'complete' (was 'done'). The CHECK needs a new table;
-# Store._migrate runs migrations with foreign keys off, so crawl_nodes keeps its rows.
+# 'failed' (ended on an error) and 'complete' (this migration renames 'done' to it). The CHECK
+# needs a new table; Connection._migrate runs migrations with foreign keys off, so crawl_nodes
+# keeps its rows.
 _CRAWL_STATES = """
 CREATE TABLE crawls_new (
     id           INTEGER PRIMARY KEY,

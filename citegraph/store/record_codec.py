@@ -63,7 +63,7 @@ def pack_raw(xml: bytes) -> bytes:
 
 
 def unpack_raw(blob: bytes) -> bytes:
-    """The raw XML of a stored blob, zstandard (current) or zlib (stores before 2026-11)."""
+    """The raw XML of a stored blob, zstandard (what :func:`pack_raw` writes) or zlib."""
     blob = bytes(blob)
     try:
         if blob[:4] == _ZSTD_MAGIC:

@@ -1,8 +1,8 @@
 """The key line at the bottom of the browser: fixed text, drawn once, clickable.
 
 Textual's ``Footer`` rebuilds one widget per key whenever the focus or the screen changes
-(opening the filter box, a pop-up, closing it): on a 2-core machine that was 50-100 ms of
-every such key press. The browser's keys never change, so one line of text does the job.
+(opening the filter box, a pop-up, closing it), which delays every such key press. The
+browser's keys never change, so one line of text does the job.
 """
 
 from __future__ import annotations

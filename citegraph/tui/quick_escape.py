@@ -1,9 +1,10 @@
-"""A lone Esc key in well under 100 ms (Textual on Linux and macOS terminals).
+"""A lone Esc key delivered after ESCDELAY plus at most one short poll (Textual on Linux and
+macOS terminals).
 
 A terminal sends Esc as the same byte that starts every escape sequence (arrows, function keys),
 so Textual waits ESCDELAY ms for more bytes. Its input thread, however, only checks that
-timer when its ``select`` returns, and that waits up to 0.1 s with no input: a lone Esc took
-100-200 ms to arrive (measured in tmux), before the browser did anything with it. Here the
+timer when its ``select`` returns, and that waits up to 0.1 s with no input: a lone Esc
+arrives up to that much later than ESCDELAY, before the browser does anything with it. Here the
 input thread's selector waits at most :data:`POLL` seconds at a time, so Esc arrives ESCDELAY
 ms after the key press plus at most one poll. The cost is a thread waking 50 times a second
 to find nothing to do.

@@ -56,7 +56,7 @@ class InfoScreen(ModalScreen[None]):
     """A scrollable pop-up holding one renderable; any of Esc, q or its own key closes it."""
 
     # opaque: a see-through pop-up makes Textual redraw the whole screen beneath it, tinted,
-    # on every refresh (40-60 ms a key on a 2-core machine)
+    # on every refresh (a delay on every key press)
     DEFAULT_CSS = """
     InfoScreen { align: center middle; background: $background; }
     InfoScreen > VerticalScroll {
