@@ -875,18 +875,11 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
             app.info(f"exported {count:,} articles" + (f" to {output}" if output != "-" else ""))
         return
     with app.open_store(must_exist=True) as store:
-        keep = None
-        if topics or mesh or match or journal:
-            # the analysis layer's filters: a paper reached only through removed papers drops out
-            from citegraph.analysis.load import prepare
-            from citegraph.analysis.selection import Filters
+        from citegraph.filters import Filters
 
-            prepared = prepare(store, seeds=seed_pmids, depth=depth, direction=direction or "cited-by",
-                               filters=Filters(topics=topics, mesh=mesh, match=match, journal=journal),
-                               lens_path=lens)
-            keep = set(prepared.graph.nodes)
-        selection = select(store, seeds=seed_pmids, depth=depth, direction=direction, since=since, until=until,
-                           types=types, exclude_types=exclude_types, keep=keep)
+        selection = select(store, Filters(seeds=tuple(seed_pmids), depth=depth, direction=direction, since=since,
+                                          until=until, types=types, exclude_types=exclude_types, topics=topics,
+                                          mesh=mesh, match=match, journal=journal, lens=lens))
         if with_contexts:
             from citegraph.exports.selection import attach_contexts
 
