@@ -40,6 +40,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 
 from .deferred_signals import signals_deferred
 from .errors import InputError, NetworkError, ResponseError, SourceError, StoreError
+from .filters import Filters, PaperRecord, fold
 from .models import Article
 from .parse_pool import REFERENCE_LIST_SOURCE, RecordDigest, digest_articles
 from .store import PreparedArticles, Store, source_bit
@@ -141,14 +142,10 @@ class CrawlOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sources", parse_sources(self.sources))
-        # one spelling per type, in a fixed order: the same crawl whatever the order given
-        names: dict[str, str] = {}
-        for name in self.exclude_types or ():
-            name = " ".join(str(name).split())
-            if not name:
-                raise InputError("--exclude-type needs a publication type, e.g. Review")
-            names.setdefault(name.casefold(), name)
-        object.__setattr__(self, "exclude_types", tuple(names[k] for k in sorted(names)))
+        # one spelling per type, in a fixed order (the selection's case rule): the same crawl whatever the order given
+        records = Filters(since=self.since, until=self.until, exclude_types=self.exclude_types)
+        object.__setattr__(self, "exclude_types", records.exclude_types)
+        object.__setattr__(self, "_records", records)
         if self.direction not in DIRECTIONS:
             raise InputError(f"direction must be one of {', '.join(DIRECTIONS)}, not {self.direction!r}")
         if self.depth < 0:
@@ -168,7 +165,7 @@ class CrawlOptions:
     def _key_params(self, seeds: Sequence[str]) -> dict:
         params = {k: v for k, v in asdict(self).items() if k not in ("fetch_batch", "link_batch")}
         if self.exclude_types:  # matched without regard to case: "Review" and "review" are one crawl
-            params["exclude_types"] = sorted({t.casefold() for t in self.exclude_types})
+            params["exclude_types"] = sorted({fold(t) for t in self.exclude_types})
         else:
             del params["exclude_types"]  # crawls from before the option keep their key
         if self.sources == ("pubmed",):
@@ -195,15 +192,7 @@ class CrawlOptions:
     def left_out_by(self, year: int | None, publication_types: Iterable[str]) -> str | None:
         """Why a paper with this record is left out: ``"year"``, ``"type:NAME"`` (the first
         excluded type it has, as the option names it), or None when it is kept."""
-        if not self.in_window(year):
-            return "year"
-        if self.exclude_types:
-            excluded = {name.casefold(): name for name in self.exclude_types}
-            for kind in publication_types:
-                name = excluded.get(" ".join(kind.split()).casefold())
-                if name is not None:
-                    return "type:" + name
-        return None
+        return self._records.rejects(PaperRecord(year=year, publication_types=tuple(publication_types)))
 
 
 @dataclass

@@ -47,7 +47,7 @@ class PaperRecord:
     topics: tuple[str, ...] = ()
 
 
-def _names(values: Iterable[str] | str | None, option: str, example: str, *, ordered: bool) -> tuple[str, ...]:
+def _names(values: Iterable[str] | str | None, option: str, what: str, *, ordered: bool) -> tuple[str, ...]:
     """``values`` with whitespace runs collapsed, one spelling per :func:`fold` key (the first
     given); sorted by that key unless ``ordered``. An empty value is an :class:`InputError`."""
     if values is None:
@@ -58,7 +58,7 @@ def _names(values: Iterable[str] | str | None, option: str, example: str, *, ord
     for value in values:
         name = " ".join(str(value).split())
         if not name:
-            raise InputError(f"{option} needs a value, e.g. {example}")
+            raise InputError(f"{option} needs {what}")
         names.setdefault(name.casefold(), name)
     keys = list(names) if ordered else sorted(names)
     return tuple(names[k] for k in keys)
@@ -106,10 +106,11 @@ class Filters:
             raise InputError("depth must be 0 or more")
         if self.since is not None and self.until is not None and self.since > self.until:
             raise InputError(f"--since {self.since} is after --until {self.until}")
-        put("types", _names(self.types, "--type", "Review", ordered=False))
-        put("exclude_types", _names(self.exclude_types, "--exclude-type", "Review", ordered=False))
-        put("topics", _names(self.topics, "--topic", "a topic key or name", ordered=True))
-        put("mesh", _names(self.mesh, "--mesh", "D016896 or 'Receptors, Chimeric Antigen'", ordered=True))
+        put("types", _names(self.types, "--type", "a publication type, e.g. Review", ordered=False))
+        put("exclude_types", _names(self.exclude_types, "--exclude-type", "a publication type, e.g. Review",
+                                    ordered=False))
+        put("topics", _names(self.topics, "--topic", "a lens topic, by key or name", ordered=True))
+        put("mesh", _names(self.mesh, "--mesh", "a MeSH descriptor, by UI or name", ordered=True))
         put("words", tuple(dict.fromkeys(fold(w) for w in (self.words or ()) if fold(w))))
         put("journal", " ".join(self.journal.split()) or None if self.journal is not None else None)
         if self.lens is not None:

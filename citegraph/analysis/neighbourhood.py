@@ -129,8 +129,8 @@ def reach(graph: CitationGraph, seeds: Iterable[str], depth: int | None = None,
     by_seed = sorted(range(k), key=lambda j: int(inside[j]))
     rank = np.empty(k, dtype=np.int64)
     rank[by_seed] = np.arange(k)
-    order = np.lexsort((rank[cols], rows))
-    rows, cols = rows[order], cols[order]
+    by_row = np.lexsort((rank[cols], rows))
+    rows, cols = rows[by_row], cols[by_row]
     bounds = np.searchsorted(rows, np.arange(len(nodes) + 1))
     parents = parent.tolist()
     result: dict[str, Reached] = {}
