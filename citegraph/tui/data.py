@@ -20,11 +20,13 @@ import os
 import signal
 import threading
 from collections import OrderedDict, deque
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
 
+from ..filters import Filters, PaperRecord
 from ..models import Article
 from ..store import Store
 
@@ -235,6 +237,38 @@ class BrowseData:
 
     def topics_of(self, pmid: str) -> list[str]:
         return self.topics.get(pmid, []) if self.topics is not None else []
+
+    # -- the selection -------------------------------------------------------------------------
+    def passing(self, pmids: Iterable[str], filters: Filters) -> list[str]:
+        """Those of ``pmids`` that pass the record filters of ``filters``
+        (:meth:`~citegraph.filters.Filters.matches`), in the order given. A paper without a stored
+        record has no year, title or metadata; lens topics are the overview's (none before it
+        arrives). Publication types, MeSH and abstracts are read only when a filter needs them."""
+        pmids = list(pmids)
+        if not filters.active:
+            return pmids
+        self.known(pmids)
+        meta = {}
+        if filters.needs_meta or filters.needs_text:
+            from ..analysis.load import load_meta
+
+            meta = load_meta(self.store, [p for p in pmids if p in self.summaries], abstracts=filters.needs_text)
+        return [p for p in pmids if filters.matches(self._record(p, meta.get(p)))]
+
+    def _record(self, pmid: str, meta) -> PaperRecord:
+        year, title, journal = self.summaries.get(pmid, (None, "", ""))
+        record = PaperRecord(year=year, title=title or "", journal=journal or "",
+                             topics=tuple(self.topics_of(pmid)))
+        if meta is None:
+            return record
+        return replace(record, abstract=meta.abstract, publication_types=tuple(meta.publication_types),
+                       mesh=tuple(meta.mesh))
+
+    def neighbours(self, pmid: str, direction: str, filters: Filters | None = None) -> list[str]:
+        """The list the browser shows for ``pmid``: its citing papers (``direction`` "citing") or
+        its references ("references"), less those ``filters`` reject (see :meth:`passing`)."""
+        papers = self.citing(pmid) if direction == "citing" else self.references(pmid)
+        return self.passing(papers, filters) if filters is not None else papers
 
     # -- the whole graph (worker thread) -----------------------------------------------------
     def overview_in_process(self, in_process: bool | None = None) -> bool:
