@@ -121,3 +121,21 @@ def test_article_meta_follows_new_refetched_and_deleted_records(tmp_path):
         with store.transaction():
             store.delete_articles(["1"], "deleted")
         assert set(load_meta(store)) == {"3"}
+
+
+def test_one_case_rule_spacing_and_casefold():
+    # the selection's case rule (citegraph.filters.fold): whitespace runs folded and casefold,
+    # where the analysis filters used to strip and lower-case only
+    g = graph(EDGES, YEARS, journals={"2": "Zeitschrift der Straße", "3": "New England  Journal"})
+    meta = {"3": PaperMeta(("Published Erratum",))}
+    only = lambda **kw: set(select(g, Filters(seeds=["1"], **kw), meta=meta))  # noqa: E731
+    assert only(exclude_types=("published  erratum",)) == {"1", "2", "4", "5"}
+    assert only(journal="STRASSE") == {"1", "2"}
+    assert only(journal="england journal") == {"1", "3"}
+
+
+def test_an_empty_filter_value_is_an_error_not_ignored():
+    with pytest.raises(InputError, match="--mesh"):
+        Filters(mesh=("",))
+    with pytest.raises(InputError, match="--exclude-type"):
+        Filters(exclude_types=(" ",))
