@@ -1,16 +1,16 @@
-"""What the browser shows, loaded lean: the app must open a 50,000-paper store in well under 2 s.
+"""What the browser shows, read lean: opening the browser reads nothing of the whole store.
 
-Nothing is read at start: a paper's citing papers and references are one indexed query each,
-their (year, title, journal) one more (no JSON decoding), and full records are read one at a
-time (:meth:`BrowseData.article`, cached) for the detail pane.
+A paper's citing papers and references are one indexed query each, their (year, title,
+journal) one more (no record decoded), and full records are read one at a time
+(:meth:`BrowseData.article`, cached) for the detail pane. The list is filtered by the one
+selection rule (:meth:`BrowseData.passing`, :class:`citegraph.filters.Filters`).
 
 The whole-graph answers (in-graph citation counts, PageRank, topics, the descent tree from
 the seed that gives paths) come from :func:`compute_overview`, which loads the graph as arrays
-and asks :mod:`citegraph.analysis`. On a large store that takes seconds, so
-:meth:`BrowseData.load_overview` runs it in a separate process (the browser's own thread
-would hold the GIL and slow every key press) and keeps only the compact results. Until they
-arrive, counts come from SQL, paths from a breadth-first search through SQL, and PageRank
-shows as pending.
+and asks :mod:`citegraph.analysis`. :meth:`BrowseData.load_overview` runs it in a separate
+process for a large store (so the browser's own thread keeps the GIL for key presses) and keeps
+only the compact results. Until they arrive, counts come from SQL, paths from a breadth-first
+search through SQL, and PageRank shows as pending.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
 
 
 #: entries per message from the overview process: unpickling one message holds the GIL (the
-#: browser's key presses wait), so the 50,000-paper overview goes in ~2 ms slices, not one 0.1 s lump
+#: browser's key presses wait), so a large overview arrives in many small slices
 OVERVIEW_SLICE = 4000
 
 
