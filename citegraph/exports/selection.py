@@ -119,7 +119,11 @@ def select(store: Store, filters: Filters | None = None) -> Selection:
         else:  # the crawl saw it at another distance: keep the crawl's word, no path
             provenance[pmid] = Provenance(how.seeds, g, ())
     chosen = _stored(graph, prepare(store, filters, graph=graph).graph)
-    articles = sorted(store.get_articles(chosen).values(), key=lambda a: int(a.pmid))
+    if filters.seeds:
+        articles = sorted(store.get_articles(chosen).values(), key=lambda a: int(a.pmid))
+    else:  # most of the store: one scan, without the raw records
+        wanted = set(chosen)
+        articles = [a for a in store.iter_articles() if a.pmid in wanted]
     chosen = {a.pmid for a in articles}
     unstored_seeds = [s for s in roots if not (s in graph and _is_stored(graph, s))]
     nodes = chosen | set(unstored_seeds)
