@@ -23,7 +23,7 @@ from .retraction import through_retracted
 from .neighbourhood import neighbourhood, require_node
 from .selection import Filters, PaperMeta, selection_mask
 
-__all__ = ["load_graph", "load_paper_graph", "load_meta", "add_unstored_seed", "Prepared", "prepare"]
+__all__ = ["load_graph", "load_paper_graph", "load_meta", "add_unstored_seed", "Prepared", "prepare", "topic_keys"]
 
 
 def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph:
@@ -187,13 +187,15 @@ def _with_neighbourhood(filters: Filters, seeds: Iterable[str] | None, depth: in
     return replace(filters, **changes) if changes else filters
 
 
-def _topic_key(lens: Lens, wanted: str) -> str:
-    """The key of the lens topic ``wanted`` names by key or name (:func:`~citegraph.filters.fold`
-    rule); :class:`InputError` naming the lens' topics when none does."""
-    for topic in lens.topics:
-        if fold(wanted) in (fold(topic.key), fold(topic.name)):
-            return topic.key
-    return lens.topic(wanted).key
+def topic_keys(lens: Lens, filters: Filters) -> Filters:
+    """``filters`` with each topic named by its key in ``lens`` (a topic may be given by key or
+    name, compared by the :func:`~citegraph.filters.fold` rule); :class:`InputError` naming the
+    lens' topics for one it does not have."""
+    keys = []
+    for wanted in filters.topics:
+        found = [t.key for t in lens.topics if fold(wanted) in (fold(t.key), fold(t.name))]
+        keys.append(found[0] if found else lens.topic(wanted).key)
+    return filters.with_topics(keys) if keys else filters
 
 
 def _prepare(store: Store, filters: Filters, need_lens: bool, abstracts: bool, include_unstored: bool,
@@ -206,7 +208,7 @@ def _prepare(store: Store, filters: Filters, need_lens: bool, abstracts: bool, i
     lens = load_lens(filters.lens) if need_lens else None
     if lens is not None and filters.topics:
         # filters name topics by key or name (an unknown one is an error); classification speaks in keys
-        filters = filters.with_topics(_topic_key(lens, t) for t in filters.topics)
+        filters = topic_keys(lens, filters)
     nodes = None
     if need_lens or filters.needs_meta or filters.needs_text:
         nodes = list(neighbourhood(graph, seeds, filters.depth, filters.walk_direction)) if seeds else None

@@ -209,8 +209,8 @@ class BrowseApp(App[None]):
 
     def refresh_list(self, *, keep: bool = False) -> None:
         papers = self._papers()
-        if self.filter.active:
-            papers = self.data.passing(papers, self.filter)
+        if self.filter.active or self.data.filters.active:
+            papers = self.data.keep(papers, self.filter)
         summaries = self.data.summaries
         if self.sort == "year":
             papers = sorted(papers, key=lambda p: ((summaries.get(p) or (0,))[0] or 0, int(p)), reverse=self.descending)
@@ -283,9 +283,9 @@ class BrowseApp(App[None]):
             unstored = sum(1 for p in self.listed if p not in self.data.summaries)
             if unstored:
                 status.append(f" ({unstored:,} not in the store)", style="dim")
-        if self.filter.active:
+        if self.filter.active or self.data.filters.active:
             status.append(f" (of {total:,}; filter: ")
-            status.append_text(text(describe(self.filter)))
+            status.append_text(text(" ".join(filter(None, (describe(self.data.filters), describe(self.filter))))))
             status.append(")")
         status.append(f" · sort {self.sort} {'↓' if self.descending else '↑'}")
         error = self.data.overview_error

@@ -15,6 +15,7 @@ search through SQL, and PageRank shows as pending.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
@@ -36,7 +37,7 @@ __all__ = ["BrowseData", "compute_overview", "OverviewError", "IN_PROCESS_BELOW"
 IN_PROCESS_BELOW = 25_000_000
 
 
-def compute_overview(store_path: str | Path, seed: str) -> dict:
+def compute_overview(store_path: str | Path, seed: str, lens_path: str | Path | None = None) -> dict:
     """In-graph citation counts, PageRank, lens topics, retractions and the seed's descent tree.
 
     ``{"cited_by": {pmid: n}, "cites": {pmid: n}, "pagerank": {pmid: x}, "topic_names": [key],
@@ -45,7 +46,7 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
     (counts only for papers that have some). Plain dicts, cheap to send between processes.
     The graph is read as arrays (:func:`citegraph.analysis.load.load_graph`), with the seed in it
     even without a stored record (as the analysis commands have it); the topics come from the
-    store's cached classification by the default lens; retractions are those of
+    store's cached classification by the lens at ``lens_path`` (None: the built-in one); retractions are those of
     :func:`citegraph.analysis.load.prepare`, as ``rank`` marks them.
     """
     from ..analysis.load import add_unstored_seed, load_graph, prepare
@@ -58,7 +59,7 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
             add_unstored_seed(graph, store, seed)
         except InputError:  # no record and no stored paper citing it: nothing to add
             pass
-        prepared = prepare(store, graph=graph, use_lens=True)
+        prepared = prepare(store, graph=graph, use_lens=True, lens_path=lens_path)
     names = graph.names()
     in_degrees = graph.in_degrees()
     out_degrees = graph.out_degrees()
@@ -119,12 +120,25 @@ class BrowseData:
     (it publishes its results in one step at the end).
 
     ``compute`` replaces :func:`compute_overview` (same arguments and answer; a module-level
-    function, so that the overview process can be given it)."""
+    function, so that the overview process can be given it). ``filters`` are the selection the
+    browser was opened with: every list keeps only the papers they keep (:meth:`keep`), and
+    their lens classifies the overview's topics. A topic they name that the lens lacks is an
+    :class:`~citegraph.errors.InputError`."""
 
     def __init__(self, store: Store, *, cache_size: int = 256,
-                 compute: Callable[[str, str], dict] | None = None) -> None:
+                 compute: Callable[[str, str], dict] | None = None, filters: Filters | None = None) -> None:
         self.store = store
         self._compute = compute
+        filters = (filters or Filters()).records_only()
+        if filters.topics:
+            from ..analysis.lens import load_lens
+            from ..analysis.load import topic_keys
+
+            filters = topic_keys(load_lens(filters.lens), filters)
+        #: the record filters every list applies (topics as lens keys)
+        self.filters = filters
+        if filters.lens is not None:
+            self._compute = functools.partial(compute or compute_overview, lens_path=str(filters.lens))
         #: (year, title, journal) of the stored papers seen so far (see :meth:`known`)
         self.summaries: dict[str, tuple[int | None, str, str]] = {}
         self._absent: set[str] = set()
@@ -264,11 +278,15 @@ class BrowseData:
         return replace(record, abstract=meta.abstract, publication_types=tuple(meta.publication_types),
                        mesh=tuple(meta.mesh))
 
-    def neighbours(self, pmid: str, direction: str, filters: Filters | None = None) -> list[str]:
+    def keep(self, pmids: Iterable[str], box: Filters | None = None) -> list[str]:
+        """Those of ``pmids`` that both :attr:`filters` and ``box`` (the filter box's) keep."""
+        kept = self.passing(pmids, self.filters)
+        return self.passing(kept, box) if box is not None else kept
+
+    def neighbours(self, pmid: str, direction: str, box: Filters | None = None) -> list[str]:
         """The list the browser shows for ``pmid``: its citing papers (``direction`` "citing") or
-        its references ("references"), less those ``filters`` reject (see :meth:`passing`)."""
-        papers = self.citing(pmid) if direction == "citing" else self.references(pmid)
-        return self.passing(papers, filters) if filters is not None else papers
+        its references ("references"), less those :meth:`keep` drops."""
+        return self.keep(self.citing(pmid) if direction == "citing" else self.references(pmid), box)
 
     # -- the whole graph (worker thread) -----------------------------------------------------
     def overview_in_process(self, in_process: bool | None = None) -> bool:
