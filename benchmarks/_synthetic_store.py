@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from citegraph.crawl import SOURCE_RECORD  # noqa: E402
-from citegraph.pubmed_xml import parse_articles  # noqa: E402
+from citegraph.pubmed import parse_articles  # noqa: E402
 from citegraph.store import Store, prepare_articles  # noqa: E402
 from citegraph.testing.responses import efetch_pubmed  # noqa: E402
 from citegraph.testing.synthetic import SyntheticCorpus  # noqa: E402

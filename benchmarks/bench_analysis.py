@@ -114,7 +114,7 @@ def main() -> int:
 
         # the lens classification is kept in the store (topic_cache): the first run over a
         # store classifies every paper (abstracts and MeSH read), later runs read it back
-        cold = store.cached_topics(lens.load_lens().digest) == {}
+        cold = store.read_topic_cache(lens.load_lens().digest) == {}
         if "topics" not in args.skip:
             timed("topics ROOT, first run: classify 100k papers" if cold else "topics ROOT (cache already warm)",
                   topics, results, COLD_TOPICS_TARGET if cold else COMMAND_TARGET)

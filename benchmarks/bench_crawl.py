@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO))
 from citegraph.config import Settings  # noqa: E402
 from citegraph.crawl import CrawlOptions, Crawler  # noqa: E402
 from citegraph.parse_pool import ParsePool  # noqa: E402
-from citegraph.pubmed_xml import parse_articles  # noqa: E402
+from citegraph.pubmed import parse_articles  # noqa: E402
 from citegraph.sources.eutils import EutilsClient  # noqa: E402
 from citegraph.sources.icite import ICiteClient  # noqa: E402
 from citegraph.store import Store  # noqa: E402
@@ -92,7 +92,7 @@ def machine_busy() -> float:
 
 def batched(server: ServerProcess, rate: float, folder: Path, depth: int, max_papers: int | None,
             sources: tuple[str, ...] = ("pubmed",), icite_rate: float = 3):
-    settings = Settings.from_env(eutils_url=server.url, cache_dir=folder, rate=rate,
+    settings = Settings.from_env(eutils_url=server.url, data_dir=folder, rate=rate,
                                  icite_url=server.base + "/icite/api/", icite_rate=icite_rate)
     with EutilsClient(settings) as client, ICiteClient(settings) as icite, Store(settings.store_path) as store, \
             ParsePool(settings.parse_processes) as pool:
@@ -112,7 +112,7 @@ def batched(server: ServerProcess, rate: float, folder: Path, depth: int, max_pa
 def per_paper(server: ServerProcess, rate: float, limit: int) -> tuple[int, int, float]:
     """Breadth-first from the root, one efetch and one elink per paper (what per-paper
     libraries do), for the first ``limit`` papers. Returns (papers, requests, wall)."""
-    settings = Settings(eutils_url=server.url, cache_dir=Path(tempfile.mkdtemp()), rate=rate)
+    settings = Settings(eutils_url=server.url, data_dir=Path(tempfile.mkdtemp()), rate=rate)
     seen = {ROOT}
     queue = deque([ROOT])
     papers = 0
@@ -128,7 +128,7 @@ def per_paper(server: ServerProcess, rate: float, limit: int) -> tuple[int, int,
                     seen.add(citing)
                     queue.append(citing)
         requests = client.stats["requests"]
-    shutil.rmtree(settings.cache_dir, ignore_errors=True)
+    shutil.rmtree(settings.data_dir, ignore_errors=True)
     return papers, requests, time.monotonic() - started
 
 

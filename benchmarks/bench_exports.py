@@ -18,7 +18,7 @@ from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.exports.formats import FORMATS, export
 from citegraph.exports.selection import select
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-exports-"))
     with EutilsServer(Corpus.synthetic(args.papers, seed=1), rate_limit=100) as server:
-        settings = Settings(eutils_url=server.url, cache_dir=folder, rate=100)
+        settings = Settings(eutils_url=server.url, data_dir=folder, rate=100)
         with EutilsClient(settings) as client, Store(settings.store_path) as store:
             Crawler(client, store, parse=parse_articles).run(["90000001"], CrawlOptions(depth=args.depth))
     with Store(folder / "citegraph.sqlite") as store:

@@ -5,7 +5,7 @@
 The labels (``benchmarks/data/lens_labels.tsv``, the topic definitions in its header) say which
 topics of the built-in ``cell-therapy`` lens truly apply to each of a few hundred records of the
 PubMed update file ``--records`` (default: the fixture ``pubmed21n1298.xml.gz``). The records
-are read with ``citegraph.pubmed_xml.iter_articles`` and classified with ``classify_many``
+are read with ``citegraph.pubmed.iter_articles`` and classified with ``classify_many``
 (what the store uses); the per-paper ``Topic.matches`` must give the same answers, and the
 script exits 2 if it does not.
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from citegraph.analysis.lens import classify_many, load_lens  # noqa: E402
 from citegraph.analysis.selection import PaperMeta  # noqa: E402
 from citegraph.models import Article  # noqa: E402
-from citegraph.pubmed_xml import iter_articles  # noqa: E402
+from citegraph.pubmed import iter_articles  # noqa: E402
 
 LABELS = REPO / "benchmarks" / "data" / "lens_labels.tsv"
 RECORDS = REPO.parent / "shared" / "fixtures" / "pubmed" / "pubmed21n1298.xml.gz"

@@ -8,7 +8,7 @@ parent's peak across fork/exec). On a shared machine the wall figures move with 
 load average is printed with them and the best of --repeat runs is kept.
 
 Readers:
-  citegraph         citegraph.pubmed_xml.iter_articles (every field, raw XML kept per record)
+  citegraph         citegraph.pubmed.iter_articles (every field, raw XML kept per record)
   pubmed_parser     pubmed_parser.parse_medline_xml with its defaults (no authors, no references)
   pubmed_parser_full  the same with author_list=True, reference_list=True (closer to citegraph)
   bio_entrez        Bio.Entrez.read on the decompressed stream (builds the whole file in memory)
@@ -48,7 +48,7 @@ def run_one(reader: str, path: str) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     note = ""
     if reader == "citegraph":
-        from citegraph.pubmed_xml import iter_articles
+        from citegraph.pubmed import iter_articles
 
         records = sum(1 for _ in iter_articles(path))
     elif reader in ("pubmed_parser", "pubmed_parser_full"):
@@ -73,7 +73,7 @@ def run_one(reader: str, path: str) -> dict:
 
         from Bio import Entrez
 
-        from citegraph.pubmed_xml import iter_articles
+        from citegraph.pubmed import iter_articles
 
         opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
         with opener(path, "rb") as handle:
@@ -100,7 +100,7 @@ def run_one(reader: str, path: str) -> dict:
                     del elem.getparent()[0]
     elif reader == "import":
         sys.path.insert(0, str(REPO))
-        import cli
+        from citegraph import cli
 
         with tempfile.TemporaryDirectory() as folder:
             code = cli.main(["--quiet", "--cache-dir", folder, "import", "--json", path])

@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO))
 
 from citegraph.config import Settings  # noqa: E402
 from citegraph.crawl import SOURCE_RECORD  # noqa: E402
-from citegraph.pubmed_xml import parse_record  # noqa: E402
+from citegraph.pubmed import parse_record  # noqa: E402
 from citegraph.store import Store  # noqa: E402
 from citegraph.testing.synthetic import SyntheticCorpus  # noqa: E402
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--papers", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    path = Settings.from_env(cache_dir=args.folder).store_path
+    path = Settings.from_env(data_dir=args.folder).store_path
     start = time.perf_counter()
     synth = SyntheticCorpus(args.papers, args.seed)
     batch = []

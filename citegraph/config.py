@@ -42,7 +42,8 @@ class Settings:
     tool: str = "citegraph"
     email: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    cache_dir: Path = Path("cache")
+    #: the data folder: it holds the store (``citegraph.sqlite``), the only copy of what was crawled
+    data_dir: Path = Path("cache")
     #: seconds to connect / to wait for the next byte of a response (a whole body gets twice
     #: the read timeout); each request is tried up to ``max_attempts`` times
     connect_timeout: float = 10.0
@@ -95,7 +96,7 @@ class Settings:
             raise ConfigError("max_attempts and concurrency must be at least 1")
         if self.parse_processes is not None and self.parse_processes < 0:
             raise ConfigError("parse_processes must be 0 or more")
-        object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
         for name in ("icite", "europepmc", "opencitations"):
             url = getattr(self, f"{name}_url")
             if not re.match(r"^https?://", url):
@@ -109,7 +110,7 @@ class Settings:
         key = "'***'" if self.api_key else "None"
         return (
             f"Settings(eutils_url={self.eutils_url!r}, tool={self.tool!r}, email={self.email!r}, "
-            f"api_key={key}, cache_dir={str(self.cache_dir)!r}, rate={self.effective_rate})"
+            f"api_key={key}, data_dir={str(self.data_dir)!r}, rate={self.effective_rate})"
         )
 
     @property
@@ -121,7 +122,7 @@ class Settings:
 
     @property
     def store_path(self) -> Path:
-        return self.cache_dir / "citegraph.sqlite"
+        return self.data_dir / "citegraph.sqlite"
 
     def with_overrides(self, **overrides: object) -> "Settings":
         """A copy with the given non-None fields replaced (command-line flags)."""
@@ -130,7 +131,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
-        """Read ``CITEGRAPH_EUTILS_URL``, ``CITEGRAPH_CACHE``, ``NCBI_EMAIL``, ``NCBI_API_KEY``,
+        """Read ``CITEGRAPH_EUTILS_URL``, ``CITEGRAPH_DATA`` (the data folder; ``CITEGRAPH_CACHE``
+        is read as its alias, the new name winning when both are set), ``NCBI_EMAIL``, ``NCBI_API_KEY``,
         ``CITEGRAPH_RATE``, ``CITEGRAPH_TIMEOUT`` (read timeout, seconds) and the tuning knobs
         ``CITEGRAPH_MAX_ATTEMPTS``, ``CITEGRAPH_BACKOFF`` (first backoff, seconds),
         ``CITEGRAPH_CONCURRENCY``, ``CITEGRAPH_PARSE_PROCESSES``; then apply ``overrides`` (None
@@ -139,8 +141,9 @@ class Settings:
         values: dict[str, object] = {}
         if env.get("CITEGRAPH_EUTILS_URL"):
             values["eutils_url"] = env["CITEGRAPH_EUTILS_URL"]
-        if env.get("CITEGRAPH_CACHE"):
-            values["cache_dir"] = Path(env["CITEGRAPH_CACHE"])
+        data_dir = env.get("CITEGRAPH_DATA") or env.get("CITEGRAPH_CACHE")
+        if data_dir:
+            values["data_dir"] = Path(data_dir)
         if env.get("NCBI_EMAIL"):
             values["email"] = env["NCBI_EMAIL"]
         if env.get("NCBI_API_KEY"):

@@ -141,3 +141,13 @@ def rank_by_contexts(store, graph, seed: str, by: str, limit: int | None = 20) -
     cover = {"papers": len(nodes), "asked": len(states),
              "with_text": sum(1 for s in states.values() if s == "fetched")}
     return (rows if limit is None else rows[:limit]), cover
+
+
+def papers_mentioning(store, pmid: str) -> list[tuple[str, int | None, str, Counter]]:
+    """(citing, year, title, mentions by section) of the papers whose stored full text cites
+    ``pmid``, most mentions first (then by PMID)."""
+    pairs = store.mention_sections([pmid])
+    summaries = store.summaries_of(citing for citing, _ in pairs)
+    rows = [(citing, *summaries.get(citing, (None, ""))[:2], sections) for (citing, _), sections in pairs.items()]
+    rows.sort(key=lambda r: (-sum(r[3].values()), int(r[0])))
+    return rows

@@ -161,7 +161,7 @@ def store_status(path: Path, source: DemoSource) -> str:
             counts = store.counts()
         if counts["articles"] or counts["crawls"] or counts["citations"]:
             raise StoreError(f"{path.parent} holds a store that is not demo data ({counts['articles']:,} articles): "
-                             "the demo keeps its own, give it another --cache-dir")
+                             "the demo keeps its own, give it another --data-dir")
     return "new"
 
 
@@ -201,7 +201,7 @@ def check_crawl_target(store_path: Path, eutils_url: str) -> None:
     source but one on this machine, such as the demo's own server, is real)."""
     if not _is_loopback(eutils_url) and is_demo_store(store_path):
         raise InputError(f"{Path(store_path).parent} holds demo data (made by `citegraph demo`): crawl into "
-                         "another --cache-dir (the default is ./cache), so demo and real records never mix")
+                         "another --data-dir (the default is ./cache), so demo and real records never mix")
 
 
 def example_descendant(store: "Store", seed: str) -> str | None:
@@ -229,9 +229,9 @@ def command_line(args: Sequence[str]) -> str:
 def next_commands(demo_dir: Path, seed: str, descendant: str | None,
                   data_dir: Path | None = None) -> list[tuple[str, str]]:
     """(command line, what it does) for a newcomer after the demo: commands on the demo store,
-    each with its ``--cache-dir``, then a real crawl (into ``data_dir`` when given, else the
+    each with its ``--data-dir``, then a real crawl (into ``data_dir`` when given, else the
     default data folder)."""
-    on_demo = ["--cache-dir", os.fspath(demo_dir)]
+    on_demo = ["--data-dir", os.fspath(demo_dir)]
     rows = [
         (command_line([*on_demo, "browse", seed]), "browse the graph in the terminal (? lists the keys, q quits)"),
         (command_line([*on_demo, "timeline", seed, "--by", "topic"]), "papers per year and lens topic"),
@@ -243,7 +243,7 @@ def next_commands(demo_dir: Path, seed: str, descendant: str | None,
     rows += [
         (command_line([*on_demo, "export", "--format", "csv", "-o", "demo.csv"]), "the papers as a spreadsheet table"),
         (command_line([*on_demo, "stats"]), "what the demo store holds"),
-        (command_line([*(["--cache-dir", os.fspath(data_dir)] if data_dir is not None else []),
+        (command_line([*(["--data-dir", os.fspath(data_dir)] if data_dir is not None else []),
                    "crawl", REAL_EXAMPLE, "--depth", str(DEPTH)]),
          "a real crawl from NCBI (needs the internet), in a store apart from the demo's"),
     ]

@@ -132,6 +132,12 @@ def fetch_fulltext(store, client, pmids: Iterable[str | int], *, first_batch: in
     return report
 
 
+def fetch_crawl_fulltext(store, client, crawl_id: int, *,
+                         progress: Callable[[int, int], None] | None = None) -> FulltextReport:
+    """:func:`fetch_fulltext` for the members of the stored crawl ``crawl_id``."""
+    return fetch_fulltext(store, client, [pmid for pmid, _ in store.nodes(crawl_id)], progress=progress)
+
+
 def split_answer(body: bytes, asked: Sequence[str]) -> list[tuple[str, ArticleText, bytes]]:
     """(PMC number, article, the article's own XML) for each article or ``Reply`` of an
     ``efetch db=pmc`` answer. Raises a transient :class:`ResponseError` when an id of
@@ -178,12 +184,18 @@ def store_articles(store, items: Iterable[tuple[str, ArticleText, bytes]], sourc
 
 @dataclass
 class NxmlReport:
-    """What :func:`import_nxml` stored: articles by state, contexts, and the files skipped
-    with the reason (no PMID and no stored paper with its PMC id)."""
+    """What :func:`import_nxml` stored: the files read, articles by state, contexts, and the
+    files skipped with the reason (no PMID and no stored paper with its PMC id)."""
 
+    files: int = 0
     articles: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
     contexts: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """The report as JSON data: ``files``, the articles by state, ``contexts`` and how many
+        files were ``skipped``."""
+        return {"files": self.files, **self.articles, "contexts": self.contexts, "skipped": len(self.skipped)}
 
 
 def import_nxml(store, paths: Iterable[Path]) -> NxmlReport:
@@ -195,6 +207,7 @@ def import_nxml(store, paths: Iterable[Path]) -> NxmlReport:
     report = NxmlReport()
     for path in paths:
         path = Path(path)
+        report.files += 1
         data = _read(path)
         try:
             pairs = list(zip(iter_articleset(data), _article_bytes(data)))

@@ -23,12 +23,12 @@ Rules, so that an import is idempotent and order-safe:
 A truncated or corrupt file raises :class:`ImportFailed` naming the file and the last record
 read; every record before the fault is committed, so the store is consistent and running the
 import again continues (stored records are skipped by the revision check). A record that
-cannot be stored (its PMID is not a PubMed id, see :class:`~citegraph.pubmed_xml.SkippedRecord`)
+cannot be stored (its PMID is not a PubMed id, see :class:`~citegraph.pubmed.SkippedRecord`)
 is left out and listed in :attr:`ImportReport.skipped` with its file and position; the file's
 other records are imported.
 
 With ``workers > 1`` the parent cuts the file into pieces of whole records
-(:mod:`citegraph.pubmed_chunks`), worker processes parse them and prepare the rows, and the
+(:mod:`citegraph.pubmed.pieces`), worker processes parse them and prepare the rows, and the
 parent writes them in file order.
 """
 
@@ -46,8 +46,7 @@ from pathlib import Path
 
 from .errors import CitegraphError, ParseError
 from .models import Article, DeletedCitations
-from .pubmed_chunks import iter_pieces
-from .pubmed_xml import Placement, SkippedRecord, iter_articles, said_of_the_whole
+from .pubmed import Placement, SkippedRecord, iter_articles, iter_pieces, said_of_the_whole
 from .store import DELETED, Store, prepare_articles, reference_rows
 from .worker_pool import PARSE_NICE, worker_pool
 
@@ -378,3 +377,29 @@ def _size(path: Path) -> int:
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     return worker_pool(workers, nice=PARSE_NICE)
+
+
+def deleted_by_nlm(store: Store, pmid: str) -> str | None:
+    """What to say of ``pmid`` if an imported update file listed it as deleted by NLM (and no
+    record of it is stored since), naming the day of that import; None if it was not."""
+    from datetime import datetime, timezone
+
+    entry = store.missing_entry(pmid)
+    if entry is None or entry[0] != DELETED:
+        return None
+    day = datetime.fromtimestamp(entry[1], timezone.utc).strftime("%Y-%m-%d")
+    return f"PMID {pmid} was deleted by NLM (listed as deleted by an update file imported on {day})"
+
+
+def import_paths(paths: Iterable[str | os.PathLike[str]], store: Store, *, workers: int = 1, batch_size: int = 500,
+                 progress: Callable[[ImportProgress], None] | None = None):
+    """Import ``paths`` in the order given: PubMed XML files through :func:`import_files`, PMC
+    JATS files (:func:`is_jats`) after them through :func:`citegraph.fulltext.import_nxml`.
+    Returns the PubMed report and the JATS report (None when no file is JATS)."""
+    from .fulltext import import_nxml
+
+    paths = [Path(path) for path in paths]
+    jats = [path for path in paths if is_jats(path)]
+    report = import_files([path for path in paths if path not in jats], store, workers=workers,
+                          batch_size=batch_size, progress=progress)
+    return report, (import_nxml(store, jats) if jats else None)

@@ -25,7 +25,7 @@ from typing import Iterable, NamedTuple
 
 from .errors import ParseError
 from .models import Article
-from .pubmed_xml import Records, parse_articles, prolog_end, records_are_plain
+from .pubmed import Records, parse_articles, prolog_end, records_are_plain
 from .store import prepare_articles, reference_rows
 from .worker_pool import PARSE_NICE, stop_now, worker_pool
 
@@ -77,7 +77,7 @@ def split_records(body: bytes, parts: int) -> list[bytes]:
     original's prolog and a run of its records, so that the workers read one answer together
     (the crawl waits on its last answer). Cuts fall only before a ``<PubmedArticle>`` tag, and
     only in answers where such a tag appears nowhere but at the start of a record (no comment
-    or the like holds one: see :func:`~citegraph.pubmed_xml.records_are_plain`); other
+    or the like holds one: see :func:`~citegraph.pubmed.records_are_plain`); other
     answers, and those without room for a cut, come back whole."""
     first = body.find(_RECORD_START)
     if parts < 2 or first < 0 or not records_are_plain(body, prolog_end(body)):

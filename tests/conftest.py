@@ -94,7 +94,8 @@ def _isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("CITEGRAPH_CACHE", str(tmp_path / "cache"))
     for name in ("NCBI_API_KEY", "NCBI_EMAIL", "OPENCITATIONS_TOKEN", "CITEGRAPH_EUTILS_URL", "CITEGRAPH_ICITE_URL",
                  "CITEGRAPH_EUROPEPMC_URL", "CITEGRAPH_OPENCITATIONS_URL", "CITEGRAPH_RATE", "CITEGRAPH_MAX_ATTEMPTS",
-                 "CITEGRAPH_BACKOFF", "CITEGRAPH_CONCURRENCY", "CITEGRAPH_TIMEOUT", "CITEGRAPH_PARSE_PROCESSES"):
+                 "CITEGRAPH_BACKOFF", "CITEGRAPH_CONCURRENCY", "CITEGRAPH_TIMEOUT", "CITEGRAPH_PARSE_PROCESSES",
+                 "CITEGRAPH_DATA"):
         monkeypatch.delenv(name, raising=False)
 
 

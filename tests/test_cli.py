@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
 
@@ -80,7 +80,7 @@ def test_crawl_then_stats_show_export(server, corpus, capsys, tmp_path):
 
 
 def test_crawl_leaves_out_excluded_publication_types_and_does_not_follow_them(server, corpus, capsys, tmp_path):
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
 
     types = {a.pmid: {t.lower() for t in a.publication_types}
              for a in parse_articles(b"<PubmedArticleSet>" + b"".join(r for _, r in corpus.iter_raw())
@@ -356,7 +356,7 @@ def test_talking_to_ncbi_without_a_contact_address_says_so_once_and_never_elsewh
     from citegraph.config import NCBI_EUTILS_URL, Settings
 
     def hint(quiet: bool = False, **settings) -> str:
-        app = cli.App(Settings(cache_dir=tmp_path, **settings), quiet=quiet)
+        app = cli.App(Settings(data_dir=tmp_path, **settings), quiet=quiet)
         app.client().close()
         return capsys.readouterr().err
 
@@ -366,9 +366,9 @@ def test_talking_to_ncbi_without_a_contact_address_says_so_once_and_never_elsewh
     assert hint(quiet=True) == ""
 
 
-def test_console_script_and_python_cli_py_run(tmp_path):
+def test_python_cli_py_and_python_m_citegraph_run(tmp_path):
     env = {**os.environ, "CITEGRAPH_CACHE": str(tmp_path)}
-    for command in ([sys.executable, "cli.py", "--version"], [sys.executable, "-m", "cli", "--help"]):
+    for command in ([sys.executable, "cli.py", "--version"], [sys.executable, "-m", "citegraph", "--help"]):
         done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert "citegraph" in done.stdout

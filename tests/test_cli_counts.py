@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.testing import Corpus
 
 ROOT = "90000001"

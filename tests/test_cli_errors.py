@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.errors import NetworkError
 
 

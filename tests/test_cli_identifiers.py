@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.models import Article
 from citegraph.store import Store
 

@@ -8,7 +8,10 @@ import re
 
 import pytest
 
-import cli
+from citegraph import cli
+from citegraph.cli import pager as cli_pager
+from citegraph.config import Settings
+from citegraph.errors import CitegraphError
 from citegraph.crawl import SOURCE_RECORD
 from citegraph.models import Article, MeshHeading
 from citegraph.store import Store
@@ -28,7 +31,7 @@ def stored(tmp_path_factory):
     """Paper 1 cited by 2..39; paper n > 2 also cites n - 1 (a chain 39 -> ... -> 2 -> 1);
     two MeSH groups, long titles."""
     cache = tmp_path_factory.mktemp("pager") / "cg"
-    with Store(cli.Settings.from_env(cache_dir=cache).store_path) as store, store.transaction():
+    with Store(Settings.from_env(data_dir=cache).store_path) as store, store.transaction():
         articles = [Article(pmid=str(p), year=1980 + p, journal="Journal of Tests",
                             title=f"Paper {p} on lymphokine-activated killer cells and " + "interleukin-2 " * 6,
                             abstract="word " * 100,
@@ -45,8 +48,8 @@ def stored(tmp_path_factory):
 def pages(monkeypatch):
     """What went through the pager: [(command, text)]; stdout counts as a 5-line terminal."""
     paged = []
-    monkeypatch.setattr(cli, "_run_pager", lambda command, text: paged.append((command, text)))
-    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda app: True)
+    monkeypatch.setattr(cli_pager, "_run_pager", lambda command, text: paged.append((command, text)))
+    monkeypatch.setattr(cli_pager, "_stdout_is_terminal", lambda app: True)
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("LINES", "5")
@@ -103,7 +106,7 @@ def test_printed_output_keeps_its_links(stored, capsys, pages, monkeypatch):
 
 def test_not_a_terminal_prints(stored, capsys, monkeypatch):
     """Not even with FORCE_COLOR (colours for a pipe) or --pager."""
-    monkeypatch.setattr(cli, "_run_pager", lambda command, text: pytest.fail("paged without a terminal"))
+    monkeypatch.setattr(cli_pager, "_run_pager", lambda command, text: pytest.fail("paged without a terminal"))
     monkeypatch.setenv("LINES", "5")
     monkeypatch.setenv("FORCE_COLOR", "1")
     out = run(stored, capsys, "rank", "1", "--pager")
@@ -116,7 +119,7 @@ def test_not_a_terminal_prints(stored, capsys, monkeypatch):
 def test_the_pager_command_runs_with_the_text(stored, capsys, monkeypatch, tmp_path):
     """A real pager process (a shell command line, as git runs $PAGER) gets the whole output."""
     target = tmp_path / "paged.txt"
-    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda app: True)
+    monkeypatch.setattr(cli_pager, "_stdout_is_terminal", lambda app: True)
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
@@ -132,7 +135,7 @@ def test_an_error_after_output_still_shows_the_output(stored, capsys, pages, mon
     import citegraph.views.analysis as views
 
     def broken(*args, **kwargs):
-        raise cli.CitegraphError("the view broke")
+        raise CitegraphError("the view broke")
 
     monkeypatch.setattr(views, "related_table", broken)
     code = cli.main(["--cache-dir", str(stored), "related", "3"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.store import Store
 
 ROOT = "90000001"

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from citegraph.analysis.coverage import coverage
-from citegraph.migrations import SOURCE_BITS
+from citegraph.store.migrations import SOURCE_BITS
 from test_crawl_sources import SEED, cli_run, pmc_cli, pmc_server, pmc_split  # noqa: F401 (fixtures)
 
 CITEDIN, REFS, RECORD = (SOURCE_BITS[k] for k in ("elink:pubmed_pubmed_citedin", "elink:pubmed_pubmed_refs",

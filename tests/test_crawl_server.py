@@ -14,9 +14,9 @@ from lxml import etree
 
 from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
-from citegraph.migrations import SOURCE_BITS
+from citegraph.store.migrations import SOURCE_BITS
 from citegraph.parse_pool import ParsePool
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer, FaultPlan
@@ -31,7 +31,7 @@ def run_crawl(url: str, folder: Path, seeds: list[str], rate: float = 50, pool: 
     ``icite_url``, iCite too (at the same ``rate``)."""
     from citegraph.sources.icite import ICiteClient
 
-    settings = Settings(eutils_url=url, cache_dir=folder, rate=rate, backoff_base=0.05, backoff_max=0.5,
+    settings = Settings(eutils_url=url, data_dir=folder, rate=rate, backoff_base=0.05, backoff_max=0.5,
                         max_attempts=8, **({"icite_url": icite_url, "icite_rate": rate} if icite_url else {}))
     if icite_url:
         options["sources"] = ("pubmed", "icite")
@@ -237,12 +237,12 @@ def test_an_elink_answer_with_a_bad_id_fails_that_paper_and_the_crawl_completes(
 
 
 def test_a_record_over_the_answer_size_cap_fails_alone_and_the_crawl_completes(tmp_path, monkeypatch):
-    from citegraph.sources import eutils
+    from citegraph.sources import http_client
 
     big = _record("2").replace(b"Title 2", b"Title " + b"w " * 100_000)  # about 200 KB
     corpus = _corpus({"1": (_record("1", ("2", "3", "4")), ("2", "3", "4")), "2": (big, ()),
                       "3": (_record("3"), ()), "4": (_record("4"), ())})
-    monkeypatch.setattr(eutils, "MAX_RESPONSE_BYTES", 100_000)
+    monkeypatch.setattr(http_client, "MAX_RESPONSE_BYTES", 100_000)
     with EutilsServer(corpus) as server:
         report, articles, _ = run_crawl(server.url, tmp_path, ["1"], depth=1, direction="references")
         efetch_requests = server.stats()["by_endpoint"]["efetch"]

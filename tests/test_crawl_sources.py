@@ -79,12 +79,12 @@ def crawl_with(server: EutilsServer, folder: Path, seeds: list[str], sources: tu
     {(citing, cited): sources bit mask})."""
     from citegraph.config import Settings
     from citegraph.crawl import CrawlOptions, Crawler
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
     from citegraph.sources.eutils import EutilsClient
     from citegraph.sources.icite import ICiteClient
     from citegraph.store import Store
 
-    settings = Settings(eutils_url=server.url, cache_dir=folder, rate=50, backoff_base=0.05, backoff_max=0.5,
+    settings = Settings(eutils_url=server.url, data_dir=folder, rate=50, backoff_base=0.05, backoff_max=0.5,
                         max_attempts=8, icite_url=server.apis.urls()["icite_url"], icite_rate=50)
     with EutilsClient(settings) as client, ICiteClient(settings) as icite, Store(settings.store_path) as store:
         crawler = Crawler(client, store, parse=parse_articles, icite=icite,
@@ -102,7 +102,7 @@ def pmc_server(real_corpus):
 
 
 def test_pubmed_alone_finds_the_pmc_citers_and_icite_adds_the_others(real_corpus, pmc_server, tmp_path):
-    from citegraph.migrations import SOURCE_BITS
+    from citegraph.store.migrations import SOURCE_BITS
     from citegraph.store import Store
 
     with_pmc, without = pmc_split(real_corpus, SEED)
@@ -156,7 +156,7 @@ def test_a_local_eutils_url_never_sends_the_crawl_to_the_real_icite():
 def test_refresh_of_an_icite_crawl_asks_icite_again_and_takes_its_new_citers(real_corpus, tmp_path):
     """A crawl made while iCite knew half the citers; refreshed once it knows them all."""
     from citegraph.config import Settings
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
     from citegraph.refresh import refresh
     from citegraph.sources.eutils import EutilsClient
     from citegraph.sources.icite import ICiteClient
@@ -167,7 +167,7 @@ def test_refresh_of_an_icite_crawl_asks_icite_again_and_takes_its_new_citers(rea
         report, before, _ = crawl_with(server, tmp_path, [SEED], ("pubmed", "icite"), depth=1)
         assert with_pmc <= before < with_pmc | without
         server.coverage = Coverage("pmc")
-        settings = Settings(eutils_url=server.url, cache_dir=tmp_path, icite_url=server.apis.urls()["icite_url"],
+        settings = Settings(eutils_url=server.url, data_dir=tmp_path, icite_url=server.apis.urls()["icite_url"],
                             rate=50, icite_rate=50)
         with EutilsClient(settings) as client, ICiteClient(settings) as icite, Store(settings.store_path) as store:
             refreshed = refresh(client, store, SEED, 0, parse=parse_articles, icite=icite, now=1e10)
@@ -182,7 +182,7 @@ def test_refresh_of_an_icite_crawl_asks_icite_again_and_takes_its_new_citers(rea
 
 
 def cli_run(capsys, *args: str) -> tuple[int, str, str]:
-    import cli
+    from citegraph import cli
 
     code = cli.main(list(args))
     out, err = capsys.readouterr()
@@ -269,7 +269,7 @@ def test_exports_carry_the_sources_that_found_each_paper(real_corpus, pmc_cli, c
 
 
 def test_europepmc_and_opencitations_store_their_edges_and_papers_outside_pubmed(tmp_path, capsys, monkeypatch):
-    from citegraph.migrations import SOURCE_BITS
+    from citegraph.store.migrations import SOURCE_BITS
     from citegraph.store import Store
 
     corpus = Corpus.synthetic(400, seed=5)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.demo import DEMO_APPLICATION_ID, DemoSource, is_demo_store, most_cited, prepare_store
 from citegraph.errors import InputError
 from citegraph.models import Article, Reference
@@ -53,16 +53,16 @@ def test_demo_end_to_end_through_the_entry_point_and_a_second_run_reuses_the_sto
     out = first.stdout
     # the crawl's own summary, then the sections, each headed by the command that prints it
     assert f"crawl {ROOT} --depth 2" in out and "complete" in out and "records fetched" in out
-    for section in (f"citegraph --cache-dir {demo_dir} show {ROOT} --depth 2 --limit 5",
-                    f"citegraph --cache-dir {demo_dir} rank {ROOT} --by pagerank --limit 10",
-                    f"citegraph --cache-dir {demo_dir} topics {ROOT}",
-                    f"citegraph --cache-dir {demo_dir} translation {ROOT}"):
+    for section in (f"citegraph --data-dir {demo_dir} show {ROOT} --depth 2 --limit 5",
+                    f"citegraph --data-dir {demo_dir} rank {ROOT} --by pagerank --limit 10",
+                    f"citegraph --data-dir {demo_dir} topics {ROOT}",
+                    f"citegraph --data-dir {demo_dir} translation {ROOT}"):
         assert section in out
     assert f"PMID {ROOT}" in out and "PageRank" in out and "Lens cell-therapy" in out
-    # then what to type next, each with the --cache-dir it needs; the real crawl goes elsewhere
+    # then what to type next, each with the --data-dir it needs; the real crawl goes elsewhere
     nexts = out[out.index("Next"):]
-    assert f"citegraph --cache-dir {demo_dir} browse {ROOT}" in nexts
-    assert f"citegraph --cache-dir {demo_dir} why " in nexts
+    assert f"citegraph --data-dir {demo_dir} browse {ROOT}" in nexts
+    assert f"citegraph --data-dir {demo_dir} why " in nexts
     assert "citegraph crawl 3493432 --depth 2" in nexts
     assert "Traceback" not in first.stderr
     store_file = demo_dir / "citegraph.sqlite"
@@ -74,7 +74,7 @@ def test_demo_end_to_end_through_the_entry_point_and_a_second_run_reuses_the_sto
     second = subprocess.run(command, cwd=REPO, env=demo_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr
     assert "already complete (nothing fetched)" in second.stdout
-    assert f"citegraph --cache-dir {demo_dir} rank {ROOT}" in second.stdout
+    assert f"citegraph --data-dir {demo_dir} rank {ROOT}" in second.stdout
     with sqlite3.connect(store_file) as db:
         assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == articles
         assert db.execute("SELECT COUNT(*) FROM crawls").fetchone()[0] == 1
@@ -274,14 +274,14 @@ def test_a_store_marked_by_sqlite_header_only(tmp_path):
 
 # -- options ------------------------------------------------------------------------------------
 
-def test_the_global_cache_dir_holds_the_demo_in_its_demo_folder(tmp_path, capsys):
+def test_the_global_data_dir_holds_the_demo_in_its_demo_folder(tmp_path, capsys):
     data = tmp_path / "mine"
     code, out, err = run(capsys, "--cache-dir", str(data), "demo", "--papers", "200")
     assert code == 0, err
     assert is_demo_store(data / "demo" / "citegraph.sqlite")
     assert not (data / "citegraph.sqlite").exists()
-    assert f"citegraph --cache-dir {data / 'demo'} browse {ROOT}" in out
-    assert f"citegraph --cache-dir {data} crawl 3493432 --depth 2" in out  # the real crawl: the user's folder
+    assert f"citegraph --data-dir {data / 'demo'} browse {ROOT}" in out
+    assert f"citegraph --data-dir {data} crawl 3493432 --depth 2" in out  # the real crawl: the user's folder
 
 
 def test_corpus_files_start_at_their_most_cited_paper(tmp_path, capsys):

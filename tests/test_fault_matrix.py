@@ -22,8 +22,8 @@ import pytest
 from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.errors import NetworkError
-from citegraph.migrations import MIGRATIONS
-from citegraph.pubmed_xml import iter_articles, parse_articles
+from citegraph.store.migrations import MIGRATIONS
+from citegraph.pubmed import iter_articles, parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
@@ -33,7 +33,7 @@ ROOT = "90000001"
 
 
 def fast_settings(url: str, folder: Path, **overrides) -> Settings:
-    values = dict(eutils_url=url, cache_dir=folder, rate=100, backoff_base=0.01, backoff_max=0.05,
+    values = dict(eutils_url=url, data_dir=folder, rate=100, backoff_base=0.01, backoff_max=0.05,
                   max_attempts=6, read_timeout=5.0, connect_timeout=2.0)
     values.update(overrides)
     return Settings(**values)

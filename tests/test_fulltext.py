@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.config import Settings
 from citegraph.errors import ParseError
 from citegraph.fulltext import (FETCHED, NOT_AVAILABLE, NOT_OPEN_ACCESS_STATE, fetch_fulltext, import_nxml,
@@ -163,9 +163,9 @@ def test_crawl_full_text_stores_contexts_and_a_rerun_asks_nothing(server, corpus
 
 def test_fetch_in_batches_sized_by_the_answers(server, corpus, tmp_path):
     from citegraph.crawl import CrawlOptions, Crawler
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
 
-    settings = Settings(eutils_url=server.url, cache_dir=tmp_path, rate=100)
+    settings = Settings(eutils_url=server.url, data_dir=tmp_path, rate=100)
     with EutilsClient(settings) as client, Store(settings.store_path) as store:
         report = Crawler(client, store, parse=parse_articles).run([ROOT], CrawlOptions(depth=1))
         members = [p for p, _ in store.nodes(report.crawl_id)]
@@ -179,9 +179,9 @@ def test_fetch_in_batches_sized_by_the_answers(server, corpus, tmp_path):
 
 def test_an_article_larger_than_the_client_reads_is_not_available(server, corpus, tmp_path):
     from citegraph.crawl import CrawlOptions, Crawler
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
 
-    settings = Settings(eutils_url=server.url, cache_dir=tmp_path, rate=100)
+    settings = Settings(eutils_url=server.url, data_dir=tmp_path, rate=100)
     with EutilsClient(settings) as client, Store(settings.store_path) as store:
         report = Crawler(client, store, parse=parse_articles).run([ROOT], CrawlOptions(depth=1))
         members = [p for p, _ in store.nodes(report.crawl_id)]

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph import importer
 from citegraph.importer import ImportFailed, import_files
-from citegraph.pubmed_xml import iter_articles
+from citegraph.pubmed import iter_articles
 from citegraph.store import Store
 from store_copy import copy_store
 
@@ -365,7 +365,7 @@ def test_a_fault_at_the_start_of_a_later_piece_is_placed_in_the_file(tmp_path, p
 
 def test_a_record_over_the_size_limit_stops_a_parallel_import_with_the_records_before_it(tmp_path, monkeypatch,
                                                                                        parallel_small_files):
-    from citegraph import pubmed_chunks
+    from citegraph.pubmed import pieces as pubmed_chunks
 
     monkeypatch.setattr(pubmed_chunks, "MAX_RECORD_BYTES", 1 << 20)
     records = [record(str(n), title="w " * 400) for n in range(1, 41)]

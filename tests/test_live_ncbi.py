@@ -15,7 +15,7 @@ import pytest
 from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.parse_pool import ParsePool
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 
@@ -29,7 +29,7 @@ _API_KEY = os.environ.get("NCBI_API_KEY") or None
 
 @pytest.fixture
 def live_settings(tmp_path) -> Settings:
-    return Settings(cache_dir=tmp_path, email=_EMAIL, api_key=_API_KEY)
+    return Settings(data_dir=tmp_path, email=_EMAIL, api_key=_API_KEY)
 
 
 def test_the_reference_paper_reads_as_expected(live_settings):

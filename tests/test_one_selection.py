@@ -93,7 +93,8 @@ def ranked(folder, capsys, args) -> set[str]:
 
 
 def browsed(folder, monkeypatch, args) -> set[str]:
-    """The list ``browse 1 ARGS`` shows once the browser's overview (topics) has arrived."""
+    """The list ``browse 1 ARGS`` shows once the browser's overview (topics) has arrived (the
+    overview always ends in an answer or an error)."""
     import cli
     from citegraph.tui import BrowseApp
 
@@ -102,11 +103,11 @@ def browsed(folder, monkeypatch, args) -> set[str]:
     def run(app):
         async def main():
             async with app.run_test(size=(100, 30)) as pilot:
-                for _ in range(500):
-                    await pilot.pause(0.01)
-                    if app.data.overview is not None:
-                        break
-                app.refresh_list()
+                while app.data.overview is None and app.data.overview_error is None:  # the overview's worker
+                    await pilot.pause(0.05)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                assert app.data.overview_error is None, app.data.overview_error
                 seen["listed"] = list(app.listed)
 
         asyncio.run(main())

@@ -10,7 +10,7 @@ import pytest
 
 from citegraph.errors import ParseError
 from citegraph.parse_pool import REFERENCE_LIST_SOURCE, ParsePool, digest_articles, digest_efetch, split_records
-from citegraph.pubmed_xml import iter_articles, parse_articles
+from citegraph.pubmed import iter_articles, parse_articles
 from citegraph.store import source_bit
 from citegraph.testing import Corpus
 

@@ -9,8 +9,8 @@ import pytest
 
 from citegraph.errors import ParseError
 from citegraph.models import DeletedCitations
-from citegraph.pubmed_chunks import iter_pieces
-from citegraph.pubmed_xml import iter_articles
+from citegraph.pubmed import iter_pieces
+from citegraph.pubmed import iter_articles
 from citegraph.testing import Corpus
 
 
@@ -72,7 +72,7 @@ def test_a_cut_file_hands_out_the_whole_records_then_fails():
 def test_a_record_of_many_blocks_is_searched_once_not_once_per_block(monkeypatch):
     # a 24 MB text node arrives in 24 blocks of the file; the search for a record end must
     # look at each byte about once (rescanning the buffer on every block is quadratic)
-    from citegraph import pubmed_chunks
+    from citegraph.pubmed import pieces as pubmed_chunks
 
     examined = []
     last_end, first_end = pubmed_chunks._last_end, pubmed_chunks._first_end
@@ -97,7 +97,7 @@ def test_a_record_of_many_blocks_is_searched_once_not_once_per_block(monkeypatch
 
 
 def test_a_record_over_the_size_limit_is_refused_after_the_pieces_before_it(monkeypatch):
-    from citegraph import pubmed_chunks
+    from citegraph.pubmed import pieces as pubmed_chunks
 
     monkeypatch.setattr(pubmed_chunks, "MAX_RECORD_BYTES", 4 << 20)
     records = _records(20)

@@ -1,4 +1,4 @@
-"""Tests of citegraph.pubmed_xml, the streaming PubMed XML reader.
+"""Tests of citegraph.pubmed, the streaming PubMed XML reader.
 
 Three groups:
 * inline XML written here (no ../shared needed): markup, dates, identifiers, errors, security,
@@ -25,7 +25,7 @@ from lxml import etree
 
 from citegraph.errors import CitegraphError, ParseError
 from citegraph.models import Article, DeletedCitations
-from citegraph.pubmed_xml import iter_articles, parse_articles, parse_record
+from citegraph.pubmed import iter_articles, parse_articles, parse_record
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -408,7 +408,7 @@ def test_memory_stays_flat_on_a_long_stream():
     script = textwrap.dedent(
         """
         import io
-        from citegraph.pubmed_xml import iter_articles
+        from citegraph.pubmed import iter_articles
         class Stream(io.RawIOBase):
             def __init__(self, n):
                 self.i, self.n, self.buf = -1, n, b""
@@ -487,7 +487,7 @@ def test_a_fault_just_after_a_record_is_reported_after_it_and_the_record_is_yiel
 
 
 def test_the_streaming_reader_hands_the_parser_at_most_one_record_end_per_read():
-    from citegraph.pubmed_xml import _RECORD_END, _Reader
+    from citegraph.pubmed.stream import RECORD_END as _RECORD_END, StreamReader as _Reader
 
     xml = document(*(record(str(n)) for n in range(1, 40)), "<DeleteCitation><PMID>5</PMID></DeleteCitation>")
 
@@ -765,7 +765,7 @@ def test_billion_laughs_memory_stays_bounded():
     # in a fresh process, so the high-water mark is this parse's own (VmHWM, not ru_maxrss)
     code = textwrap.dedent(f"""
         from citegraph.errors import ParseError
-        from citegraph.pubmed_xml import parse_articles
+        from citegraph.pubmed import parse_articles
         try:
             parse_articles({BILLION_LAUGHS!r})
         except ParseError:
@@ -1320,12 +1320,12 @@ def test_a_file_path_reads_exactly_as_the_stream_does(tmp_path, big_document, da
     with open(path, "rb") as stream:  # a file object is read by the streaming reader
         expected = _outcome(stream)
     if damage in ("none", "deletions"):  # sound files never need the streaming reader
-        import citegraph.pubmed_xml as reader
+        import citegraph.pubmed.reader as reader
 
         def no_streaming(*args, **kwargs):
             raise AssertionError("the streaming reader was used for a sound file")
 
-        monkeypatch.setattr(reader, "_iterate", no_streaming)
+        monkeypatch.setattr(reader, "iterate_stream", no_streaming)
     got = _outcome(path)
     assert got == expected
     if damage == "none":

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.config import Settings
 from citegraph.errors import InputError
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.refresh import parse_duration, refresh
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
@@ -143,7 +143,7 @@ def test_only_stale_members_are_linked_one_request_per_batch(server, corpus, tmp
     stale = gen1[:3]
     age_links(store_path, stale, days=2)
     server.reset_stats()
-    settings = Settings(cache_dir=tmp_path / "cache", eutils_url=server.url, rate=50)
+    settings = Settings(data_dir=tmp_path / "cache", eutils_url=server.url, rate=50)
     before = time.time()
     with Store(store_path) as store, EutilsClient(settings) as client:
         report = refresh(client, store, ROOT, parse_duration("1d"), parse=parse_articles, link_batch=1)

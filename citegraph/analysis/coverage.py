@@ -3,7 +3,7 @@
 :func:`coverage` walks the stored citations from a seed, breadth-first, as a crawl does
 (``depth`` generations, ``direction`` cited-by, references or both), and attributes every
 citation it follows to the sources that told it (the bits of ``citations.sources``, see
-``citegraph.migrations.SOURCE_BITS``):
+``citegraph.store.migrations.SOURCE_BITS``):
 
 - ``pubmed``: in the cited-by direction, PubMed's cited-by list (elink
   ``pubmed_pubmed_citedin``); in the references direction, elink ``pubmed_pubmed_refs``, the
@@ -29,7 +29,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Callable, Iterable, Sequence
 
-from ..migrations import SOURCE_BITS
+from ..store.migrations import SOURCE_BITS
 
 __all__ = ["coverage", "COVERAGE_SOURCES"]
 

@@ -63,7 +63,7 @@ def start_cold(store: Store, lens: Lens, *, pool_from: int | None = None) -> Col
     if not lens.digest or (os.cpu_count() or 1) < 2:
         return None
     count = store.article_count()
-    if count < max(pool_from, 1) or store.topic_cache_size(lens.digest) * 2 >= count:
+    if count < max(pool_from, 1) or store.count_topic_cache(lens.digest) * 2 >= count:
         return None
     return _start(store, lens, _parts(store.article_pmids()))
 
@@ -200,7 +200,7 @@ def _keep(store: Store, lens: Lens, pmids: np.ndarray, masks: np.ndarray, fetche
     """Topic cache rows for the classified papers: topic keys joined by tabs ('' for none)."""
     keys = topic_keys(lens, masks)
     joined = {k: "\t".join(k) for k in set(keys)}
-    store.keep_topics(lens.digest, zip(pmids.tolist(), fetched_at, [joined[k] for k in keys]))
+    store.write_topic_cache(lens.digest, zip(pmids.tolist(), fetched_at, [joined[k] for k in keys]))
 
 
 def lens_mesh_matches(lens: Lens, raw: list[str]) -> np.ndarray:

@@ -101,7 +101,7 @@ def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None,
     if cold is not None and len(wanted) * 2 > graph.number_of_nodes():
         cached: dict[str, str] = {}  # the cold start's scan classifies every stored paper anyway
     else:
-        cached = store.cached_topics(lens.digest) if lens.digest else {}
+        cached = store.read_topic_cache(lens.digest) if lens.digest else {}
     todo = [n for n in wanted if n not in cached]
     found: dict[str, list[str]] = {}
     if todo:

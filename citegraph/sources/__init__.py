@@ -1,8 +1,10 @@
 """Remote sources of records and citations.
 
-The layout: :mod:`.eutils` (NCBI E-utilities), :mod:`.icite`, :mod:`.europepmc`,
+The layout: :mod:`.http_client` (one client's request loop: session, limits, retries),
+:mod:`.eutils` (NCBI E-utilities client), :mod:`.eutils_params` (ids checked before sending),
+:mod:`.eutils_answers` (E-utilities answers read), :mod:`.icite`, :mod:`.europepmc`,
 :mod:`.opencitations` (citation sources answering JSON, each a client and a reader),
-:mod:`.json_client` (their shared transport: E-utilities' request loop), :mod:`.json_answers`
+:mod:`.json_client` (their shared transport over the request loop), :mod:`.json_answers`
 (what their readers share), :mod:`.ratelimit` (the request pacer), :mod:`.retry` (what is
 transient and how long to wait), :mod:`.transport` (the connections that report sends).
 """

@@ -266,7 +266,7 @@ class ICiteClient(JsonSourceClient):
     ) -> None:
         """``settings.icite_url`` and ``settings.icite_rate`` say where and how fast; timeouts,
         attempts and backoff are the E-utilities client's. ``session``, ``clock``, ``sleep``
-        and ``rng`` are for tests, as for :class:`~citegraph.sources.eutils.EutilsClient`."""
+        and ``rng`` are for tests, as for :class:`~citegraph.sources.http_client.HttpClient`."""
         transport = JsonTransport(settings, base_url=settings.icite_url, rate=settings.icite_rate,
                                   session=session, clock=clock, sleep=sleep, rng=rng)
         super().__init__(settings, transport)

@@ -1,6 +1,6 @@
 """The request side of the JSON citation sources: E-utilities' transport with JSON answers.
 
-:class:`JsonTransport` is :class:`~citegraph.sources.eutils.EutilsClient`'s request machinery
+:class:`JsonTransport` is :class:`~citegraph.sources.http_client.HttpClient`'s request loop
 (one ``requests`` session, a :class:`~citegraph.sources.ratelimit.RateLimiter` shared by the
 threads, connect/read timeouts and the body deadline, retries of 429, 5xx, network failures
 and bad 200 answers with backoff, jitter and ``Retry-After``, messages without secrets) for a
@@ -11,7 +11,7 @@ and a 200 answer that is not JSON (empty, an HTML page, plain text) retried like
 It is what the iCite, Europe PMC and OpenCitations clients send through; they own one each,
 so each host has its own session and its own limiter. :class:`JsonSourceClient` is what those
 clients share around it (closing, statistics, the limiter). Not meant for use outside
-``citegraph.sources``: its E-utilities methods (``efetch``, ...) are not for it.
+``citegraph.sources``.
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from typing import Callable, Iterable, Mapping, TypeVar
 import requests
 
 from ..config import Settings
-from .eutils import EutilsClient
+from .http_client import HttpClient
 
 __all__ = ["JsonTransport", "JsonSourceClient"]
 
 T = TypeVar("T")
 
 
-class JsonTransport(EutilsClient):
+class JsonTransport(HttpClient):
     """Sends GET requests below ``base_url`` and checks their answers with a caller's function."""
 
     _answer_format = "JSON"
@@ -54,7 +54,7 @@ class JsonTransport(EutilsClient):
         """``settings``: timeouts, attempts, backoff (its E-utilities URL, rate and key are not
         used, except that the key is masked too); ``rate``: requests per second to this host;
         ``headers``: sent with every request (set on the session); ``secrets``: texts masked
-        (``***``) in every message and log line. The rest as for ``EutilsClient``."""
+        (``***``) in every message and log line. The rest as for ``HttpClient``."""
         super().__init__(replace(settings, rate=rate), session=session, clock=clock, sleep=sleep, rng=rng)
         self.base_url = base_url
         self._secrets = tuple(s for s in secrets if s)
@@ -73,9 +73,6 @@ class JsonTransport(EutilsClient):
         answer it refuses (``transient`` says whether to ask again). ``endpoint`` names the
         request in messages and in :attr:`stats`; ``n_ids`` is for the debug log."""
         return self._request(endpoint, list(params), n_ids=n_ids, check=check, url=self.base_url + path)
-
-    def _identity(self) -> list[tuple[str, str]]:
-        return []  # NCBI's tool/email/api_key belong to NCBI only
 
     def _redact(self, text: str) -> str:
         text = super()._redact(text)
@@ -109,5 +106,5 @@ class JsonSourceClient:
 
     @property
     def stats(self) -> dict:
-        """As :attr:`EutilsClient.stats <citegraph.sources.eutils.EutilsClient.stats>`."""
+        """As :attr:`HttpClient.stats <citegraph.sources.http_client.HttpClient.stats>`."""
         return self._http.stats

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import ParseError
-from ..pubmed_xml import parse_record
+from ..pubmed import parse_record
 from .corpus import Corpus
 from .endpoints import Query, Reply
 

@@ -3,7 +3,7 @@
 A :class:`Corpus` holds, per PMID, the record's XML as the parser hands it over
 (``Article.raw_xml``; efetch returns it as it is), the PMIDs it cites (``pubmed_pubmed_refs``), the inverse of that
 (``pubmed_pubmed_citedin``) and a DOI index (esearch ``[doi]``). It is filled from PubMed XML
-files through :func:`citegraph.pubmed_xml.iter_articles`, from parsed articles, or from a
+files through :func:`citegraph.pubmed.iter_articles`, from parsed articles, or from a
 :class:`~citegraph.testing.synthetic.SyntheticCorpus`, whose records are rendered on demand
 so that 100,000 of them cost no more memory than their link lists.
 
@@ -18,7 +18,7 @@ from array import array
 from typing import Iterable, Iterator, Union
 
 from ..models import Article, DeletedCitations
-from ..pubmed_xml import iter_articles
+from ..pubmed import iter_articles
 from .synthetic import SyntheticCorpus, doi_for, pmcid_for
 
 __all__ = ["Corpus"]

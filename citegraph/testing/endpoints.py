@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from ..pubmed_xml import parse_record
+from ..pubmed import parse_record
 from . import responses
 from .corpus import Corpus
 

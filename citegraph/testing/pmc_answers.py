@@ -143,7 +143,7 @@ def add_pmc_files(corpus: Corpus, paths: Iterable[str | os.PathLike[str]]) -> in
     """Serve real PMC articles (``.nxml``: one ``<article>``) from ``efetch db=pmc``; an article
     whose PMID has no record in the corpus gets a PubMed record made from its front matter.
     Returns how many articles were added; a file without a PMC id raises ValueError."""
-    from ..pubmed_xml import parse_record
+    from ..pubmed import parse_record
 
     added = 0
     for path in paths:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 from dataclasses import replace
 
-from rich.console import Group
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
@@ -19,21 +18,18 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Input, Static
-from textual.worker import get_current_worker
 
 from ..filters import Filters
-from ..views.article import article_card, article_line
-from ..views.analysis import chains_view, flag
-from ..views.contexts import citing_sentences
-from ..views.safe import clean, text
-from ..views.timeline import OTHER, timeline_chart
+from ..views.article import article_line
+from ..views.safe import text
 from . import quick_escape
-from .adapters import relative_pagerank
 from .data import BrowseData
 from .filter_box import describe, parse_filter
 from .keybar import KeyBar
+from .paper_display import PaperDisplay
 from .paper_list import PaperList
-from .screens import InfoScreen, keys_table
+from .pop_ups import PopUps
+from .screens import InfoScreen
 
 __all__ = ["BrowseApp", "parse_filter", "SORTS"]
 
@@ -47,11 +43,9 @@ MAIN_KEYS = [("⏎", "follow", "follow"), ("q", "quit", "quit"), ("?", "keys", "
              ("p", "path", "path"), ("t", "timeline", "timeline")]
 #: seconds of no typing before the filter box's text is applied to the list
 FILTER_DELAY = 0.15
-#: the title column of a listed paper without a stored record (a reference outside the crawl)
-NOT_STORED = "(not in the store)"
 
 
-class BrowseApp(App[None]):
+class BrowseApp(PaperDisplay, PopUps, App[None]):
     """The browser. ``data`` is a :class:`BrowseData`; ``seed`` the paper it opens on."""
 
     TITLE = "citegraph browse"
@@ -119,8 +113,8 @@ class BrowseApp(App[None]):
 
     def _freeze(self) -> None:
         """Exempt everything alive now from the cyclic garbage collector (this process is the
-        browser's alone): the store's summaries and, later, the overview's some 250,000 objects
-        made each full collection stall a key press for 50 ms and more."""
+        browser's alone), so that full collections never walk the store's summaries and the
+        overview's objects while keys are pressed."""
         if self._freeze_gc:
             gc.freeze()
 
@@ -233,32 +227,6 @@ class BrowseApp(App[None]):
         self._show_detail(self.highlighted or self.current)
         self._show_status()
 
-    def _row(self, index: int, width: int) -> Text:
-        """One line of the list, built when it scrolls into view."""
-        pmid = self.shown[index]
-        if pmid not in self._counts:  # counts for the next screenful in one query
-            self._counts.update(self.data.cited_by_counts(self.shown[index:index + 100]))
-        year, title, _ = self.data.summaries.get(pmid, (None, None, ""))
-        ranks = self.data.pagerank
-        rank = f"{relative_pagerank(ranks[pmid], len(ranks)):6.1f}" if ranks and pmid in ranks else "     …"
-        line = Text(f"{pmid:>8} ", style="cyan")
-        line.append(f"{year or '':>4} ", style="green")
-        line.append(f"{self._counts.get(pmid, 0):>5} ", style="yellow")
-        line.append(rank + "  ", style="magenta")
-        marker = self._marker(pmid)
-        if marker:  # before the title, which the line's end cuts
-            line.append_text(marker)
-            line.append("  ")
-        if title is None:
-            line.append(NOT_STORED, style="dim")
-        else:
-            line.append_text(text(title or "(no title)"))
-        return line
-
-    def _marker(self, pmid: str) -> Text:
-        """'RETRACTED' or 'via retracted PMID' (see :meth:`BrowseData.marks`), as ``rank`` marks them."""
-        return flag(pmid, {pmid: self.data.marks(pmid)})
-
     @property
     def highlighted(self) -> str | None:
         cursor = self._main("#list", PaperList).cursor
@@ -296,49 +264,6 @@ class BrowseApp(App[None]):
             status.append("\ngraph unavailable (g: retry): ", style="bold red")
             status.append_text(text(error))
         self._main("#status", Static).update(status)
-
-    def _show_detail(self, pmid: str | None) -> None:
-        card = self._main("#card", Static)
-        if pmid is None:
-            card.update(Text("nothing to show", style="dim"))
-            return
-        article = self.data.article(pmid)
-        if article is None:
-            card.update(self._not_stored(pmid))
-            return
-        parts = [article_card(article, cited_by=self.data.cited_by_count(pmid),
-                              cites=self.data.stored_references(pmid), abstract_chars=0)]
-        via = self.data.marks(pmid)["via_retracted"]
-        if via:  # a retracted paper itself is marked by its card
-            parts.append(Text.assemble(self._marker(pmid), (f": it descends from the seed {self.seed} through "
-                                                             f"the retracted paper {via}", "red")))
-        topics = self.data.topics_of(pmid)
-        if topics:
-            parts.append(Text.assemble(("topics: ", "dim"), text(", ".join(topics))))
-        if pmid != self.current:  # how the highlighted paper and the current one cite each other
-            citing, cited = (pmid, self.current) if self.direction == "citing" else (self.current, pmid)
-            said = self.data.sentences(citing, cited)
-            if said:
-                parts.append(citing_sentences(citing, cited, said))
-        if article.abstract:
-            parts.append(Text(clean(article.abstract, single_line=False)))
-        card.update(Group(*parts))
-        self._main("#detail", VerticalScroll).scroll_home(animate=False)
-
-    def _not_stored(self, pmid: str) -> Text:
-        """The detail pane of a paper without a stored record: why, and the commands that fetch
-        it (the browser reads the store only; it has no network client)."""
-        body = Text.assemble((f"PMID {pmid} is not in the store", "bold"),
-                             ": its record was never fetched (a reference outside the crawl).\n\n"
-                             "The browser works offline. To fetch it, run in another terminal:\n  ")
-        body.append(f"citegraph crawl {pmid} --depth 0", style="bold cyan")
-        if self.direction == "references":
-            body.append(f"\nor every reference of {self.current} at once:\n  ")
-            body.append(f"citegraph crawl {self.current} --direction references", style="bold cyan")
-        body.append("\nthen open the browser again: ")
-        body.append(f"citegraph browse {self.seed}", style="bold cyan")
-        body.append("\n(named: the crawl becomes the latest, which a bare `citegraph browse` opens)", style="dim")
-        return body
 
     # -- events --------------------------------------------------------------------------------
     def on_paper_list_highlighted(self, event: PaperList.Highlighted) -> None:
@@ -430,62 +355,3 @@ class BrowseApp(App[None]):
         index = names.index(current) + 1 if current in names else 0
         self.filter = replace(self.filter, topics=(names[index],) if index < len(names) else ())
         self.refresh_list()
-
-    def action_path(self) -> None:
-        """The path pop-up: at once from the overview's descent tree; before the overview has
-        arrived, a search through the store runs on a worker thread behind a placeholder."""
-        target = self.highlighted or self.current
-        title = f"Path from the seed {self.seed} to {target}"
-        if self.data.path_ready(self.seed):
-            body = self._path_body(target, self.data.path_from(self.seed, target))
-            self.push_screen(InfoScreen(body, title, close_key="p"))
-            return
-        screen = InfoScreen(Text("searching the store for a citation path…", style="dim"), title, close_key="p")
-        self._path_screen = screen
-        self.push_screen(screen, callback=lambda _: self._path_closed(screen))
-        self.find_path(target, screen)
-
-    def _path_closed(self, screen: InfoScreen) -> None:
-        if self._path_screen is screen:
-            self._path_screen = None
-            self.workers.cancel_group(self, "path")
-
-    @work(thread=True, exclusive=True, group="path")
-    def find_path(self, target: str, screen: InfoScreen) -> None:
-        worker = get_current_worker()
-        try:
-            chain = self.data.search_path(self.seed, target, cancelled=lambda: worker.is_cancelled)
-        except Exception as exc:  # shown in the pop-up; the browser goes on
-            chain = Text(f"The path search failed: {type(exc).__name__}: {exc}", style="red")
-        if not worker.is_cancelled:
-            self.call_from_thread(self._path_found, target, chain, screen)
-
-    def _path_found(self, target: str, chain: list[str] | Text | None, screen: InfoScreen) -> None:
-        if self._path_screen is screen and screen.is_attached:
-            screen.set_body(chain if isinstance(chain, Text) else self._path_body(target, chain))
-
-    def _path_body(self, target: str, chain: list[str] | None):
-        if chain is None:
-            return Text(f"No citation path from {self.seed} to {target} in the store.", style="yellow")
-        papers = {p: {"year": info[0], "title": info[1]} for p in chain
-                  if (info := self.data.summary(p)) is not None}
-        steps = len(chain) - 1
-        return chains_view([chain], papers, link="cited by",
-                           title=f"{steps} citation step{'s' if steps != 1 else ''} (each paper is cited by the next)")
-
-    def action_timeline(self) -> None:
-        topics = self.data.topics
-        counts: dict[int, dict[str, int]] = {}
-        for pmid in self.listed:
-            year = (self.data.summaries.get(pmid) or (None,))[0]
-            if year is None:
-                continue
-            topic = (topics.get(pmid) or [OTHER])[0] if topics else OTHER
-            stack = counts.setdefault(year, {})
-            stack[topic] = stack.get(topic, 0) + 1
-        what = "citing" if self.direction == "citing" else "cited by"
-        chart = timeline_chart(counts, title=f"{len(self.listed):,} papers {what} {self.current}, per year")
-        self.push_screen(InfoScreen(chart, "Timeline", close_key="t"))
-
-    def action_keys(self) -> None:
-        self.push_screen(InfoScreen(keys_table(), "Keys", close_key="question_mark"))

@@ -41,7 +41,7 @@ def ranked_table(rows: Iterable[tuple[str, int]], article_of: Callable[[str], Ar
     return table
 
 
-#: words for the sources of ``citegraph.migrations.SOURCE_BITS`` in summaries
+#: words for the sources of ``citegraph.store.migrations.SOURCE_BITS`` in summaries
 SOURCE_WORDS = {
     "elink:pubmed_pubmed_citedin": "cited-by (elink)",
     "elink:pubmed_pubmed_refs": "references (elink)",

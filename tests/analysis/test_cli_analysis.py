@@ -9,8 +9,8 @@ from collections import Counter, deque
 
 import pytest
 
-import cli
-from citegraph.pubmed_xml import parse_record
+from citegraph import cli
+from citegraph.pubmed import parse_record
 from citegraph.testing import Corpus, EutilsServer
 
 ROOT = "90000001"

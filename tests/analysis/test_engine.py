@@ -52,7 +52,7 @@ def test_analysis_imports_no_networkx_has_no_cycle_and_no_long_module():
 
 
 def test_show_answers_without_networkx(tmp_path):
-    path = Settings.from_env(cache_dir=tmp_path).store_path
+    path = Settings.from_env(data_dir=tmp_path).store_path
     with Store(path) as store, store.transaction():
         store.put_articles([Article(pmid=str(p), title=f"paper {p}", year=1990 + p, raw_xml=b"<x/>")
                             for p in (1, 2, 3)])
@@ -67,9 +67,9 @@ def test_show_answers_without_networkx(tmp_path):
 
 
 def test_show_a_paper_without_a_record_cited_only_by_papers_without_one(tmp_path, capsys):
-    import cli
+    from citegraph import cli
 
-    path = Settings.from_env(cache_dir=tmp_path).store_path
+    path = Settings.from_env(data_dir=tmp_path).store_path
     with Store(path) as store, store.transaction():
         store.put_articles([Article(pmid="1", title="paper 1", year=1990, raw_xml=b"<x/>")])
         store.add_citations([("1", "5"), ("8", "7")], "pubmed:references")

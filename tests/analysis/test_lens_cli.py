@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import cli
+from citegraph import cli
 from citegraph.analysis.lens import load_lens
 
 HOSTILE_NAME = "\x1b[31mred\x1b[0m [bold]x[/bold]"

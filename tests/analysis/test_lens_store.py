@@ -19,7 +19,7 @@ from citegraph.analysis import lens_store
 from citegraph.analysis.lens import classify, load_lens
 from citegraph.analysis.load import load_graph, load_meta
 from citegraph.analysis.lens_store import classify_store
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.store import Store, prepare_articles
 from citegraph.testing.responses import efetch_pubmed
 from citegraph.testing.synthetic import SyntheticCorpus
@@ -102,7 +102,7 @@ def test_scan_gives_classify_answers_and_keeps_them(store, pool_from, monkeypatc
     assert stored == set(pmids)  # the scan classifies every stored paper
     assert len(expected) > PAPERS // 4 and len({tuple(k) for k in expected.values()}) > 3
     # every paper kept in the topic cache, by whichever process classified it
-    assert store.cached_topics(lens.digest) == {p: "\t".join(expected.get(p, [])) for p in pmids}
+    assert store.read_topic_cache(lens.digest) == {p: "\t".join(expected.get(p, [])) for p in pmids}
     if pool_from == 0:
         assert len(spy.futures) == 5  # 150 papers of interest in parts of 30, all queued for the worker first
         upper = _worker_pmids(spy)
@@ -118,7 +118,7 @@ def test_lookup_by_pmid_classifies_only_those(store):
     some = sorted(expected)[:5] + ["1"]  # 1 is not stored
     found, stored = classify_store(store, lens, some)
     assert found == {p: expected[p] for p in some if p in expected} and stored == set(some) - {"1"}
-    assert set(store.cached_topics(lens.digest)) == set(some) - {"1"}
+    assert set(store.read_topic_cache(lens.digest)) == set(some) - {"1"}
 
 
 def test_a_failing_worker_has_its_part_done_here(store, monkeypatch):
@@ -137,7 +137,7 @@ def test_a_failing_worker_has_its_part_done_here(store, monkeypatch):
     pmids = [str(p) for p in SyntheticCorpus(PAPERS, seed=3).pmids()]
     found, stored = classify_store(store, lens, pmids, scan=True, pool_from=0)
     assert found == _expected(store, lens) and stored == set(pmids)
-    assert len(store.cached_topics(lens.digest)) == PAPERS
+    assert len(store.read_topic_cache(lens.digest)) == PAPERS
 
 
 def test_a_real_error_in_both_processes_is_raised_here(store):
@@ -196,7 +196,7 @@ def _topics_cli(folder: Path, *, pool: bool) -> subprocess.CompletedProcess:
         sys.path.insert(0, {str(REPO)!r})
         from citegraph.analysis import lens_store
         lens_store.POOL_FROM_PAPERS = {0 if pool else 10**9}
-        import cli
+        from citegraph import cli
         sys.exit(cli.main(["--cache-dir", {str(folder)!r}, "topics", "90000001", "--json"]))
     """)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -243,7 +243,7 @@ def test_prepare_starts_the_worker_before_loading_the_graph(store, seed, scan, m
     assert order == [len(spy.futures)] and order[0] > 1  # the worker was at work when the graph began to load
     assert prep.topics_of == {p: keys for p, keys in expected.items() if p in prep.graph}
     pmids = [int(p) for p in SyntheticCorpus(PAPERS, seed=3).pmids()]
-    cached = store.cached_topics(load_lens().digest)
+    cached = store.read_topic_cache(load_lens().digest)
     if scan:
         worker = _worker_pmids(spy)
         assert 0 < len(worker) < PAPERS and worker == sorted(pmids)[-len(worker):]  # the top parts
@@ -281,7 +281,7 @@ def test_ctrl_c_while_the_worker_runs_stops_it_and_says_one_line(built, tmp_path
 
         if __name__ == "__main__":
             load.load_graph = lambda *args, **kwargs: time.sleep(60)  # Ctrl-C comes while the graph "loads"
-            import cli
+            from citegraph import cli
             sys.exit(cli.main(["--cache-dir", {str(tmp_path)!r}, "topics", "90000001"]))
     """))
     process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -312,4 +312,4 @@ def test_a_read_only_store_is_classified_by_both_processes_and_left_alone(store,
         started = lens_store.start_cold(reader, lens, pool_from=0)
         found, stored = classify_store(reader, lens, pmids, scan=True, started=started)
     assert found == expected and stored == set(pmids) and _worker_pmids(spy)
-    assert store.cached_topics(lens.digest) == {}
+    assert store.read_topic_cache(lens.digest) == {}

@@ -88,7 +88,7 @@ def test_classify_cached_matches_classify_then_reads_back(store):
     expected = classify(lens, graph, meta)
     assert expected == {"1": ["cytokines"], "2": ["nk"], "3": ["til", "car-t"], "4": ["nk", "cytokines"]}
     assert _classify_cached(store, lens, graph, None) == expected
-    assert store.cached_topics(lens.digest) == {"1": "cytokines", "2": "nk", "3": "til\tcar-t", "4": "nk\tcytokines"}
+    assert store.read_topic_cache(lens.digest) == {"1": "cytokines", "2": "nk", "3": "til\tcar-t", "4": "nk\tcytokines"}
     store._execute("UPDATE articles SET title = 'changed, but the cache says otherwise' WHERE pmid = 2")
     assert _classify_cached(store, lens, graph, ["2", "3"]) == {"2": ["nk"], "3": ["til", "car-t"]}
 

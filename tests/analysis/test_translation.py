@@ -14,7 +14,7 @@ from collections import defaultdict, deque
 import numpy as np
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.analysis.csr import CitationGraph
 from citegraph.analysis.lens import load_lens, parse_lens
 from citegraph.analysis.load import prepare
@@ -169,7 +169,7 @@ class Rows:
             store.sync_article_meta()  # the publication types of every stored record, up to date
             self.years = {str(p): y or None for p, y in store.article_years()}
             self.types = {p: [t.lower() for t in ts] for p, ts, _, _ in store.article_meta()}
-            self.topics = {p: keys.split("\t") for p, keys in store.cached_topics(self.lens.digest).items() if keys}
+            self.topics = {p: keys.split("\t") for p, keys in store.read_topic_cache(self.lens.digest).items() if keys}
             pairs = store.citation_pairs()
         self.citing_of: dict[str, list[str]] = defaultdict(list)
         for a, b in pairs:

@@ -293,7 +293,7 @@ def test_the_bibliography_shows_progress_on_a_terminal_only(tmp_path, capsys, mo
 
     from rich.console import Console
 
-    import cli
+    from citegraph import cli
 
     folder = _bibliography_store(tmp_path).parent
     # stderr captured (no terminal): the summary line only

@@ -24,7 +24,7 @@ from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.exports.formats import export
 from citegraph.exports.selection import select
 from citegraph.filters import Filters
-from citegraph.pubmed_xml import parse_articles
+from citegraph.pubmed import parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
@@ -62,7 +62,7 @@ class Crawled:
 
 def crawl(corpus: Corpus, folder: Path, seed: str, depth: int) -> Crawled:
     with EutilsServer(corpus, rate_limit=50) as server:
-        settings = Settings(eutils_url=server.url, cache_dir=folder, rate=50, backoff_base=0.05, max_attempts=4)
+        settings = Settings(eutils_url=server.url, data_dir=folder, rate=50, backoff_base=0.05, max_attempts=4)
         with EutilsClient(settings) as client, Store(settings.store_path) as store:
             report = Crawler(client, store, parse=parse_articles).run([seed], CrawlOptions(depth=depth))
             assert report.complete
@@ -231,7 +231,7 @@ def test_cli_export_filters_stdout_and_atomic_files(synthetic, capsys, tmp_path,
     import csv as csvmodule
     import io
 
-    import cli
+    from citegraph import cli
 
     folder = str(synthetic.folder)
     # the analysis layer's MeSH filter, whole store: papers having that descriptor

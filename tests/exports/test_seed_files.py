@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.seeds import parse_seed_text
 from citegraph.testing import Corpus, EutilsServer
 
@@ -85,7 +85,7 @@ def test_format_detection():
 
 def test_pmcids_resolve_through_esearch_pmcid(capsys, tmp_path, monkeypatch):
     """The local server answers ``PMC...[pmcid]`` (records given a PMC id here)."""
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
     from citegraph.testing.synthetic import SyntheticCorpus, doi_for
 
     synth = SyntheticCorpus(30, seed=2)

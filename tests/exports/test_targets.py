@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from citegraph import cli
 from citegraph.errors import OutputError
 from citegraph.exports.formats import export
 from citegraph.exports.selection import select
@@ -91,7 +91,7 @@ def test_a_reader_that_went_away_is_not_an_error(folder):
     os.close(read_end)  # the reader is gone before the export starts: any write gets EPIPE
     try:
         done = subprocess.run([sys.executable, "cli.py", "--cache-dir", str(folder), "export", "--format", "csv"],
-                              cwd=Path(cli.__file__).parent, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[2], stdout=write_end, stderr=subprocess.PIPE, text=True,
                               timeout=120)
     finally:
         os.close(write_end)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from citegraph.pubmed_xml import parse_record
+from citegraph.pubmed import parse_record
 from citegraph.testing import Corpus, EutilsServer, FaultPlan
 from citegraph.testing.citation_apis import route
 

@@ -113,7 +113,7 @@ def test_real_corpus_over_http_citedin_is_inverse_of_fetched_reference_lists(rea
     """End to end on the real file: who elink says cites X really lists X in its record."""
     import requests
 
-    from citegraph.pubmed_xml import parse_articles
+    from citegraph.pubmed import parse_articles
     from citegraph.testing import EutilsServer
 
     c = real_corpus

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from lxml import etree
 
-from citegraph.pubmed_xml import iter_articles, parse_articles
+from citegraph.pubmed import iter_articles, parse_articles
 from citegraph.testing.synthetic import FIRST_PMID, SyntheticCorpus, doi_for
 
 from xmlshape import shape

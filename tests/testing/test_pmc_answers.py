@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from citegraph.pmc import ERROR, FULL_TEXT, NOT_OPEN_ACCESS, iter_articleset
-from citegraph.pubmed_xml import parse_record
+from citegraph.pubmed import parse_record
 from citegraph.testing import Corpus, EutilsServer
 from citegraph.testing.pmc_answers import ENVELOPE_HEAD, NOT_ALLOWED, add_pmc_files, synthetic_jats
 from citegraph.testing.synthetic import open_access, pmcid_for

@@ -183,7 +183,7 @@ def test_narrow_terminal_and_mouse(small_store):
 
 
 def test_browse_command_needs_a_terminal(small_store, capsys):
-    import cli
+    from citegraph import cli
 
     code = cli.main(["--cache-dir", str(small_store.parent), "browse", "1"])
     err = capsys.readouterr().err

@@ -20,7 +20,7 @@ import pytest
 from conftest import overview_ready, screen_bytes, screen_lines
 from rich.console import Console
 
-import cli
+from citegraph import cli
 from citegraph.crawl import SOURCE_RECORD
 from citegraph.analysis.influence import citation_counts, descent, most_cited
 from citegraph.analysis.load import load_graph

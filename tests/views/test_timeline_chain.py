@@ -8,7 +8,8 @@ import re
 import pytest
 from rich.console import Console
 
-import cli
+from citegraph import cli
+from citegraph.config import Settings
 from citegraph.crawl import SOURCE_RECORD
 from citegraph.models import Article
 from citegraph.store import Store
@@ -93,7 +94,7 @@ def test_timeline_honours_no_color():
 @pytest.fixture
 def stored(tmp_path):
     cache = tmp_path / "cg"
-    with Store(cli.Settings.from_env(cache_dir=cache).store_path) as store, store.transaction():
+    with Store(Settings.from_env(data_dir=cache).store_path) as store, store.transaction():
         articles = [Article(pmid=str(p), year=1990 + p, title=f"Paper {p} " + "about lymphocytes " * 8,
                             journal="J Tests", abstract="word " * 200) for p in range(1, 40)]
         store.put_articles(articles, source="test")

@@ -17,11 +17,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .crawl_lock import effective_state
-from .errors import StoreError
+from ..crawl_lock import effective_state
+from ..errors import StoreError
+from . import Store
 from .migrations import MIGRATIONS, source_bit_sql
 from .record_codec import RecordFormatError, load_article
-from .store import Store
 
 __all__ = ["Diagnosis", "LATEST_SCHEMA", "diagnose", "repair"]
 

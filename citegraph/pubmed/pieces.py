@@ -1,10 +1,10 @@
 """Split a PubMed XML file into self-contained pieces of whole records, without parsing it.
 
-Used by :mod:`citegraph.importer` to spread parsing over worker processes: the parent reads
-(and gunzips) the file and cuts it after record end tags; each piece is the file's prolog and
-root start tag (so entity declarations and namespaces still apply), a run of complete records,
-and the root end tag. Every piece is a well-formed document that :func:`iter_articles` reads
-exactly as it would read those records inside the whole file.
+The caller reads (and gunzips) the file and cuts it after record end tags; each piece is the
+file's prolog and root start tag (so entity declarations and namespaces still apply), a run of
+complete records, and the root end tag. Every piece is a well-formed document that
+:func:`citegraph.pubmed.iter_articles` reads exactly as it would read those records inside the
+whole file, so pieces can be parsed apart (by worker processes, or one at a time).
 
 The cut is a byte search for ``</PubmedArticle>``, ``</PubmedBookArticle>`` and
 ``</DeleteCitation>``. It never decides what the records mean: whatever is malformed inside a
@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .errors import ParseError
+from ..errors import ParseError
 
 __all__ = ["Piece", "iter_pieces"]
 

@@ -3,8 +3,7 @@
 In WAL mode SQLite copies the log back into the database file (a checkpoint) from within the
 commit that takes the log past 1,000 pages: that commit copies the pages and waits for the
 disk. During a crawl the committer is the crawl's main thread, which writes every record and
-edge, and which the rest of the crawl waits on; a measured 10,000-paper crawl spent 1.1 s of it
-in COMMIT, 0.4 s without checkpoints. :class:`BackgroundCheckpoints` turns the automatic
+edge, and which the rest of the crawl waits on. :class:`BackgroundCheckpoints` turns the automatic
 checkpoint off on the writer's connection and runs ``PASSIVE`` checkpoints from a connection of
 its own every quarter second: they copy what is committed without ever blocking the writer.
 
@@ -13,7 +12,7 @@ from the other connection would have to catch the writer between two transaction
 log has grown past ``reset_frames`` the writer empties it itself, right after its next commit
 (:meth:`after_commit`): by then nearly all of it is copied, so that costs it one short copy and
 one wait for the disk per ``reset_frames`` pages, instead of one per 1,000. On leaving, the
-writer's automatic checkpoint is back, and closing the store checkpoints what is left, as before.
+writer's automatic checkpoint is back, and closing the store checkpoints what is left.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from citegraph.errors import StoreCorruptError, StoreError, StoreReadOnlyError
-from citegraph.migrations import MIGRATIONS
+from citegraph.store.migrations import MIGRATIONS
 from citegraph.models import Article, Author, MeshHeading, Reference
 from citegraph.store import Store, source_bit
 
@@ -267,7 +267,7 @@ def test_file_edges_are_named_after_the_file_of_the_citing_record(store):
 
 
 def test_opening_an_older_store_tells_each_upgrade_and_a_new_one_none(tmp_path, capsys):
-    import cli
+    from citegraph import cli
 
     _store_at_schema(tmp_path / "citegraph.sqlite", 6).close()
     told = []

@@ -9,8 +9,8 @@ import zlib
 import pytest
 
 from citegraph.models import Article, Author, CommentCorrection, MeshHeading, Reference
-from citegraph.pubmed_xml import iter_articles, parse_articles
-from citegraph.record_codec import RawFormatError, RecordFormatError, dump_article, load_article, pack_raw, unpack_raw
+from citegraph.pubmed import iter_articles, parse_articles
+from citegraph.store.record_codec import RawFormatError, RecordFormatError, dump_article, load_article, pack_raw, unpack_raw
 from citegraph.testing import Corpus
 
 

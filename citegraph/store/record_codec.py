@@ -1,10 +1,8 @@
 """How one article is kept in the store: its parsed form as JSON text, its raw XML compressed.
 
-Both run once per stored record on every crawl and import, and once per record read back by
-exports and views, so they are on the hot path: JSON is written by ``orjson`` straight from the
-dataclass (six times cheaper than ``to_dict`` + ``json.dumps``), raw XML is compressed with
-zstandard level 1 (three times cheaper than zlib level 1, and smaller). Stores written before
-used zlib; :func:`unpack_raw` tells the two apart by their first bytes, so old rows read on.
+JSON is written by ``orjson`` straight from the dataclass; raw XML is compressed with zstandard
+level 1. Rows compressed with zlib are read too: :func:`unpack_raw` tells the two apart by
+their first bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ import zlib
 import orjson
 import zstandard
 
-from .models import Article
+from ..models import Article
 
 __all__ = ["dump_article", "load_article", "pack_raw", "unpack_raw", "RecordFormatError", "RawFormatError"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import cli
+from citegraph import cli
 from citegraph.models import Article
 from citegraph.store import Store
 
@@ -136,8 +136,8 @@ def test_garbage_file_is_moved_aside_and_the_store_starts_empty(tmp_path, capsys
 
 def test_salvage_from_a_store_with_a_row_per_source(tmp_path):
     # a damaged store from before migration 8 keeps one citations row per (edge, source)
-    from citegraph.doctor import _copy_table
-    from citegraph.migrations import MIGRATIONS
+    from citegraph.store.doctor import _copy_table
+    from citegraph.store.migrations import MIGRATIONS
 
     old = sqlite3.connect(tmp_path / "old.sqlite")
     old.executescript(MIGRATIONS[0][2])
