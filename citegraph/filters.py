@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .errors import InputError
+from .regex_safety import backtracking_risk
 
 __all__ = ["DIRECTIONS", "Filters", "PaperRecord", "fold"]
 
@@ -205,8 +206,6 @@ class Filters:
 def _compile(match: str) -> re.Pattern:
     """``match`` compiled without regard to case; :class:`InputError` for a pattern that does
     not compile or that can take exponential time."""
-    from .analysis.patterns import backtracking_risk  # a leaf module (stdlib ``re`` only)
-
     risk = backtracking_risk(match, re.IGNORECASE)
     if risk:
         raise InputError(f"--match {match!r} is refused: {risk}")

@@ -92,3 +92,16 @@ def test_bad_values_are_input_errors(kw, message):
 def test_records_only_drops_the_neighbourhood():
     filters = Filters(seeds=("1",), depth=2, direction="both", since=2000)
     assert filters.records_only() == Filters(since=2000)
+
+
+def test_the_selection_type_sits_below_every_command_layer():
+    import ast
+    from pathlib import Path
+
+    import citegraph.filters
+
+    tree = ast.parse(Path(citegraph.filters.__file__).read_text(encoding="utf-8"))
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert not {m for m in imported if m.split(".")[0] in ("analysis", "exports", "tui", "cli", "store", "crawl")
+                or m.startswith("citegraph.")}
