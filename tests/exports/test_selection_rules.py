@@ -58,3 +58,15 @@ def test_an_empty_type_is_a_one_line_error(folder, capsys):
     code = cli.main(["--cache-dir", folder, "export", "--format", "csv", "-o", "-", "--exclude-type", " "])
     _, err = capsys.readouterr()
     assert code == 1 and "--exclude-type" in err and "Traceback" not in err
+
+
+def test_a_paper_reached_through_an_unstored_one_is_selected_with_any_filter(tmp_path, capsys):
+    # 1 <- 99 (no record) <- 5: the walk goes through 99 whichever filters are given (an
+    # analysis filter used to walk the stored papers only, and lose 5)
+    with Store(tmp_path / "citegraph.sqlite") as store, store.transaction():
+        store.put_articles([ARTICLES[0], Article(pmid="5", year=2001, title="Five", journal="Blood", raw_xml=b"<x/>")],
+                           source="file:x.xml")
+        store.add_citations([("99", "1"), ("5", "99")], "elink:pubmed_pubmed_citedin")
+    folder = str(tmp_path)
+    assert _exported(folder, capsys, "--seed", "1") == {"1", "5"}
+    assert _exported(folder, capsys, "--seed", "1", "--journal", "blood") == {"1", "5"}
