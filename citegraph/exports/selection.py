@@ -14,7 +14,6 @@ walk along the crawl's direction (or the one the filters name).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable
 
 import networkx as nx
 
