@@ -1,6 +1,7 @@
 """Influence analysis: pure functions over the citation graph (edge = citing -> cited).
 
-One module per question: :mod:`.selection` (which papers), :mod:`.influence` (generations,
+One module per question: :mod:`.neighbourhood` (the walk from seeds), :mod:`.selection` (which
+papers, by :class:`citegraph.filters.Filters`), :mod:`.influence` (generations,
 citation counts, PageRank, betweenness), :mod:`.paths` (citation chains), :mod:`.mainpath`
 (search path count main paths), :mod:`.related` (co-citation, bibliographic coupling),
 :mod:`.communities` (Louvain, labelled by MeSH), :mod:`.lens` (topic lenses), :mod:`.timeline`

@@ -56,10 +56,11 @@ def gather(ptr: np.ndarray, idx: np.ndarray, nodes: np.ndarray) -> tuple[np.ndar
     return np.repeat(nodes, counts), idx[pos], pos
 
 
-def bfs(ptrs: list[tuple[np.ndarray, np.ndarray]], n: int, seeds: np.ndarray, depth: int | None = None
-        ) -> tuple[np.ndarray, list[np.ndarray]]:
+def bfs(ptrs: list[tuple[np.ndarray, np.ndarray]], n: int, seeds: np.ndarray, depth: int | None = None,
+        stop: int | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """Breadth-first search from ``seeds`` along the union of the CSR adjacencies ``ptrs``:
-    (hop distance of every node, -1 if unreached; the nodes of each level, ascending)."""
+    (hop distance of every node, -1 if unreached; the nodes of each level, ascending), up to
+    ``depth`` hops, or up to the level that reaches node ``stop``."""
     dist = np.full(n, -1, dtype=np.int64)
     frontier = unique(np.asarray(seeds, dtype=np.int64), n)
     levels: list[np.ndarray] = []
@@ -67,7 +68,7 @@ def bfs(ptrs: list[tuple[np.ndarray, np.ndarray]], n: int, seeds: np.ndarray, de
     while frontier.size:
         dist[frontier] = d
         levels.append(frontier)
-        if depth is not None and d >= depth:
+        if (depth is not None and d >= depth) or (stop is not None and dist[stop] >= 0):
             break
         found = [gather(ptr, idx, frontier)[1] for ptr, idx in ptrs]
         nxt = np.concatenate(found) if len(found) > 1 else found[0]

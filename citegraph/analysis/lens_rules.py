@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from .patterns import backtracking_risk
+from ..regex_safety import backtracking_risk
 
 if TYPE_CHECKING:
     from .selection import PaperMeta

@@ -7,21 +7,23 @@ lens classification, the selection, and the retraction flags.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
 from ..errors import InputError
+from ..filters import fold
 from ..store import Store
 from .csr import CitationGraph
 from .lens import Lens, classify_many, load_lens
 from .lens_store import ColdStart, classify_store, start_cold
 from .retraction import through_retracted
-from .selection import Filters, PaperMeta, neighbourhood, require_node, select
+from .neighbourhood import neighbourhood, require_node
+from .selection import Filters, PaperMeta, selection_mask
 
-__all__ = ["load_graph", "load_paper_graph", "load_meta", "add_unstored_seed", "Prepared", "prepare"]
+__all__ = ["load_graph", "load_paper_graph", "load_meta", "add_unstored_seed", "Prepared", "prepare", "topic_keys"]
 
 
 def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph:
@@ -129,6 +131,8 @@ class Prepared:
     retracted: set[str] = field(default_factory=set)
     #: {pmid: retracted paper on a shortest chain from it to the first seed}
     via: dict[str, str] = field(default_factory=dict)
+    #: the filters the graph was selected by (topics as lens keys)
+    filters: Filters = field(default_factory=Filters)
 
     def paper(self, pmid: str) -> dict:
         attrs = self.graph.nodes[pmid] if pmid in self.graph else {}
@@ -141,48 +145,73 @@ class Prepared:
         return {p: self.paper(p) for p in wanted}
 
 
-def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None, direction: str = "cited-by",
-            filters: Filters | None = None, lens_path: str | Path | None = None, use_lens: bool = False,
-            abstracts: bool = False, include_unstored: bool = False,
+def prepare(store: Store, filters: Filters | None = None, *, seeds: Iterable[str] | None = None,
+            depth: int | None = None, direction: str | None = None, lens_path: str | Path | None = None,
+            use_lens: bool = False, abstracts: bool = False, include_unstored: bool = False,
             graph: CitationGraph | None = None, mesh: bool = False) -> Prepared:
-    """Load the graph (unless given one already loaded: it may gain unstored seeds), select the
-    seeds' neighbourhood (or everything), apply ``filters``, classify by the lens when
-    ``use_lens`` (or a topic filter) asks for it, and flag retractions.
+    """Load the graph (unless given one already loaded: it may gain unstored seeds), select what
+    ``filters`` select (:func:`~citegraph.analysis.selection.selection_mask`), classify by the
+    lens when ``use_lens`` (or a topic filter) asks for it, and flag retractions.
 
-    Metadata (publication types, MeSH) is read only when a filter, the lens or ``mesh`` needs
-    it, abstracts only when text is matched; the retraction flags always (one small query)."""
-    filters = filters or Filters()
-    seeds = list(dict.fromkeys(seeds))
+    ``seeds``, ``depth``, ``direction`` and ``lens_path``, when given, replace those of
+    ``filters``. Topic filters may name topics by key or name; an unknown topic is an
+    :class:`InputError`. Metadata (publication types, MeSH) is read only when a filter, the lens
+    or ``mesh`` needs it, abstracts only when text is matched; the retraction flags always."""
+    filters = _with_neighbourhood(filters or Filters(), seeds, depth, direction, lens_path)
     need_lens = use_lens or bool(filters.topics)
     # a first classification of a large store starts in a worker now, while the graph loads
     cold = None
     if need_lens:
         try:
-            cold = start_cold(store, load_lens(lens_path))
+            cold = start_cold(store, load_lens(filters.lens))
         except InputError:
-            pass  # reported below, where it always was
+            pass  # reported below, where the lens is loaded for the command
     try:
-        return _prepare(store, seeds, depth, direction, filters, lens_path, need_lens, abstracts, include_unstored,
-                        graph, mesh, cold)
+        return _prepare(store, filters, need_lens, abstracts, include_unstored, graph, mesh, cold)
     finally:
         if cold is not None:
             cold.cancel()  # not taken: an error, or no scan of the store after all
 
 
-def _prepare(store: Store, seeds: list[str], depth: int | None, direction: str, filters: Filters,
-             lens_path: str | Path | None, need_lens: bool, abstracts: bool, include_unstored: bool,
+def _with_neighbourhood(filters: Filters, seeds: Iterable[str] | None, depth: int | None, direction: str | None,
+                        lens_path: str | Path | None) -> Filters:
+    changes: dict = {}
+    if seeds is not None:
+        changes["seeds"] = tuple(seeds)
+    if depth is not None:
+        changes["depth"] = depth
+    if direction is not None:
+        changes["direction"] = direction
+    if lens_path is not None:
+        changes["lens"] = lens_path
+    return replace(filters, **changes) if changes else filters
+
+
+def topic_keys(lens: Lens, filters: Filters) -> Filters:
+    """``filters`` with each topic named by its key in ``lens`` (a topic may be given by key or
+    name, compared by the :func:`~citegraph.filters.fold` rule); :class:`InputError` naming the
+    lens' topics for one it does not have."""
+    keys = []
+    for wanted in filters.topics:
+        found = [t.key for t in lens.topics if fold(wanted) in (fold(t.key), fold(t.name))]
+        keys.append(found[0] if found else lens.topic(wanted).key)
+    return filters.with_topics(keys) if keys else filters
+
+
+def _prepare(store: Store, filters: Filters, need_lens: bool, abstracts: bool, include_unstored: bool,
              graph: CitationGraph | None, mesh: bool, cold: ColdStart | None) -> Prepared:
     if graph is None:
         graph = load_graph(store, include_unstored=include_unstored)
+    seeds = list(filters.seeds)
     for seed in seeds:
         add_unstored_seed(graph, store, seed)
-    lens = load_lens(lens_path) if need_lens else None
-    if lens is not None:
-        for wanted in filters.topics:
-            lens.topic(wanted)  # an unknown topic is an error, not an empty result
+    lens = load_lens(filters.lens) if need_lens else None
+    if lens is not None and filters.topics:
+        # filters name topics by key or name (an unknown one is an error); classification speaks in keys
+        filters = topic_keys(lens, filters)
     nodes = None
     if need_lens or filters.needs_meta or filters.needs_text:
-        nodes = list(neighbourhood(graph, seeds, depth, direction)) if seeds else None
+        nodes = list(neighbourhood(graph, seeds, filters.depth, filters.walk_direction)) if seeds else None
     else:
         for seed in seeds:
             require_node(graph, seed, "seed")
@@ -196,17 +225,11 @@ def _prepare(store: Store, seeds: list[str], depth: int | None, direction: str, 
         store.sync_article_meta()
     retracted = store.retracted_pmids()
     topics_of = _classify_cached(store, lens, graph, nodes, cold) if lens is not None else {}
-    if filters.topics and lens is not None:
-        # filters name topics by key or name; classification speaks in keys
-        keys = tuple(lens.topic(t).key for t in filters.topics)
-        filters = Filters(since=filters.since, until=filters.until, exclude_types=filters.exclude_types,
-                          topics=keys, mesh=filters.mesh, match=filters.match, journal=filters.journal)
-    selected = select(graph, seeds=seeds, depth=depth, direction=direction, filters=filters, meta=meta,
-                      topics_of=topics_of)
+    selected = graph.subgraph(selection_mask(graph, filters, meta=meta, topics_of=topics_of))
     if (mesh or abstracts) and not early:
         whole = selected.number_of_nodes() == graph.number_of_nodes()
         meta = load_meta(store, None if whole else list(selected.nodes), abstracts=abstracts)
     retracted = {p for p in retracted if p in selected}
     via = through_retracted(selected, seeds[0], retracted) if seeds and retracted else {}
     return Prepared(graph=selected, seeds=seeds, meta=meta, lens=lens, topics_of=topics_of, retracted=retracted,
-                    via=via)
+                    via=via, filters=filters)

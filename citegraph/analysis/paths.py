@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from .csr import CitationGraph, gather, unique
-from .selection import require_node
+from .csr import CitationGraph, bfs
+from .neighbourhood import require_node
 
 __all__ = ["shortest_chains", "why"]
 
@@ -47,28 +47,14 @@ def _walk(start, step, limit: int) -> list[list]:
     return found
 
 
-def _bfs(ptr, idx, n: int, start: int, stop: int | None, depth: int | None) -> np.ndarray:
-    dist = np.full(n, -1, dtype=np.int64)
-    frontier = np.array([start], dtype=np.int64)
-    d = 0
-    while frontier.size:
-        dist[frontier] = d
-        if (stop is not None and dist[stop] >= 0) or (depth is not None and d >= depth):
-            break
-        nxt = gather(ptr, idx, frontier)[1]
-        frontier = unique(nxt[dist[nxt] < 0], n)
-        d += 1
-    return dist
-
-
 def _shortest_dag(graph: CitationGraph, s: int, t: int):
     """(forward step, backward step) over the links on shortest ``s`` -> ``t`` chains along
     citations (node indices; each step's next nodes in PMID order), or None when there is none."""
-    ds = _bfs(graph.out_ptr, graph.dst, graph.n, s, t, None)
+    ds = bfs([(graph.out_ptr, graph.dst)], graph.n, np.array([s]), stop=t)[0]
     if ds[t] < 0:
         return None
     length = int(ds[t])
-    dt = _bfs(graph.in_ptr, graph.in_idx, graph.n, t, None, length)
+    dt = bfs([(graph.in_ptr, graph.in_idx)], graph.n, np.array([t]), length)[0]
     on = (ds >= 0) & (dt >= 0) & (ds + dt == length)
 
     def forward(x: int) -> list[int]:

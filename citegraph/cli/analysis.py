@@ -11,6 +11,7 @@ import click
 from citegraph.cli.app import PAPER_HELP, App, cli, print_json
 from citegraph.cli.options import analysis_options, pmids_of, prepare_selection, selection_json
 from citegraph.cli.pager import pager_option
+from citegraph.filters import Filters
 
 
 @cli.command(epilog=PAPER_HELP)
@@ -20,13 +21,13 @@ from citegraph.cli.pager import pager_option
 @analysis_options()
 @click.pass_obj
 @pager_option
-def path(app: App, source: str, target: str, limit: int, as_json: bool, sel: dict) -> None:
+def path(app: App, source: str, target: str, limit: int, as_json: bool, filters: Filters) -> None:
     """Shortest citation chains between two papers (FROM cites ... cites TO, or the reverse)."""
     from citegraph.analysis.paths import shortest_chains
 
     source, target = pmids_of(app, [source, target])
     with app.open_store(must_exist=True) as store:
-        prep = prepare_selection(app, store, pmids_of(app, sel["extra_seeds"] or (), store), sel)
+        prep = prepare_selection(app, store, (), filters)
         for pmid in (source, target):
             if pmid not in prep.graph:
                 from citegraph.analysis.load import add_unstored_seed
@@ -35,7 +36,7 @@ def path(app: App, source: str, target: str, limit: int, as_json: bool, sel: dic
     result = shortest_chains(prep.graph, source, target, limit)
     papers = prep.papers(p for chain in result["paths"] for p in chain)
     if as_json:
-        print_json({**result, "papers": papers, "selection": selection_json(prep, sel)})
+        print_json({**result, "papers": papers, "selection": selection_json(prep, filters)})
         return
     from citegraph.views.analysis import chains_view
 
@@ -52,17 +53,17 @@ def path(app: App, source: str, target: str, limit: int, as_json: bool, sel: dic
 @analysis_options(seed_option=False)
 @click.pass_obj
 @pager_option
-def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) -> None:
+def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, filters: Filters) -> None:
     """Why PAPER is among the seed's descendants: the citation chains from the seed to it."""
     from citegraph.analysis.paths import why as why_chains
 
     pmid, seed = pmids_of(app, [pmid, seed])
     with app.open_store(must_exist=True) as store:
-        prep = prepare_selection(app, store, [seed], sel)
+        prep = prepare_selection(app, store, [seed], filters)
     result = why_chains(prep.graph, pmid, seed, limit)
     papers = prep.papers(p for chain in result["paths"] for p in chain)
     if as_json:
-        print_json({**result, "papers": papers, "selection": selection_json(prep, sel)})
+        print_json({**result, "papers": papers, "selection": selection_json(prep, filters)})
         return
     from citegraph.views.analysis import chains_view
 
@@ -84,7 +85,7 @@ def why(app: App, pmid: str, seed: str, limit: int, as_json: bool, sel: dict) ->
 @analysis_options(seed_option=False)
 @click.pass_obj
 @pager_option
-def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> None:
+def rank(app: App, seed: str, by: str, limit: int, as_json: bool, filters: Filters) -> None:
     """Rank the seed's descendants by citations, PageRank, betweenness, mentions in full text or
     iCite's numbers."""
     from citegraph.analysis.icite import ICITE_RANKINGS, rank_by_icite
@@ -93,7 +94,7 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
     (seed,) = pmids_of(app, [seed])
     cover = None
     with app.open_store(must_exist=True) as store:
-        prep = prepare_selection(app, store, [seed], sel)
+        prep = prepare_selection(app, store, [seed], filters)
         if by in ("mentions", "methods-use"):
             from citegraph.contexts import rank_by_contexts
 
@@ -106,7 +107,7 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
     papers = prep.papers(r["pmid"] for r in rows)
     if as_json:
         extra = {"full_text": cover} if cover is not None else {}
-        print_json({"seed": seed, "by": by, "rows": rows, "papers": papers, "selection": selection_json(prep, sel),
+        print_json({"seed": seed, "by": by, "rows": rows, "papers": papers, "selection": selection_json(prep, filters),
                      **extra})
         return
     if cover is not None:
@@ -148,7 +149,7 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, sel: dict) -> 
 @analysis_options(seed_option=False)
 @click.pass_obj
 @pager_option
-def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, sel: dict,
+def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, filters: Filters,
              limit: int | None = None, weight: str = "none") -> None:
     """Main path analysis (search path count) of the seed and its descendants."""
     from citegraph.analysis.mainpath import main_paths, shorten
@@ -156,7 +157,7 @@ def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, s
     (seed,) = pmids_of(app, [seed])
     weighting: dict = {}
     with app.open_store(must_exist=True) as store:
-        prep = prepare_selection(app, store, [seed], sel)
+        prep = prepare_selection(app, store, [seed], filters)
         if weight == "mentions":
             from citegraph.contexts import full_text_of, mention_weights
 
@@ -168,7 +169,7 @@ def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, s
     mentioned = list(result["main_path"]) + [p for r in result["key_routes"] for p in r["path"]]
     papers = prep.papers(mentioned)
     if as_json:
-        print_json({**result, "papers": papers, "selection": selection_json(prep, sel)})
+        print_json({**result, "papers": papers, "selection": selection_json(prep, filters)})
         return
     from citegraph.views.analysis import mainpath_view
 
@@ -181,19 +182,19 @@ def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, s
 @analysis_options()
 @click.pass_obj
 @pager_option
-def related(app: App, pmid: str, limit: int, as_json: bool, sel: dict) -> None:
+def related(app: App, pmid: str, limit: int, as_json: bool, filters: Filters) -> None:
     """Papers related to PAPER by co-citation and bibliographic coupling, with counts."""
     from citegraph.analysis.load import add_unstored_seed
     from citegraph.analysis.related import related as related_papers
 
     (pmid,) = pmids_of(app, [pmid])
     with app.open_store(must_exist=True) as store:
-        prep = prepare_selection(app, store, pmids_of(app, sel["extra_seeds"] or (), store), sel, include_unstored=True)
+        prep = prepare_selection(app, store, (), filters, include_unstored=True)
         add_unstored_seed(prep.graph, store, pmid)
     rows = related_papers(prep.graph, pmid, limit)
     papers = prep.papers([pmid] + [r["pmid"] for r in rows])
     if as_json:
-        print_json({"pmid": pmid, "rows": rows, "papers": papers, "selection": selection_json(prep, sel)})
+        print_json({"pmid": pmid, "rows": rows, "papers": papers, "selection": selection_json(prep, filters)})
         return
     from citegraph.views.analysis import paper_line, related_table
 
@@ -212,18 +213,18 @@ def related(app: App, pmid: str, limit: int, as_json: bool, sel: dict) -> None:
 @analysis_options()
 @click.pass_obj
 @pager_option
-def communities(app: App, resolution: float, random_seed: int, members: bool, as_json: bool, sel: dict,
+def communities(app: App, resolution: float, random_seed: int, members: bool, as_json: bool, filters: Filters,
                 limit: int | None = None) -> None:
     """Communities of papers (Louvain), labelled by their most distinctive MeSH descriptors."""
     from citegraph.analysis.communities import communities as find_communities
 
     with app.open_store(must_exist=True) as store:
-        prep = prepare_selection(app, store, pmids_of(app, sel["extra_seeds"] or (), store), sel, mesh=True)
+        prep = prepare_selection(app, store, (), filters, mesh=True)
     rows = find_communities(prep.graph, prep.meta, resolution=resolution, seed=random_seed)
     total, rows = len(rows), rows[:limit or (None if as_json else 20)]
     papers = prep.papers(t["pmid"] for row in rows for t in row["top"])
     if as_json:
-        print_json({"communities": rows, "papers": papers, "selection": selection_json(prep, sel)})
+        print_json({"communities": rows, "papers": papers, "selection": selection_json(prep, filters)})
         return
     from citegraph.views.analysis import communities_view, paper_line
 
@@ -245,7 +246,7 @@ def communities(app: App, resolution: float, random_seed: int, members: bool, as
 @analysis_options(seed_option=False)
 @click.pass_obj
 @pager_option
-def topics(app: App, seed: str | None, list_topics: bool, as_json: bool, sel: dict) -> None:
+def topics(app: App, seed: str | None, list_topics: bool, as_json: bool, filters: Filters) -> None:
     """Per lens topic among the seed's descendants: papers, first and peak year, the earliest and
     the most cited paper, and the citation path from the seed to the earliest.
 
@@ -255,13 +256,13 @@ def topics(app: App, seed: str | None, list_topics: bool, as_json: bool, sel: di
     from citegraph.analysis.lens import topic_summary
 
     if list_topics:
-        _list_lens_topics(app, sel["lens"], as_json)
+        _list_lens_topics(app, filters.lens, as_json)
         return
     if seed is None:
         raise click.UsageError("give a SEED (or --list for the lens's topics)")
     (seed,) = pmids_of(app, [seed])
     with app.open_store(must_exist=True) as store:
-        prep = prepare_selection(app, store, [seed], sel, use_lens=True)
+        prep = prepare_selection(app, store, [seed], filters, use_lens=True)
     rows = topic_summary(prep.graph, seed, prep.lens, prep.topics_of)
     mentioned = [seed]
     for row in rows:
@@ -269,7 +270,7 @@ def topics(app: App, seed: str | None, list_topics: bool, as_json: bool, sel: di
     papers = prep.papers(mentioned)
     if as_json:
         print_json({"seed": seed, "lens": prep.lens.name, "topics": rows, "papers": papers,
-                     "selection": selection_json(prep, sel)})
+                     "selection": selection_json(prep, filters)})
         return
     from citegraph.views.analysis import paper_line, topics_table
 
@@ -295,7 +296,7 @@ def _list_lens_topics(app: App, lens_path: Path | None, as_json: bool) -> None:
 @analysis_options(seed_option=False)
 @click.pass_obj
 @pager_option
-def translation(app: App, seed: str, as_json: bool, sel: dict) -> None:
+def translation(app: App, seed: str, as_json: bool, filters: Filters) -> None:
     """The road to the clinic: per lens topic among the seed's descendants, the first paper and
     the first Phase I, II and III trial, randomized controlled trial, meta-analysis and practice
     guideline (PubMed publication types), and the share of clinical articles per five years.
@@ -309,10 +310,10 @@ def translation(app: App, seed: str, as_json: bool, sel: dict) -> None:
 
     (seed,) = pmids_of(app, [seed])
     with app.open_store(must_exist=True) as store:
-        prep = prepare_selection(app, store, [seed], sel, use_lens=True, mesh=True)
+        prep = prepare_selection(app, store, [seed], filters, use_lens=True, mesh=True)
     result = road_to_clinic(prep.graph, seed, prep.lens, prep.topics_of, prep.meta)
     if as_json:
-        print_json({**result, "lens": prep.lens.name, "selection": selection_json(prep, sel)})
+        print_json({**result, "lens": prep.lens.name, "selection": selection_json(prep, filters)})
         return
     from citegraph.views.analysis import paper_line
     from citegraph.views.translation import translation_view
@@ -327,17 +328,17 @@ def translation(app: App, seed: str, as_json: bool, sel: dict) -> None:
 @analysis_options(seed_option=False)
 @click.pass_obj
 @pager_option
-def timeline(app: App, seed: str, by: str | None, as_json: bool, sel: dict) -> None:
+def timeline(app: App, seed: str, by: str | None, as_json: bool, filters: Filters) -> None:
     """Papers per year among the seed's descendants (overall, per generation or per topic)."""
     from citegraph.analysis.timeline import timeline as count_timeline
 
     (seed,) = pmids_of(app, [seed])
     with app.open_store(must_exist=True) as store:
-        prep = prepare_selection(app, store, [seed], sel, use_lens=by == "topic")
+        prep = prepare_selection(app, store, [seed], filters, use_lens=by == "topic")
     keys = [t.key for t in prep.lens.topics] if prep.lens else []
     result = count_timeline(prep.graph, seed, by, prep.topics_of, keys)
     if as_json:
-        print_json({**result, "by": by, "selection": selection_json(prep, sel)})
+        print_json({**result, "by": by, "selection": selection_json(prep, filters)})
         return
     from citegraph.views.analysis import timeline_table
 

@@ -7,6 +7,7 @@ from typing import Iterable
 
 import click
 
+from citegraph.links import DIRECTIONS
 from citegraph.cli.app import PAPER_HELP, App, cli, listed, print_json, sigterm_as_interrupt
 from citegraph.cli.options import pmids_of
 from citegraph.cli.progress import CrawlProgress, FullTextProgress, ImportProgress
@@ -51,7 +52,7 @@ def _no_record(values: list[str]) -> str:
                    "FILE:LINE on stderr and left out; the other seeds are crawled, then the exit code is 1.")
 @click.option("--depth", type=click.IntRange(0, None), default=1, show_default=True,
               help="Generations to follow from the seeds.")
-@click.option("--direction", type=click.Choice(["cited-by", "references", "both"]), default="cited-by",
+@click.option("--direction", type=click.Choice(DIRECTIONS), default="cited-by",
               show_default=True, help="Follow the papers that cite, the papers cited, or both.")
 @click.option("--max-papers", type=click.IntRange(1, None), help="Stop adding papers beyond this many.")
 @click.option("--since", type=int, metavar="YEAR", help="Leave out papers published before YEAR.")

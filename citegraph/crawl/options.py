@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
 from ..errors import InputError
+from ..filters import Filters, PaperRecord, fold
 from ..links import DIRECTIONS
 
 __all__ = ["CrawlOptions", "SOURCES", "PER_PAPER_SOURCES", "ICITE_BATCH", "parse_sources", "crawl_sources"]
@@ -82,14 +83,10 @@ class CrawlOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sources", parse_sources(self.sources))
-        # one spelling per type, in a fixed order: the same crawl whatever the order given
-        names: dict[str, str] = {}
-        for name in self.exclude_types or ():
-            name = " ".join(str(name).split())
-            if not name:
-                raise InputError("--exclude-type needs a publication type, e.g. Review")
-            names.setdefault(name.casefold(), name)
-        object.__setattr__(self, "exclude_types", tuple(names[k] for k in sorted(names)))
+        # one spelling per type, in a fixed order (the selection's case rule): the same crawl whatever the order given
+        records = Filters(since=self.since, until=self.until, exclude_types=self.exclude_types)
+        object.__setattr__(self, "exclude_types", records.exclude_types)
+        object.__setattr__(self, "_records", records)
         if self.direction not in DIRECTIONS:
             raise InputError(f"direction must be one of {', '.join(DIRECTIONS)}, not {self.direction!r}")
         if self.depth < 0:
@@ -114,7 +111,7 @@ class CrawlOptions:
     def _key_params(self, seeds: Sequence[str]) -> dict:
         params = {k: v for k, v in asdict(self).items() if k not in ("fetch_batch", "link_batch")}
         if self.exclude_types:  # matched without regard to case: "Review" and "review" are one crawl
-            params["exclude_types"] = sorted({t.casefold() for t in self.exclude_types})
+            params["exclude_types"] = sorted({fold(t) for t in self.exclude_types})
         else:
             del params["exclude_types"]  # a crawl without excluded types has no such key
         if self.sources == ("pubmed",):
@@ -141,12 +138,4 @@ class CrawlOptions:
     def left_out_by(self, year: int | None, publication_types: Iterable[str]) -> str | None:
         """Why a paper with this record is left out: ``"year"``, ``"type:NAME"`` (the first
         excluded type it has, as the option names it), or None when it is kept."""
-        if not self.in_window(year):
-            return "year"
-        if self.exclude_types:
-            excluded = {name.casefold(): name for name in self.exclude_types}
-            for kind in publication_types:
-                name = excluded.get(" ".join(kind.split()).casefold())
-                if name is not None:
-                    return "type:" + name
-        return None
+        return self._records.rejects(PaperRecord(year=year, publication_types=tuple(publication_types)))

@@ -4,25 +4,21 @@ A :class:`Selection` is a list of stored articles, each with a :class:`Provenanc
 seed(s) it descends from, its generation (hops from the nearest seed) and one shortest path
 of PMIDs from a seed to it — plus the citation edges among the selected papers.
 
-Selections:
-- the whole store (provenance taken from the latest crawl: its seeds, its generations, and
-  paths found breadth-first in the stored graph along the crawl's direction);
-- the neighbourhood of ``seeds`` up to ``depth`` generations in the stored graph;
-- either one narrowed by publication year and publication type.
-
-Topic, MeSH, text and journal filters belong to the analysis layer
-(:mod:`citegraph.analysis.selection`); the CLI passes the PMIDs it selects as ``keep``.
+:func:`select` takes a :class:`~citegraph.filters.Filters` and selects what every command
+selects with it (:func:`citegraph.analysis.load.prepare`), walking the stored graph with the
+papers that have no record in it. Without seeds the selection is the whole store and the
+provenance that of the latest crawl: its seeds, its generations, and paths found by the same
+walk along the crawl's direction (or the one the filters name).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Iterator, Sequence
 
 import networkx as nx
 
 from ..errors import InputError
+from ..filters import Filters
 from ..links import DIRECTIONS
 from ..models import Article
 from ..store import Store
@@ -91,118 +87,60 @@ class Selection:
         return graph
 
 
-def _neighbours(edges: dict[str, list[str]], reverse: dict[str, list[str]], node: str,
-                direction: str) -> Iterator[str]:
-    if direction in ("cited-by", "both"):
-        yield from reverse.get(node, ())
-    if direction in ("references", "both"):
-        yield from edges.get(node, ())
+def select(store: Store, filters: Filters | None = None) -> Selection:
+    """The stored articles ``filters`` select, ascending PMID, with their provenance and the
+    citations among them (see the module docstring). Seeds are always selected; a seed the store
+    knows nothing of is an :class:`InputError`, and so is a depth without seeds."""
+    from ..analysis.load import load_graph, prepare
+    from ..analysis.neighbourhood import reach
 
-
-def _bfs(cites: dict[str, list[str]], cited_by: dict[str, list[str]], seeds: Sequence[str],
-         direction: str, depth: int | None) -> dict[str, Provenance]:
-    """Multi-source breadth-first search; each node keeps every seed reaching it at its
-    shortest distance and the path through its first-found parent."""
-    generation: dict[str, int] = {}
-    seed_sets: dict[str, set[str]] = {}
-    parent: dict[str, str | None] = {}
-    queue: deque[str] = deque()
-    for seed in seeds:
-        if seed not in generation:
-            generation[seed], parent[seed], seed_sets[seed] = 0, None, {seed}
-            queue.append(seed)
-        else:
-            seed_sets[seed].add(seed)
-    while queue:
-        node = queue.popleft()
-        g = generation[node]
-        if depth is not None and g >= depth:
-            continue
-        for nxt in sorted(set(_neighbours(cites, cited_by, node, direction)), key=int):
-            if nxt not in generation:
-                generation[nxt], parent[nxt], seed_sets[nxt] = g + 1, node, set(seed_sets[node])
-                queue.append(nxt)
-            elif generation[nxt] == g + 1:
-                seed_sets[nxt] |= seed_sets[node]
-    result: dict[str, Provenance] = {}
-    for node, g in generation.items():
-        path = [node]
-        while parent[path[-1]] is not None:
-            path.append(parent[path[-1]])
-        result[node] = Provenance(tuple(sorted(seed_sets[node], key=int)), g, tuple(reversed(path)))
-    return result
-
-
-def select(store: Store, *, seeds: Sequence[str] = (), depth: int | None = None, direction: str | None = None,
-           since: int | None = None, until: int | None = None, types: Iterable[str] = (),
-           exclude_types: Iterable[str] = (), keep: set[str] | None = None) -> Selection:
-    """Build a selection (see the module docstring). ``types`` keeps records having at least
-    one of these publication types; ``exclude_types`` drops records having any of them (both
-    case-insensitive); ``keep``, when given, drops every record not in it."""
-    if direction is not None and direction not in DIRECTIONS:
-        raise InputError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
-    if since is not None and until is not None and since > until:
-        raise InputError(f"--since {since} is after --until {until}")
-    cites: dict[str, list[str]] = {}
-    cited_by: dict[str, list[str]] = {}
-    rows = list(store.iter_citation_sources())
-    for citing, cited, _source in rows:
-        cites.setdefault(citing, []).append(cited)
-        cited_by.setdefault(cited, []).append(citing)
-
-    if seeds:
-        seeds = list(dict.fromkeys(str(s) for s in seeds))
-        provenance = _bfs(cites, cited_by, seeds, direction or "cited-by", depth)
-        candidates = store.get_articles(provenance)
-        for seed in seeds:
-            if seed not in candidates and seed not in cites and seed not in cited_by:
-                raise InputError(f"PMID {seed} is not in the store: crawl it first (`citegraph crawl {seed}`)")
-        members = set(provenance)
-        roots = seeds
-    else:
-        if depth is not None:
-            raise InputError("--depth needs --seed")
+    filters = filters or Filters()
+    if filters.depth is not None and not filters.seeds:
+        raise InputError("--depth needs --seed")
+    graph = load_graph(store, include_unstored=True)
+    roots: list[str] = list(filters.seeds)
+    direction = filters.walk_direction
+    crawl_generation: dict[str, int] = {}
+    if not roots:
         latest = store.latest_crawl()
-        candidates = {a.pmid: a for a in store.iter_articles()}
-        members = set(candidates)
-        provenance = {}
-        roots = []
         if latest is not None:
             roots = [str(s) for s in latest["seeds"]]
-            crawl_direction = direction or latest["params"].get("direction", "cited-by")
-            found = _bfs(cites, cited_by, roots, crawl_direction, None)
+            direction = filters.direction or latest["params"].get("direction", "cited-by")
             crawl_generation = dict(store.nodes(latest["id"]))
-            for pmid, prov in found.items():
-                g = crawl_generation.get(pmid)
-                if g is None or g == prov.generation:
-                    provenance[pmid] = prov
-                else:  # the crawl saw it at another distance: keep the crawl's word, no path
-                    provenance[pmid] = Provenance(prov.seeds, g, ())
-            members |= {s for s in roots if s in provenance}
-
-    wanted = {t.lower() for t in types}
-    unwanted = {t.lower() for t in exclude_types}
-
-    def wanted_record(article: Article) -> bool:
-        if keep is not None and article.pmid not in keep:
-            return False
-        if since is not None and (article.year is None or article.year < since):
-            return False
-        if until is not None and (article.year is None or article.year > until):
-            return False
-        kinds = {t.lower() for t in article.publication_types}
-        if wanted and not kinds & wanted:
-            return False
-        return not (kinds & unwanted)
-
-    articles = sorted((a for a in candidates.values() if wanted_record(a)), key=lambda a: int(a.pmid))
+    for seed in filters.seeds:
+        if seed not in graph:
+            raise InputError(f"PMID {seed} is not in the store: crawl it first (`citegraph crawl {seed}`)")
+    found = reach(graph, roots, filters.depth, direction)
+    provenance: dict[str, Provenance] = {}
+    for pmid, how in found.items():
+        g = crawl_generation.get(pmid)
+        if g is None or g == how.generation:
+            provenance[pmid] = Provenance(how.seeds, how.generation, how.path)
+        else:  # the crawl saw it at another distance: keep the crawl's word, no path
+            provenance[pmid] = Provenance(how.seeds, g, ())
+    chosen = _stored(graph, prepare(store, filters, graph=graph).graph)
+    if filters.seeds:
+        articles = sorted(store.get_articles(chosen).values(), key=lambda a: int(a.pmid))
+    else:  # most of the store: one scan, without the raw records
+        wanted = set(chosen)
+        articles = [a for a in store.iter_articles() if a.pmid in wanted]
     chosen = {a.pmid for a in articles}
-    unstored_seeds = [s for s in roots if s in members and s not in candidates and s in provenance]
+    unstored_seeds = [s for s in roots if not (s in graph and _is_stored(graph, s))]
     nodes = chosen | set(unstored_seeds)
+    rows = list(store.iter_citation_sources())
     edges = [(a, b, s) for a, b, s in rows if a in nodes and b in nodes]
     return Selection(articles=articles, provenance=_with_sources({p: provenance[p] for p in chosen if p in provenance},
                                                                  rows),
                      edges=edges, unstored_seeds=unstored_seeds)
+
+
+def _is_stored(graph, pmid: str) -> bool:
+    return bool(graph.stored[graph.index(pmid)])
+
+
+def _stored(graph, selected) -> list[str]:
+    """The PMIDs of ``selected`` that have a stored record in ``graph``."""
+    return [p for p, stored in zip(selected.names(), selected.stored.tolist()) if stored]
 
 
 def attach_contexts(selection: Selection, store: Store) -> Selection:

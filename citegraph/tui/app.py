@@ -9,8 +9,7 @@ view from :mod:`citegraph.views`: Textual parses markup in plain strings, never 
 from __future__ import annotations
 
 import gc
-import re
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 from rich.text import Text
 from textual import work
@@ -20,66 +19,30 @@ from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from ..filters import Filters
 from ..views.article import article_line
 from ..views.safe import text
 from . import quick_escape
 from .data import BrowseData
+from .filter_box import describe, parse_filter
 from .keybar import KeyBar
 from .paper_display import PaperDisplay
 from .paper_list import PaperList
 from .pop_ups import PopUps
 from .screens import InfoScreen
 
-__all__ = ["BrowseApp", "Filter", "parse_filter", "SORTS"]
+__all__ = ["BrowseApp", "parse_filter", "SORTS"]
 
 SORTS = ("year", "cited by", "PageRank")
 #: the list's column heads, aligned with :meth:`BrowseApp._row` (explained in the keys pop-up:
 #: screens.COLUMNS)
 ROW_HEADER = "    PMID year cited PR×avg  title"
-_YEARS = re.compile(r"^(\d{4})?(?:-|\.\.)(\d{4})?$|^(\d{4})$")
 #: the key line: (key, what it does, action); the filter box takes its place while it is open
 MAIN_KEYS = [("⏎", "follow", "follow"), ("q", "quit", "quit"), ("?", "keys", "keys"), ("⌫", "back", "back"),
              ("r", "cites/cited", "toggle_direction"), ("s", "sort", "next_sort"), ("/", "filter", "filter"),
              ("p", "path", "path"), ("t", "timeline", "timeline")]
 #: seconds of no typing before the filter box's text is applied to the list
 FILTER_DELAY = 0.15
-
-
-@dataclass
-class Filter:
-    words: list[str] = field(default_factory=list)
-    since: int | None = None
-    until: int | None = None
-    topic: str | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.words or self.since or self.until or self.topic)
-
-    def describe(self) -> str:
-        parts = [" ".join(self.words)] if self.words else []
-        if self.since or self.until:
-            parts.append(f"{self.since or ''}-{self.until or ''}")
-        if self.topic:
-            parts.append(f"topic:{self.topic}")
-        return " ".join(parts)
-
-
-def parse_filter(value: str) -> Filter:
-    """'car t 2010-2015 topic:CAR-T' -> words, year range, topic (case-insensitive)."""
-    result = Filter()
-    for token in value.split():
-        match = _YEARS.match(token)
-        if match and token not in ("-", ".."):
-            if match.group(3):
-                result.since = result.until = int(match.group(3))
-            else:
-                result.since = int(match.group(1)) if match.group(1) else None
-                result.until = int(match.group(2)) if match.group(2) else None
-        elif token.lower().startswith("topic:") and len(token) > 6:
-            result.topic = token[6:]
-        else:
-            result.words.append(token.casefold())
-    return result
 
 
 class BrowseApp(PaperDisplay, PopUps, App[None]):
@@ -129,7 +92,7 @@ class BrowseApp(PaperDisplay, PopUps, App[None]):
         self.direction = "citing"
         self.sort = "year"
         self.descending = True
-        self.filter = Filter()
+        self.filter = Filters()
         self.history: list[tuple[str, str]] = []
         self.listed: list[str] = []  # every paper passing the filter, sorted
         self.shown: list[str] = []  # the rows of the table (at most ``limit``)
@@ -238,25 +201,10 @@ class BrowseApp(PaperDisplay, PopUps, App[None]):
     def prefetch_counts(self, papers: list[str]) -> None:
         self.data.prefetch_counts(papers)  # on failure the list reads its counts when it needs them
 
-    def _passes(self, pmid: str) -> bool:
-        f = self.filter
-        year, title, journal = self.data.summaries.get(pmid, (None, "", ""))
-        if (f.since or f.until) and (year is None or (f.since and year < f.since) or (f.until and year > f.until)):
-            return False
-        if f.topic:
-            wanted = f.topic.casefold()
-            if not any(wanted in topic.casefold() for topic in self.data.topics_of(pmid)):
-                return False
-        if f.words:
-            haystack = f"{title} {journal}".casefold()
-            if not all(word in haystack for word in f.words):
-                return False
-        return True
-
     def refresh_list(self, *, keep: bool = False) -> None:
         papers = self._papers()
-        if self.filter:
-            papers = [p for p in papers if self._passes(p)]
+        if self.filter.active or self.data.filters.active:
+            papers = self.data.keep(papers, self.filter)
         summaries = self.data.summaries
         if self.sort == "year":
             papers = sorted(papers, key=lambda p: ((summaries.get(p) or (0,))[0] or 0, int(p)), reverse=self.descending)
@@ -303,9 +251,9 @@ class BrowseApp(PaperDisplay, PopUps, App[None]):
             unstored = sum(1 for p in self.listed if p not in self.data.summaries)
             if unstored:
                 status.append(f" ({unstored:,} not in the store)", style="dim")
-        if self.filter:
+        if self.filter.active or self.data.filters.active:
             status.append(f" (of {total:,}; filter: ")
-            status.append_text(text(self.filter.describe()))
+            status.append_text(text(" ".join(filter(None, (describe(self.data.filters), describe(self.filter))))))
             status.append(")")
         status.append(f" · sort {self.sort} {'↓' if self.descending else '↑'}")
         error = self.data.overview_error
@@ -391,8 +339,8 @@ class BrowseApp(PaperDisplay, PopUps, App[None]):
         with box.prevent(Input.Changed):
             box.value = ""
         self._close_filter_box()
-        if self.filter:
-            self.filter = Filter()
+        if self.filter.active:
+            self.filter = Filters()
             self.refresh_list()
 
     def action_follow(self) -> None:
@@ -403,7 +351,7 @@ class BrowseApp(PaperDisplay, PopUps, App[None]):
         if not names:
             self.notify("no topic lens: topics are unavailable", severity="warning", markup=False)
             return
-        current = self.filter.topic
+        current = self.filter.topics[0] if self.filter.topics else None
         index = names.index(current) + 1 if current in names else 0
-        self.filter.topic = names[index] if index < len(names) else None
+        self.filter = replace(self.filter, topics=(names[index],) if index < len(names) else ())
         self.refresh_list()

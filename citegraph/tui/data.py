@@ -1,30 +1,33 @@
-"""What the browser shows, loaded lean: the app must open a 50,000-paper store in well under 2 s.
+"""What the browser shows, read lean: opening the browser reads nothing of the whole store.
 
-Nothing is read at start: a paper's citing papers and references are one indexed query each,
-their (year, title, journal) one more (no JSON decoding), and full records are read one at a
-time (:meth:`BrowseData.article`, cached) for the detail pane.
+A paper's citing papers and references are one indexed query each, their (year, title,
+journal) one more (no record decoded), and full records are read one at a time
+(:meth:`BrowseData.article`, cached) for the detail pane. The list is filtered by the one
+selection rule (:meth:`BrowseData.passing`, :class:`citegraph.filters.Filters`).
 
 The whole-graph answers (in-graph citation counts, PageRank, topics, the descent tree from
 the seed that gives paths) come from :func:`compute_overview`, which loads the graph as arrays
-and asks :mod:`citegraph.analysis`. On a large store that takes seconds, so
-:meth:`BrowseData.load_overview` runs it in a separate process (the browser's own thread
-would hold the GIL and slow every key press) and keeps only the compact results. Until they
-arrive, counts come from SQL, paths from a breadth-first search through SQL, and PageRank
-shows as pending.
+and asks :mod:`citegraph.analysis`. :meth:`BrowseData.load_overview` runs it in a separate
+process for a large store (so the browser's own thread keeps the GIL for key presses) and keeps
+only the compact results. Until they arrive, counts come from SQL, paths from a breadth-first
+search through SQL, and PageRank shows as pending.
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
 import threading
 from collections import OrderedDict, deque
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
 
+from ..filters import Filters, PaperRecord
 from ..models import Article
 from ..store import Store
 
@@ -34,7 +37,7 @@ __all__ = ["BrowseData", "compute_overview", "OverviewError", "IN_PROCESS_BELOW"
 IN_PROCESS_BELOW = 25_000_000
 
 
-def compute_overview(store_path: str | Path, seed: str) -> dict:
+def compute_overview(store_path: str | Path, seed: str, lens_path: str | Path | None = None) -> dict:
     """In-graph citation counts, PageRank, lens topics, retractions and the seed's descent tree.
 
     ``{"cited_by": {pmid: n}, "cites": {pmid: n}, "pagerank": {pmid: x}, "topic_names": [key],
@@ -43,7 +46,7 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
     (counts only for papers that have some). Plain dicts, cheap to send between processes.
     The graph is read as arrays (:func:`citegraph.analysis.load.load_graph`), with the seed in it
     even without a stored record (as the analysis commands have it); the topics come from the
-    store's cached classification by the default lens; retractions are those of
+    store's cached classification by the lens at ``lens_path`` (None: the built-in one); retractions are those of
     :func:`citegraph.analysis.load.prepare`, as ``rank`` marks them.
     """
     from ..analysis.load import add_unstored_seed, load_graph, prepare
@@ -56,7 +59,7 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
             add_unstored_seed(graph, store, seed)
         except InputError:  # no record and no stored paper citing it: nothing to add
             pass
-        prepared = prepare(store, graph=graph, use_lens=True)
+        prepared = prepare(store, graph=graph, use_lens=True, lens_path=lens_path)
     names = graph.names()
     in_degrees = graph.in_degrees()
     out_degrees = graph.out_degrees()
@@ -73,7 +76,7 @@ def compute_overview(store_path: str | Path, seed: str) -> dict:
 
 
 #: entries per message from the overview process: unpickling one message holds the GIL (the
-#: browser's key presses wait), so the 50,000-paper overview goes in ~2 ms slices, not one 0.1 s lump
+#: browser's key presses wait), so a large overview arrives in many small slices
 OVERVIEW_SLICE = 4000
 
 
@@ -117,12 +120,25 @@ class BrowseData:
     (it publishes its results in one step at the end).
 
     ``compute`` replaces :func:`compute_overview` (same arguments and answer; a module-level
-    function, so that the overview process can be given it)."""
+    function, so that the overview process can be given it). ``filters`` are the selection the
+    browser was opened with: every list keeps only the papers they keep (:meth:`keep`), and
+    their lens classifies the overview's topics. A topic they name that the lens lacks is an
+    :class:`~citegraph.errors.InputError`."""
 
     def __init__(self, store: Store, *, cache_size: int = 256,
-                 compute: Callable[[str, str], dict] | None = None) -> None:
+                 compute: Callable[[str, str], dict] | None = None, filters: Filters | None = None) -> None:
         self.store = store
         self._compute = compute
+        filters = (filters or Filters()).records_only()
+        if filters.topics:
+            from ..analysis.lens import load_lens
+            from ..analysis.load import topic_keys
+
+            filters = topic_keys(load_lens(filters.lens), filters)
+        #: the record filters every list applies (topics as lens keys)
+        self.filters = filters
+        if filters.lens is not None:
+            self._compute = functools.partial(compute or compute_overview, lens_path=str(filters.lens))
         #: (year, title, journal) of the stored papers seen so far (see :meth:`known`)
         self.summaries: dict[str, tuple[int | None, str, str]] = {}
         self._absent: set[str] = set()
@@ -235,6 +251,42 @@ class BrowseData:
 
     def topics_of(self, pmid: str) -> list[str]:
         return self.topics.get(pmid, []) if self.topics is not None else []
+
+    # -- the selection -------------------------------------------------------------------------
+    def passing(self, pmids: Iterable[str], filters: Filters) -> list[str]:
+        """Those of ``pmids`` that pass the record filters of ``filters``
+        (:meth:`~citegraph.filters.Filters.matches`), in the order given. A paper without a stored
+        record has no year, title or metadata; lens topics are the overview's (none before it
+        arrives). Publication types, MeSH and abstracts are read only when a filter needs them."""
+        pmids = list(pmids)
+        if not filters.active:
+            return pmids
+        self.known(pmids)
+        meta = {}
+        if filters.needs_meta or filters.needs_text:
+            from ..analysis.load import load_meta
+
+            meta = load_meta(self.store, [p for p in pmids if p in self.summaries], abstracts=filters.needs_text)
+        return [p for p in pmids if filters.matches(self._record(p, meta.get(p)))]
+
+    def _record(self, pmid: str, meta) -> PaperRecord:
+        year, title, journal = self.summaries.get(pmid, (None, "", ""))
+        record = PaperRecord(year=year, title=title or "", journal=journal or "",
+                             topics=tuple(self.topics_of(pmid)))
+        if meta is None:
+            return record
+        return replace(record, abstract=meta.abstract, publication_types=tuple(meta.publication_types),
+                       mesh=tuple(meta.mesh))
+
+    def keep(self, pmids: Iterable[str], box: Filters | None = None) -> list[str]:
+        """Those of ``pmids`` that both :attr:`filters` and ``box`` (the filter box's) keep."""
+        kept = self.passing(pmids, self.filters)
+        return self.passing(kept, box) if box is not None else kept
+
+    def neighbours(self, pmid: str, direction: str, box: Filters | None = None) -> list[str]:
+        """The list the browser shows for ``pmid``: its citing papers (``direction`` "citing") or
+        its references ("references"), less those :meth:`keep` drops."""
+        return self.keep(self.citing(pmid) if direction == "citing" else self.references(pmid), box)
 
     # -- the whole graph (worker thread) -----------------------------------------------------
     def overview_in_process(self, in_process: bool | None = None) -> bool:

@@ -14,7 +14,7 @@ import numpy as np
 
 from citegraph.analysis.csr import CitationGraph
 from citegraph.analysis.influence import RANKINGS, relative_pagerank
-from citegraph.analysis.selection import DIRECTIONS, Filters, PaperMeta, passes, require_node
+from citegraph.analysis.selection import DIRECTIONS, Filters, PaperMeta, record_of, require_node
 from citegraph.errors import InputError
 from citegraph.store import Store
 
@@ -132,16 +132,16 @@ def neighbourhood(graph: nx.DiGraph, seeds: Iterable[str], depth: int | None = N
     return hops
 
 
-def select(graph: nx.DiGraph, *, seeds: Iterable[str] = (), depth: int | None = None, direction: str = "cited-by",
-           filters: Filters | None = None, meta: Mapping[str, PaperMeta] | None = None,
+def select(graph: nx.DiGraph, filters: Filters | None = None, *, meta: Mapping[str, PaperMeta] | None = None,
            topics_of: Mapping[str, Iterable[str]] | None = None) -> nx.DiGraph:
-    seeds = list(dict.fromkeys(seeds))
     filters = filters or Filters()
-    nodes: Iterable[str] = neighbourhood(graph, seeds, depth, direction) if seeds else graph.nodes
+    seeds = list(filters.seeds)
+    nodes: Iterable[str] = (neighbourhood(graph, seeds, filters.depth, filters.walk_direction) if seeds
+                            else graph.nodes)
     if filters.active:
         meta, topics_of = meta or {}, topics_of or {}
-        nodes = [n for n in nodes
-                 if n in seeds or passes(graph.nodes[n], meta.get(n), filters, topics_of.get(n, ()))]
+        nodes = [n for n in nodes if n in seeds
+                 or filters.matches(record_of(graph.nodes[n], meta.get(n), topics_of.get(n, ())))]
     return induced_subgraph(graph, nodes)
 
 

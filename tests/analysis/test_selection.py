@@ -1,6 +1,6 @@
 import pytest
 
-from citegraph.analysis.selection import Filters, PaperMeta, induced_subgraph, neighbourhood, select
+from citegraph.analysis.selection import Filters, PaperMeta, induced_subgraph, neighbourhood, select, selection_mask
 from citegraph.errors import InputError
 
 from .helpers import graph
@@ -28,11 +28,12 @@ def test_neighbourhood_rejects_unknown_seed_and_direction():
 
 def test_year_filters_keep_the_seed_and_cut_chains():
     g = graph(EDGES, YEARS)
-    sub = select(g, seeds=["1"], filters=Filters(since=1995))
+    sub = g.subgraph(selection_mask(g, Filters(seeds=["1"], since=1995)))
     # 2 (1990) is removed, so 4 and 5 stay selected (neighbourhood first) but lose their link to 1
     assert set(sub.nodes) == {"1", "3", "4", "5"}
     assert set(sub.edges) == {("3", "1"), ("5", "4")}
-    assert set(select(g, filters=Filters(until=1990)).nodes) == {"1", "2", "9"}
+    assert select(g, Filters(seeds=["1"], since=1995)) == ["1", "3", "4", "5"]
+    assert select(g, Filters(until=1990)) == ["1", "2", "9"]
 
 
 def test_type_mesh_text_journal_and_topic_filters():
@@ -44,8 +45,8 @@ def test_type_mesh_text_journal_and_topic_filters():
         "4": PaperMeta(("Journal Article",), (), abstract="chimeric antigen receptor T cells"),
         "5": PaperMeta(("Comment",), (("D007694", "Killer Cells, Natural"),)),
     }
-    only = lambda **kw: set(select(g, seeds=["1"], filters=Filters(**kw), meta=meta,  # noqa: E731
-                                   topics_of={"4": ["car-t"]}).nodes)
+    only = lambda **kw: set(select(g, Filters(seeds=["1"], **kw), meta=meta,  # noqa: E731
+                                   topics_of={"4": ["car-t"]}))
     assert only(exclude_types=("published erratum", "COMMENT")) == {"1", "2", "4"}
     assert only(mesh=("d007376",)) == {"1", "2"}
     assert only(mesh=("Killer Cells, Natural",)) == {"1", "5"}
@@ -63,9 +64,9 @@ def test_bad_filters_are_input_errors():
 
 def test_empty_graph_and_whole_graph():
     g = graph([])
-    assert select(g).number_of_nodes() == 0
+    assert select(g) == []
     full = graph(EDGES, YEARS)
-    assert select(full) is full  # nothing to filter: the same graph, not a copy
+    assert full.subgraph(selection_mask(full)) is full  # nothing to filter: the same graph, not a copy
 
 
 def test_induced_subgraph_keeps_attributes_and_inner_edges_only():
@@ -120,3 +121,21 @@ def test_article_meta_follows_new_refetched_and_deleted_records(tmp_path):
         with store.transaction():
             store.delete_articles(["1"], "deleted")
         assert set(load_meta(store)) == {"3"}
+
+
+def test_one_case_rule_spacing_and_casefold():
+    # the selection's case rule (citegraph.filters.fold): whitespace runs folded and casefold,
+    # where the analysis filters used to strip and lower-case only
+    g = graph(EDGES, YEARS, journals={"2": "Zeitschrift der Straße", "3": "New England  Journal"})
+    meta = {"3": PaperMeta(("Published Erratum",))}
+    only = lambda **kw: set(select(g, Filters(seeds=["1"], **kw), meta=meta))  # noqa: E731
+    assert only(exclude_types=("published  erratum",)) == {"1", "2", "4", "5"}
+    assert only(journal="STRASSE") == {"1", "2"}
+    assert only(journal="england journal") == {"1", "3"}
+
+
+def test_an_empty_filter_value_is_an_error_not_ignored():
+    with pytest.raises(InputError, match="--mesh"):
+        Filters(mesh=("",))
+    with pytest.raises(InputError, match="--exclude-type"):
+        Filters(exclude_types=(" ",))

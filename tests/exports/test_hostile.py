@@ -13,6 +13,7 @@ import pytest
 
 from citegraph.exports.formats import export
 from citegraph.exports.selection import select
+from citegraph.filters import Filters
 from citegraph.models import Article, Author
 from citegraph.store import Store
 
@@ -58,7 +59,7 @@ def hostile(tmp_path_factory):
             store.add_citations([(a.pmid, SEED) for a in articles[1:]], source="elink:pubmed_pubmed_citedin")
             store.add_citations([(articles[i].pmid, articles[i - 1].pmid) for i in range(2, len(articles))],
                                 source="file:=evil.xml")
-        selection = select(store, seeds=[SEED])
+        selection = select(store, Filters(seeds=[SEED]))
     return articles, selection
 
 

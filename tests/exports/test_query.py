@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from citegraph.exports.query import ExportQuery, store_files
+from citegraph.filters import Filters
 
 
 def test_no_option_is_the_whole_store():
@@ -19,7 +20,7 @@ def test_no_option_is_the_whole_store():
                                     {"topics": ("car-t",)}, {"mesh": ("D000001",)}, {"match": "x"},
                                     {"journal": "Nature"}])
 def test_each_selection_option_selects(option):
-    query = ExportQuery(**option)
+    query = ExportQuery(Filters(**option))
     assert query.selecting and not query.whole_store
 
 

@@ -23,6 +23,7 @@ from citegraph.config import Settings
 from citegraph.crawl import CrawlOptions, Crawler
 from citegraph.exports.formats import export
 from citegraph.exports.selection import select
+from citegraph.filters import Filters
 from citegraph.pubmed import parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
@@ -54,7 +55,7 @@ class Crawled:
         self.nodes = nodes
         # generations 0-1 only: pydot's parser needs ~0.1 s per node, so DOT reads this one
         with Store(self.store_path) as store:
-            self.near = select(store, seeds=[seed], depth=1)
+            self.near = select(store, Filters(seeds=[seed], depth=1))
         self.near_nodes = {p for p, g in self.generation.items() if g <= 1}
         self.near_edges = {(a, b) for a, b in self.edges if a in self.near_nodes and b in self.near_nodes}
 
@@ -211,10 +212,10 @@ def _export(crawled: Crawled, fmt: str, folder: Path) -> Path:
 
 def test_seed_and_depth_selection_and_filters(synthetic):
     with Store(synthetic.store_path) as store:
-        first = select(store, seeds=[synthetic.seed], depth=1)
-        years = select(store, since=1995, until=2005)
-        reviews = select(store, types=["Review"])
-        no_reviews = select(store, exclude_types=["review"])
+        first = select(store, Filters(seeds=[synthetic.seed], depth=1))
+        years = select(store, Filters(since=1995, until=2005))
+        reviews = select(store, Filters(types=["Review"]))
+        no_reviews = select(store, Filters(exclude_types=["review"]))
     gen1 = {p for p, g in synthetic.generation.items() if g <= 1}
     assert {a.pmid for a in first.articles} == gen1
     assert {a.pmid for a in years.articles} == {p for p, a in synthetic.articles.items()
@@ -265,4 +266,4 @@ def test_unknown_seed_is_an_error(synthetic):
     from citegraph.errors import InputError
 
     with Store(synthetic.store_path) as store, pytest.raises(InputError, match="not in the store"):
-        select(store, seeds=["12345"])
+        select(store, Filters(seeds=["12345"]))

@@ -104,7 +104,7 @@ def test_filter_by_words_years_and_topic(small_store):
 
 def test_parse_filter():
     f = parse_filter("CAR t 2010-2015 topic:til")
-    assert (f.words, f.since, f.until, f.topic) == (["car", "t"], 2010, 2015, "til")
+    assert (f.words, f.since, f.until, f.topics) == (("car", "t"), 2010, 2015, ("til",))
     assert (parse_filter("-1999").since, parse_filter("-1999").until) == (None, 1999)
     assert (parse_filter("2003").since, parse_filter("2003").until) == (2003, 2003)
 

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from citegraph.analysis.lens import load_lens, parse_lens
-from citegraph.analysis.patterns import backtracking_risk
-from citegraph.analysis.selection import Filters
+from citegraph.filters import Filters
+from citegraph.regex_safety import backtracking_risk
 from citegraph.errors import InputError
 
 EXPONENTIAL = [r"(L|L)*X", r"(a+)+X", r"(\w*)*", r"(a{1,2})*X", r"(a|ab)*c", r"(?:a|)*b", r"((a|b)|a)*c",
