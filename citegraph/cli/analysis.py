@@ -96,7 +96,7 @@ def rank(app: App, seed: str, by: str, limit: int, as_json: bool, filters: Filte
     with app.open_store(must_exist=True) as store:
         prep = prepare_selection(app, store, [seed], filters)
         if by in ("mentions", "methods-use"):
-            from citegraph.contexts import rank_by_contexts
+            from citegraph.analysis.contexts import rank_by_contexts
 
             rows, cover = rank_by_contexts(store, prep.graph, seed, by, limit)
         elif by in ICITE_RANKINGS:
@@ -159,7 +159,7 @@ def mainpath(app: App, seed: str, key_routes: int, search: str, as_json: bool, f
     with app.open_store(must_exist=True) as store:
         prep = prepare_selection(app, store, [seed], filters)
         if weight == "mentions":
-            from citegraph.contexts import full_text_of, mention_weights
+            from citegraph.analysis.contexts import full_text_of, mention_weights
 
             nodes = [str(n) for n in prep.graph.nodes]
             weighting = {"mentions": mention_weights(store, nodes), "with_text": full_text_of(store, nodes)}

@@ -62,7 +62,7 @@ def show(app: App, pmid: str, depth: int, limit: int, as_json: bool) -> None:
     from citegraph.analysis.icite import icite_json
     from citegraph.analysis.influence import citation_counts, descent, generations as generations_of, most_cited
     from citegraph.analysis.load import load_paper_graph
-    from citegraph.contexts import papers_mentioning
+    from citegraph.analysis.contexts import papers_mentioning
     from citegraph.exports.jsonl import article_record
     from citegraph.importer import deleted_by_nlm
     from citegraph.store.migrations import SOURCE_BITS
@@ -161,7 +161,7 @@ def contexts(app: App, pmid: str, seed: str | None, section: str | None, match: 
     `citegraph fulltext`, or `citegraph import FILE.nxml`); the last line says how many of the
     citing papers that is.
     """
-    from citegraph.contexts import citing_contexts, contexts_json, coverage
+    from citegraph.analysis.contexts import citing_contexts, contexts_json, coverage
 
     with app.open_store(must_exist=True) as store:
         (pmid,) = pmids_of(app, [pmid], store)

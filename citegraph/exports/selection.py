@@ -146,7 +146,7 @@ def _stored(graph, selected) -> list[str]:
 def attach_contexts(selection: Selection, store: Store) -> Selection:
     """Fill ``selection.contexts``: for each selected paper, the sentences of stored full
     text that cite it (any citing paper), oldest citing paper first."""
-    from ..contexts import citing_contexts, contexts_json
+    from ..analysis.contexts import citing_contexts, contexts_json
 
     selection.contexts = {}
     for article in selection.articles:

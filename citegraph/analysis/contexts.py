@@ -11,8 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from .errors import InputError
-from .pmc.sections import KINDS
+from ..errors import InputError
+from ..pmc.sections import KINDS
 
 __all__ = ["citing_contexts", "coverage", "full_text_of", "mention_counts", "methods_use_counts", "mention_weights",
            "contexts_json", "check_section", "rank_by_contexts", "CONTEXT_RANKINGS"]
@@ -127,7 +127,7 @@ def rank_by_contexts(store, graph, seed: str, by: str, limit: int | None = 20) -
     citing it in their Methods); ties broken by more citations, then lower PMID. Rows as
     :func:`citegraph.analysis.influence.rank` gives them, ``score`` the count. Also returns
     the coverage of the graph: ``papers``, ``with_text`` (full text stored), ``asked``."""
-    from .analysis.influence import rank
+    from .influence import rank
 
     if by not in CONTEXT_RANKINGS:
         raise InputError(f"unknown ranking {by!r}; use one of {', '.join(CONTEXT_RANKINGS)}")
