@@ -9,6 +9,7 @@ from typing import Iterable, Sequence
 
 from ..errors import InputError
 from ..links import DIRECTIONS
+from ..publication_types import fold_type
 
 __all__ = ["CrawlOptions", "SOURCES", "PER_PAPER_SOURCES", "ICITE_BATCH", "parse_sources", "crawl_sources"]
 
@@ -88,7 +89,7 @@ class CrawlOptions:
             name = " ".join(str(name).split())
             if not name:
                 raise InputError("--exclude-type needs a publication type, e.g. Review")
-            names.setdefault(name.casefold(), name)
+            names.setdefault(fold_type(name), name)
         object.__setattr__(self, "exclude_types", tuple(names[k] for k in sorted(names)))
         if self.direction not in DIRECTIONS:
             raise InputError(f"direction must be one of {', '.join(DIRECTIONS)}, not {self.direction!r}")
@@ -114,7 +115,7 @@ class CrawlOptions:
     def _key_params(self, seeds: Sequence[str]) -> dict:
         params = {k: v for k, v in asdict(self).items() if k not in ("fetch_batch", "link_batch")}
         if self.exclude_types:  # matched without regard to case: "Review" and "review" are one crawl
-            params["exclude_types"] = sorted({t.casefold() for t in self.exclude_types})
+            params["exclude_types"] = sorted({fold_type(t) for t in self.exclude_types})
         else:
             del params["exclude_types"]  # a crawl without excluded types has no such key
         if self.sources == ("pubmed",):
@@ -144,9 +145,9 @@ class CrawlOptions:
         if not self.in_window(year):
             return "year"
         if self.exclude_types:
-            excluded = {name.casefold(): name for name in self.exclude_types}
+            excluded = {fold_type(name): name for name in self.exclude_types}
             for kind in publication_types:
-                name = excluded.get(" ".join(kind.split()).casefold())
+                name = excluded.get(fold_type(kind))
                 if name is not None:
                     return "type:" + name
         return None
