@@ -7,7 +7,9 @@ and that each crawl's status agrees with its members' states. Crawls are reporte
 four states of :data:`citegraph.crawl_lock.CRAWL_STATES`. Repair salvages every readable row of
 a damaged file, or of one missing a table, into a fresh store (the damaged file is kept beside
 it), drops undecodable records so the next crawl fetches them again, and reopens complete
-crawls that still have work left (as interrupted).
+crawls that still have work left (as interrupted). A crawl lock file nobody holds (a killed
+crawl leaves one) is no problem and not reported; repair removes such files
+(:func:`citegraph.crawl_lock.remove_stale_locks`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..crawl_lock import effective_state
+from ..crawl_lock import effective_state, remove_stale_locks
 from ..errors import StoreError
 from . import Store
 from .migrations import MIGRATIONS, source_bit_sql
@@ -184,6 +186,7 @@ def repair(path: Path | str) -> Diagnosis:
                 store._executemany("UPDATE crawls SET status = 'interrupted' WHERE id = ?",
                                    ((c,) for c in before.inconsistent_crawls))
                 actions.append(f"reopened crawls {before.inconsistent_crawls}: run them again to finish")
+    remove_stale_locks(path)
     after = diagnose(path)
     after.actions = actions
     return after

@@ -101,6 +101,25 @@ def test_crawl_states_read_the_same_as_in_stats(tmp_path, capsys):
     assert f"interrupted crawls [{ids[0]}, {ids[3]}]" in out and f"failed crawls [{ids[1]}]" in out
 
 
+def test_a_killed_crawls_lock_file_is_no_problem_and_repair_removes_it(tmp_path, capsys):
+    from citegraph.crawl_lock import lock_path
+
+    path = tmp_path / "citegraph.sqlite"
+    with Store(path) as store:
+        crawl_id, _ = store.open_crawl("1", ["1"], {})  # its row says running: the process was killed
+    lock_path(path, crawl_id).touch()  # the empty file a killed crawl leaves
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["problems"] == [] and report["interrupted_crawls"] == [crawl_id]
+    assert ".lock" not in out
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor")
+    assert code == 0 and ".lock" not in out and "lock file" not in " ".join(out.split())
+    assert lock_path(path, crawl_id).exists()  # doctor alone changes nothing
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--repair", "--json")
+    assert code == 0 and json.loads(out)["interrupted_crawls"] == [crawl_id]
+    assert not list(tmp_path.glob("*.lock"))
+
+
 def test_damaged_pages_are_salvaged(tmp_path, capsys):
     path = tmp_path / "citegraph.sqlite"
     filled_store(path)
