@@ -9,17 +9,25 @@ interrupted crawl. The lock also keeps a second process from running the same cr
 
 Locks are ``flock`` locks (``msvcrt`` byte locks on Windows): they belong to the open file, so
 a check from the holding process itself sees its own lock as held.
+
+A crawl that ends, however it ends short of a kill, removes its lock file. A killed process
+cannot: its empty file stays, unlocked, and means nothing (nobody holds it). The next process
+that takes a crawl lock of the same store removes such files (:func:`remove_stale_locks`), as
+does ``doctor --repair``; ``doctor`` itself says nothing of them. A file is removed only while
+its remover holds its exclusive lock, the way its holder removes it, so a file some process
+holds is never removed; a check of that crawl in the same instant may see it held.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import time
 from pathlib import Path
 
 from .errors import StoreError
 
-__all__ = ["CRAWL_STATES", "CrawlLock", "is_held", "effective_state", "lock_path"]
+__all__ = ["CRAWL_STATES", "CrawlLock", "is_held", "effective_state", "lock_path", "remove_stale_locks"]
 
 #: what a crawl can be: ``running`` only while a process holds its lock; ``interrupted``
 #: (stopped by Ctrl-C, a signal or a kill; resumable), ``failed`` (ended on an error;
@@ -78,6 +86,33 @@ def is_held(store_path: Path | str, crawl_id: int) -> bool:
         os.close(fd)
 
 
+def remove_stale_locks(store_path: Path | str) -> list[Path]:
+    """Remove the crawl lock files of the store at ``store_path`` that no process holds (left
+    by processes that were killed); returns the files removed."""
+    store_path = Path(store_path)
+    removed = []
+    for name in sorted(glob.glob(glob.escape(str(store_path)) + ".crawl-*.lock")):
+        path = Path(name)
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except OSError:
+            continue  # gone meanwhile, or not ours to open
+        try:
+            if not _try_lock(fd, exclusive=True):
+                continue  # held: a crawl is running
+            try:
+                if os.path.samestat(os.fstat(fd), os.stat(path)):
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                pass
+            finally:
+                _unlock(fd)
+        finally:
+            os.close(fd)
+    return removed
+
+
 def effective_state(store_path: Path | str, crawl_id: int, stored: str) -> str:
     """The state of a crawl whose row says ``stored``: a ``running`` row nobody holds is
     ``interrupted``; ``done`` (the word a store of schema 8 or lower uses) reads ``complete``."""
@@ -90,12 +125,14 @@ class CrawlLock:
     """The lock of one crawl, held by this process between :meth:`acquire` and :meth:`release`."""
 
     def __init__(self, store_path: Path | str, crawl_id: int) -> None:
+        self.store_path = Path(store_path)
         self.path = lock_path(store_path, crawl_id)
         self.crawl_id = crawl_id
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock; :class:`StoreError` when another process is running this crawl."""
+        """Take the lock; :class:`StoreError` when another process is running this crawl. Then
+        remove the store's lock files of killed processes (:func:`remove_stale_locks`)."""
         for attempt in range(_ATTEMPTS):
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -108,6 +145,7 @@ class CrawlLock:
                     same = False
                 if same:  # not a file its last holder removed meanwhile
                     self._fd = fd
+                    remove_stale_locks(self.store_path)
                     return
                 _unlock(fd)
             os.close(fd)

@@ -38,7 +38,7 @@ from .errors import InputError, NetworkError, SourceError
 from .models import Article
 from .store import PreparedArticles, Store
 
-__all__ = ["parse_duration", "refresh", "RefreshReport", "NewPaper", "DEFAULT_MAX_AGE"]
+__all__ = ["parse_duration", "refresh", "refresh_crawl", "RefreshReport", "NewPaper", "DEFAULT_MAX_AGE"]
 
 DEFAULT_MAX_AGE = "7d"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -147,6 +147,35 @@ def refresh(client: EutilsLike, store: Store, seed: str, max_age: float, *, pars
     report.elapsed = time.monotonic() - started
     store.add_crawl_requests(crawl_id, report.requests)
     return report
+
+
+def refresh_crawl(settings, store: Store, seed: str, max_age: float, client: EutilsLike, *,
+                  parse: Callable[[bytes], list[Article]] | None = None, now: float | None = None) -> RefreshReport:
+    """:func:`refresh` with the clients a ``crawl --refresh`` holds: ``client``, the
+    E-utilities client (the caller's to close), and an iCite client of ``settings``
+    (:class:`citegraph.config.Settings`), opened and closed here, only when a crawl with these
+    settings would ask iCite by default (:func:`citegraph.crawl.options.crawl_sources`). A
+    refresh against a local E-utilities without an iCite URL so never reaches the real iCite
+    (and a crawl that asked iCite then cannot be refreshed: :func:`refresh` says so).
+    ``report.requests`` counts the requests of both clients; ``parse`` defaults to
+    :func:`citegraph.pubmed.parse_articles`.
+    """
+    from .crawl.options import crawl_sources
+
+    if parse is None:
+        from .pubmed import parse_articles as parse
+    icite = None
+    if "icite" in crawl_sources(None, settings):
+        from .sources.icite import ICiteClient
+
+        icite = ICiteClient(settings)
+    counted = [c for c in (client, icite) if c is not None and hasattr(c, "stats")]
+    try:
+        return refresh(client, store, seed, max_age, parse=parse, now=now, icite=icite,
+                       requests_made=lambda: sum(c.stats["requests"] for c in counted))
+    finally:
+        if icite is not None:
+            icite.close()
 
 
 class _Refresh:

@@ -217,3 +217,39 @@ def test_refresh_asks_again_for_records_an_answer_left_out(tmp_path):
         assert [p.pmid for p in report.new_papers] == ["8", "9"] and report.missing == []
         assert client.efetches[-2:] == [("8", "9"), ("9",)]
         assert store.missing_pmids(["8", "9"]) == set()
+
+
+def test_refresh_crawl_opens_no_icite_client_for_a_local_eutils(tmp_path, monkeypatch):
+    """The refresh as the command runs it: with a local E-utilities and no iCite URL no iCite
+    client is made; with an iCite URL one is made, counted, and closed."""
+    from citegraph.crawl import CrawlOptions, Crawler
+    from citegraph.refresh import refresh_crawl
+    from citegraph.sources import icite as icite_module
+
+    made = []
+
+    class CountedICite:
+        def __init__(self, settings):
+            self.stats = {"requests": 0}
+            self.closed = False
+            made.append(self)
+
+        def pubs(self, pmids):
+            self.stats["requests"] += 1
+            return {}
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(icite_module, "ICiteClient", CountedICite)
+    client = ShortClient({"1": ["2"]})
+    with Store(tmp_path / "store.sqlite") as store:
+        Crawler(client, store, parse=parse_articles).run(["1"], CrawlOptions(depth=1))
+        client.cited_by["1"] += ["8"]
+        local = Settings(data_dir=tmp_path, eutils_url="http://127.0.0.1:9/eutils/")
+        report = refresh_crawl(local, store, "1", 0.0, client, now=time.time() + DAY)
+        assert [p.pmid for p in report.new_papers] == ["8"] and made == []
+        with_icite = Settings(data_dir=tmp_path, eutils_url="http://127.0.0.1:9/eutils/",
+                              icite_url="http://127.0.0.1:9/icite/api/")
+        report = refresh_crawl(with_icite, store, "1", 0.0, client, now=time.time() + 2 * DAY)
+        assert len(made) == 1 and made[0].closed and report.new_papers == []

@@ -75,6 +75,19 @@ class App:
         return EutilsClient(self.settings)
 
 
+class ReaderLeft(Exception):
+    """The reader of a command's output went away (a closed pipe, ``| head -1``): raised by
+    the group in place of the :class:`BrokenPipeError`, which click would end with exit 1."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise ReaderLeft() from exc
+
+
 def listed(items: list[str], most: int) -> str:
     """'a, b, c and 4 more': the first ``most`` items, then how many were left out."""
     rest = len(items) - most
@@ -97,7 +110,7 @@ def print_json(data: object) -> None:
                       lambda m: f"\\u{ord(m.group(0)):04x}", text))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--data-dir", "--cache-dir", "data_dir", type=click.Path(file_okay=False, path_type=Path),
               metavar="DIR", help="The data folder (default ./cache): it holds the store [env CITEGRAPH_DATA; "
                                   "--cache-dir and CITEGRAPH_CACHE are read as aliases].")

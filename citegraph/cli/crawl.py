@@ -253,43 +253,29 @@ def fulltext(app: App, seed: str | None, as_json: bool) -> None:
 
 def _say_unmatched_types(app: App, store, exclude_types: Iterable[str], report) -> None:
     """An --exclude-type that left out no paper may be a typo: say so, with the nearest
-    publication types of the crawl's papers (a census only then: it reads every member)."""
-    import difflib
+    publication types of the crawl's papers (citegraph.publication_types)."""
+    from citegraph.publication_types import unmatched_exclude_types
 
-    matched = {name.casefold() for name in report.excluded_by}
-    unmatched = [t for t in exclude_types if t.casefold() not in matched]
-    if not unmatched or app.quiet:
+    if app.quiet:  # the census reads every member: not for nothing
         return
-    counts = store.publication_type_counts(report.crawl_id)
-    by_fold = {name.casefold(): name for name, _ in counts.most_common()}
-    for name in unmatched:
-        near = [by_fold[f] for f in difflib.get_close_matches(name.casefold(), list(by_fold), n=3, cutoff=0.7)]
-        hint = ("did you mean " + " or ".join(repr(n) for n in near) + "?" if near else
-                "types here: " + "; ".join(n for n, _ in counts.most_common(6)))
-        app.info(f"--exclude-type {name!r} left out no paper of this crawl ({hint})", "yellow")
+    for unmatched in unmatched_exclude_types(store, report.crawl_id, exclude_types, report.excluded_by):
+        hint = ("did you mean " + " or ".join(repr(n) for n in unmatched.near) + "?" if unmatched.near else
+                "types here: " + "; ".join(unmatched.common))
+        app.info(f"--exclude-type {unmatched.name!r} left out no paper of this crawl ({hint})", "yellow")
 
 
 def _refresh(app: App, seed: str, max_age: str, as_json: bool) -> None:
     """``crawl --refresh``: see citegraph.refresh."""
     from citegraph.identifiers import parse_pmid
-    from citegraph.pubmed import parse_articles
-    from citegraph.refresh import parse_duration, refresh
-
-    from citegraph.crawl import crawl_sources
-    from citegraph.sources.icite import ICiteClient
+    from citegraph.refresh import parse_duration, refresh_crawl
 
     seed, seconds = parse_pmid(seed), parse_duration(max_age)
     with app.open_store(must_exist=True) as store, sigterm_as_interrupt():
         client = app.client()
-        # used only if the crawl asked iCite; never the real iCite for a local E-utilities
-        icite = ICiteClient(app.settings) if "icite" in crawl_sources(None, app.settings) else None
         try:
-            report = refresh(client, store, seed, seconds, parse=parse_articles, icite=icite,
-                             requests_made=lambda: client.stats["requests"] + (icite.stats["requests"] if icite else 0))
+            report = refresh_crawl(app.settings, store, seed, seconds, client)
         finally:
             client.close()
-            if icite is not None:
-                icite.close()
     data = report.to_dict()
     if as_json:
         print_json(data)

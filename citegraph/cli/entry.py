@@ -1,5 +1,9 @@
 """The entry points: :func:`main` runs the command line and turns every outcome into an exit
-code (0 ok, 1 error, 2 usage, 130 interrupted) and at most one error line on stderr."""
+code (0 ok, 1 error, 2 usage, 130 interrupted) and at most one error line on stderr.
+
+A reader that goes away before the output ends (``citegraph export | head -1``) is no error:
+the command stops writing and exits 0 without a word, so a pipeline under ``set -o pipefail``
+does not fail for taking only what it wanted."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import click
 
 # the command modules register their commands on the group when imported
 from citegraph.cli import analysis, crawl, explore, export, maintenance  # noqa: F401
-from citegraph.cli.app import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, cli
+from citegraph.cli.app import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, ReaderLeft, cli
 from citegraph.config import redact
 from citegraph.errors import CitegraphError, NetworkError
 
@@ -53,9 +57,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     except CitegraphError as exc:
         click.echo(_error_line(str(exc)), err=True)
         return EXIT_ERROR
-    except BrokenPipeError:
-        # the reader went away (`| head`): not an error worth a message
-        sys.stderr.close()
+    except (ReaderLeft, BrokenPipeError):  # the reader took what it wanted: see the module docstring
         return EXIT_OK
     except Exception as exc:  # a bug: still one line, the traceback only on request
         if os.environ.get("CITEGRAPH_DEBUG"):
@@ -65,13 +67,35 @@ def main(argv: Iterable[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def _flush(stream) -> bool:
+    """Flush ``stream``; False if what was written could not all be written. A reader that
+    has gone is no failure: the stream's file then points at the null device, so that what
+    is still buffered goes nowhere at exit instead of failing there again."""
+    try:
+        stream.flush()
+    except BrokenPipeError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
+    except ValueError:  # closed already: nothing left to write
+        pass
+    except OSError as exc:  # a full disk, say: the output is cut short
+        if stream is not sys.stderr:
+            _flush(sys.stderr)
+            click.echo(_error_line(f"cannot write the output: {exc.strerror or exc}"), err=True)
+        return False
+    return True
+
+
 def console_main() -> None:
     code = main()
+    if not (_flush(sys.stdout) and _flush(sys.stderr)) and code == EXIT_OK:
+        code = EXIT_ERROR
     if code == EXIT_INTERRUPTED:
         # worker threads may still be waiting on the network: everything that arrived is
         # committed, so leave now instead of joining them
-        sys.stdout.flush()
-        sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
 

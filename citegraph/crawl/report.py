@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ..filters import fold
 from ..store import Store
 
 __all__ = ["CrawlProgress", "CrawlReport", "finish_report"]
@@ -71,7 +72,7 @@ def finish_report(store: Store, report: CrawlReport, citations_before: int) -> N
     spelling: dict[str, str] = {}
     for _, detail in outcome.excluded:
         name = _EXCLUSION_NAMES.get(detail, detail.removeprefix("type:"))
-        name = spelling.setdefault(name.casefold(), name)
+        name = spelling.setdefault(fold(name), name)
         report.excluded_by[name] = report.excluded_by.get(name, 0) + 1
     report.citations_added = store.citation_count() - citations_before
     report.members = outcome.members

@@ -193,8 +193,10 @@ def read_elink(body: bytes, asked: list[str], linkname: str, last: bool) -> Link
 
 def read_esearch(body: bytes, partial: bool) -> list[str]:
     """The ids of an esearch answer; [] when NCBI reports an ``ErrorList`` unless ``partial``
-    (see :meth:`~citegraph.sources.eutils.EutilsClient.esearch`). An answer whose id count
-    differs from its ``RetMax`` raises a transient ResponseError."""
+    (see :meth:`~citegraph.sources.eutils.EutilsClient.esearch`), each a PMID in its canonical
+    form (:func:`~citegraph.identifiers.pmid_or_none`). An answer whose id count differs from
+    its ``RetMax`` raises a transient ResponseError; one with an id that is not a PMID, a
+    permanent one (asking again would bring the same answer)."""
     root = _parse_xml(body, "esearch")
     top = root.findall("ERROR")
     if top:
@@ -213,7 +215,11 @@ def read_esearch(body: bytes, partial: bool) -> list[str]:
             return []
         raise ResponseError("esearch: the response has no IdList", transient=True)
     ids = [(e.text or "").strip() for e in id_list.findall("Id") if (e.text or "").strip()]
+    pmids = [pmid_or_none(text) for text in ids]
+    if None in pmids:
+        bad = ids[pmids.index(None)]
+        raise ResponseError(f"esearch: the answer lists an id that is not one ({not_a_pmid(bad)})", transient=False)
     announced = (root.findtext("RetMax") or "").strip()  # NCBI writes the number of ids returned
     if announced.isdigit() and int(announced) != len(ids):
         raise ResponseError(f"esearch: {announced} ids announced, {len(ids)} received", transient=True)
-    return ids
+    return pmids

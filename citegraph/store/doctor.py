@@ -6,8 +6,11 @@ store), that every table of that schema is there, that every stored record can b
 and that each crawl's status agrees with its members' states. Crawls are reported in the
 four states of :data:`citegraph.crawl_lock.CRAWL_STATES`. Repair salvages every readable row of
 a damaged file, or of one missing a table, into a fresh store (the damaged file is kept beside
-it), drops undecodable records so the next crawl fetches them again, and reopens complete
-crawls that still have work left (as interrupted).
+it), with the marks of the file's SQLite header (``application_id`` and ``user_version``, such
+as the demo store's mark), drops undecodable records so the next crawl fetches them again, and
+reopens complete crawls that still have work left (as interrupted). A crawl lock file nobody holds (a killed
+crawl leaves one) is no problem and not reported; repair removes such files
+(:func:`citegraph.crawl_lock.remove_stale_locks`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..crawl_lock import effective_state
+from ..crawl_lock import effective_state, remove_stale_locks
 from ..errors import StoreError
 from . import Store
 from .migrations import MIGRATIONS, source_bit_sql
@@ -184,13 +187,34 @@ def repair(path: Path | str) -> Diagnosis:
                 store._executemany("UPDATE crawls SET status = 'interrupted' WHERE id = ?",
                                    ((c,) for c in before.inconsistent_crawls))
                 actions.append(f"reopened crawls {before.inconsistent_crawls}: run them again to finish")
+    remove_stale_locks(path)
     after = diagnose(path)
     after.actions = actions
     return after
 
 
+#: the start of every SQLite file, and where its header keeps the two marks an application sets
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_USER_VERSION_AT, _APPLICATION_ID_AT = 60, 68
+
+
+def _header_marks(path: Path) -> tuple[int, int]:
+    """(application_id, user_version) from the header of the SQLite file at ``path``, read from
+    its bytes (the rest of the file may be unreadable); (0, 0) when it has no SQLite header."""
+    try:
+        with open(path, "rb") as file:
+            header = file.read(100)
+    except OSError:
+        return 0, 0
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        return 0, 0
+    number = lambda at: int.from_bytes(header[at:at + 4], "big", signed=True)  # noqa: E731
+    return number(_APPLICATION_ID_AT), number(_USER_VERSION_AT)
+
+
 def _salvage(path: Path) -> list[str]:
-    """Copy every readable row into a fresh store; keep the damaged file beside it."""
+    """Copy every readable row into a fresh store, with the file's header marks; keep the
+    damaged file beside it."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     damaged = path.with_name(f"{path.name}.damaged-{stamp}")
     path.rename(damaged)
@@ -200,6 +224,14 @@ def _salvage(path: Path) -> list[str]:
             side.rename(damaged.with_name(damaged.name + suffix))
     actions = [f"moved the damaged file to {damaged}"]
     Store(path).close()  # a fresh, current schema
+    application_id, user_version = _header_marks(damaged)
+    if application_id or user_version:
+        marked = sqlite3.connect(path)
+        try:
+            marked.execute(f"PRAGMA application_id = {application_id}")
+            marked.execute(f"PRAGMA user_version = {user_version}")
+        finally:
+            marked.close()
     try:
         source = sqlite3.connect(f"file:{damaged}?mode=ro", uri=True)
     except sqlite3.Error:

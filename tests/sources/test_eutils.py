@@ -785,6 +785,23 @@ def test_real_esearch_responses(fault_server, client_for, ncbi_fixtures):
 
 
 @pytest.mark.shared
+@pytest.mark.parametrize("bad", ["41297068x", "0", "123456789012", "-41297068", "４１２９７０６８"])
+def test_an_esearch_answer_with_an_id_that_is_no_pmid_is_refused(ncbi_fixtures, bad):
+    """A real esearch answer with one id corrupted: the whole answer is a permanent
+    ResponseError, none of its ids is taken."""
+    from citegraph.sources.eutils_answers import read_esearch
+
+    body = (ncbi_fixtures / "biopython" / "esearch2.xml").read_bytes()
+    assert len(read_esearch(body, partial=False)) == 100
+    corrupted = body.replace(b"<Id>41297068</Id>", f"<Id>{bad}</Id>".encode())
+    assert corrupted != body
+    for partial in (False, True):
+        with pytest.raises(ResponseError) as info:
+            read_esearch(corrupted, partial=partial)
+        assert not info.value.transient
+
+
+@pytest.mark.shared
 @pytest.mark.parametrize(
     "name, message", [("esummary8.xml", "Neither query_key nor id specified"), ("epost2.xml", "Invalid db name")]
 )

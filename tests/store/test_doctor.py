@@ -22,6 +22,17 @@ def filled_store(path, n=400):
         store.finish_crawl(crawl_id, 1)  # done, yet a member still waits for its record
 
 
+def scribble_over_a_page(path):
+    """Damage one page in the middle of the store's file."""
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    middle = (len(data) // page // 2) * page
+    data[middle + 100: middle + 900] = b"\xff" * 800
+    path.write_bytes(bytes(data))
+
+
 def run(capsys, *args):
     code = cli.main(list(args))
     out, err = capsys.readouterr()
@@ -101,16 +112,29 @@ def test_crawl_states_read_the_same_as_in_stats(tmp_path, capsys):
     assert f"interrupted crawls [{ids[0]}, {ids[3]}]" in out and f"failed crawls [{ids[1]}]" in out
 
 
+def test_a_killed_crawls_lock_file_is_no_problem_and_repair_removes_it(tmp_path, capsys):
+    from citegraph.crawl_lock import lock_path
+
+    path = tmp_path / "citegraph.sqlite"
+    with Store(path) as store:
+        crawl_id, _ = store.open_crawl("1", ["1"], {})  # its row says running: the process was killed
+    lock_path(path, crawl_id).touch()  # the empty file a killed crawl leaves
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["problems"] == [] and report["interrupted_crawls"] == [crawl_id]
+    assert ".lock" not in out
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor")
+    assert code == 0 and ".lock" not in out and "lock file" not in " ".join(out.split())
+    assert lock_path(path, crawl_id).exists()  # doctor alone changes nothing
+    code, out, _ = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--repair", "--json")
+    assert code == 0 and json.loads(out)["interrupted_crawls"] == [crawl_id]
+    assert not list(tmp_path.glob("*.lock"))
+
+
 def test_damaged_pages_are_salvaged(tmp_path, capsys):
     path = tmp_path / "citegraph.sqlite"
     filled_store(path)
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    data = bytearray(path.read_bytes())
-    page = 4096
-    middle = (len(data) // page // 2) * page
-    data[middle + 100: middle + 900] = b"\xff" * 800  # scribble over one page of the file
-    path.write_bytes(bytes(data))
+    scribble_over_a_page(path)
     code, out, err = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--json")
     assert code == 1 and json.loads(out)["problems"]
     code, out, err = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--repair", "--json")
@@ -120,6 +144,22 @@ def test_damaged_pages_are_salvaged(tmp_path, capsys):
     assert list(tmp_path.glob("citegraph.sqlite.damaged-*"))
     with Store(path) as store:
         assert store.check() == []
+        assert 0 < store.counts()["articles"] <= 400
+
+
+def test_repair_keeps_the_demo_mark(tmp_path, capsys):
+    from citegraph.demo import DemoSource, is_demo_store, prepare_store, store_status
+
+    path = tmp_path / "citegraph.sqlite"
+    source = DemoSource(papers=120, seed=4)
+    prepare_store(path, source)
+    filled_store(path)
+    scribble_over_a_page(path)
+    code, out, err = run(capsys, "--cache-dir", str(tmp_path), "doctor", "--repair", "--json")
+    assert code == 0, err
+    assert any("moved the damaged file" in a for a in json.loads(out)["actions"])
+    assert is_demo_store(path) and store_status(path, source) == "reused"  # the same corpus's demo store
+    with Store(path) as store:
         assert 0 < store.counts()["articles"] <= 400
 
 
