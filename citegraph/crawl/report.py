@@ -32,7 +32,7 @@ class CrawlReport:
 
     crawl_id: int
     #: the crawl's state when the run ended: 'complete' or 'failed' (papers failed: run it
-    #: again to retry them); see citegraph.crawl_lock.CRAWL_STATES
+    #: again to retry them); see citegraph.store.crawl_lock.CRAWL_STATES
     status: str
     seeds: list[str]
     #: how the run began: 'new', 'resumed' (an interrupted or failed crawl) or 'already

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from ..crawl_lock import CRAWL_STATES, CrawlLock, effective_state
+from .crawl_lock import CRAWL_STATES, CrawlLock, effective_state
 from ..errors import StoreError
 from .codec import PreparedArticles, pmid_from_db, pmid_to_db
 from .connection import Connection
@@ -54,7 +54,7 @@ class Crawls(Connection):
 
     def open_crawl(self, key: str, seeds: Sequence[str], params: dict, *, again: bool = False) -> tuple[int, str]:
         """The latest crawl with this key, or a new one. Returns (id, state): ``new``, or the
-        state the crawl was left in (see :data:`citegraph.crawl_lock.CRAWL_STATES`; an
+        state the crawl was left in (see :data:`citegraph.store.crawl_lock.CRAWL_STATES`; an
         ``interrupted`` or ``failed`` crawl is resumed, a ``complete`` one reported as it is).
         ``again`` starts a new crawl after a complete one."""
         row = self._execute(

@@ -4,13 +4,13 @@ What is checked: that the file is a SQLite database at all, SQLite's own integri
 schema version (one newer than this citegraph knows is a problem: nothing else opens such a
 store), that every table of that schema is there, that every stored record can be decoded,
 and that each crawl's status agrees with its members' states. Crawls are reported in the
-four states of :data:`citegraph.crawl_lock.CRAWL_STATES`. Repair salvages every readable row of
+four states of :data:`citegraph.store.crawl_lock.CRAWL_STATES`. Repair salvages every readable row of
 a damaged file, or of one missing a table, into a fresh store (the damaged file is kept beside
 it), with the marks of the file's SQLite header (``application_id`` and ``user_version``, such
 as the demo store's mark), drops undecodable records so the next crawl fetches them again, and
 reopens complete crawls that still have work left (as interrupted). A crawl lock file nobody holds (a killed
 crawl leaves one) is no problem and not reported; repair removes such files
-(:func:`citegraph.crawl_lock.remove_stale_locks`).
+(:func:`citegraph.store.crawl_lock.remove_stale_locks`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..crawl_lock import effective_state, remove_stale_locks
+from .crawl_lock import effective_state, remove_stale_locks
 from ..errors import StoreError
 from . import Store
 from .migrations import MIGRATIONS, source_bit_sql

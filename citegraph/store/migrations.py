@@ -221,7 +221,7 @@ CREATE INDEX citations_cited ON citations(cited);
 """
 
 # crawls: four states, one word each where the store, stats, doctor and crawl --json meet:
-# 'running' (a process holds the crawl's lock, see citegraph/crawl_lock.py), 'interrupted',
+# 'running' (a process holds the crawl's lock, see citegraph/store/crawl_lock.py), 'interrupted',
 # 'failed' (ended on an error) and 'complete' (this migration renames 'done' to it). The CHECK
 # needs a new table; Connection._migrate runs migrations with foreign keys off, so crawl_nodes
 # keeps its rows.

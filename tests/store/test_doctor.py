@@ -113,7 +113,7 @@ def test_crawl_states_read_the_same_as_in_stats(tmp_path, capsys):
 
 
 def test_a_killed_crawls_lock_file_is_no_problem_and_repair_removes_it(tmp_path, capsys):
-    from citegraph.crawl_lock import lock_path
+    from citegraph.store.crawl_lock import lock_path
 
     path = tmp_path / "citegraph.sqlite"
     with Store(path) as store:

@@ -169,7 +169,7 @@ def test_a_crawl_lock_dies_with_its_process(tmp_path):
     with Store(path) as store:
         crawl_id, _ = store.open_crawl("k", ["1"], {})
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from citegraph.crawl_lock import CrawlLock; "
+        [sys.executable, "-c", "import sys; from citegraph.store.crawl_lock import CrawlLock; "
          f"CrawlLock({str(path)!r}, {crawl_id}).acquire(); print('held', flush=True); sys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -1,4 +1,4 @@
-"""citegraph.crawl_lock: lock files of killed crawls are removed by the next process that
+"""citegraph.store.crawl_lock: lock files of killed crawls are removed by the next process that
 takes a crawl lock of the store; a lock some process holds is never removed."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from citegraph.crawl_lock import CrawlLock, is_held, lock_path, remove_stale_locks
+from citegraph.store.crawl_lock import CrawlLock, is_held, lock_path, remove_stale_locks
 
 
 def _holder(store_path: Path, crawl_id: int) -> subprocess.Popen:
     """Another process holding the lock of ``crawl_id`` until it is killed."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from citegraph.crawl_lock import CrawlLock; "
+        [sys.executable, "-c", "import sys; from citegraph.store.crawl_lock import CrawlLock; "
          f"CrawlLock({str(store_path)!r}, {crawl_id}).acquire(); print('held', flush=True); sys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"

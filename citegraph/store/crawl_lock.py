@@ -25,7 +25,7 @@ import os
 import time
 from pathlib import Path
 
-from .errors import StoreError
+from ..errors import StoreError
 
 __all__ = ["CRAWL_STATES", "CrawlLock", "is_held", "effective_state", "lock_path", "remove_stale_locks"]
 
