@@ -167,17 +167,23 @@ class CitationGraph:
                    *, include_unstored: bool = False, reader: Reader | None = None) -> "CitationGraph":
         """The graph on ``nodes`` (stored PMIDs, with ``years``, 0 = unknown) and the edges
         between them; with ``include_unstored`` also the edges to or from other PMIDs, whose
-        nodes are marked unstored. Duplicate edges and self-citations are dropped."""
+        nodes are marked unstored. Duplicate edges and self-citations are dropped. Edges
+        already sorted by (cited, citing), as the store's index of cited papers reads them,
+        are not sorted again."""
         nodes = np.asarray(nodes, dtype=np.int64)
         years = np.zeros(len(nodes), dtype=np.int64) if years is None else np.asarray(years, dtype=np.int64)
         order = np.argsort(nodes, kind="stable")
         nodes, years = nodes[order], years[order]
-        citing, cited = _pairs(np.asarray(citing, dtype=np.int64), np.asarray(cited, dtype=np.int64))
-        a, a_in = _locate_runs(nodes, citing)
-        b, b_in = _locate(nodes, cited)
+        # the edges by (cited, citing): the order of the papers citing each paper
+        cited, citing = _pairs(np.asarray(cited, dtype=np.int64), np.asarray(citing, dtype=np.int64))
+        b, b_in = _locate_runs(nodes, cited)
+        # the same edges by (citing, cited): a stable sort by the citing paper keeps each one's
+        # cited papers in order
+        by_citing = np.argsort(citing, kind="stable")
+        a, a_in = _locate_runs(nodes, citing[by_citing])
         ids, year, stored = nodes, years, np.ones(len(nodes), dtype=bool)
         if include_unstored:
-            extra = distinct(np.concatenate([citing[~a_in], cited[~b_in]]))
+            extra = distinct(np.concatenate([citing[by_citing][~a_in], cited[~b_in]]))
             if len(extra):
                 ids = np.sort(np.concatenate([nodes, extra]))  # the two are disjoint
                 at_node, at_extra = np.searchsorted(ids, nodes), np.searchsorted(ids, extra)
@@ -185,13 +191,18 @@ class CitationGraph:
                 stored[at_node] = True
                 year = np.zeros(len(ids), dtype=np.int64)
                 year[at_node] = years
-                a = _merged(a, a_in, citing, at_node, extra, at_extra)
+                a = _merged(a, a_in, citing[by_citing], at_node, extra, at_extra)
                 b = _merged(b, b_in, cited, at_node, extra, at_extra)
-            src, dst = a, b
-        else:
-            src, dst = a[a_in & b_in], b[a_in & b_in]
-        # sorted by (citing, cited) as the pairs are: node index order is PMID order
-        return cls(ids, year, stored, src, dst, _by_cited(src, dst, len(ids)), reader)
+            a_in = np.ones(len(a), dtype=bool)
+            b_in = a_in
+        keep = a_in & b_in[by_citing]  # in (citing, cited) order
+        kept = by_citing[keep]  # position in (cited, citing) order of each kept edge
+        src, dst = a[keep], b[kept]
+        # the kept edges' ids (their rank in (citing, cited) order) in (cited, citing) order
+        rank = np.full(len(cited), -1, dtype=np.int64)
+        rank[kept] = np.arange(len(kept), dtype=np.int64)
+        in_perm = rank[rank >= 0]
+        return cls(ids, year, stored, src, dst, in_perm, reader)
 
     def subgraph(self, keep: np.ndarray, keep_edges: np.ndarray | None = None) -> "CitationGraph":
         """The graph induced by the boolean node mask ``keep`` (less the edges where
@@ -332,18 +343,21 @@ def _by_cited(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
     return np.argsort(dst, kind="stable")
 
 
-def _pairs(citing: np.ndarray, cited: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct (citing, cited) pairs, sorted, without self-citations."""
-    if len(citing) and citing.min() >= 0 and cited.min() >= 0 and max(citing.max(), cited.max()) < 2 ** 31:
-        # one key per pair; a stable sort is the fastest here (the rows come in runs)
-        key = np.sort((citing << 32) | cited, kind="stable")
-        citing, cited = key >> 32, key & 0xFFFFFFFF
+def _pairs(major: np.ndarray, minor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (major, minor) pairs, sorted, without pairs of equal values (sorted input
+    without those is returned as it is, after one pass to check it)."""
+    if len(major) and major.min() >= 0 and minor.min() >= 0 and max(major.max(), minor.max()) < 2 ** 31:
+        key = (major << 32) | minor
+        if not (key[1:] > key[:-1]).all():
+            # a stable sort is the fastest here (the rows come in runs)
+            key = np.sort(key, kind="stable")
+            major, minor = key >> 32, key & 0xFFFFFFFF
     else:
-        order = np.lexsort((cited, citing))
-        citing, cited = citing[order], cited[order]
-    keep = citing != cited
-    keep[1:] &= (citing[1:] != citing[:-1]) | (cited[1:] != cited[:-1])
-    return citing[keep], cited[keep]
+        order = np.lexsort((minor, major))
+        major, minor = major[order], minor[order]
+    keep = major != minor
+    keep[1:] &= (major[1:] != major[:-1]) | (minor[1:] != minor[:-1])
+    return (major, minor) if keep.all() else (major[keep], minor[keep])
 
 
 def _locate_runs(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import numpy as np
 
 from ..errors import InputError
 from ..store import Store
 from .csr import CitationGraph
-from .lens import Lens, classify_many, load_lens
-from .lens_store import ColdStart, classify_store, start_cold
+from .mesh import MeshIndex, StoredMeta, mesh_index
 from .retraction import through_retracted
 from .selection import Filters, PaperMeta, neighbourhood, require_node, select
+
+if TYPE_CHECKING:  # the lens modules load only for the commands that classify
+    from .lens import Lens
+    from .lens_store import ColdStart
 
 __all__ = ["load_graph", "load_paper_graph", "load_meta", "add_unstored_seed", "Prepared", "prepare"]
 
@@ -53,15 +56,44 @@ def _summary_reader(path: Path):
     return read
 
 
-def load_meta(store: Store, pmids: Iterable[str] | None = None, *, abstracts: bool = False) -> dict[str, PaperMeta]:
-    """{pmid: PaperMeta} of every stored article, or of ``pmids``; ``abstracts`` adds the abstract
-    (slower: it reads the stored records)."""
+def load_meta(store: Store, pmids: Iterable[str] | None = None, *, abstracts: bool = False) -> StoredMeta:
+    """{pmid: PaperMeta} of every stored article, or of ``pmids``; ``abstracts`` adds the
+    abstract (slower: it reads the stored records). The rows are read when the mapping is
+    first used, each paper decoded when first read; ``mesh_index()`` gives the MeSH of all
+    of them as columns without reading the rows (each read opens the store again: the
+    command's own connection may be closed by then)."""
     wanted = None if pmids is None else list(pmids)
     store.sync_article_meta()
-    rows = list(store.article_meta(wanted))
-    text = store.abstracts([r[0] for r in rows]) if abstracts else {}
-    return {pmid: PaperMeta(tuple(types), tuple(mesh), retracted, text.get(pmid, ""))
-            for pmid, types, mesh, retracted in rows}
+    path = store.path
+
+    def read_rows() -> dict[str, tuple]:
+        with Store(path) as again:
+            return _meta_rows(again, wanted, abstracts)
+
+    def read_mesh() -> MeshIndex:
+        with Store(path) as again:
+            return mesh_index(again, wanted)
+
+    return StoredMeta(read_rows, read_mesh)
+
+
+def _meta_rows(store: Store, pmids: list[str] | None, abstracts: bool) -> dict[str, tuple]:
+    """{pmid: (pmid, publication types JSON, MeSH JSON, retracted[, abstract])} from the
+    ``article_meta`` table."""
+    sql = "SELECT pmid, publication_types, mesh, retracted FROM article_meta"
+    if pmids is None:
+        rows = {str(row[0]): row for row in store._execute(sql)}
+    else:
+        rows = {}
+        numbers = [int(p) for p in pmids]
+        for i in range(0, len(numbers), 50_000):
+            chunk = numbers[i:i + 50_000]
+            rows.update((str(row[0]), row) for row
+                        in store._execute(f"{sql} WHERE pmid IN ({','.join('?' * len(chunk))})", chunk))
+    if abstracts:
+        for pmid, text in store.abstracts(list(rows)).items():
+            rows[pmid] = (*rows[pmid], text)
+    return rows
 
 
 def add_unstored_seed(graph: CitationGraph, store: Store, pmid: str) -> None:
@@ -88,13 +120,16 @@ def load_paper_graph(store: Store, pmid: str) -> CitationGraph:
     return graph
 
 
-def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None,
-                     cold: ColdStart | None = None) -> dict[str, list[str]]:
+def _classify_cached(store: Store, lens: "Lens", graph, nodes: list[str] | None,
+                     cold: "ColdStart | None" = None) -> dict[str, list[str]]:
     """:func:`~citegraph.analysis.lens.classify` through the store's topic cache: papers
     classified by this lens before (and unchanged since) are read back, the others are
     classified all at once and kept (:func:`~citegraph.analysis.lens_store.classify_store`):
     when they are most of the store, the whole store, in one scan (in two processes when it is
     large, with the worker ``cold`` if one was started)."""
+    from . import lens_store
+    from .lens import classify_many
+
     wanted = list(graph.nodes) if nodes is None else nodes
     if cold is not None and len(wanted) * 2 > graph.number_of_nodes():
         cached: dict[str, str] = {}  # the cold start's scan classifies every stored paper anyway
@@ -104,7 +139,7 @@ def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None,
     found: dict[str, list[str]] = {}
     if todo:
         # most of the store: one scan beats thousands of lookups by PMID
-        found, stored = classify_store(store, lens, todo, scan=len(todo) * 2 > graph.number_of_nodes(),
+        found, stored = lens_store.classify_store(store, lens, todo, scan=len(todo) * 2 > graph.number_of_nodes(),
                                        started=cold)
         # a seed without a record: classified on an empty title, as before
         unstored = [n for n in todo if n not in stored]
@@ -123,8 +158,8 @@ class Prepared:
     #: the selected graph
     graph: CitationGraph
     seeds: list[str]
-    meta: dict[str, PaperMeta]
-    lens: Lens | None = None
+    meta: Mapping[str, PaperMeta]
+    lens: "Lens | None" = None
     topics_of: dict[str, list[str]] = field(default_factory=dict)
     retracted: set[str] = field(default_factory=set)
     #: {pmid: retracted paper on a shortest chain from it to the first seed}
@@ -157,6 +192,9 @@ def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None
     # a first classification of a large store starts in a worker now, while the graph loads
     cold = None
     if need_lens:
+        from .lens import load_lens
+        from .lens_store import start_cold
+
         try:
             cold = start_cold(store, load_lens(lens_path))
         except InputError:
@@ -171,12 +209,16 @@ def prepare(store: Store, *, seeds: Iterable[str] = (), depth: int | None = None
 
 def _prepare(store: Store, seeds: list[str], depth: int | None, direction: str, filters: Filters,
              lens_path: str | Path | None, need_lens: bool, abstracts: bool, include_unstored: bool,
-             graph: CitationGraph | None, mesh: bool, cold: ColdStart | None) -> Prepared:
+             graph: CitationGraph | None, mesh: bool, cold: "ColdStart | None") -> Prepared:
     if graph is None:
         graph = load_graph(store, include_unstored=include_unstored)
     for seed in seeds:
         add_unstored_seed(graph, store, seed)
-    lens = load_lens(lens_path) if need_lens else None
+    lens = None
+    if need_lens:
+        from .lens import load_lens
+
+        lens = load_lens(lens_path)
     if lens is not None:
         for wanted in filters.topics:
             lens.topic(wanted)  # an unknown topic is an error, not an empty result

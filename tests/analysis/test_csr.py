@@ -187,7 +187,7 @@ def test_load_graph_matches_the_oracles_graph(tmp_path):
 
 
 def test_lens_classification_is_cached_until_a_record_changes(tmp_path, monkeypatch):
-    from citegraph.analysis import load as load_module
+    from citegraph.analysis import lens_store
     from citegraph.analysis.load import prepare
 
     with Store(tmp_path / "s.sqlite") as store:
@@ -196,8 +196,8 @@ def test_lens_classification_is_cached_until_a_record_changes(tmp_path, monkeypa
             store.add_citations([("2", "1"), ("3", "2")], "elink:x")
         first = prepare(store, seeds=["1"], use_lens=True).topics_of
         calls = []
-        real = load_module.classify_store
-        monkeypatch.setattr(load_module, "classify_store", lambda store, lens, pmids, **kw: calls.append(list(pmids))
+        real = lens_store.classify_store
+        monkeypatch.setattr(lens_store, "classify_store", lambda store, lens, pmids, **kw: calls.append(list(pmids))
                             or real(store, lens, pmids, **kw))
         assert prepare(store, seeds=["1"], use_lens=True).topics_of == first
         assert calls == []  # every paper came from the cache
