@@ -20,6 +20,7 @@ a community are not used.
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Mapping
 
@@ -52,7 +53,12 @@ def leiden(n: int, ends: tuple[np.ndarray, np.ndarray], *, resolution: float = 1
     :data:`LEIDEN_ITERATIONS` passes) finds them with random seed ``seed``."""
     import igraph
 
-    g = igraph.Graph(n=n, edges=list(zip(ends[0].tolist(), ends[1].tolist())))
+    # the edges as pairs of Python ints, made a slice at a time (the whole list would be
+    # hundreds of megabytes on a large graph)
+    step = 1 << 16
+    pairs = itertools.chain.from_iterable(zip(ends[0][i:i + step].tolist(), ends[1][i:i + step].tolist())
+                                          for i in range(0, len(ends[0]), step))
+    g = igraph.Graph(n=n, edges=pairs)
     igraph.set_random_number_generator(random.Random(seed))
     try:
         found = g.community_leiden(objective_function="modularity", resolution=resolution,

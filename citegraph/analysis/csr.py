@@ -196,6 +196,11 @@ class CitationGraph:
             a_in = np.ones(len(a), dtype=bool)
             b_in = a_in
         keep = a_in & b_in[by_citing]  # in (citing, cited) order
+        if keep.all():  # every edge between papers of the graph: no copies
+            src, dst = a, b[by_citing]
+            in_perm = np.empty(len(by_citing), dtype=np.int64)
+            in_perm[by_citing] = np.arange(len(by_citing), dtype=np.int64)
+            return cls(ids, year, stored, src, dst, in_perm, reader)
         kept = by_citing[keep]  # position in (cited, citing) order of each kept edge
         src, dst = a[keep], b[kept]
         # the kept edges' ids (their rank in (citing, cited) order) in (cited, citing) order

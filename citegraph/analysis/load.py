@@ -33,11 +33,15 @@ def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph
     later, only for the papers shown). A citation stored from several sources is one edge; a
     self-citation is none. With ``include_unstored`` the graph also keeps
     the citations to or from PMIDs that have no stored record (nodes marked unstored)."""
-    citing, cited = store.citation_columns()
+    citing_text, cited_text = store.citation_columns()
+    citing = _ints(citing_text)
+    del citing_text  # tens of megabytes on a large store
+    cited = _ints(cited_text)
+    del cited_text
     rows = store.article_years()
     nodes = np.fromiter((p for p, _ in rows), dtype=np.int64, count=len(rows))
     years = np.fromiter((y or 0 for _, y in rows), dtype=np.int64, count=len(rows))
-    return CitationGraph.from_edges(_ints(citing), _ints(cited), nodes, years, include_unstored=include_unstored,
+    return CitationGraph.from_edges(citing, cited, nodes, years, include_unstored=include_unstored,
                                     reader=_summary_reader(store.path))
 
 
