@@ -180,10 +180,11 @@ class CitationGraph:
         # the same edges by (citing, cited): a stable sort by the citing paper keeps each one's
         # cited papers in order
         by_citing = np.argsort(citing, kind="stable")
-        a, a_in = _locate_runs(nodes, citing[by_citing])
+        citing = citing[by_citing]
+        a, a_in = _locate_runs(nodes, citing)
         ids, year, stored = nodes, years, np.ones(len(nodes), dtype=bool)
         if include_unstored:
-            extra = distinct(np.concatenate([citing[by_citing][~a_in], cited[~b_in]]))
+            extra = distinct(np.concatenate([citing[~a_in], cited[~b_in]]))
             if len(extra):
                 ids = np.sort(np.concatenate([nodes, extra]))  # the two are disjoint
                 at_node, at_extra = np.searchsorted(ids, nodes), np.searchsorted(ids, extra)
@@ -191,7 +192,7 @@ class CitationGraph:
                 stored[at_node] = True
                 year = np.zeros(len(ids), dtype=np.int64)
                 year[at_node] = years
-                a = _merged(a, a_in, citing[by_citing], at_node, extra, at_extra)
+                a = _merged(a, a_in, citing, at_node, extra, at_extra)
                 b = _merged(b, b_in, cited, at_node, extra, at_extra)
             a_in = np.ones(len(a), dtype=bool)
             b_in = a_in
