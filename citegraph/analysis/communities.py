@@ -43,8 +43,11 @@ def _undirected(graph: CitationGraph) -> tuple[list[str], np.ndarray, np.ndarray
     names, src, dst = graph.names(), graph.src, graph.dst
     n = len(names)
     low, high = np.minimum(src, dst), np.maximum(src, dst)
-    key = distinct(low[low != high] * n + high[low != high])
-    return names, key // n, key % n
+    loop = low == high
+    if loop.any():
+        low, high = low[~loop], high[~loop]
+    low, high = np.divmod(distinct(low * n + high), n)
+    return names, low, high
 
 
 def leiden(n: int, ends: tuple[np.ndarray, np.ndarray], *, resolution: float = 1.0, seed: int = 0) -> np.ndarray:

@@ -155,7 +155,7 @@ class CitationGraph:
         #: edge ids sorted by (cited, citing); ``in_idx`` the citing paper of each
         self.in_perm = in_perm
         self.in_idx = src[in_perm]
-        self.in_ptr = _ptr(dst[in_perm], self.n)
+        self.in_ptr = _ptr(dst, self.n)  # a count per cited paper: any order
         self.reader = reader
         self._summaries: dict[str, tuple] = {} if summaries is None else summaries
         self._names: list[str] | None = None
@@ -352,12 +352,14 @@ def _by_cited(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
 def _pairs(major: np.ndarray, minor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct (major, minor) pairs, sorted, without pairs of equal values (sorted input
     without those is returned as it is, after one pass to check it)."""
-    if len(major) and major.min() >= 0 and minor.min() >= 0 and max(major.max(), minor.max()) < 2 ** 31:
-        key = (major << 32) | minor
-        if not (key[1:] > key[:-1]).all():
-            # a stable sort is the fastest here (the rows come in runs)
-            key = np.sort(key, kind="stable")
-            major, minor = key >> 32, key & 0xFFFFFFFF
+    if len(major) < 2:
+        pass
+    elif ((major[1:] > major[:-1]) | ((major[1:] == major[:-1]) & (minor[1:] > minor[:-1]))).all():
+        pass  # sorted and distinct already
+    elif major.min() >= 0 and minor.min() >= 0 and max(major.max(), minor.max()) < 2 ** 31:
+        # one key per pair; a stable sort is the fastest here (the rows come in runs)
+        key = np.sort((major << 32) | minor, kind="stable")
+        major, minor = key >> 32, key & 0xFFFFFFFF
     else:
         order = np.lexsort((minor, major))
         major, minor = major[order], minor[order]
@@ -373,7 +375,8 @@ def _locate_runs(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
     starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
     at, there = _locate(ids, values[starts])
     lengths = np.diff(np.append(starts, len(values)))
-    return np.repeat(at, lengths), np.repeat(there, lengths)
+    there = np.ones(len(values), dtype=bool) if there.all() else np.repeat(there, lengths)
+    return np.repeat(at, lengths), there
 
 
 def _locate(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -405,8 +408,10 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _ptr(sorted_keys: np.ndarray, n: int) -> np.ndarray:
+def _ptr(keys: np.ndarray, n: int) -> np.ndarray:
+    """CSR row pointers: row ``i`` holds the entries whose key is ``i`` (keys below ``n``, in
+    any order; the rows' entries must be sorted by key to be read with them)."""
     ptr = np.zeros(n + 1, dtype=np.int64)
-    if len(sorted_keys):
-        np.cumsum(np.bincount(sorted_keys, minlength=n), out=ptr[1:])
+    if len(keys):
+        np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
     return ptr
