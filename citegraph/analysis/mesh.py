@@ -102,7 +102,7 @@ def mesh_index(store, pmids: Iterable[str] | None = None) -> MeshIndex:
     pairs: list[str] = []
     for pmid_text, pair_text in texts:
         if pmid_text:
-            numbers.append(np.array(pmid_text.split(","), dtype=np.int64))
+            numbers.append(np.fromstring(pmid_text, dtype=np.int64, sep=","))
             pairs.extend(pair_text.split("\x1e"))  # JSON escapes control characters: no pair holds one
     distinct_pairs = sorted(set(pairs))
     number = {text: i for i, text in enumerate(distinct_pairs)}
