@@ -4,7 +4,7 @@ One module per question: :mod:`.neighbourhood` (the walk from seeds), :mod:`.sel
 papers, by :class:`citegraph.filters.Filters`), :mod:`.influence` (generations,
 citation counts, PageRank, betweenness), :mod:`.paths` (citation chains), :mod:`.mainpath`
 (search path count main paths), :mod:`.related` (co-citation, bibliographic coupling),
-:mod:`.communities` (Louvain, labelled by MeSH), :mod:`.lens` (topic lenses), :mod:`.timeline`
+:mod:`.communities` (Leiden, labelled by MeSH), :mod:`.lens` (topic lenses), :mod:`.timeline`
 (papers per year) and :mod:`.retraction` (retracted papers and what descends through them).
 :mod:`.load` is the one module that reads the store. Functions take the citation graph
 (:class:`.csr.CitationGraph`: numpy CSR arrays, loaded by :func:`.load.load_graph`) and plain

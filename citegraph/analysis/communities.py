@@ -1,12 +1,15 @@
-"""Communities of papers: Louvain modularity (Blondel et al. 2008, igraph's compiled
-``community_multilevel``) on the undirected citation graph, with a fixed random seed so the same
-graph gives the same communities, each labelled by its most distinctive MeSH descriptors.
+"""Communities of papers: Leiden with the modularity objective (Traag, Waltman and van Eck
+2019, igraph's compiled ``community_leiden``) on the undirected citation graph, with a fixed
+random seed so the same graph gives the same communities, each labelled by its most
+distinctive MeSH descriptors.
 
 The undirected graph is built straight from the integer arrays of the
 :class:`~citegraph.analysis.csr.CitationGraph`: one edge per pair of papers citing each other
-in either direction, unweighted.
-Louvain moves nodes in a random order; the seed fixes that order (igraph draws from a
-``random.Random(seed)`` for the call, not from the process-wide generator).
+in either direction, unweighted. Leiden improves on Louvain's local moves with a refinement
+step that keeps every community connected; it visits nodes in a random order, which the seed
+fixes (igraph draws from a ``random.Random(seed)`` for the call, not from the process-wide
+generator). The resolution is modularity's: 1 is plain modularity, above 1 favours more,
+smaller communities.
 
 Distinctiveness of descriptor d in community C: p_C(d) * log(p_C(d) / p(d)), where p_C(d) is
 the share of C's papers indexed with d and p(d) the share in the whole graph (a term of the
@@ -17,24 +20,21 @@ a community are not used.
 
 from __future__ import annotations
 
-import math
+import itertools
 import random
-from collections import Counter
 from typing import Mapping
 
-import igraph
 import numpy as np
 
 from ..errors import InputError
-from .csr import CitationGraph, distinct, years_of
-from .influence import citation_counts
+from .csr import CitationGraph, distinct
+from .mesh import MeshIndex
 from .selection import PaperMeta
 
-__all__ = ["communities", "louvain"]
+__all__ = ["communities", "leiden"]
 
-
-def _order(node: str):
-    return (int(node) if node.isdigit() else 0, node)
+#: Leiden passes over the graph (each refines the last one's communities)
+LEIDEN_ITERATIONS = 1
 
 
 def _undirected(graph: CitationGraph) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -43,69 +43,101 @@ def _undirected(graph: CitationGraph) -> tuple[list[str], np.ndarray, np.ndarray
     names, src, dst = graph.names(), graph.src, graph.dst
     n = len(names)
     low, high = np.minimum(src, dst), np.maximum(src, dst)
-    key = distinct(low[low != high] * n + high[low != high])
-    return names, key // n, key % n
+    loop = low == high
+    if loop.any():
+        low, high = low[~loop], high[~loop]
+    low, high = np.divmod(distinct(low * n + high), n)
+    return names, low, high
 
 
-def louvain(n: int, ends: tuple[np.ndarray, np.ndarray], *, resolution: float = 1.0, seed: int = 0) -> list[int]:
-    """Louvain community of each of the ``n`` nodes of the undirected graph with edges
-    ``ends`` (two index arrays), as igraph's multilevel algorithm finds them with random seed
-    ``seed``: a list of community numbers."""
-    g = igraph.Graph(n=n, edges=list(zip(ends[0].tolist(), ends[1].tolist())))
+def leiden(n: int, ends: tuple[np.ndarray, np.ndarray], *, resolution: float = 1.0, seed: int = 0) -> np.ndarray:
+    """Community number of each of the ``n`` nodes of the undirected graph with edges
+    ``ends`` (two index arrays), as igraph's Leiden algorithm (modularity objective,
+    :data:`LEIDEN_ITERATIONS` passes) finds them with random seed ``seed``."""
+    import igraph
+
+    # the edges as pairs of Python ints, made a slice at a time (the whole list would be
+    # hundreds of megabytes on a large graph)
+    step = 1 << 16
+    pairs = itertools.chain.from_iterable(zip(ends[0][i:i + step].tolist(), ends[1][i:i + step].tolist())
+                                          for i in range(0, len(ends[0]), step))
+    g = igraph.Graph(n=n, edges=pairs)
     igraph.set_random_number_generator(random.Random(seed))
     try:
-        return g.community_multilevel(resolution=resolution).membership
+        found = g.community_leiden(objective_function="modularity", resolution=resolution,
+                                   n_iterations=LEIDEN_ITERATIONS)
     finally:
         igraph.set_random_number_generator(random)
+    return np.asarray(found.membership, dtype=np.int64)
 
 
-def communities(graph: CitationGraph, meta: Mapping[str, PaperMeta] | None = None, *, resolution: float = 1.0,
-                seed: int = 0, min_size: int = 2, labels: int = 3, members: int = 5) -> list[dict]:
-    """Communities, largest first: ``{"id", "size", "labels": [{"ui", "descriptor", "papers"}],
-    "years": [first, last] | None, "top": [{"pmid", "citations"}], "members": [pmid, ...]}``
-    (``top``: the ``members`` most cited papers inside the graph). Communities smaller than
+def communities(graph: CitationGraph, meta: Mapping[str, PaperMeta] | MeshIndex | None = None, *,
+                resolution: float = 1.0, seed: int = 0, min_size: int = 2, labels: int = 3,
+                members: int = 5) -> list[dict]:
+    """Communities, largest first (ties: lower first PMID): ``{"id", "size", "labels": [{"ui",
+    "descriptor", "papers"}], "years": [first, last] | None, "top": [{"pmid", "citations"}],
+    "members": [pmid, ...]}`` (``members`` in PMID order; ``top``: the ``members`` most cited
+    papers inside the graph). ``meta`` gives the papers' MeSH (a mapping of PaperMeta, or the
+    columns of a :class:`~citegraph.analysis.mesh.MeshIndex`). Communities smaller than
     ``min_size`` (isolated papers) are left out."""
     if resolution <= 0:
         raise InputError("--resolution must be positive")
-    meta = meta or {}
     nodes, low, high = _undirected(graph)
     if len(low) == 0:
         return []
-    membership = louvain(len(nodes), (low, high), resolution=resolution, seed=seed)
-    found: dict[int, list[str]] = {}
-    for node, community in zip(nodes, membership):  # nodes in PMID order: members stay sorted
-        found.setdefault(community, []).append(node)
-    groups = sorted((c for c in found.values() if len(c) >= min_size), key=lambda c: (-len(c), _order(c[0])))
-    empty = PaperMeta()
-    names: dict[str, str] = {}
-    overall: Counter = Counter()
-    for node in graph.nodes:
-        for ui, name in set(meta.get(node, empty).mesh):
-            overall[ui] += 1
-            names.setdefault(ui, name)
-    total = graph.number_of_nodes()
-    counts = citation_counts(graph)
+    membership = leiden(len(nodes), (low, high), resolution=resolution, seed=seed)
+    sizes = np.bincount(membership)
+    # community c's members: by_community[starts[c]:starts[c + 1]], in index (PMID) order
+    by_community = np.argsort(membership, kind="stable")
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    kept = np.flatnonzero(sizes >= min_size)
+    first = by_community[starts[kept]]
+    kept = kept[np.lexsort((first, -sizes[kept]))]
+    if len(kept) == 0:
+        return []
+    mesh = MeshIndex.of(meta)
+    chosen = _labels(graph, membership, sizes, mesh, labels)
+    cited = graph.in_degrees()
     result = []
-    for number, group in enumerate(groups, 1):
-        local: Counter = Counter()
-        for node in group:
-            local.update({ui for ui, _ in meta.get(node, empty).mesh})
-        scored = []
-        for ui, k in local.items():
-            if k < 2:
-                continue
-            p_local, p_all = k / len(group), overall[ui] / total
-            scored.append((p_local * math.log(p_local / p_all), k, ui))
-        scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
-        years = [y for y in years_of(graph, group).values() if y is not None]
-        top = sorted(group, key=lambda n: (-counts[n], _order(n)))[:members]
+    for number, community in enumerate(kept.tolist(), 1):
+        group = by_community[starts[community]:starts[community + 1]]
+        years = graph.year[group]
+        years = years[years > 0]
+        top = group[np.lexsort((group, -cited[group]))[:members]]
         result.append({
             "id": number,
-            "size": len(group),
-            "labels": [{"ui": ui, "descriptor": names[ui], "papers": k} for score, k, ui in scored[:labels]
-                       if score > 0],
-            "years": [min(years), max(years)] if years else None,
-            "top": [{"pmid": n, "citations": counts[n]} for n in top],
-            "members": group,
+            "size": int(sizes[community]),
+            "labels": [{"ui": ui, "descriptor": name, "papers": k} for ui, name, k in chosen.get(community, [])],
+            "years": [int(years.min()), int(years.max())] if len(years) else None,
+            "top": [{"pmid": nodes[i], "citations": int(cited[i])} for i in top.tolist()],
+            "members": [nodes[i] for i in group.tolist()],
         })
     return result
+
+
+def _labels(graph: CitationGraph, membership: np.ndarray, sizes: np.ndarray, mesh: MeshIndex,
+            most: int) -> dict[int, list[tuple[str, str, int]]]:
+    """{community: its ``most`` most distinctive descriptors (UI, name, papers), best first}
+    (ties: more papers, then lower UI); only descriptors on two papers or more of a community
+    and scoring above zero."""
+    node, code = mesh.on(graph)
+    if len(node) == 0:
+        return {}
+    width = len(mesh.descriptors)
+    overall = np.bincount(code, minlength=width)
+    keys = np.sort(membership[node] * width + code)
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    keys, local = keys[starts], np.diff(np.append(starts, len(keys)))
+    community, code = keys // width, keys % width
+    wanted = local >= 2
+    community, code, local = community[wanted], code[wanted], local[wanted]
+    p_local = local / sizes[community]
+    score = p_local * np.log(p_local / (overall[code] / graph.n))
+    order = np.lexsort((code, -local, -score, community))
+    found: dict[int, list[tuple[str, str, int]]] = {}
+    for c, d, k, s in zip(community[order].tolist(), code[order].tolist(), local[order].tolist(),
+                          score[order].tolist()):
+        chosen = found.setdefault(c, [])
+        if len(chosen) < most and s > 0:
+            chosen.append((*mesh.descriptors[d], k))
+    return found

@@ -156,7 +156,7 @@ class CitationGraph:
         #: edge ids sorted by (cited, citing); ``in_idx`` the citing paper of each
         self.in_perm = in_perm
         self.in_idx = src[in_perm]
-        self.in_ptr = _ptr(dst[in_perm], self.n)
+        self.in_ptr = _ptr(dst, self.n)  # a count per cited paper: any order
         self.reader = reader
         self._summaries: dict[str, tuple] = {} if summaries is None else summaries
         self._names: list[str] | None = None
@@ -168,14 +168,21 @@ class CitationGraph:
                    *, include_unstored: bool = False, reader: Reader | None = None) -> "CitationGraph":
         """The graph on ``nodes`` (stored PMIDs, with ``years``, 0 = unknown) and the edges
         between them; with ``include_unstored`` also the edges to or from other PMIDs, whose
-        nodes are marked unstored. Duplicate edges and self-citations are dropped."""
+        nodes are marked unstored. Duplicate edges and self-citations are dropped. Edges
+        already sorted by (cited, citing), as the store's index of cited papers reads them,
+        are not sorted again."""
         nodes = np.asarray(nodes, dtype=np.int64)
         years = np.zeros(len(nodes), dtype=np.int64) if years is None else np.asarray(years, dtype=np.int64)
         order = np.argsort(nodes, kind="stable")
         nodes, years = nodes[order], years[order]
-        citing, cited = _pairs(np.asarray(citing, dtype=np.int64), np.asarray(cited, dtype=np.int64))
+        # the edges by (cited, citing): the order of the papers citing each paper
+        cited, citing = _pairs(np.asarray(cited, dtype=np.int64), np.asarray(citing, dtype=np.int64))
+        b, b_in = _locate_runs(nodes, cited)
+        # the same edges by (citing, cited): a stable sort by the citing paper keeps each one's
+        # cited papers in order
+        by_citing = np.argsort(citing, kind="stable")
+        citing = citing[by_citing]
         a, a_in = _locate_runs(nodes, citing)
-        b, b_in = _locate(nodes, cited)
         ids, year, stored = nodes, years, np.ones(len(nodes), dtype=bool)
         if include_unstored:
             extra = distinct(np.concatenate([citing[~a_in], cited[~b_in]]))
@@ -188,11 +195,21 @@ class CitationGraph:
                 year[at_node] = years
                 a = _merged(a, a_in, citing, at_node, extra, at_extra)
                 b = _merged(b, b_in, cited, at_node, extra, at_extra)
-            src, dst = a, b
-        else:
-            src, dst = a[a_in & b_in], b[a_in & b_in]
-        # sorted by (citing, cited) as the pairs are: node index order is PMID order
-        return cls(ids, year, stored, src, dst, _by_cited(src, dst, len(ids)), reader)
+            a_in = np.ones(len(a), dtype=bool)
+            b_in = a_in
+        keep = a_in & b_in[by_citing]  # in (citing, cited) order
+        if keep.all():  # every edge between papers of the graph: no copies
+            src, dst = a, b[by_citing]
+            in_perm = np.empty(len(by_citing), dtype=np.int64)
+            in_perm[by_citing] = np.arange(len(by_citing), dtype=np.int64)
+            return cls(ids, year, stored, src, dst, in_perm, reader)
+        kept = by_citing[keep]  # position in (cited, citing) order of each kept edge
+        src, dst = a[keep], b[kept]
+        # the kept edges' ids (their rank in (citing, cited) order) in (cited, citing) order
+        rank = np.full(len(cited), -1, dtype=np.int64)
+        rank[kept] = np.arange(len(kept), dtype=np.int64)
+        in_perm = rank[rank >= 0]
+        return cls(ids, year, stored, src, dst, in_perm, reader)
 
     def subgraph(self, keep: np.ndarray, keep_edges: np.ndarray | None = None) -> "CitationGraph":
         """The graph induced by the boolean node mask ``keep`` (less the edges where
@@ -333,18 +350,23 @@ def _by_cited(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
     return np.argsort(dst, kind="stable")
 
 
-def _pairs(citing: np.ndarray, cited: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct (citing, cited) pairs, sorted, without self-citations."""
-    if len(citing) and citing.min() >= 0 and cited.min() >= 0 and max(citing.max(), cited.max()) < 2 ** 31:
+def _pairs(major: np.ndarray, minor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (major, minor) pairs, sorted, without pairs of equal values (sorted input
+    without those is returned as it is, after one pass to check it)."""
+    if len(major) < 2:
+        pass
+    elif ((major[1:] > major[:-1]) | ((major[1:] == major[:-1]) & (minor[1:] > minor[:-1]))).all():
+        pass  # sorted and distinct already
+    elif major.min() >= 0 and minor.min() >= 0 and max(major.max(), minor.max()) < 2 ** 31:
         # one key per pair; a stable sort is the fastest here (the rows come in runs)
-        key = np.sort((citing << 32) | cited, kind="stable")
-        citing, cited = key >> 32, key & 0xFFFFFFFF
+        key = np.sort((major << 32) | minor, kind="stable")
+        major, minor = key >> 32, key & 0xFFFFFFFF
     else:
-        order = np.lexsort((cited, citing))
-        citing, cited = citing[order], cited[order]
-    keep = citing != cited
-    keep[1:] &= (citing[1:] != citing[:-1]) | (cited[1:] != cited[:-1])
-    return citing[keep], cited[keep]
+        order = np.lexsort((minor, major))
+        major, minor = major[order], minor[order]
+    keep = major != minor
+    keep[1:] &= (major[1:] != major[:-1]) | (minor[1:] != minor[:-1])
+    return (major, minor) if keep.all() else (major[keep], minor[keep])
 
 
 def _locate_runs(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -354,7 +376,8 @@ def _locate_runs(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
     starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
     at, there = _locate(ids, values[starts])
     lengths = np.diff(np.append(starts, len(values)))
-    return np.repeat(at, lengths), np.repeat(there, lengths)
+    there = np.ones(len(values), dtype=bool) if there.all() else np.repeat(there, lengths)
+    return np.repeat(at, lengths), there
 
 
 def _locate(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -386,8 +409,10 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _ptr(sorted_keys: np.ndarray, n: int) -> np.ndarray:
+def _ptr(keys: np.ndarray, n: int) -> np.ndarray:
+    """CSR row pointers: row ``i`` holds the entries whose key is ``i`` (keys below ``n``, in
+    any order; the rows' entries must be sorted by key to be read with them)."""
     ptr = np.zeros(n + 1, dtype=np.int64)
-    if len(sorted_keys):
-        np.cumsum(np.bincount(sorted_keys, minlength=n), out=ptr[1:])
+    if len(keys):
+        np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
     return ptr

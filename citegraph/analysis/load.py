@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import numpy as np
 
@@ -17,11 +17,14 @@ from ..errors import InputError
 from ..filters import fold
 from ..store import Store
 from .csr import CitationGraph
-from .lens import Lens, classify_many, load_lens
-from .lens_store import ColdStart, classify_store, start_cold
+from .mesh import MeshIndex, StoredMeta, mesh_index
 from .retraction import through_retracted
 from .neighbourhood import neighbourhood, require_node
 from .selection import Filters, PaperMeta, selection_mask
+
+if TYPE_CHECKING:  # the lens modules load only for the commands that classify
+    from .lens import Lens
+    from .lens_store import ColdStart
 
 __all__ = ["load_graph", "load_paper_graph", "load_meta", "add_unstored_seed", "Prepared", "prepare", "topic_keys"]
 
@@ -32,11 +35,15 @@ def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph
     later, only for the papers shown). A citation stored from several sources is one edge; a
     self-citation is none. With ``include_unstored`` the graph also keeps
     the citations to or from PMIDs that have no stored record (nodes marked unstored)."""
-    citing, cited = store.citation_columns()
+    citing_text, cited_text = store.citation_columns()
+    citing = _ints(citing_text)
+    del citing_text  # tens of megabytes on a large store
+    cited = _ints(cited_text)
+    del cited_text
     rows = store.article_years()
     nodes = np.fromiter((p for p, _ in rows), dtype=np.int64, count=len(rows))
     years = np.fromiter((y or 0 for _, y in rows), dtype=np.int64, count=len(rows))
-    return CitationGraph.from_edges(_ints(citing), _ints(cited), nodes, years, include_unstored=include_unstored,
+    return CitationGraph.from_edges(citing, cited, nodes, years, include_unstored=include_unstored,
                                     reader=_summary_reader(store.path))
 
 
@@ -55,15 +62,44 @@ def _summary_reader(path: Path):
     return read
 
 
-def load_meta(store: Store, pmids: Iterable[str] | None = None, *, abstracts: bool = False) -> dict[str, PaperMeta]:
-    """{pmid: PaperMeta} of every stored article, or of ``pmids``; ``abstracts`` adds the abstract
-    (slower: it reads the stored records)."""
+def load_meta(store: Store, pmids: Iterable[str] | None = None, *, abstracts: bool = False) -> StoredMeta:
+    """{pmid: PaperMeta} of every stored article, or of ``pmids``; ``abstracts`` adds the
+    abstract (slower: it reads the stored records). The rows are read when the mapping is
+    first used, each paper decoded when first read; ``mesh_index()`` gives the MeSH of all
+    of them as columns without reading the rows (each read opens the store again: the
+    command's own connection may be closed by then)."""
     wanted = None if pmids is None else list(pmids)
     store.sync_article_meta()
-    rows = list(store.article_meta(wanted))
-    text = store.abstracts([r[0] for r in rows]) if abstracts else {}
-    return {pmid: PaperMeta(tuple(types), tuple(mesh), retracted, text.get(pmid, ""))
-            for pmid, types, mesh, retracted in rows}
+    path = store.path
+
+    def read_rows() -> dict[str, tuple]:
+        with Store(path) as again:
+            return _meta_rows(again, wanted, abstracts)
+
+    def read_mesh() -> MeshIndex:
+        with Store(path) as again:
+            return mesh_index(again, wanted)
+
+    return StoredMeta(read_rows, read_mesh)
+
+
+def _meta_rows(store: Store, pmids: list[str] | None, abstracts: bool) -> dict[str, tuple]:
+    """{pmid: (pmid, publication types JSON, MeSH JSON, retracted[, abstract])} from the
+    ``article_meta`` table."""
+    sql = "SELECT pmid, publication_types, mesh, retracted FROM article_meta"
+    if pmids is None:
+        rows = {str(row[0]): row for row in store._execute(sql)}
+    else:
+        rows = {}
+        numbers = [int(p) for p in pmids]
+        for i in range(0, len(numbers), 50_000):
+            chunk = numbers[i:i + 50_000]
+            rows.update((str(row[0]), row) for row
+                        in store._execute(f"{sql} WHERE pmid IN ({','.join('?' * len(chunk))})", chunk))
+    if abstracts:
+        for pmid, text in store.abstracts(list(rows)).items():
+            rows[pmid] = (*rows[pmid], text)
+    return rows
 
 
 def add_unstored_seed(graph: CitationGraph, store: Store, pmid: str) -> None:
@@ -90,13 +126,16 @@ def load_paper_graph(store: Store, pmid: str) -> CitationGraph:
     return graph
 
 
-def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None,
-                     cold: ColdStart | None = None) -> dict[str, list[str]]:
+def _classify_cached(store: Store, lens: "Lens", graph, nodes: list[str] | None,
+                     cold: "ColdStart | None" = None) -> dict[str, list[str]]:
     """:func:`~citegraph.analysis.lens.classify` through the store's topic cache: papers
     classified by this lens before (and unchanged since) are read back, the others are
     classified all at once and kept (:func:`~citegraph.analysis.lens_store.classify_store`):
     when they are most of the store, the whole store, in one scan (in two processes when it is
     large, with the worker ``cold`` if one was started)."""
+    from . import lens_store
+    from .lens import classify_many
+
     wanted = list(graph.nodes) if nodes is None else nodes
     if cold is not None and len(wanted) * 2 > graph.number_of_nodes():
         cached: dict[str, str] = {}  # the cold start's scan classifies every stored paper anyway
@@ -106,7 +145,7 @@ def _classify_cached(store: Store, lens: Lens, graph, nodes: list[str] | None,
     found: dict[str, list[str]] = {}
     if todo:
         # most of the store: one scan beats thousands of lookups by PMID
-        found, stored = classify_store(store, lens, todo, scan=len(todo) * 2 > graph.number_of_nodes(),
+        found, stored = lens_store.classify_store(store, lens, todo, scan=len(todo) * 2 > graph.number_of_nodes(),
                                        started=cold)
         # a seed without a record: classified on an empty title, as before
         unstored = [n for n in todo if n not in stored]
@@ -125,8 +164,8 @@ class Prepared:
     #: the selected graph
     graph: CitationGraph
     seeds: list[str]
-    meta: dict[str, PaperMeta]
-    lens: Lens | None = None
+    meta: Mapping[str, PaperMeta]
+    lens: "Lens | None" = None
     topics_of: dict[str, list[str]] = field(default_factory=dict)
     retracted: set[str] = field(default_factory=set)
     #: {pmid: retracted paper on a shortest chain from it to the first seed}
@@ -162,6 +201,9 @@ def prepare(store: Store, filters: Filters | None = None, *, seeds: Iterable[str
     # a first classification of a large store starts in a worker now, while the graph loads
     cold = None
     if need_lens:
+        from .lens import load_lens
+        from .lens_store import start_cold
+
         try:
             cold = start_cold(store, load_lens(filters.lens))
         except InputError:
@@ -187,7 +229,7 @@ def _with_neighbourhood(filters: Filters, seeds: Iterable[str] | None, depth: in
     return replace(filters, **changes) if changes else filters
 
 
-def topic_keys(lens: Lens, filters: Filters) -> Filters:
+def topic_keys(lens: "Lens", filters: Filters) -> Filters:
     """``filters`` with each topic named by its key in ``lens`` (a topic may be given by key or
     name, compared by the :func:`~citegraph.filters.fold` rule); :class:`InputError` naming the
     lens' topics for one it does not have."""
@@ -199,13 +241,17 @@ def topic_keys(lens: Lens, filters: Filters) -> Filters:
 
 
 def _prepare(store: Store, filters: Filters, need_lens: bool, abstracts: bool, include_unstored: bool,
-             graph: CitationGraph | None, mesh: bool, cold: ColdStart | None) -> Prepared:
+             graph: CitationGraph | None, mesh: bool, cold: "ColdStart | None") -> Prepared:
     if graph is None:
         graph = load_graph(store, include_unstored=include_unstored)
     seeds = list(filters.seeds)
     for seed in seeds:
         add_unstored_seed(graph, store, seed)
-    lens = load_lens(filters.lens) if need_lens else None
+    lens = None
+    if need_lens:
+        from .lens import load_lens
+
+        lens = load_lens(filters.lens)
     if lens is not None and filters.topics:
         # filters name topics by key or name (an unknown one is an error); classification speaks in keys
         filters = topic_keys(lens, filters)

@@ -226,7 +226,7 @@ def related_table(rows: Sequence[Mapping], papers: Papers, *, title: str) -> Tab
 
 
 def communities_view(rows: Sequence[Mapping], papers: Papers) -> Table:
-    table = _table("Communities (Louvain), labelled by their most distinctive MeSH descriptors")
+    table = _table("Communities (Leiden), labelled by their most distinctive MeSH descriptors")
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("papers", justify="right", no_wrap=True)
     table.add_column("years", no_wrap=True, style="green")

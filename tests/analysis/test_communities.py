@@ -87,3 +87,93 @@ def test_empty_and_edgeless_graphs():
     assert communities(graph([])) == []
     assert communities(graph([], years={"1": 2000, "2": 2001})) == []
     assert communities(CitationGraph.from_edges([], [], [])) == []
+
+
+# -- properties of the partition, checked with networkx as the oracle ------------------------
+
+import math  # noqa: E402
+import random  # noqa: E402
+from collections import Counter  # noqa: E402
+
+import networkx as nx  # noqa: E402
+
+from citegraph.analysis.mesh import MeshIndex  # noqa: E402
+
+
+def _citations(und: nx.Graph) -> list[tuple[str, str]]:
+    """An undirected graph on 0..n-1 as citations between PMIDs 1..n (the later paper cites
+    the earlier one)."""
+    return [(str(max(a, b) + 1), str(min(a, b) + 1)) for a, b in und.edges]
+
+
+def _as_pmids(und: nx.Graph) -> nx.Graph:
+    return nx.relabel_nodes(und, {n: str(n + 1) for n in und})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_planted_communities_are_found(seed):
+    # four groups of twenty: dense inside, a few citations between them
+    und = nx.planted_partition_graph(4, 20, 0.5, 0.02, seed=seed)
+    found = communities(graph(_citations(und)), seed=seed, min_size=1)
+    planted = [[str(block * 20 + i + 1) for i in range(20)] for block in range(4)]
+    assert sorted(c["members"] for c in found) == sorted(planted)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_modularity_is_as_good_as_networkx_louvain(seed):
+    # a graph without planted structure: whatever is found is only as good as its modularity
+    und = nx.gnm_random_graph(300, 900, seed=seed)
+    found = communities(graph(_citations(und)), seed=seed, min_size=1)
+    ours = [set(c["members"]) for c in found]
+    reference = _as_pmids(und)
+    covered = set().union(*ours)
+    ours += [{n} for n in reference if n not in covered]  # papers without a citation: alone
+    theirs = nx.community.louvain_communities(reference, seed=seed)
+    assert nx.community.modularity(reference, ours) >= nx.community.modularity(reference, theirs) - 0.01
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_community_is_connected(seed):
+    und = nx.gnm_random_graph(400, 1000, seed=seed)
+    reference = _as_pmids(und)
+    for c in communities(graph(_citations(und)), seed=seed):
+        assert nx.is_connected(reference.subgraph(c["members"]))
+
+
+def _plain_labels(group: list[str], meta: dict, total: int, overall: Counter, most: int = 3) -> list[dict]:
+    """The distinctiveness labels of one community, paper by paper."""
+    local: Counter = Counter()
+    for node in group:
+        local.update({ui for ui, _ in meta[node].mesh})
+    scored = []
+    for ui, k in local.items():
+        if k < 2:
+            continue
+        p_local, p_all = k / len(group), overall[ui] / total
+        scored.append((p_local * math.log(p_local / p_all), k, ui))
+    scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
+    return [{"ui": ui, "descriptor": f"name of {ui}", "papers": k} for score, k, ui in scored[:most] if score > 0]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_labels_are_the_plain_distinctiveness_scores(seed):
+    rng = random.Random(seed)
+    und = nx.planted_partition_graph(5, 30, 0.3, 0.01, seed=seed)
+    pool = [f"D{i:06d}" for i in range(15)]
+    meta = {}
+    for n in range(150):
+        # each group leans to three descriptors of its own, and every paper has a few at random
+        own = pool[(n // 30) * 3:(n // 30) * 3 + 3]
+        # and one of many rare ones: some on one paper of a group only, some tied
+        picks = rng.sample(own, 2) + rng.sample(pool, 3) + [f"D9{rng.randrange(60):05d}"]
+        meta[str(n + 1)] = PaperMeta(mesh=tuple((ui, f"name of {ui}") for ui in picks))
+    g = graph(_citations(und))
+    overall: Counter = Counter()
+    for node in g.nodes:
+        overall.update({ui for ui, _ in meta[node].mesh})
+    found = communities(g, meta, seed=seed, labels=20)  # every descriptor that scores: the whole order
+    assert len(found) >= 3
+    for c in found:
+        assert c["labels"] == _plain_labels(c["members"], meta, g.number_of_nodes(), overall, most=20)
+    # the same answer from the MeSH columns
+    assert communities(g, MeshIndex.from_meta(meta), seed=seed, labels=20) == found

@@ -188,7 +188,7 @@ def test_load_graph_matches_the_oracles_graph(tmp_path):
 
 
 def test_lens_classification_is_cached_until_a_record_changes(tmp_path, monkeypatch):
-    from citegraph.analysis import load as load_module
+    from citegraph.analysis import lens_store
     from citegraph.analysis.load import prepare
 
     with Store(tmp_path / "s.sqlite") as store:
@@ -197,8 +197,8 @@ def test_lens_classification_is_cached_until_a_record_changes(tmp_path, monkeypa
             store.add_citations([("2", "1"), ("3", "2")], "elink:x")
         first = prepare(store, seeds=["1"], use_lens=True).topics_of
         calls = []
-        real = load_module.classify_store
-        monkeypatch.setattr(load_module, "classify_store", lambda store, lens, pmids, **kw: calls.append(list(pmids))
+        real = lens_store.classify_store
+        monkeypatch.setattr(lens_store, "classify_store", lambda store, lens, pmids, **kw: calls.append(list(pmids))
                             or real(store, lens, pmids, **kw))
         assert prepare(store, seeds=["1"], use_lens=True).topics_of == first
         assert calls == []  # every paper came from the cache
@@ -254,3 +254,37 @@ def test_from_edges_keeps_unstored_papers_on_request_even_with_none_stored():
     only = CitationGraph.from_edges([5, 5, 6], [6, 7, 5], [], include_unstored=True)
     assert only.names() == ["5", "6", "7"] and not only.stored.any() and len(only.edges) == 3
     assert CitationGraph.from_edges([5, 5, 6], [6, 7, 5], []).n == 0
+
+
+@pytest.mark.parametrize("include_unstored", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_from_edges_is_the_same_graph_in_any_edge_order(seed, include_unstored):
+    # the store reads edges by (cited, citing); any other order, duplicates and self-citations
+    # give the same arrays
+    rng = random.Random(seed)
+    nodes = np.array(rng.sample(range(1, 60), 40), dtype=np.int64)
+    pairs = sorted({(rng.randrange(1, 70), rng.randrange(1, 70)) for _ in range(300)})
+    by_cited = sorted(pairs, key=lambda e: (e[1], e[0]))
+    shuffled = pairs * 2
+    rng.shuffle(shuffled)
+    graphs = [CitationGraph.from_edges(np.array([c for c, _ in edges], dtype=np.int64),
+                                       np.array([d for _, d in edges], dtype=np.int64), nodes,
+                                       include_unstored=include_unstored)
+              for edges in (by_cited, pairs, shuffled)]
+    first = graphs[0]
+    want = oracle.csr_of(_nx_of(pairs, nodes.tolist(), include_unstored))
+    for g in graphs:
+        for name in ("ids", "stored", "src", "dst", "in_perm", "in_idx", "in_ptr", "out_ptr"):
+            assert getattr(g, name).tolist() == getattr(first, name).tolist(), name
+        assert sorted(g.edges) == sorted(want.edges)
+        assert [g.pred[n] for n in g.nodes] == [want.pred[n] for n in want.nodes]
+        assert [g.succ[n] for n in g.nodes] == [want.succ[n] for n in want.nodes]
+
+
+def _nx_of(pairs, nodes, include_unstored):
+    g = nx.DiGraph()
+    g.add_nodes_from(str(n) for n in nodes)
+    for a, b in pairs:
+        if a != b and (include_unstored or (a in nodes and b in nodes)):
+            g.add_edge(str(a), str(b))
+    return g
