@@ -205,8 +205,8 @@ def related(app: App, pmid: str, limit: int, as_json: bool, filters: Filters) ->
 
 @cli.command(epilog=PAPER_HELP)
 @click.option("--resolution", type=click.FloatRange(0, None, min_open=True), default=1.0, show_default=True,
-              help="Louvain resolution: above 1 gives more, smaller communities.")
-@click.option("--random-seed", type=int, default=0, show_default=True, help="Random seed of Louvain.")
+              help="Modularity resolution (Leiden): above 1 gives more, smaller communities.")
+@click.option("--random-seed", type=int, default=0, show_default=True, help="Random seed of Leiden.")
 @click.option("--members", is_flag=True, help="List every member (JSON always does).")
 @click.option("--limit", type=click.IntRange(1, None), metavar="N",
               help="Communities to list, largest first [default: 20; with --json, all].")
@@ -215,7 +215,7 @@ def related(app: App, pmid: str, limit: int, as_json: bool, filters: Filters) ->
 @pager_option
 def communities(app: App, resolution: float, random_seed: int, members: bool, as_json: bool, filters: Filters,
                 limit: int | None = None) -> None:
-    """Communities of papers (Louvain), labelled by their most distinctive MeSH descriptors."""
+    """Communities of papers (Leiden), labelled by their most distinctive MeSH descriptors."""
     from citegraph.analysis.communities import communities as find_communities
 
     with app.open_store(must_exist=True) as store:
