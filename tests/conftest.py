@@ -7,6 +7,7 @@ fresh clone without it still passes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -68,23 +69,28 @@ def imported_update_file(pubmed_update_file, tmp_path_factory):
     return path, report
 
 
-@pytest.fixture
-def server_rate() -> int:
-    """Requests per second the local server allows, and the CLI is told to keep to (a test
-    module may override it)."""
-    return 50
+#: requests per second of the CLI tests' local server (and of the CLI pointed at it): fast, since
+#: pacing is checked apart (tests/sources/test_ratelimit.py, on a fake clock)
+CLI_SERVER_RATE = 1000
 
 
 @pytest.fixture
-def server(corpus, server_rate, monkeypatch):
-    """The project's E-utilities server on 127.0.0.1 serving the test module's ``corpus``
-    fixture, with the CLI pointed at it."""
+def serve_eutils(monkeypatch):
+    """``serve_eutils(corpus, rate=CLI_SERVER_RATE, **options)``: start the project's
+    E-utilities server on 127.0.0.1 serving ``corpus`` (``options`` go to ``EutilsServer``),
+    allowing ``rate`` requests per second, and point the CLI at it (``CITEGRAPH_EUTILS_URL``,
+    and ``CITEGRAPH_RATE`` set to the same rate); returns the running server. Every server
+    started is stopped when the test ends."""
     from citegraph.testing import EutilsServer
 
-    with EutilsServer(corpus, rate_limit=server_rate) as srv:
-        monkeypatch.setenv("CITEGRAPH_EUTILS_URL", srv.url)
-        monkeypatch.setenv("CITEGRAPH_RATE", str(server_rate))
-        yield srv
+    with contextlib.ExitStack() as running:
+        def serve(corpus, *, rate: int = CLI_SERVER_RATE, **options) -> EutilsServer:
+            srv = running.enter_context(EutilsServer(corpus, rate_limit=rate, **options))
+            monkeypatch.setenv("CITEGRAPH_EUTILS_URL", srv.url)
+            monkeypatch.setenv("CITEGRAPH_RATE", str(rate))
+            return srv
+
+        yield serve
 
 
 @pytest.fixture(autouse=True)

@@ -31,8 +31,9 @@ def corpus():
 
 
 @pytest.fixture
-def server_rate() -> int:
-    return 20  # the shared `server` fixture (tests/conftest.py) at 20 requests/s
+def server(serve_eutils, corpus):
+    """The module's ``corpus`` served to the CLI (tests/conftest.py's ``serve_eutils``)."""
+    return serve_eutils(corpus)
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
