@@ -43,15 +43,38 @@ def pubmed_update_file() -> Path:
     return PUBMED_UPDATE_FILE
 
 
+class FileRecords(list):
+    """The items read from a file, with ``read_seconds``: how long reading them took."""
+
+    read_seconds = 0.0
+
+
 @pytest.fixture(scope="session")
-def real_corpus(pubmed_update_file):
-    """The real update file served by the local E-utilities server: loaded once for the whole
-    run (about ten seconds), shared by every module that needs it (no test changes it)."""
+def update_file_records(pubmed_update_file) -> FileRecords:
+    """Every item the streaming reader gives for the real update file, in file order (its
+    ``Article`` records and its ``DeletedCitations``): the file read once for the whole run.
+    Read-only: a test that changes a record works on a copy (``dataclasses.replace``)."""
+    from citegraph.pubmed_xml import iter_articles
+
+    started = time.perf_counter()
+    records = FileRecords(iter_articles(pubmed_update_file, deletions=True))
+    records.read_seconds = time.perf_counter() - started
+    return records
+
+
+@pytest.fixture(scope="session")
+def real_corpus(update_file_records):
+    """The real update file served by the local E-utilities server, as ``Corpus.load`` builds
+    it (records in file order, deletions applied), from :func:`update_file_records`; its
+    ``load_seconds`` is the time reading and indexing took. Built once for the whole run and
+    shared by every module that needs it (no test changes it)."""
     from citegraph.testing import Corpus
 
     started = time.perf_counter()
-    corpus = Corpus.load([pubmed_update_file]).warm()
-    corpus.load_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    corpus = Corpus()
+    corpus.add(update_file_records)
+    corpus.warm()
+    corpus.load_seconds = update_file_records.read_seconds + time.perf_counter() - started  # type: ignore[attr-defined]
     return corpus
 
 

@@ -11,6 +11,7 @@ Three groups:
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import itertools
@@ -975,12 +976,13 @@ UPDATE_FILE_SAMPLES = {"30600808", "32472320", "32090497"}
 
 
 @pytest.fixture(scope="module")
-def update_file_counts(pubmed_update_file):
-    """Counts from citegraph's reader and, independently, from a plain lxml pass."""
+def update_file_counts(pubmed_update_file, update_file_records):
+    """Counts from citegraph's reader (the run's one read of the file: what
+    ``iter_articles(file, deletions=True)`` gave) and, independently, from a plain lxml pass."""
     ours = {"articles": 0, "books": 0, "deletions": [], "refs_with_pmid": 0, "reference_pmids": 0,
             "years": {}, "dois": {}, "round_trip_failures": 0,
             "compared": [], "samples": {}}
-    for n, item in enumerate(iter_articles(pubmed_update_file, deletions=True)):
+    for n, item in enumerate(update_file_records):
         if isinstance(item, DeletedCitations):
             ours["deletions"].append(item.pmids)
             continue
@@ -992,8 +994,7 @@ def update_file_counts(pubmed_update_file):
         ours["dois"][item.pmid] = item.doi
         ours["compared"].append(_compared_fields(item))
         if item.pmid in UPDATE_FILE_SAMPLES:
-            item.raw_xml = b""
-            ours["samples"][item.pmid] = item
+            ours["samples"][item.pmid] = dataclasses.replace(item, raw_xml=b"")
         if n % 500 == 0 and parse_record(item.raw_xml) != item:
             ours["round_trip_failures"] += 1
 
