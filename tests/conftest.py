@@ -43,6 +43,15 @@ def pubmed_update_file() -> Path:
     return PUBMED_UPDATE_FILE
 
 
+@pytest.fixture(scope="session")
+def update_file_xml(pubmed_update_file) -> bytes:
+    """The real update file's XML, decompressed once for the whole run (read-only bytes), for
+    tests that check the reader against the text itself."""
+    import gzip
+
+    return gzip.decompress(pubmed_update_file.read_bytes())
+
+
 class FileRecords(list):
     """The items read from a file, with ``read_seconds``: how long reading them took."""
 

@@ -6,7 +6,7 @@ or the synthetic corpus's own link index), never hard-coded.
 
 from __future__ import annotations
 
-import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -50,27 +50,29 @@ def run_crawl(url: str, folder: Path, seeds: list[str], rate: float = 50, pool: 
     return report, articles, edges
 
 
-def citing_in_file(path: Path, cited: str) -> set[str]:
-    """Records of a PubMed XML file whose reference list names ``cited`` (plain lxml, not our reader)."""
+def citing_in_file(xml: bytes, cited: str) -> set[str]:
+    """Records of a PubMed XML file whose reference list names ``cited`` (plain lxml, not our
+    reader): every record whose text holds ``cited`` as an element's whole text is read."""
     found: set[str] = set()
-    with gzip.open(path, "rb") as stream:
-        for _, elem in etree.iterparse(stream, tag="PubmedArticle"):
-            pmid = elem.findtext("MedlineCitation/PMID")
-            ref_ids = elem.xpath(
-                "PubmedData/ReferenceList//Reference/ArticleIdList/ArticleId[@IdType='pubmed']/text()"
-                " | MedlineCitation/CommentsCorrectionsList/CommentsCorrections[@RefType='Cites']/PMID/text()"
-            )
-            if cited in {r.strip() for r in ref_ids}:
-                found.add(pmid)
-            elem.clear()
+    starts = {xml.rfind(b"<PubmedArticle>", 0, m.start())
+              for m in re.finditer(rb">\s*" + re.escape(cited.encode()) + rb"\s*<", xml)}
+    for start in sorted(starts - {-1}):
+        elem = etree.fromstring(xml[start:xml.index(b"</PubmedArticle>", start) + len(b"</PubmedArticle>")])
+        pmid = elem.findtext("MedlineCitation/PMID")
+        ref_ids = elem.xpath(
+            "PubmedData/ReferenceList//Reference/ArticleIdList/ArticleId[@IdType='pubmed']/text()"
+            " | MedlineCitation/CommentsCorrectionsList/CommentsCorrections[@RefType='Cites']/PMID/text()"
+        )
+        if cited in {r.strip() for r in ref_ids}:
+            found.add(pmid)
     return found
 
 
-def test_depth1_cited_by_on_real_corpus_stores_exactly_the_citing_records(real_corpus, pubmed_update_file, tmp_path):
+def test_depth1_cited_by_on_real_corpus_stores_exactly_the_citing_records(real_corpus, update_file_xml, tmp_path):
     # 11846609 is the PMID most often cited by the records of pubmed21n1298 (see SOURCES.md);
     # it is not itself a record of the file
     seed = "11846609"
-    expected = citing_in_file(pubmed_update_file, seed)
+    expected = citing_in_file(update_file_xml, seed)
     assert len(expected) > 10
     with EutilsServer(real_corpus, rate_limit=2 * FAST_RATE) as server:
         report, articles, edges = run_crawl(server.url, tmp_path, [seed], rate=FAST_RATE, depth=1)
