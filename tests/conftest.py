@@ -87,6 +87,42 @@ def real_corpus(update_file_records):
     return corpus
 
 
+#: work started in a worker process once the run knows a test will need it: name -> AsyncResult
+_BACKGROUND: dict = {}
+
+
+def pytest_collection_finish(session):
+    """Start the independent reading of the real update file (a core's work for a while) in a
+    worker process when a collected test needs it, so that the run goes on meanwhile."""
+    needed = any("update_file_plain_reading" in getattr(item, "fixturenames", ()) for item in session.items)
+    if needed and PUBMED_UPDATE_FILE.is_file():
+        import multiprocessing
+
+        from update_file_oracle import plain_reading
+
+        pool = multiprocessing.get_context("forkserver").Pool(1)
+        _BACKGROUND["pool"] = pool
+        _BACKGROUND["plain_reading"] = pool.apply_async(plain_reading, (PUBMED_UPDATE_FILE,))
+
+
+def pytest_sessionfinish(session):
+    pool = _BACKGROUND.pop("pool", None)
+    if pool is not None:
+        pool.terminate()
+        pool.join()
+
+
+@pytest.fixture(scope="session")
+def update_file_plain_reading(pubmed_update_file) -> dict:
+    """The real update file read without citegraph (tests/update_file_oracle.py): a plain lxml
+    pass's counts and pubmed_parser's reading of each record. Started in a worker process when
+    the run is collected (see ``pytest_collection_finish``); read here when it was not."""
+    from update_file_oracle import plain_reading
+
+    started = _BACKGROUND.get("plain_reading")
+    return started.get() if started is not None else plain_reading(pubmed_update_file)
+
+
 @pytest.fixture(scope="session")
 def imported_update_file(pubmed_update_file, tmp_path_factory):
     """The real update file imported into a store once for the whole run (two worker
