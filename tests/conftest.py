@@ -100,7 +100,8 @@ def pytest_collection_finish(session):
 
         from update_file_oracle import plain_reading
 
-        pool = multiprocessing.get_context("forkserver").Pool(1)
+        # at a lower priority: on a busy machine the tests themselves go first
+        pool = multiprocessing.get_context("forkserver").Pool(1, initializer=os.nice, initargs=(10,))
         _BACKGROUND["pool"] = pool
         _BACKGROUND["plain_reading"] = pool.apply_async(plain_reading, (PUBMED_UPDATE_FILE,))
 
