@@ -100,8 +100,7 @@ def pytest_collection_finish(session):
 
         from update_file_oracle import plain_reading
 
-        # at a lower priority: on a busy machine the tests themselves go first
-        pool = multiprocessing.get_context("forkserver").Pool(1, initializer=os.nice, initargs=(10,))
+        pool = multiprocessing.get_context("forkserver").Pool(1)
         _BACKGROUND["pool"] = pool
         _BACKGROUND["plain_reading"] = pool.apply_async(plain_reading, (PUBMED_UPDATE_FILE,))
 
