@@ -53,7 +53,7 @@ def update_file_xml(pubmed_update_file) -> bytes:
 
 
 class FileRecords(list):
-    """The items read from a file, with ``read_seconds``: how long reading them took."""
+    """The items read from a file, with ``read_seconds``: the CPU seconds reading them took."""
 
     read_seconds = 0.0
 
@@ -65,9 +65,9 @@ def update_file_records(pubmed_update_file) -> FileRecords:
     Read-only: a test that changes a record works on a copy (``dataclasses.replace``)."""
     from citegraph.pubmed_xml import iter_articles
 
-    started = time.perf_counter()
+    started = time.process_time()
     records = FileRecords(iter_articles(pubmed_update_file, deletions=True))
-    records.read_seconds = time.perf_counter() - started
+    records.read_seconds = time.process_time() - started
     return records
 
 
@@ -75,15 +75,15 @@ def update_file_records(pubmed_update_file) -> FileRecords:
 def real_corpus(update_file_records):
     """The real update file served by the local E-utilities server, as ``Corpus.load`` builds
     it (records in file order, deletions applied), from :func:`update_file_records`; its
-    ``load_seconds`` is the time reading and indexing took. Built once for the whole run and
-    shared by every module that needs it (no test changes it)."""
+    ``load_seconds`` is the CPU time reading and indexing took. Built once for the whole run
+    and shared by every module that needs it (no test changes it)."""
     from citegraph.testing import Corpus
 
-    started = time.perf_counter()
+    started = time.process_time()
     corpus = Corpus()
     corpus.add(update_file_records)
     corpus.warm()
-    corpus.load_seconds = update_file_records.read_seconds + time.perf_counter() - started  # type: ignore[attr-defined]
+    corpus.load_seconds = update_file_records.read_seconds + time.process_time() - started  # type: ignore[attr-defined]
     return corpus
 
 
@@ -93,16 +93,17 @@ _BACKGROUND: dict = {}
 
 def pytest_collection_finish(session):
     """Start the independent reading of the real update file (a core's work for a while) in a
-    worker process when a collected test needs it, so that the run goes on meanwhile."""
+    worker process when a collected test needs it, so that the run goes on meanwhile. (Only
+    work needed late in a run pays off there: citegraph's own reading is needed from the first
+    module on, and is done here.)"""
     needed = any("update_file_plain_reading" in getattr(item, "fixturenames", ()) for item in session.items)
     if needed and PUBMED_UPDATE_FILE.is_file():
         import multiprocessing
 
         from update_file_oracle import plain_reading
 
-        pool = multiprocessing.get_context("forkserver").Pool(1)
-        _BACKGROUND["pool"] = pool
-        _BACKGROUND["plain_reading"] = pool.apply_async(plain_reading, (PUBMED_UPDATE_FILE,))
+        pool = _BACKGROUND["pool"] = multiprocessing.get_context("forkserver").Pool(1)
+        _BACKGROUND["update_file_plain_reading"] = pool.apply_async(plain_reading, (PUBMED_UPDATE_FILE,))
 
 
 def pytest_sessionfinish(session):
@@ -119,7 +120,7 @@ def update_file_plain_reading(pubmed_update_file) -> dict:
     the run is collected (see ``pytest_collection_finish``); read here when it was not."""
     from update_file_oracle import plain_reading
 
-    started = _BACKGROUND.get("plain_reading")
+    started = _BACKGROUND.get("update_file_plain_reading")
     return started.get() if started is not None else plain_reading(pubmed_update_file)
 
 
