@@ -132,8 +132,8 @@ def test_an_icite_crawl_keeps_both_rate_limits_and_finds_the_same_papers(clean_c
     here, as elink does), each elink edge told by iCite too, no 429 from either API, and at most
     0.01 requests per paper."""
     (clean_report, clean_articles, clean_edges), _ = clean_crawl
-    with serve_10k("--api-rate-limits", f"icite={2 * FAST_RATE}") as server:
-        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=FAST_RATE, depth=3,
+    with serve_10k("--api-rate-limits", f"icite={2 * FAST_RATE}") as server, ParsePool(2) as pool:
+        report, articles, edges = run_crawl(server.url, tmp_path, [ROOT], rate=FAST_RATE, depth=3, pool=pool,
                                             icite_url=server.base + "/icite/api/")
         stats = server.stats()
     assert stats["429_by_api"] == {"eutils": 0, "icite": 0, "europepmc": 0, "opencitations": 0}
