@@ -33,7 +33,7 @@ ROOT = "90000001"
 
 
 def fast_settings(url: str, folder: Path, **overrides) -> Settings:
-    values = dict(eutils_url=url, cache_dir=folder, rate=100, backoff_base=0.01, backoff_max=0.05,
+    values = dict(eutils_url=url, cache_dir=folder, rate=1000, backoff_base=0.01, backoff_max=0.05,
                   max_attempts=6, read_timeout=5.0, connect_timeout=2.0)
     values.update(overrides)
     return Settings(**values)
@@ -75,7 +75,7 @@ def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, icite_url: str 
     urls = dict(apis or {})
     if icite_url:
         urls["icite_url"], source = icite_url, "icite"
-    rates = {"icite_rate": 100, "europepmc_rate": 100, "opencitations_rate": 100}
+    rates = {"icite_rate": 1000, "europepmc_rate": 1000, "opencitations_rate": 1000}
     settings = fast_settings(url, folder, **urls, **rates, **overrides)
     sources = ("pubmed", source) if source else ("pubmed",)
     timing = {} if clock is None else {"clock": clock.now, "sleep": clock.sleep}
