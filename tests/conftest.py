@@ -7,6 +7,7 @@ fresh clone without it still passes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -43,15 +44,84 @@ def pubmed_update_file() -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_corpus(pubmed_update_file):
-    """The real update file served by the local E-utilities server: loaded once for the whole
-    run (about ten seconds), shared by every module that needs it (no test changes it)."""
+def update_file_xml(pubmed_update_file) -> bytes:
+    """The real update file's XML, decompressed once for the whole run (read-only bytes), for
+    tests that check the reader against the text itself."""
+    import gzip
+
+    return gzip.decompress(pubmed_update_file.read_bytes())
+
+
+class FileRecords(list):
+    """The items read from a file, with ``read_seconds``: the CPU seconds reading them took."""
+
+    read_seconds = 0.0
+
+
+@pytest.fixture(scope="session")
+def update_file_records(pubmed_update_file) -> FileRecords:
+    """Every item the streaming reader gives for the real update file, in file order (its
+    ``Article`` records and its ``DeletedCitations``): the file read once for the whole run.
+    Read-only: a test that changes a record works on a copy (``dataclasses.replace``)."""
+    from citegraph.pubmed import iter_articles
+
+    started = time.process_time()
+    records = FileRecords(iter_articles(pubmed_update_file, deletions=True))
+    records.read_seconds = time.process_time() - started
+    return records
+
+
+@pytest.fixture(scope="session")
+def real_corpus(update_file_records):
+    """The real update file served by the local E-utilities server, as ``Corpus.load`` builds
+    it (records in file order, deletions applied), from :func:`update_file_records`; its
+    ``load_seconds`` is the CPU time reading and indexing took. Built once for the whole run
+    and shared by every module that needs it (no test changes it)."""
     from citegraph.testing import Corpus
 
-    started = time.perf_counter()
-    corpus = Corpus.load([pubmed_update_file]).warm()
-    corpus.load_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    started = time.process_time()
+    corpus = Corpus()
+    corpus.add(update_file_records)
+    corpus.warm()
+    corpus.load_seconds = update_file_records.read_seconds + time.process_time() - started  # type: ignore[attr-defined]
     return corpus
+
+
+#: work started in a worker process once the run knows a test will need it: name -> AsyncResult
+_BACKGROUND: dict = {}
+
+
+def pytest_collection_finish(session):
+    """Start the independent reading of the real update file (a core's work for a while) in a
+    worker process when a collected test needs it, so that the run goes on meanwhile. (Only
+    work needed late in a run pays off there: citegraph's own reading is needed from the first
+    module on, and is done here.)"""
+    needed = any("update_file_plain_reading" in getattr(item, "fixturenames", ()) for item in session.items)
+    if needed and PUBMED_UPDATE_FILE.is_file():
+        import multiprocessing
+
+        from update_file_oracle import plain_reading
+
+        pool = _BACKGROUND["pool"] = multiprocessing.get_context("forkserver").Pool(1)
+        _BACKGROUND["update_file_plain_reading"] = pool.apply_async(plain_reading, (PUBMED_UPDATE_FILE,))
+
+
+def pytest_sessionfinish(session):
+    pool = _BACKGROUND.pop("pool", None)
+    if pool is not None:
+        pool.terminate()
+        pool.join()
+
+
+@pytest.fixture(scope="session")
+def update_file_plain_reading(pubmed_update_file) -> dict:
+    """The real update file read without citegraph (tests/update_file_oracle.py): a plain lxml
+    pass's counts and pubmed_parser's reading of each record. Started in a worker process when
+    the run is collected (see ``pytest_collection_finish``); read here when it was not."""
+    from update_file_oracle import plain_reading
+
+    started = _BACKGROUND.get("update_file_plain_reading")
+    return started.get() if started is not None else plain_reading(pubmed_update_file)
 
 
 @pytest.fixture(scope="session")
@@ -68,23 +138,28 @@ def imported_update_file(pubmed_update_file, tmp_path_factory):
     return path, report
 
 
-@pytest.fixture
-def server_rate() -> int:
-    """Requests per second the local server allows, and the CLI is told to keep to (a test
-    module may override it)."""
-    return 50
+#: requests per second of the CLI tests' local server (and of the CLI pointed at it): fast, since
+#: pacing is checked apart (tests/sources/test_ratelimit.py, on a fake clock)
+CLI_SERVER_RATE = 1000
 
 
 @pytest.fixture
-def server(corpus, server_rate, monkeypatch):
-    """The project's E-utilities server on 127.0.0.1 serving the test module's ``corpus``
-    fixture, with the CLI pointed at it."""
+def serve_eutils(monkeypatch):
+    """``serve_eutils(corpus, rate=CLI_SERVER_RATE, **options)``: start the project's
+    E-utilities server on 127.0.0.1 serving ``corpus`` (``options`` go to ``EutilsServer``),
+    allowing ``rate`` requests per second, and point the CLI at it (``CITEGRAPH_EUTILS_URL``,
+    and ``CITEGRAPH_RATE`` set to the same rate); returns the running server. Every server
+    started is stopped when the test ends."""
     from citegraph.testing import EutilsServer
 
-    with EutilsServer(corpus, rate_limit=server_rate) as srv:
-        monkeypatch.setenv("CITEGRAPH_EUTILS_URL", srv.url)
-        monkeypatch.setenv("CITEGRAPH_RATE", str(server_rate))
-        yield srv
+    with contextlib.ExitStack() as running:
+        def serve(corpus, *, rate: int = CLI_SERVER_RATE, **options) -> EutilsServer:
+            srv = running.enter_context(EutilsServer(corpus, rate_limit=rate, **options))
+            monkeypatch.setenv("CITEGRAPH_EUTILS_URL", srv.url)
+            monkeypatch.setenv("CITEGRAPH_RATE", str(rate))
+            return srv
+
+        yield serve
 
 
 @pytest.fixture(autouse=True)

@@ -140,6 +140,12 @@ def corpus():
     return Corpus.synthetic(400, seed=5)
 
 
+@pytest.fixture
+def server(serve_eutils, corpus):
+    """The module's ``corpus`` served to the CLI (tests/conftest.py's ``serve_eutils``)."""
+    return serve_eutils(corpus)
+
+
 def _efetches(server) -> int:
     return server.stats()["by_endpoint"]["efetch"]
 

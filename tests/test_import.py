@@ -79,9 +79,9 @@ def real_import(pubmed_update_file, imported_update_file, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def real_file_facts(pubmed_update_file):
+def real_file_facts(update_file_xml):
     """Read with regular expressions, independently of the reader: PMIDs and deletions."""
-    text = gzip.decompress(pubmed_update_file.read_bytes()).decode()
+    text = update_file_xml.decode()
     pmids = re.findall(r'<MedlineCitation[^>]*>\s*<PMID Version="\d+">(\d+)</PMID>', text)
     (block,) = re.findall(r"<DeleteCitation>(.*?)</DeleteCitation>", text, re.S)
     return pmids, re.findall(r"<PMID[^>]*>(\d+)</PMID>", block)
@@ -168,13 +168,12 @@ def test_delete_citation_removes_the_record_and_its_own_edges(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def real_slices(pubmed_update_file, tmp_path_factory):
+def real_slices(update_file_xml, tmp_path_factory):
     """``first.xml``: the real file's envelope and its first seven records; ``deletes.xml``: the
     real DeleteCitation block (its first two PMIDs) naming three of those records as well.
     Returns the two paths, the seven PMIDs and the three deleted ones."""
-    with gzip.open(pubmed_update_file) as stream:
-        head = stream.read(400_000).decode()
-    text = gzip.decompress(pubmed_update_file.read_bytes()).decode()
+    head = update_file_xml[:400_000].decode()
+    text = update_file_xml.decode()
     envelope = head[: head.index("<PubmedArticleSet>") + len("<PubmedArticleSet>")] + "\n"
     articles = re.findall(r"  <PubmedArticle>.*?</PubmedArticle>\n", head, re.S)[:7]
     pmids = [re.search(r"<PMID[^>]*>(\d+)</PMID>", a).group(1) for a in articles]

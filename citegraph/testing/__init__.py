@@ -10,7 +10,8 @@ Modules: ``corpus`` (records and link indexes), ``synthetic`` (the generator), `
 (NCBI's response shapes), ``endpoints`` (what each E-utility answers), ``faults`` and
 ``ratelimit`` (a bad day at NCBI), ``eutils_server`` (HTTP, statistics, command line),
 ``citation_answers`` and ``citation_apis`` (iCite, Europe PMC and OpenCitations on the same
-server: ``server.apis.urls()`` gives their base URLs).
+server: ``server.apis.urls()`` gives their base URLs), ``virtual_clock`` (time that passes only when a
+paced client sleeps, for pacing tests that take no wall time).
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__all__ = ["Corpus", "EutilsServer", "FaultPlan", "SyntheticCorpus"]
+__all__ = ["Corpus", "EutilsServer", "FaultPlan", "SyntheticCorpus", "VirtualClock"]
 
-_HOMES = {"Corpus": "corpus", "EutilsServer": "eutils_server", "FaultPlan": "faults", "SyntheticCorpus": "synthetic"}
+_HOMES = {"Corpus": "corpus", "EutilsServer": "eutils_server", "FaultPlan": "faults", "SyntheticCorpus": "synthetic",
+          "VirtualClock": "virtual_clock"}
 
 if TYPE_CHECKING:
     from .corpus import Corpus
     from .eutils_server import EutilsServer
     from .faults import FaultPlan
     from .synthetic import SyntheticCorpus
+    from .virtual_clock import VirtualClock
 
 
 def __getattr__(name: str):

@@ -31,8 +31,9 @@ def corpus():
 
 
 @pytest.fixture
-def server_rate() -> int:
-    return 20  # the shared `server` fixture (tests/conftest.py) at 20 requests/s
+def server(serve_eutils, corpus):
+    """The module's ``corpus`` served to the CLI (tests/conftest.py's ``serve_eutils``)."""
+    return serve_eutils(corpus)
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -378,11 +379,11 @@ def test_python_cli_py_and_python_m_citegraph_run(tmp_path):
 def test_kill_9_mid_crawl_then_rerun_gives_the_complete_result(corpus, tmp_path, icite):
     """A crawl killed with SIGKILL part-way resumes on rerun and ends with what an
     uninterrupted crawl stores; nothing already stored is fetched again."""
-    with EutilsServer(corpus, rate_limit=50, latency_ms=40) as srv:
+    with EutilsServer(corpus, rate_limit=1000) as srv:
         # the first answer of records goes out, later ones wait: the kill lands with the
         # crawl part-way however fast the machine is
         release, _ = _hold_requests_after(srv, {"efetch": 1})
-        env = {**os.environ, "CITEGRAPH_EUTILS_URL": srv.url, "CITEGRAPH_RATE": "50",
+        env = {**os.environ, "CITEGRAPH_EUTILS_URL": srv.url, "CITEGRAPH_RATE": "1000",
                "CITEGRAPH_CONCURRENCY": "2"}
         if icite:  # with an iCite URL the crawl's sources are pubmed,icite
             env["CITEGRAPH_ICITE_URL"] = srv.apis.urls()["icite_url"]

@@ -24,6 +24,12 @@ def corpus():
     return Corpus.synthetic(400, seed=5)
 
 
+@pytest.fixture
+def server(serve_eutils, corpus):
+    """The module's ``corpus`` served to the CLI (tests/conftest.py's ``serve_eutils``)."""
+    return serve_eutils(corpus)
+
+
 def run(capsys, *args: str) -> tuple[int, str, str]:
     code = cli.main(list(args))
     out, err = capsys.readouterr()

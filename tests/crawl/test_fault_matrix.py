@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -27,40 +26,28 @@ from citegraph.pubmed import iter_articles, parse_articles
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
+from citegraph.testing import virtual_clock as testing_clock
 
 REPO = Path(__file__).resolve().parents[2]
 ROOT = "90000001"
 
 
 def fast_settings(url: str, folder: Path, **overrides) -> Settings:
-    values = dict(eutils_url=url, data_dir=folder, rate=100, backoff_base=0.01, backoff_max=0.05,
+    values = dict(eutils_url=url, data_dir=folder, rate=1000, backoff_base=0.01, backoff_max=0.05,
                   max_attempts=6, read_timeout=5.0, connect_timeout=2.0)
     values.update(overrides)
     return Settings(**values)
 
 
-class VirtualClock:
-    """A clock for the client that only a ``sleep`` moves: sleeping ``s`` seconds after
-    reading ``t`` makes it at least ``t + s`` (for every thread), and returns at once.
-
-    ``events`` lists, in order, each ``("go", at)`` (a request let go by the limiter) and each
-    ``("pause", at, seconds)``, listed once the limiter holds callers off (``at`` is read
-    before, so it is no later than the pause's own start)."""
+class VirtualClock(testing_clock.VirtualClock):
+    """The virtual clock, watching a limiter: ``events`` lists, in order, each ``("go", at)``
+    (a request let go by the limiter) and each ``("pause", at, seconds)``, listed once the
+    limiter holds callers off (``at`` is read before, so it is no later than the pause's own
+    start)."""
 
     def __init__(self) -> None:
-        self._now = 0.0
-        self._lock = threading.Lock()
-        self._read = threading.local()
+        super().__init__()
         self.events: list[tuple] = []
-
-    def now(self) -> float:
-        with self._lock:
-            self._read.at = self._now
-            return self._now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self._now = max(self._now, getattr(self._read, "at", self._now) + seconds)
 
     def watch(self, limiter) -> None:
         pause = limiter.pause
@@ -88,7 +75,7 @@ def crawl(url: str, folder: Path, seeds=(ROOT,), depth: int = 2, icite_url: str 
     urls = dict(apis or {})
     if icite_url:
         urls["icite_url"], source = icite_url, "icite"
-    rates = {"icite_rate": 100, "europepmc_rate": 100, "opencitations_rate": 100}
+    rates = {"icite_rate": 1000, "europepmc_rate": 1000, "opencitations_rate": 1000}
     settings = fast_settings(url, folder, **urls, **rates, **overrides)
     sources = ("pubmed", source) if source else ("pubmed",)
     timing = {} if clock is None else {"clock": clock.now, "sleep": clock.sleep}

@@ -12,7 +12,6 @@ SQL and the crawl's own tables, not from the export code.
 
 from __future__ import annotations
 
-import gzip
 import re
 import sqlite3
 from pathlib import Path
@@ -72,8 +71,7 @@ def crawl(corpus: Corpus, folder: Path, seed: str, depth: int) -> Crawled:
 REAL_SEED = "11846609"
 
 
-def records_mentioning(path: Path, pmid: str) -> Corpus:
-    blob = gzip.open(path, "rb").read()
+def records_mentioning(blob: bytes, pmid: str) -> Corpus:
     starts = {blob.rfind(b"<PubmedArticle>", 0, m.start())
               for m in re.finditer(rb">\s*" + pmid.encode() + rb"\s*<", blob)}
     records = [blob[s:blob.index(b"</PubmedArticle>", s) + len(b"</PubmedArticle>")] for s in sorted(starts)]
@@ -88,8 +86,8 @@ def synthetic(tmp_path_factory) -> Crawled:
 
 
 @pytest.fixture(scope="module")
-def real(pubmed_update_file, tmp_path_factory) -> Crawled:
-    corpus = records_mentioning(pubmed_update_file, REAL_SEED)
+def real(update_file_xml, tmp_path_factory) -> Crawled:
+    corpus = records_mentioning(update_file_xml, REAL_SEED)
     return crawl(corpus, tmp_path_factory.mktemp("real"), REAL_SEED, 1)
 
 

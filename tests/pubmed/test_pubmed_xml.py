@@ -11,6 +11,7 @@ Three groups:
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import itertools
@@ -26,6 +27,7 @@ from lxml import etree
 from citegraph.errors import CitegraphError, ParseError
 from citegraph.models import Article, DeletedCitations
 from citegraph.pubmed import iter_articles, parse_articles, parse_record
+from update_file_oracle import COMPARED, record_elements
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -975,12 +977,14 @@ UPDATE_FILE_SAMPLES = {"30600808", "32472320", "32090497"}
 
 
 @pytest.fixture(scope="module")
-def update_file_counts(pubmed_update_file):
-    """Counts from citegraph's reader and, independently, from a plain lxml pass."""
+def update_file_counts(update_file_records, update_file_plain_reading, update_file_xml):
+    """Counts from citegraph's reader (the run's one read of the file: what
+    ``iter_articles(file, deletions=True)`` gave) and, independently, from a plain lxml pass
+    (tests/update_file_oracle.py), with pubmed_parser's reading of each record compared."""
     ours = {"articles": 0, "books": 0, "deletions": [], "refs_with_pmid": 0, "reference_pmids": 0,
             "years": {}, "dois": {}, "round_trip_failures": 0,
             "compared": [], "samples": {}}
-    for n, item in enumerate(iter_articles(pubmed_update_file, deletions=True)):
+    for n, item in enumerate(update_file_records):
         if isinstance(item, DeletedCitations):
             ours["deletions"].append(item.pmids)
             continue
@@ -992,40 +996,22 @@ def update_file_counts(pubmed_update_file):
         ours["dois"][item.pmid] = item.doi
         ours["compared"].append(_compared_fields(item))
         if item.pmid in UPDATE_FILE_SAMPLES:
-            item.raw_xml = b""
-            ours["samples"][item.pmid] = item
+            ours["samples"][item.pmid] = dataclasses.replace(item, raw_xml=b"")
         if n % 500 == 0 and parse_record(item.raw_xml) != item:
             ours["round_trip_failures"] += 1
 
-    plain = {"articles": 0, "deletions": [], "refs_with_pmid": 0, "top_level_refs_with_pmid": 0,
-             "reference_pmids": 0, "medline_date_pmids": [], "dois": {}, "versus_pubmed_parser": {}}
-    with gzip.open(pubmed_update_file) as stream:
-        for _, elem in etree.iterparse(stream, tag=("PubmedArticle", "DeleteCitation")):
-            if elem.tag == "DeleteCitation":
-                plain["deletions"].append([p.text for p in elem.findall("PMID")])
-            else:
-                pmid = elem.findtext("MedlineCitation/PMID")
-                # pubmed_parser reads the same element; compared with what iter_articles gave
-                _compare_with_pubmed_parser(elem, ours["compared"][plain["articles"]], plain["versus_pubmed_parser"])
-                plain["articles"] += 1
-                with_pmid = elem.xpath("PubmedData//Reference[ArticleIdList/ArticleId[@IdType='pubmed']]")
-                plain["refs_with_pmid"] += len(with_pmid)
-                plain["top_level_refs_with_pmid"] += len(
-                    elem.xpath("PubmedData/ReferenceList/Reference[ArticleIdList/ArticleId[@IdType='pubmed']]")
-                )
-                cited = set(elem.xpath("PubmedData//Reference/ArticleIdList/ArticleId[@IdType='pubmed']/text()"))
-                cited |= set(elem.xpath("MedlineCitation/CommentsCorrectionsList/"
-                                        "CommentsCorrections[@RefType='Cites']/PMID/text()"))
-                plain["reference_pmids"] += len({c.strip() for c in cited} - {pmid})
-                if elem.find("MedlineCitation/Article/Journal/JournalIssue/PubDate/MedlineDate") is not None:
-                    plain["medline_date_pmids"].append(pmid)
-                doi = elem.xpath("string(PubmedData/ArticleIdList/ArticleId[@IdType='doi'])") or elem.xpath(
-                    "string(MedlineCitation/Article/ELocationID[@EIdType='doi'][@ValidYN='Y'])"
-                )
-                plain["dois"][pmid] = doi.strip() or None
-            elem.clear()
-            while elem.getprevious() is not None:
-                del elem.getparent()[0]
+    plain = dict(update_file_plain_reading)
+    # pubmed_parser read the same records: each disagreement is explained on the record's XML
+    theirs = plain.pop("pubmed_parser")
+    versus = {"records": len(theirs)}
+    disagreeing = [(i, field) for i, (mine, other) in enumerate(zip(ours["compared"], theirs))
+                   for field in COMPARED if mine[field] != other[field]]
+    elements = record_elements(update_file_xml, {i for i, _ in disagreeing})
+    for i, field in disagreeing:
+        mine, other = ours["compared"][i], theirs[i]
+        kind = _explain(field, elements[i], mine[field], other[field]) or "UNEXPLAINED"
+        versus.setdefault(field, {}).setdefault(kind, []).append(mine["pmid"])
+    plain["versus_pubmed_parser"] = versus
     return ours, plain
 
 
@@ -1063,11 +1049,10 @@ def test_update_file_medline_dates_get_a_year_and_dois_match(update_file_counts)
 # --------------------------------------------------------------------------- versus pubmed_parser
 #
 # pubmed_parser (a test-only dependency, https://github.com/titipata/pubmed_parser, 0.5.1) reads
-# every PubmedArticle of the real update file independently of citegraph; both get the same lxml
-# element. Each field must agree on >= 99.5% of the records, and every disagreement must fall in a
-# kind explained below, checked on the XML itself (which reader the DTD proves right).
-
-COMPARED = ("pmid", "title", "year", "journal", "doi", "mesh", "author_count", "reference_pmids")
+# every PubmedArticle of the real update file independently of citegraph, in the plain lxml pass
+# (tests/update_file_oracle.py). Each field must agree on >= 99.5% of the records, and every
+# disagreement must fall in a kind explained below, checked on the record's XML itself (which
+# reader the DTD proves right).
 
 
 def _norm(text: str) -> str:
@@ -1135,38 +1120,6 @@ def _compared_fields(article: Article) -> dict:
         "author_count": len(article.authors),
         "reference_pmids": [r.pmid for r in article.references if r.pmid],
     }
-
-
-def _pubmed_parser_fields(elem) -> dict:
-    """pubmed_parser's own functions (as parse_article_info calls them), only for the compared
-    fields: its whole parse_article_info also reads abstracts, chemicals, grants... and costs
-    twice as much."""
-    from pubmed_parser import medline_parser as mp  # test-only dependency
-    from pubmed_parser.utils import stringify_children
-
-    medline = elem.find("MedlineCitation")
-    article = medline.find("Article")
-    title = article.find("ArticleTitle")
-    journal = article.find("Journal")
-    return {
-        "pmid": mp.parse_pmid(elem),
-        "title": stringify_children(title).strip() if title is not None else "",
-        "year": mp.date_extractor(journal, True),
-        "journal": " ".join(journal.xpath("Title/text()")),
-        "doi": mp.parse_doi(elem),
-        "mesh": mp.parse_mesh_terms(medline),
-        "author_count": len(mp.parse_author_affiliation(medline)),
-        "reference_pmids": [r["pmid"] for r in mp.parse_references(elem, True) if r["pmid"]],
-    }
-
-
-def _compare_with_pubmed_parser(elem, ours: dict, result: dict) -> None:
-    theirs = _pubmed_parser_fields(elem)
-    result["records"] = result.get("records", 0) + 1
-    for field in COMPARED:
-        if ours[field] != theirs[field]:
-            kind = _explain(field, elem, ours[field], theirs[field]) or "UNEXPLAINED"
-            result.setdefault(field, {}).setdefault(kind, []).append(ours["pmid"])
 
 
 @pytest.mark.shared

@@ -153,7 +153,7 @@ def server(corpus):
 
 
 def settings_for(server, **overrides) -> Settings:
-    values = dict(read_timeout=5.0, max_attempts=6, backoff_base=0.001, backoff_max=0.01, icite_rate=1000.0)
+    values = dict(read_timeout=60.0, max_attempts=6, backoff_base=0.001, backoff_max=0.01, icite_rate=1000.0)
     values.update(server.apis.urls())
     values.update(overrides)
     return Settings(**values)
