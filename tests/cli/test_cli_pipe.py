@@ -15,7 +15,7 @@ from citegraph.pubmed import parse_record
 from citegraph.store import Store
 from citegraph.testing.synthetic import SyntheticCorpus
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 #: enough papers that the export (about 1.2 MB as JSON lines) outgrows any pipe's buffer, so
 #: the command is still writing when the reader has gone
 PAPERS = 500
