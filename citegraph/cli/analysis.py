@@ -288,7 +288,9 @@ def _list_lens_topics(app: App, lens_path: Path | None, as_json: bool) -> None:
         return
     from citegraph.views.analysis import lens_topics_view
 
-    app.out.print(lens_topics_view(lens.name, where, [(t.key, t.name) for t in lens.topics]))
+    head, table = lens_topics_view(lens.name, where, [(t.key, t.name) for t in lens.topics])
+    app.out.print(head, soft_wrap=True)
+    app.out.print(table)
 
 
 @cli.command(epilog=PAPER_HELP)

@@ -54,7 +54,8 @@ class App:
 
             from citegraph.views.safe import clean
 
-            self.err.print(Text(clean(redact(message, self.settings.api_key)), style=style))
+            # one message, one line: a path or an answer is never broken for a reader or a grep
+            self.err.print(Text(clean(redact(message, self.settings.api_key)), style=style), soft_wrap=True)
 
     def open_store(self, *, must_exist: bool = False):
         from citegraph.store import Store

@@ -241,9 +241,9 @@ def communities_view(rows: Sequence[Mapping], papers: Papers) -> Table:
     return table
 
 
-def lens_topics_view(name: str, file: str, topics: Sequence[tuple[str, str]]) -> Group:
-    """A lens's name and file, then its topics: the key (what ``--topic`` takes) and the name
-    of each."""
+def lens_topics_view(name: str, file: str, topics: Sequence[tuple[str, str]]) -> tuple[Text, Table]:
+    """A lens's name and file (one line, to print without wrapping so the file name stays
+    whole), then its topics: the key (what ``--topic`` takes) and the name of each."""
     head = Text("lens ", style="bold")
     head.append_text(text(name, "bold"))
     head.append(": ")
@@ -253,7 +253,7 @@ def lens_topics_view(name: str, file: str, topics: Sequence[tuple[str, str]]) ->
     table.add_column("name", overflow="fold")
     for key, topic_name in topics:
         table.add_row(text(key), text(topic_name))
-    return Group(head, table)
+    return head, table
 
 
 def topics_table(rows: Sequence[Mapping], papers: Papers, *, title: str) -> Group:

@@ -30,7 +30,9 @@ def test_topics_list_prints_the_built_in_lens_keys_names_and_file(capsys):
 
 
 def test_topics_list_reads_the_lens_given_and_keeps_its_text_inert(capsys, tmp_path):
-    lens = tmp_path / "mine.toml"
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 4)  # the path outgrows an 80-column line
+    folder.mkdir()
+    lens = folder / "mine.toml"
     toml_name = HOSTILE_NAME.replace("\x1b", "\\u001b")
     lens.write_text(f'name = "mine"\n[[topic]]\nkey = "k1"\nname = "{toml_name}"\npatterns = ["abc"]\n')
     assert load_lens(lens).topics[0].name == HOSTILE_NAME

@@ -137,7 +137,9 @@ def test_bad_values_are_named_by_line_and_the_rest_is_read():
 
 def test_a_seed_file_with_bad_lines_crawls_the_good_ones_and_exits_1(server, corpus, capsys, tmp_path):
     good = corpus.pmids()[3:6]
-    seeds = tmp_path / "seeds.txt"
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 4)  # each error line outgrows 80 columns
+    folder.mkdir()
+    seeds = folder / "seeds.txt"
     seeds.write_text(f"{good[0]}\nnot-a-pmid\n{good[1]}\n\n10.12/ {good[2]}\n", encoding="utf-8")
     code, out, err = run(capsys, "crawl", "--from", str(seeds), "--depth", "0", "--json")
     assert code == 1
