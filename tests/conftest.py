@@ -96,6 +96,8 @@ def pytest_collection_finish(session):
     worker process when a collected test needs it, so that the run goes on meanwhile. (Only
     work needed late in a run pays off there: citegraph's own reading is needed from the first
     module on, and is done here.)"""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # under pytest-xdist the other worker is the run going on meanwhile
     needed = any("update_file_plain_reading" in getattr(item, "fixturenames", ()) for item in session.items)
     if needed and PUBMED_UPDATE_FILE.is_file():
         import multiprocessing
@@ -204,6 +206,11 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
+    # under pytest-xdist (--dist loadgroup) every test reading the real update file runs in one
+    # worker, so the file is read and imported once per run, not once per worker
+    for item in items:
+        if "pubmed_update_file" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("update-file"))
     if config.getoption("--live"):
         return
     skip = pytest.mark.skip(reason="talks to the real NCBI E-utilities: opt in with --live (needs the internet)")
