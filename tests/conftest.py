@@ -206,11 +206,6 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    # under pytest-xdist (--dist loadgroup) every test reading the real update file runs in one
-    # worker, so the file is read and imported once per run, not once per worker
-    for item in items:
-        if "pubmed_update_file" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("update-file"))
     if config.getoption("--live"):
         return
     skip = pytest.mark.skip(reason="talks to the real NCBI E-utilities: opt in with --live (needs the internet)")
