@@ -20,12 +20,6 @@ import citegraph
 
 PACKAGE = Path(citegraph.__file__).resolve().parent
 
-#: cycles among the test servers' modules, each closed by a function-level import, that this
-#: test lets pass until they are untangled; any other cycle fails it
-TOLERATED = [
-    ["citegraph.testing.citation_apis", "citegraph.testing.eutils_server"],
-    ["citegraph.testing.endpoints", "citegraph.testing.pmc_answers"],
-]
 
 
 def _module_name(path: Path) -> str:
@@ -128,7 +122,7 @@ def test_no_import_cycles_among_citegraph_modules():
         for target in list(targets):
             if _is_package_init(target) and name.startswith(target + "."):
                 targets.discard(target)
-    assert [cycle for cycle in _cycles(graph) if cycle not in TOLERATED] == []
+    assert _cycles(graph) == []
 
 
 def test_the_cycle_finder_finds_a_cycle():

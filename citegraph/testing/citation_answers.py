@@ -2,7 +2,7 @@
 
 No HTTP here: each answer function takes a :class:`CorpusFacts` and the request's
 :class:`~citegraph.testing.endpoints.Query` (path parameters included) and returns a
-:class:`~citegraph.testing.endpoints.Reply` whose body has the real service's JSON shape (see
+:class:`~citegraph.testing.reply.Reply` whose body has the real service's JSON shape (see
 ``shared/fixtures/icite``, ``europepmc``, ``opencitations`` and their ``SOURCES.md``).
 
 Coverage follows the real services, deterministically:
@@ -31,7 +31,8 @@ from typing import Callable
 from ..errors import ParseError
 from ..pubmed import parse_record
 from .corpus import Corpus
-from .endpoints import Query, Reply
+from .endpoints import Query
+from .reply import Reply
 
 __all__ = ["CorpusFacts", "ANSWERS", "icite_pubs", "europepmc_list", "opencitations_list",
            "europepmc_error", "ICITE_MAX_PMIDS", "EUROPEPMC_VERSION"]

@@ -34,16 +34,14 @@ import re
 import threading
 import time
 from collections import Counter, deque
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from . import responses
 from .citation_answers import ANSWERS, CorpusFacts, europepmc_error
 from .endpoints import Query
 from .faults import KINDS, Fault, canonical_params
+from .outcome import Outcome
 from .ratelimit import SlidingWindow
-
-if TYPE_CHECKING:
-    from .eutils_server import EutilsServer, _Outcome
 
 __all__ = ["CitationApis", "ENDPOINTS", "APIS", "route", "count_by_api"]
 
@@ -86,7 +84,7 @@ def count_by_api(by_endpoint: dict[str, int]) -> dict[str, int]:
 class CitationApis:
     """The three APIs of one server: routing, rate limits, faults; answers from its corpus."""
 
-    def __init__(self, server: "EutilsServer") -> None:
+    def __init__(self, server: Any) -> None:
         self.server = server
         #: API -> requests allowed per client in any one-second window (None: no limit)
         self.rate_limits: dict[str, int | None] = dict.fromkeys(APIS)
@@ -120,15 +118,14 @@ class CitationApis:
         with self._lock:
             self._forced.setdefault(endpoint, deque()).extend(kinds)
 
-    def handle(self, path: str, params: list[tuple[str, str]], client_ip: str) -> "_Outcome":
+    def handle(self, path: str, params: list[tuple[str, str]], client_ip: str) -> "Outcome":
         """Answer one request: rate limit, fault, answer, latency (and count it in the server's
         statistics)."""
-        from .eutils_server import _Outcome
 
         server = self.server
         routed = route(path)
         if routed is None:
-            out = _Outcome("", 404, json.dumps({"error": "not found"}).encode(), "application/json")
+            out = Outcome("", 404, json.dumps({"error": "not found"}).encode(), "application/json")
             server._count(out)
             return out
         name, path_params = routed
@@ -146,10 +143,9 @@ class CitationApis:
         server._count(out)
         return out
 
-    def _too_many(self, name: str) -> "_Outcome":
-        from .eutils_server import _Outcome
+    def _too_many(self, name: str) -> "Outcome":
 
-        out = _Outcome(name, 429, json.dumps({"error": "Too Many Requests"}).encode(), "application/json")
+        out = Outcome(name, 429, json.dumps({"error": "Too Many Requests"}).encode(), "application/json")
         if self.server.retry_after is not None:
             out.headers["Retry-After"] = f"{self.server.retry_after:g}"
         return out
@@ -168,8 +164,7 @@ class CitationApis:
             self._seen[signature] = nth + 1
         return plan.draw(name, params, nth)
 
-    def _answer(self, name: str, params: list[tuple[str, str]], fault: Fault | None) -> "_Outcome":
-        from .eutils_server import _Outcome
+    def _answer(self, name: str, params: list[tuple[str, str]], fault: Fault | None) -> "Outcome":
 
         server = self.server
         kind = fault.kind if fault else None
@@ -179,11 +174,11 @@ class CitationApis:
             out = self._too_many(name)
         elif kind == "5xx":
             status = (500, 502, 503)[fault.token % 3]  # type: ignore[union-attr]
-            out = _Outcome(name, status, responses.server_error_page(status), "text/html")
+            out = Outcome(name, status, responses.server_error_page(status), "text/html")
         elif kind == "html200":
-            out = _Outcome(name, 200, responses.html_error_page(fault.token), "text/html; charset=UTF-8")  # type: ignore[union-attr]
+            out = Outcome(name, 200, responses.html_error_page(fault.token), "text/html; charset=UTF-8")  # type: ignore[union-attr]
         elif kind == "error200":
-            out = _Outcome(name, 200, europepmc_error(), "application/json")
+            out = Outcome(name, 200, europepmc_error(), "application/json")
         else:
             out, kind = server._served(
                 name, lambda: ANSWERS[name](self._corpus_facts(name.split("/", 1)[0]), Query(params)),

@@ -14,17 +14,16 @@ output are not.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 from ..links import CITED_IN, REFERENCES
 from ..pubmed import parse_record
 from . import responses
+from .reply import XML, Reply
 from .corpus import Corpus
 
 __all__ = ["Query", "Reply", "ENDPOINTS", "efetch", "elink", "esearch", "esummary", "error_document"]
 
-XML = "text/xml; charset=UTF-8"
 # NCBI's wording when ids are not numbers (from a recorded epost answer, biopython/epost3.xml)
 INVALID_IDS = "Some IDs have invalid value and were omitted. Maximum ID value 18446744073709551615"
 EMPTY_IDS = "ID list is empty! Possibly it has no correct IDs."
@@ -53,17 +52,6 @@ class Query:
             return max(0, int(self.first(name, str(default))))
         except ValueError:
             return default
-
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes
-    content_type: str = XML
-    #: records, LinkSets or Ids in the answer (for ``per_record_ms``)
-    items: int = 0
-    #: True when ``drop`` removed an item (the answer had at least two)
-    shortened: bool = False
 
 
 def _split_ids(value: str) -> tuple[list[str], list[str]]:

@@ -32,9 +32,11 @@ from .citation_apis import CitationApis, count_by_api
 from .citation_apis import ENDPOINTS as CITATION_ENDPOINTS
 from .corpus import Corpus
 from .coverage import CITEDIN_FROM, COVERAGE_APIS, Coverage
-from .endpoints import ENDPOINTS, Query, Reply, error_document
+from .endpoints import ENDPOINTS, Query, error_document
+from .reply import Reply
 from .faults import KINDS, Fault, FaultPlan, canonical_params
 from .http_server import AppServer, RequestHandler
+from .outcome import Outcome
 from .ratelimit import SlidingWindow
 
 __all__ = ["EutilsServer", "FaultLog", "main"]
@@ -47,23 +49,6 @@ class FaultLog(list):
 
     def __call__(self) -> list[tuple[str, str]]:
         return list(self)
-
-
-class _Outcome:
-    """What to send back: a reply plus, for the ``reset`` fault, where to cut the connection."""
-
-    __slots__ = ("endpoint", "status", "body", "content_type", "headers", "reset_at", "fault", "items", "delay")
-
-    def __init__(self, endpoint: str, status: int, body: bytes, content_type: str) -> None:
-        self.endpoint = endpoint
-        self.status = status
-        self.body = body
-        self.content_type = content_type
-        self.headers: dict[str, str] = {}
-        self.reset_at: int | None = None
-        self.fault: str | None = None
-        self.items = 0
-        self.delay = 0.0
 
 
 class EutilsServer:
@@ -208,7 +193,7 @@ class EutilsServer:
             self._forced.setdefault(endpoint, deque()).extend(kinds)
 
     # -- request handling (no sockets: testable directly) -----------------------------------------
-    def handle(self, path: str, params: list[tuple[str, str]], client_ip: str) -> _Outcome:
+    def handle(self, path: str, params: list[tuple[str, str]], client_ip: str) -> Outcome:
         """Answer one request: rate limit, fault, endpoint, latency."""
         if self.apis.serves(path):
             return self.apis.handle(path, params, client_ip)
@@ -216,7 +201,7 @@ class EutilsServer:
         if name is not None and name.endswith(".fcgi"):
             name = name[: -len(".fcgi")]
         if name not in ENDPOINTS:
-            out = _Outcome("", 404, b"<html><body><h1>404 Not Found</h1></body></html>\n", "text/html; charset=UTF-8")
+            out = Outcome("", 404, b"<html><body><h1>404 Not Found</h1></body></html>\n", "text/html; charset=UTF-8")
             self._count(out)
             return out
         query = Query(params)
@@ -237,8 +222,8 @@ class EutilsServer:
         self._count(out)
         return out
 
-    def _too_many(self, name: str, who: str, count: int, limit: int) -> _Outcome:
-        out = _Outcome(name, 429, responses.rate_limit_body(who, count, limit), "application/json")
+    def _too_many(self, name: str, who: str, count: int, limit: int) -> Outcome:
+        out = Outcome(name, 429, responses.rate_limit_body(who, count, limit), "application/json")
         if self.retry_after is not None:
             out.headers["Retry-After"] = f"{self.retry_after:g}"
         return out
@@ -258,24 +243,24 @@ class EutilsServer:
             self._seen[signature] = nth + 1
         return self.faults.draw(name, params, nth)
 
-    def _answer(self, name: str, query: Query, fault: Fault | None, who: str, count: int) -> _Outcome:
+    def _answer(self, name: str, query: Query, fault: Fault | None, who: str, count: int) -> Outcome:
         kind = fault.kind if fault else None
         if kind == "429":
             out = self._too_many(name, who, count, self.rate_limit or 3)
         elif kind == "5xx":
             status = (500, 502, 503)[fault.token % 3]  # type: ignore[union-attr]
-            out = _Outcome(name, status, responses.server_error_page(status), "text/html")
+            out = Outcome(name, status, responses.server_error_page(status), "text/html")
         elif kind == "html200":
-            out = _Outcome(name, 200, responses.html_error_page(fault.token), "text/html; charset=UTF-8")  # type: ignore[union-attr]
+            out = Outcome(name, 200, responses.html_error_page(fault.token), "text/html; charset=UTF-8")  # type: ignore[union-attr]
         elif kind == "error200":
-            out = _Outcome(name, 200, error_document(name), "text/xml; charset=UTF-8")
+            out = Outcome(name, 200, error_document(name), "text/xml; charset=UTF-8")
         else:
             drop = fault.token if kind == "short" else None  # type: ignore[union-attr]
             out, kind = self._served(
                 name, lambda: ENDPOINTS[name](self.coverage.view(self.corpus, "pubmed"), query, drop), fault)
         return self._finished(out, name, kind)
 
-    def _served(self, name: str, answer: Callable[[], Reply], fault: Fault | None) -> tuple[_Outcome, str | None]:
+    def _served(self, name: str, answer: Callable[[], Reply], fault: Fault | None) -> tuple[Outcome, str | None]:
         """The outcome of the answer ``answer()`` gives (a 500 page if it raises), as ``fault``
         delivers it: cut short (``truncate``), cut off (``reset``), held back (``stall``), or as
         it is; and the fault that took effect (``short`` only when an item was left out)."""
@@ -285,7 +270,7 @@ class EutilsServer:
         except Exception as exc:  # a bug here must not kill the server thread silently
             reply = Reply(500, responses.server_error_page(500), "text/html")
             self._emit(f"internal error in {name}: {type(exc).__name__}: {exc}")
-        out = _Outcome(name, reply.status, reply.body, reply.content_type)
+        out = Outcome(name, reply.status, reply.body, reply.content_type)
         out.items = reply.items
         if kind == "short" and not reply.shortened:
             kind = None  # nothing to leave out: the answer goes as it is, no fault
@@ -298,7 +283,7 @@ class EutilsServer:
             out.delay += self.stall_seconds
         return out, kind
 
-    def _finished(self, out: _Outcome, name: str, kind: str | None) -> _Outcome:
+    def _finished(self, out: Outcome, name: str, kind: str | None) -> Outcome:
         """``out`` with its fault named, the server's latency added, and the fault logged."""
         out.fault = kind
         out.delay += (self.latency_ms + self.per_record_ms * out.items) / 1000.0
@@ -307,7 +292,7 @@ class EutilsServer:
                 self._fault_log.append((name, kind))
         return out
 
-    def _count(self, out: _Outcome) -> None:
+    def _count(self, out: Outcome) -> None:
         with self._lock:
             self._stats_total += 1
             if out.endpoint:

@@ -28,7 +28,7 @@ from lxml import etree
 
 from . import responses
 from .corpus import Corpus
-from .endpoints import Reply
+from .reply import Reply
 from .synthetic import FIRST_PMID, open_access
 
 __all__ = ["efetch_pmc", "add_pmc_files", "synthetic_jats", "ENVELOPE_HEAD", "NOT_ALLOWED"]
