@@ -22,6 +22,7 @@ from citegraph.models import Article, Reference
 from citegraph.store import Store
 from citegraph.testing import Corpus
 from citegraph.testing.synthetic import SyntheticCorpus
+from cli_run import run
 
 REPO = Path(__file__).resolve().parents[1]
 ROOT = "90000001"
@@ -31,12 +32,6 @@ def demo_env(tmp_path: Path, **extra: str) -> dict:
     env = {**os.environ, "CITEGRAPH_CACHE": str(tmp_path / "cache"), **extra}
     env.pop("CITEGRAPH_EUTILS_URL", None)  # the demo needs no source of its own; NCBI is never asked
     return env
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_line_error(err: str) -> str:

@@ -18,6 +18,7 @@ from citegraph.refresh import parse_duration, refresh
 from citegraph.sources.eutils import EutilsClient
 from citegraph.store import Store
 from citegraph.testing import Corpus
+from cli_run import run
 
 ROOT = "90000001"
 DAY = 86400.0
@@ -50,12 +51,6 @@ def corpus():
 def server(serve_eutils, corpus):
     """The module's ``corpus`` served to the CLI (tests/conftest.py's ``serve_eutils``)."""
     return serve_eutils(corpus)
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def age_links(store_path, pmids, days: float) -> None:

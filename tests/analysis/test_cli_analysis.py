@@ -12,15 +12,10 @@ import pytest
 from citegraph import cli
 from citegraph.pubmed import parse_record
 from citegraph.testing import Corpus, EutilsServer
+from cli_run import run
 
 ROOT = "90000001"
 DEPTH = 2
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(capsys, *args: str):

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import json
 
-from citegraph import cli
 from citegraph.analysis.lens import load_lens
+from cli_run import run
 
 HOSTILE_NAME = "\x1b[31mred\x1b[0m [bold]x[/bold]"
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_topics_list_prints_the_built_in_lens_keys_names_and_file(capsys):

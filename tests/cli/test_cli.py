@@ -20,6 +20,7 @@ import pytest
 from citegraph import cli
 from citegraph.store import Store
 from citegraph.testing import Corpus, EutilsServer
+from cli_run import run
 
 REPO = Path(__file__).resolve().parents[2]
 ROOT = "90000001"
@@ -34,12 +35,6 @@ def corpus():
 def server(serve_eutils, corpus):
     """The module's ``corpus`` served to the CLI (tests/conftest.py's ``serve_eutils``)."""
     return serve_eutils(corpus)
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_one_line_error(code: int, err: str, *fragments: str) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from citegraph import cli
 from citegraph.testing import Corpus
+from cli_run import run
 
 ROOT = "90000001"
 
@@ -24,12 +24,6 @@ def corpus():
 def server(serve_eutils, corpus):
     """The module's ``corpus`` served to the CLI (tests/conftest.py's ``serve_eutils``)."""
     return serve_eutils(corpus)
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(capsys, *args: str):

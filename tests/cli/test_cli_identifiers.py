@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from citegraph import cli
 from citegraph.models import Article
 from citegraph.store import Store
+from cli_run import run
 
 SEED, DOI, PMCID = "100", "10.1234/Seed.One", "PMC555"
 #: citing -> cited: 101, 102, 103 cite the seed; 104 cites 101 and 102; 105 cites 104
@@ -31,12 +31,6 @@ def store_path() -> Path:
         store.put_articles(articles, source="efetch")
         store.add_citations(EDGES, "elink:pubmed_pubmed_citedin")
     return path
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(capsys, *args: str):
