@@ -216,13 +216,13 @@ _TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def _answer_with(srv: EutilsServer, endpoint: str, status: int, body: bytes) -> None:
     """Every request to ``endpoint`` gets ``status`` and ``body`` (text/plain)."""
-    from citegraph.testing.eutils_server import _Outcome
+    from citegraph.testing.outcome import Outcome
 
     handle = srv.handle
 
     def answer(path: str, params: list, client_ip: str):
         if path.endswith(f"/{endpoint}.fcgi"):
-            return _Outcome(endpoint, status, body, "text/plain; charset=UTF-8")
+            return Outcome(endpoint, status, body, "text/plain; charset=UTF-8")
         return handle(path, params, client_ip)
 
     srv.handle = answer  # type: ignore[method-assign]
