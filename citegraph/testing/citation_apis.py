@@ -39,7 +39,7 @@ from typing import Any, Callable, Iterable
 from . import responses
 from .citation_answers import ANSWERS, CorpusFacts, europepmc_error
 from .endpoints import Query
-from .faults import KINDS, Fault, canonical_params
+from .faults import Fault, canonical_params, checked_kinds
 from .outcome import Outcome
 from .ratelimit import SlidingWindow
 
@@ -111,10 +111,7 @@ class CitationApis:
         """Make the next requests to ``endpoint`` fail with ``kinds``, one kind per request."""
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}")
-        kinds = list(kinds)
-        for kind in kinds:
-            if kind not in KINDS:
-                raise ValueError(f"unknown fault kind {kind!r} (known: {', '.join(KINDS)})")
+        kinds = checked_kinds(kinds)
         with self._lock:
             self._forced.setdefault(endpoint, deque()).extend(kinds)
 

@@ -34,7 +34,7 @@ from .corpus import Corpus
 from .coverage import CITEDIN_FROM, COVERAGE_APIS, Coverage
 from .endpoints import ENDPOINTS, Query, error_document
 from .reply import Reply
-from .faults import KINDS, Fault, FaultPlan, canonical_params
+from .faults import Fault, FaultPlan, canonical_params, checked_kinds
 from .http_server import AppServer, RequestHandler
 from .outcome import Outcome
 from .ratelimit import SlidingWindow
@@ -185,10 +185,7 @@ class EutilsServer:
             return self.apis.force(endpoint, kinds)
         if endpoint != "*" and endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}")
-        kinds = list(kinds)
-        for kind in kinds:
-            if kind not in KINDS:
-                raise ValueError(f"unknown fault kind {kind!r} (known: {', '.join(KINDS)})")
+        kinds = checked_kinds(kinds)
         with self._lock:
             self._forced.setdefault(endpoint, deque()).extend(kinds)
 

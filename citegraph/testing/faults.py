@@ -25,7 +25,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-__all__ = ["FaultPlan", "Fault", "KINDS", "DEFAULT_KINDS", "canonical_params"]
+__all__ = ["FaultPlan", "Fault", "KINDS", "DEFAULT_KINDS", "canonical_params", "checked_kinds"]
 
 #: every kind the server can inject
 KINDS = ("5xx", "reset", "truncate", "html200", "short", "error200", "429", "stall")
@@ -33,6 +33,15 @@ KINDS = ("5xx", "reset", "truncate", "html200", "short", "error200", "429", "sta
 DEFAULT_KINDS = ("5xx", "reset", "truncate", "html200", "short", "error200")
 #: parameters that identify the caller, not the request
 IGNORED_PARAMS = frozenset({"tool", "email", "api_key"})
+
+
+def checked_kinds(kinds: Iterable[str]) -> list[str]:
+    """``kinds`` as a list of fault kinds; ValueError naming the first that is not in :data:`KINDS`."""
+    kinds = list(kinds)
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault kind {kind!r} (known: {', '.join(KINDS)})")
+    return kinds
 
 
 def canonical_params(params: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

@@ -119,6 +119,8 @@ def test_force_validates_and_fault_log_records(server, http):
     with pytest.raises(ValueError):
         server.force("efetch", ["meteor"])
     with pytest.raises(ValueError):
+        server.force("icite/pubs", ["5xx", "meteor"])  # the citation APIs check kinds by the same rule
+    with pytest.raises(ValueError):
         server.force("einfo", ["5xx"])
     server.force("*", ["5xx", "html200"])
     _efetch(http, server)
