@@ -117,6 +117,20 @@ def _parse_xml(body: bytes, endpoint: str) -> etree._Element:
         raise ResponseError(f"{endpoint}: truncated or malformed XML ({exc})", transient=True) from None
 
 
+def _answer_root(body: bytes, endpoint: str, document: str) -> etree._Element:
+    """The root of an ``endpoint`` answer that must be a ``document``: a top-level ``ERROR``
+    raises ResponseError (transient when its words look temporary), another document a
+    transient one."""
+    root = _parse_xml(body, endpoint)
+    top = root.findall("ERROR")
+    if top:
+        message = _error_message(e.text for e in top)
+        raise ResponseError(f"{endpoint}: NCBI reports an error: {message}", transient=looks_temporary(message))
+    if root.tag != document:
+        raise ResponseError(f"{endpoint}: unexpected <{root.tag}> document instead of {document}", transient=True)
+    return root
+
+
 #: the linked ids of one LinkSetDb, as plain strings, in one call
 _LINK_IDS = etree.XPath("Link/Id/text()", smart_strings=False)
 
@@ -130,13 +144,7 @@ def read_elink(body: bytes, asked: list[str], linkname: str, last: bool) -> Link
     per-id error that looks temporary raises a transient ResponseError unless ``last`` (the
     last attempt), when it is kept in ``errors``.
     """
-    root = _parse_xml(body, "elink")
-    top = root.findall("ERROR")
-    if top:
-        message = _error_message(e.text for e in top)
-        raise ResponseError(f"elink: NCBI reports an error: {message}", transient=looks_temporary(message))
-    if root.tag != "eLinkResult":
-        raise ResponseError(f"elink: unexpected <{root.tag}> document instead of eLinkResult", transient=True)
+    root = _answer_root(body, "elink", "eLinkResult")
     wanted = set(asked)
     links: dict[str, dict[str, None]] = {}
     errors: dict[str, str] = {}
@@ -197,13 +205,7 @@ def read_esearch(body: bytes, partial: bool) -> list[str]:
     form (:func:`~citegraph.identifiers.pmid_or_none`). An answer whose id count differs from
     its ``RetMax`` raises a transient ResponseError; one with an id that is not a PMID, a
     permanent one (asking again would bring the same answer)."""
-    root = _parse_xml(body, "esearch")
-    top = root.findall("ERROR")
-    if top:
-        message = _error_message(e.text for e in top)
-        raise ResponseError(f"esearch: NCBI reports an error: {message}", transient=looks_temporary(message))
-    if root.tag != "eSearchResult":
-        raise ResponseError(f"esearch: unexpected <{root.tag}> document instead of eSearchResult", transient=True)
+    root = _answer_root(body, "esearch", "eSearchResult")
     error_list = root.find("ErrorList")
     if error_list is not None and len(error_list):
         log.debug("esearch: NCBI did not find %s", _error_message(f"{e.tag} {e.text}" for e in error_list))
