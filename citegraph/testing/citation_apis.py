@@ -40,7 +40,7 @@ from . import responses
 from .citation_answers import ANSWERS, CorpusFacts, europepmc_error
 from .endpoints import Query
 from .faults import Fault, canonical_params, checked_kinds
-from .outcome import Outcome
+from .outcome import Outcome, error_page
 from .ratelimit import SlidingWindow
 
 __all__ = ["CitationApis", "ENDPOINTS", "APIS", "route", "count_by_api"]
@@ -169,11 +169,8 @@ class CitationApis:
             kind = None  # no such failure for this API (see the module's docstring)
         if kind == "429":
             out = self._too_many(name)
-        elif kind == "5xx":
-            status = (500, 502, 503)[fault.token % 3]  # type: ignore[union-attr]
-            out = Outcome(name, status, responses.server_error_page(status), "text/html")
-        elif kind == "html200":
-            out = Outcome(name, 200, responses.html_error_page(fault.token), "text/html; charset=UTF-8")  # type: ignore[union-attr]
+        elif kind in ("5xx", "html200"):
+            out = error_page(name, kind, fault.token)  # type: ignore[union-attr]
         elif kind == "error200":
             out = Outcome(name, 200, europepmc_error(), "application/json")
         else:

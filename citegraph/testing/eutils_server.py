@@ -36,7 +36,7 @@ from .endpoints import ENDPOINTS, Query, error_document
 from .reply import Reply
 from .faults import Fault, FaultPlan, canonical_params, checked_kinds
 from .http_server import AppServer, RequestHandler
-from .outcome import Outcome
+from .outcome import Outcome, error_page
 from .ratelimit import SlidingWindow
 
 __all__ = ["EutilsServer", "FaultLog", "main"]
@@ -244,11 +244,8 @@ class EutilsServer:
         kind = fault.kind if fault else None
         if kind == "429":
             out = self._too_many(name, who, count, self.rate_limit or 3)
-        elif kind == "5xx":
-            status = (500, 502, 503)[fault.token % 3]  # type: ignore[union-attr]
-            out = Outcome(name, status, responses.server_error_page(status), "text/html")
-        elif kind == "html200":
-            out = Outcome(name, 200, responses.html_error_page(fault.token), "text/html; charset=UTF-8")  # type: ignore[union-attr]
+        elif kind in ("5xx", "html200"):
+            out = error_page(name, kind, fault.token)  # type: ignore[union-attr]
         elif kind == "error200":
             out = Outcome(name, 200, error_document(name), "text/xml; charset=UTF-8")
         else:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["Outcome"]
+from . import responses
+
+__all__ = ["Outcome", "error_page"]
 
 
 class Outcome:
@@ -20,3 +22,14 @@ class Outcome:
         self.fault: str | None = None
         self.items = 0
         self.delay = 0.0
+
+
+def error_page(endpoint: str, kind: str, token: int) -> Outcome:
+    """The HTML page a ``5xx`` fault (status 500, 502 or 503, by ``token``) or an ``html200``
+    fault (status 200) answers with, as a web front end in trouble serves it."""
+    if kind == "5xx":
+        status = (500, 502, 503)[token % 3]
+        return Outcome(endpoint, status, responses.server_error_page(status), "text/html")
+    if kind == "html200":
+        return Outcome(endpoint, 200, responses.html_error_page(token), "text/html; charset=UTF-8")
+    raise ValueError(f"no error page for the fault kind {kind!r}")
