@@ -36,7 +36,6 @@ import time
 from collections import Counter, deque
 from typing import Any, Callable, Iterable
 
-from . import responses
 from .citation_answers import ANSWERS, CorpusFacts, europepmc_error
 from .endpoints import Query
 from .faults import Fault, canonical_params, checked_kinds
