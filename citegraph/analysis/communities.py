@@ -27,7 +27,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import InputError
-from .csr import CitationGraph, distinct
+from .csr import CitationGraph
 from .mesh import MeshIndex
 from .selection import PaperMeta
 
@@ -39,15 +39,21 @@ LEIDEN_ITERATIONS = 1
 
 def _undirected(graph: CitationGraph) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(node names in PMID order, and the two ends of each undirected edge as indices into
-    them, each pair once, self-loops left out)."""
+    them, lower index first, each pair once, self-loops left out)."""
     names, src, dst = graph.names(), graph.src, graph.dst
     n = len(names)
-    low, high = np.minimum(src, dst), np.maximum(src, dst)
-    loop = low == high
-    if loop.any():
-        low, high = low[~loop], high[~loop]
-    low, high = np.divmod(distinct(low * n + high), n)
-    return names, low, high
+    keep = src != dst
+    # two papers citing each other are one undirected edge: the directed edge from the lower
+    # index is left out when the other one is there. The graph's edges are sorted by (citing,
+    # cited), so their keys are ascending and the reverse of an edge is found by a binary search.
+    upward = np.flatnonzero(src < dst)
+    if len(upward):
+        keys = src * n + dst
+        reverse = dst[upward] * n + src[upward]
+        at = np.minimum(np.searchsorted(keys, reverse), len(keys) - 1)
+        keep[upward[keys[at] == reverse]] = False
+    src, dst = src[keep], dst[keep]
+    return names, np.minimum(src, dst), np.maximum(src, dst)
 
 
 def leiden(n: int, ends: tuple[np.ndarray, np.ndarray], *, resolution: float = 1.0, seed: int = 0) -> np.ndarray:

@@ -211,6 +211,31 @@ class CitationGraph:
         in_perm = rank[rank >= 0]
         return cls(ids, year, stored, src, dst, in_perm, reader)
 
+    #: the arrays :meth:`parts` gives and :meth:`from_parts` takes, with their types
+    PARTS = (("ids", np.int64), ("year", np.int64), ("stored", np.bool_), ("src", np.int64), ("dst", np.int64),
+             ("in_perm", np.int64))
+
+    def parts(self) -> dict[str, bytes]:
+        """The arrays that make the graph, as bytes (see :meth:`from_parts`)."""
+        return {name: np.ascontiguousarray(getattr(self, name), dtype=kind).tobytes() for name, kind in self.PARTS}
+
+    @classmethod
+    def from_parts(cls, parts: Mapping[str, bytes], reader: Reader | None = None) -> "CitationGraph":
+        """The graph whose :meth:`parts` are ``parts``; ValueError when they do not make one
+        (a part missing, or of the wrong length)."""
+        try:
+            ids, year, stored, src, dst, in_perm = (np.frombuffer(bytearray(parts[name]), dtype=kind)
+                                                    for name, kind in cls.PARTS)
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"not the parts of a graph: {exc}") from None
+        n, m = len(ids), len(src)
+        if len(year) != n or len(stored) != n or len(dst) != m or len(in_perm) != m:
+            raise ValueError("not the parts of a graph: the arrays' lengths differ")
+        if m and (min(src.min(), dst.min(), in_perm.min()) < 0 or max(src.max(), dst.max()) >= n
+                  or in_perm.max() >= m):
+            raise ValueError("not the parts of a graph: an edge outside the graph")
+        return cls(ids, year, stored, src, dst, in_perm, reader)
+
     def subgraph(self, keep: np.ndarray, keep_edges: np.ndarray | None = None) -> "CitationGraph":
         """The graph induced by the boolean node mask ``keep`` (less the edges where
         ``keep_edges`` is False); shares the title cache. No sorting: order is preserved."""

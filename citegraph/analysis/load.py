@@ -34,7 +34,25 @@ def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph
     :class:`~citegraph.analysis.csr.CitationGraph` (years loaded; titles and journals read
     later, only for the papers shown). A citation stored from several sources is one edge; a
     self-citation is none. With ``include_unstored`` the graph also keeps
-    the citations to or from PMIDs that have no stored record (nodes marked unstored)."""
+    the citations to or from PMIDs that have no stored record (nodes marked unstored).
+
+    The arrays are read back from the store's snapshot of them when nothing was written since
+    it was kept (:mod:`citegraph.store.snapshots`); otherwise built from the tables and kept."""
+    name = "graph+unstored" if include_unstored else "graph"
+    reader = _summary_reader(store.path)
+    parts = store.read_snapshot(name)
+    if parts is not None:
+        try:
+            return CitationGraph.from_parts(parts, reader)
+        except ValueError:
+            pass  # not a snapshot this version reads: built again below
+    token = store.snapshot_token()
+    graph = _graph_from_tables(store, include_unstored, reader)
+    store.keep_snapshot(name, token, graph.parts())
+    return graph
+
+
+def _graph_from_tables(store: Store, include_unstored: bool, reader) -> CitationGraph:
     citing_text, cited_text = store.citation_columns()
     citing = _ints(citing_text)
     del citing_text  # tens of megabytes on a large store
@@ -43,8 +61,7 @@ def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph
     rows = store.article_years()
     nodes = np.fromiter((p for p, _ in rows), dtype=np.int64, count=len(rows))
     years = np.fromiter((y or 0 for _, y in rows), dtype=np.int64, count=len(rows))
-    return CitationGraph.from_edges(citing, cited, nodes, years, include_unstored=include_unstored,
-                                    reader=_summary_reader(store.path))
+    return CitationGraph.from_edges(citing, cited, nodes, years, include_unstored=include_unstored, reader=reader)
 
 
 def _ints(text: str) -> np.ndarray:

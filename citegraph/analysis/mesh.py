@@ -52,6 +52,25 @@ class MeshIndex:
         codes = recode[raw] if len(raw) else np.empty(0, dtype=np.int64)
         return cls(np.asarray(pmids, dtype=np.int64), codes, [(ui, names[ui]) for ui in order])
 
+    def parts(self) -> dict[str, bytes]:
+        """The index as bytes (see :meth:`from_parts`)."""
+        return {"pmids": np.ascontiguousarray(self.pmids, dtype=np.int64).tobytes(),
+                "codes": np.ascontiguousarray(self.codes, dtype=np.int64).tobytes(),
+                "descriptors": orjson.dumps(self.descriptors)}
+
+    @classmethod
+    def from_parts(cls, parts: Mapping[str, bytes]) -> "MeshIndex":
+        """The index whose :meth:`parts` are ``parts``; ValueError when they do not make one."""
+        try:
+            pmids = np.frombuffer(bytearray(parts["pmids"]), dtype=np.int64)
+            codes = np.frombuffer(bytearray(parts["codes"]), dtype=np.int64)
+            descriptors = [(str(ui), str(name)) for ui, name in orjson.loads(parts["descriptors"])]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ValueError(f"not the parts of a MeSH index: {exc}") from None
+        if len(pmids) != len(codes) or (len(codes) and (codes.min() < 0 or codes.max() >= len(descriptors))):
+            raise ValueError("not the parts of a MeSH index: the columns do not match")
+        return cls(pmids, codes, descriptors)
+
     @classmethod
     def from_meta(cls, meta: Mapping[str, PaperMeta]) -> "MeshIndex":
         """The descriptors of the papers of ``meta`` (keys that are not PMIDs are left out)."""
@@ -88,8 +107,27 @@ class MeshIndex:
 
 def mesh_index(store, pmids: Iterable[str] | None = None) -> MeshIndex:
     """The MeSH descriptors of every stored article (or of ``pmids``) from the store's
-    ``article_meta`` table, split out by SQLite (no Python object per descriptor until the
-    distinct ones). ``store``: a :class:`citegraph.store.Store` with ``article_meta`` in step."""
+    ``article_meta`` table (brought up to date first), split out by SQLite (no Python object
+    per descriptor until the distinct ones). ``store``: a :class:`citegraph.store.Store`. The
+    index of every article is read back from the store's snapshot of it when nothing was
+    written since it was kept (:mod:`citegraph.store.snapshots`), and kept when it was not."""
+    if pmids is not None:
+        store.sync_article_meta()
+        return _mesh_of(store, pmids)
+    parts = store.read_snapshot("mesh")
+    if parts is not None:
+        try:
+            return MeshIndex.from_parts(parts)
+        except ValueError:
+            pass  # not a snapshot this version reads: read again below
+    token = store.snapshot_token()
+    store.sync_article_meta()  # after the token: a record written before it is in the table
+    index = _mesh_of(store, None)
+    store.keep_snapshot("mesh", token, index.parts())
+    return index
+
+
+def _mesh_of(store, pmids: Iterable[str] | None) -> MeshIndex:
     sql = ("SELECT group_concat(m.pmid), group_concat(j.value, char(30)) "
            "FROM article_meta AS m, json_each(m.mesh) AS j")
     if pmids is None:

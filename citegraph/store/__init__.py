@@ -5,7 +5,7 @@ most the work in flight and never leaves half a batch behind. The graph is alway
 from what is stored here.
 
 :class:`Store` is composed of one part per aggregate (articles, citations, external sources,
-crawls, topic cache, full text), all sharing one connection (:mod:`.connection`).
+crawls, topic cache, full text, snapshots of derived arrays), all sharing one connection (:mod:`.connection`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from .crawls import CrawlRecord, Crawls
 from .external import ICITE_COLUMNS, External
 from .fulltext import FullText
 from .migrations import SOURCE_BITS
+from .snapshots import Snapshots
 from .topics import TopicCache
 
 __all__ = ["Store", "CrawlRecord", "PreparedArticles", "prepare_articles", "reference_rows", "source_bit", "DELETED",
            "ICITE_COLUMNS", "SOURCE_BITS"]
 
 
-class Store(Articles, Citations, External, Crawls, TopicCache, FullText):
+class Store(Articles, Citations, External, Crawls, TopicCache, FullText, Snapshots):
     """SQLite-backed store. Use as a context manager; one instance per thread."""
 
     def __enter__(self) -> "Store":

@@ -317,6 +317,45 @@ CREATE TABLE external_citations (
 CREATE INDEX external_citations_cited ON external_citations(cited);
 """
 
+# Arrays derived from the articles and citations (the graph's CSR arrays, the MeSH index), kept
+# so that a reading command does not rebuild them: valid while ``derived_state.changed`` is 0
+# and their token is the state's. The triggers mark the store changed on every write that can
+# change what the arrays are made of, whoever writes (see citegraph/store/snapshots.py); when
+# it is marked already they only read the one row.
+_SNAPSHOTS = """
+CREATE TABLE derived_state (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    changed  INTEGER NOT NULL,
+    token    INTEGER NOT NULL
+);
+INSERT INTO derived_state (id, changed, token) VALUES (1, 1, 0);
+CREATE TABLE derived_snapshots (
+    name   TEXT NOT NULL,
+    part   TEXT NOT NULL,
+    token  INTEGER NOT NULL,
+    data   BLOB NOT NULL,
+    PRIMARY KEY (name, part)
+);
+CREATE TRIGGER derived_citation_insert AFTER INSERT ON citations BEGIN
+    UPDATE derived_state SET changed = 1 WHERE changed = 0;
+END;
+CREATE TRIGGER derived_citation_delete AFTER DELETE ON citations BEGIN
+    UPDATE derived_state SET changed = 1 WHERE changed = 0;
+END;
+CREATE TRIGGER derived_citation_update AFTER UPDATE OF citing, cited ON citations BEGIN
+    UPDATE derived_state SET changed = 1 WHERE changed = 0;
+END;
+CREATE TRIGGER derived_article_insert AFTER INSERT ON articles BEGIN
+    UPDATE derived_state SET changed = 1 WHERE changed = 0;
+END;
+CREATE TRIGGER derived_article_delete AFTER DELETE ON articles BEGIN
+    UPDATE derived_state SET changed = 1 WHERE changed = 0;
+END;
+CREATE TRIGGER derived_article_update AFTER UPDATE OF pmid, year, data ON articles BEGIN
+    UPDATE derived_state SET changed = 1 WHERE changed = 0;
+END;
+"""
+
 #: (version, name, SQL script)
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial schema: articles, citations, missing, crawls, crawl_nodes", _INITIAL),
@@ -332,4 +371,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (11, "icite_metrics (iCite's numbers per paper, when fetched); external_papers and external_citations "
          "(papers outside PubMed that a citation source named)",
      _ICITE_METRICS),
+    (12, "derived_state and derived_snapshots: the graph's arrays and the MeSH index, kept until an "
+         "article or citation is written", _SNAPSHOTS),
 ]

@@ -1,0 +1,116 @@
+"""Snapshots: arrays derived from the stored articles and citations (the citation graph's
+arrays, the MeSH index), kept in the store so that a reading command reads them back instead
+of rebuilding them.
+
+A snapshot is a named set of parts (bytes). It is valid while nothing that it is made of has
+been written since: migration 12's triggers set ``derived_state.changed`` on every insert or
+delete of an article or citation, and on every change of an article's PMID, year or record, by
+whatever connection writes. Making one is three steps, so that a write at any moment in
+between is never missed:
+
+1. :meth:`Snapshots.snapshot_token` marks the store unchanged (when it was changed, it also
+   drops the old snapshots and starts a new token) and returns the token;
+2. the caller reads what the snapshot is made of and builds it;
+3. :meth:`Snapshots.keep_snapshot` stores it only if the store is still unchanged under the
+   same token (a write during step 2 marked it changed: the snapshot is not kept).
+
+:meth:`Snapshots.read_snapshot` returns a snapshot's parts only while the store is unchanged
+under the token it was kept with. A read-only store, or one another process is writing, keeps
+nothing (the caller builds what it needs as if there were no snapshot).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from typing import Iterator, Mapping
+
+from .connection import _BUSY_TIMEOUT_MS, Connection
+
+__all__ = ["Snapshots"]
+
+#: how long making a snapshot waits for another process's write to end before giving up on it
+_WAIT_MS = 200
+
+
+class Snapshots(Connection):
+    """The ``derived_state`` and ``derived_snapshots`` tables."""
+
+    def read_snapshot(self, name: str) -> dict[str, bytes] | None:
+        """The parts of snapshot ``name`` ({part: bytes}), or None when there is none or the
+        store has been written since it was kept."""
+        with self._reading():
+            changed, token = self._execute("SELECT changed, token FROM derived_state").fetchone()
+            if changed:
+                return None
+            rows = self._execute("SELECT part, data FROM derived_snapshots WHERE name = ? AND token = ?",
+                                 (name, token)).fetchall()
+        return {part: bytes(data) for part, data in rows} or None
+
+    def snapshot_token(self) -> int | None:
+        """Step 1 of making a snapshot (see the module docstring): the token to keep it
+        under, or None when nothing can be kept (a read-only store, or another process is
+        writing)."""
+        if self.readonly:
+            return None
+        with self._briefly() as ready:
+            if not ready:
+                return None
+            changed, token = self._execute("SELECT changed, token FROM derived_state").fetchone()
+            if changed:
+                token += 1
+                self._execute("DELETE FROM derived_snapshots")
+                self._execute("UPDATE derived_state SET changed = 0, token = ?", (token,))
+        return token
+
+    def keep_snapshot(self, name: str, token: int | None, parts: Mapping[str, bytes]) -> bool:
+        """Step 3: keep ``parts`` as snapshot ``name`` if nothing was written since
+        :meth:`snapshot_token` gave ``token``; whether it was kept."""
+        if token is None or self.readonly:
+            return False
+        with self._briefly() as ready:
+            if not ready or self._execute("SELECT changed, token FROM derived_state").fetchone() != (0, token):
+                return False
+            try:
+                self._db.execute("DELETE FROM derived_snapshots WHERE name = ?", (name,))
+                self._db.executemany("INSERT INTO derived_snapshots (name, part, token, data) VALUES (?, ?, ?, ?)",
+                                     ((name, part, token, data) for part, data in parts.items()))
+            except sqlite3.Error:  # a part over SQLite's largest value, a full disk: not kept
+                self._rollback()
+                return False
+        return True
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """One read transaction (both reads see the same state), unless one is open."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._rollback()
+
+    @contextmanager
+    def _briefly(self) -> Iterator[bool]:
+        """A write transaction, waiting at most :data:`_WAIT_MS` for another process's write
+        to end: yields whether it began (committed at the end when it did)."""
+        if self._db.in_transaction:
+            yield True
+            return
+        self._db.execute(f"PRAGMA busy_timeout = {_WAIT_MS}")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            yield False
+            return
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        try:
+            yield True
+        except BaseException:
+            self._rollback()
+            raise
+        if self._db.in_transaction:
+            self._execute("COMMIT")
