@@ -129,15 +129,49 @@ def update_file_plain_reading(pubmed_update_file) -> dict:
 @pytest.fixture(scope="session")
 def imported_update_file(pubmed_update_file, tmp_path_factory):
     """The real update file imported into a store once for the whole run (two worker
-    processes): ``(store path, the import's ImportReport)``. Read-only: a test that changes a
-    store works on a copy (:func:`copy_store`)."""
+    processes): ``(store path, the import's ImportReport)``. Under pytest-xdist the first
+    worker to need it imports the file, the others copy its store. Read-only: a test that
+    changes a store works on a copy (:func:`copy_store`)."""
+    import pickle
+
     from citegraph.importer import import_files
     from citegraph.store import Store
+    from store_copy import copy_store
 
     path = tmp_path_factory.mktemp("imported-update-file") / "citegraph.sqlite"
-    with Store(path) as store:
-        report = import_files([pubmed_update_file], store, workers=2)
+    with _once_per_run(tmp_path_factory, "imported-update-file") as shared:
+        if shared is not None and (shared / "report.pickle").is_file():
+            copy_store(shared / "citegraph.sqlite", path)
+            return path, pickle.loads((shared / "report.pickle").read_bytes())
+        with Store(path) as store:
+            report = import_files([pubmed_update_file], store, workers=2)
+        if shared is not None:
+            copy_store(path, shared / "citegraph.sqlite")
+            (shared / "report.pickle").write_bytes(pickle.dumps(report))
     return path, report
+
+
+@contextlib.contextmanager
+def _once_per_run(tmp_path_factory, name: str):
+    """A folder all pytest-xdist workers of this run share for ``name``, held under a lock
+    while the body runs (the first worker makes what the others then read); None when the run
+    has no workers, or the platform no ``fcntl``."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if worker is None or fcntl is None:
+        yield None
+        return
+    folder = tmp_path_factory.getbasetemp().parent / f"shared-{name}"
+    folder.mkdir(exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 #: requests per second of the CLI tests' local server (and of the CLI pointed at it): fast, since
@@ -198,6 +232,12 @@ def make_read_only():
         if os.geteuid() == 0:
             subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
         folder.chmod(0o700)
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (setup.cfg): one worker more than there are cores, since part of each
+    worker's time goes to waiting for the servers and processes its tests start."""
+    return (os.cpu_count() or 1) + 1
 
 
 def pytest_addoption(parser):
