@@ -211,29 +211,43 @@ class CitationGraph:
         in_perm = rank[rank >= 0]
         return cls(ids, year, stored, src, dst, in_perm, reader)
 
-    #: the arrays :meth:`parts` gives and :meth:`from_parts` takes, with their types
-    PARTS = (("ids", np.int64), ("year", np.int64), ("stored", np.bool_), ("src", np.int64), ("dst", np.int64),
-             ("in_perm", np.int64))
-
     def parts(self) -> dict[str, bytes]:
-        """The arrays that make the graph, as bytes (see :meth:`from_parts`)."""
-        return {name: np.ascontiguousarray(getattr(self, name), dtype=kind).tobytes() for name, kind in self.PARTS}
+        """The arrays that make the graph, as bytes (see :meth:`from_parts`): the citing side
+        of the edges as row pointers, the edge ends as 32-bit numbers when the graph is small
+        enough for them."""
+        index = np.int32 if max(self.n, len(self.src)) < 2 ** 31 else np.int64
+        arrays = {"ids": self.ids.astype(np.int64), "year": self.year.astype(np.int64),
+                  "stored": self.stored.astype(np.bool_), "out_ptr": self.out_ptr.astype(np.int64),
+                  "dst": self.dst.astype(index), "in_perm": self.in_perm.astype(index)}
+        parts = {name: np.ascontiguousarray(array).tobytes() for name, array in arrays.items()}
+        parts["index"] = np.dtype(index).str.encode()
+        return parts
 
     @classmethod
     def from_parts(cls, parts: Mapping[str, bytes], reader: Reader | None = None) -> "CitationGraph":
         """The graph whose :meth:`parts` are ``parts``; ValueError when they do not make one
-        (a part missing, or of the wrong length)."""
+        (a part missing or of the wrong length, an edge outside the graph)."""
+        def array(name: str, kind) -> np.ndarray:
+            return np.frombuffer(bytearray(parts[name]), dtype=kind)
+
         try:
-            ids, year, stored, src, dst, in_perm = (np.frombuffer(bytearray(parts[name]), dtype=kind)
-                                                    for name, kind in cls.PARTS)
-        except (KeyError, ValueError) as exc:
+            index = np.dtype(parts["index"].decode())
+            if index not in (np.dtype(np.int32), np.dtype(np.int64)):
+                raise ValueError(f"edge ends of type {index}")
+            ids, year, out_ptr = array("ids", np.int64), array("year", np.int64), array("out_ptr", np.int64)
+            stored = array("stored", np.bool_)
+            dst, in_perm = array("dst", index).astype(np.int64), array("in_perm", index).astype(np.int64)
+        except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
             raise ValueError(f"not the parts of a graph: {exc}") from None
-        n, m = len(ids), len(src)
-        if len(year) != n or len(stored) != n or len(dst) != m or len(in_perm) != m:
+        n, m = len(ids), len(dst)
+        if len(year) != n or len(stored) != n or len(out_ptr) != n + 1 or len(in_perm) != m:
             raise ValueError("not the parts of a graph: the arrays' lengths differ")
-        if m and (min(src.min(), dst.min(), in_perm.min()) < 0 or max(src.max(), dst.max()) >= n
-                  or in_perm.max() >= m):
+        counts = np.diff(out_ptr)
+        if out_ptr[0] != 0 or out_ptr[-1] != m or (counts < 0).any():
+            raise ValueError("not the parts of a graph: the row pointers do not match the edges")
+        if m and (min(dst.min(), in_perm.min()) < 0 or dst.max() >= n or in_perm.max() >= m):
             raise ValueError("not the parts of a graph: an edge outside the graph")
+        src = np.repeat(np.arange(n, dtype=np.int64), counts)
         return cls(ids, year, stored, src, dst, in_perm, reader)
 
     def subgraph(self, keep: np.ndarray, keep_edges: np.ndarray | None = None) -> "CitationGraph":

@@ -31,8 +31,12 @@ def store(tmp_path):
         yield s
 
 
+ARRAYS = ("ids", "year", "stored", "src", "dst", "in_perm", "out_ptr", "in_idx", "in_ptr")
+
+
 def same_graph(a: CitationGraph, b: CitationGraph) -> bool:
-    return all(np.array_equal(getattr(a, name), getattr(b, name)) for name, _ in CitationGraph.PARTS)
+    return all(np.array_equal(getattr(a, name), getattr(b, name)) and getattr(a, name).dtype == getattr(b, name).dtype
+               for name in ARRAYS)
 
 
 def edges(graph: CitationGraph) -> set[tuple[str, str]]:
@@ -75,21 +79,33 @@ def test_a_snapshot_that_is_not_a_graph_is_built_again(store):
     assert same_graph(graph, _graph_from_tables(store, False, None))
 
 
-@pytest.mark.parametrize("parts", [
-    {},
-    {"ids": b"\x00" * 16},
-    {name: b"\x00" * 8 for name, _ in CitationGraph.PARTS},  # lengths differ (stored is one byte a node)
-])
-def test_from_parts_refuses_what_is_not_a_graph(parts):
-    with pytest.raises(ValueError):
-        CitationGraph.from_parts(parts)
-
-
-def test_from_parts_refuses_an_edge_outside_the_graph(store):
+def test_parts_of_a_small_graph_keep_edge_ends_in_32_bits(store):
     parts = _graph_from_tables(store, False, None).parts()
-    parts["dst"] = np.full(len(parts["dst"]) // 8, 99, dtype=np.int64).tobytes()
+    assert parts["index"] == b"<i4" and len(parts["dst"]) == 4 * 6 and "src" not in parts
+
+
+def broken(parts: dict, name: str, value) -> dict:
+    return {**parts, name: value}
+
+
+@pytest.mark.parametrize("change", [
+    lambda p: {},
+    lambda p: {k: v for k, v in p.items() if k != "in_perm"},
+    lambda p: broken(p, "index", b"<f8"),
+    lambda p: broken(p, "index", b"\xff"),
+    lambda p: broken(p, "stored", p["stored"] + b"\x01"),  # lengths differ
+    lambda p: broken(p, "ids", p["ids"][:-3]),  # not a whole number of items
+    lambda p: broken(p, "out_ptr", np.zeros(6, dtype=np.int64).tobytes()),  # rows hold fewer edges than there are
+    lambda p: broken(p, "out_ptr", np.array([0, 3, 2, 6, 6, 6], dtype=np.int64).tobytes()),  # a row ends before it starts
+    lambda p: broken(p, "dst", np.full(6, 99, dtype=np.int32).tobytes()),  # an edge to a paper not in the graph
+    lambda p: broken(p, "in_perm", np.full(6, -1, dtype=np.int32).tobytes()),
+], ids=["empty", "part-missing", "float-ends", "bad-index-name", "lengths-differ", "cut-array", "too-few-edges",
+        "rows-backwards", "edge-outside", "negative-edge-id"])
+def test_from_parts_refuses_what_is_not_a_graph(store, change):
+    parts = _graph_from_tables(store, False, None).parts()
+    CitationGraph.from_parts(parts)  # the parts as made are a graph
     with pytest.raises(ValueError):
-        CitationGraph.from_parts(parts)
+        CitationGraph.from_parts(change(parts))
 
 
 def columns(index: MeshIndex) -> tuple:
