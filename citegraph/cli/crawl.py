@@ -97,6 +97,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
     from citegraph.crawl import CrawlOptions, Crawler, crawl_sources
     from citegraph.identifiers import parse_identifier
     from citegraph.parse_pool import ParsePool
+    from citegraph.analysis.load import keep_snapshots
     from citegraph.pubmed import parse_articles
     from citegraph.resolve import resolve_identifiers
 
@@ -147,6 +148,7 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
                     raise
             _say_unmatched_types(app, store, options.exclude_types, report)
             texts_report = _fetch_full_text(app, store, client, report.crawl_id) if full_text else None
+            keep_snapshots(store)
         finally:
             client.close()
             for other in others.values():
@@ -266,6 +268,7 @@ def _say_unmatched_types(app: App, store, exclude_types: Iterable[str], report) 
 
 def _refresh(app: App, seed: str, max_age: str, as_json: bool) -> None:
     """``crawl --refresh``: see citegraph.refresh."""
+    from citegraph.analysis.load import keep_snapshots
     from citegraph.identifiers import parse_pmid
     from citegraph.refresh import parse_duration, refresh_crawl
 
@@ -276,6 +279,7 @@ def _refresh(app: App, seed: str, max_age: str, as_json: bool) -> None:
             report = refresh_crawl(app.settings, store, seed, seconds, client)
         finally:
             client.close()
+        keep_snapshots(store)
     data = report.to_dict()
     if as_json:
         print_json(data)
@@ -307,11 +311,14 @@ def import_(app: App, files: tuple[Path, ...], workers: int | None, batch_size: 
     DeleteCitation entries are applied, and importing the same file again changes nothing.
     After a truncated or corrupt file, fix it and run the same command again to continue.
     """
+    from citegraph.analysis.load import keep_snapshots
     from citegraph.importer import default_workers, import_paths
 
-    with app.open_store() as store, ImportProgress(app) as progress:
-        report, jats = import_paths(files, store, workers=workers or default_workers(), batch_size=batch_size,
-                                    progress=progress.update)
+    with app.open_store() as store:
+        with ImportProgress(app) as progress:
+            report, jats = import_paths(files, store, workers=workers or default_workers(), batch_size=batch_size,
+                                        progress=progress.update)
+        keep_snapshots(store)
     full_text = None
     if jats is not None:
         for name, reason in jats.skipped:
