@@ -336,25 +336,14 @@ CREATE TABLE derived_snapshots (
     data   BLOB NOT NULL,
     PRIMARY KEY (name, part)
 );
-CREATE TRIGGER derived_citation_insert AFTER INSERT ON citations BEGIN
-    UPDATE derived_state SET changed = 1 WHERE changed = 0;
-END;
-CREATE TRIGGER derived_citation_delete AFTER DELETE ON citations BEGIN
-    UPDATE derived_state SET changed = 1 WHERE changed = 0;
-END;
-CREATE TRIGGER derived_citation_update AFTER UPDATE OF citing, cited ON citations BEGIN
-    UPDATE derived_state SET changed = 1 WHERE changed = 0;
-END;
-CREATE TRIGGER derived_article_insert AFTER INSERT ON articles BEGIN
-    UPDATE derived_state SET changed = 1 WHERE changed = 0;
-END;
-CREATE TRIGGER derived_article_delete AFTER DELETE ON articles BEGIN
-    UPDATE derived_state SET changed = 1 WHERE changed = 0;
-END;
-CREATE TRIGGER derived_article_update AFTER UPDATE OF pmid, year, data ON articles BEGIN
-    UPDATE derived_state SET changed = 1 WHERE changed = 0;
-END;
-"""
+""" + "".join(
+    f"CREATE TRIGGER derived_{name} AFTER {event} ON {table} BEGIN\n"
+    "    UPDATE derived_state SET changed = 1 WHERE changed = 0;\nEND;\n"
+    for name, event, table in [
+        ("citation_insert", "INSERT", "citations"), ("citation_delete", "DELETE", "citations"),
+        ("citation_update", "UPDATE OF citing, cited", "citations"),
+        ("article_insert", "INSERT", "articles"), ("article_delete", "DELETE", "articles"),
+        ("article_update", "UPDATE OF pmid, year, data", "articles")])
 
 #: (version, name, SQL script)
 MIGRATIONS: list[tuple[int, str, str]] = [
