@@ -38,18 +38,10 @@ def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph
 
     The arrays are read back from the store's snapshot of them when nothing was written since
     it was kept (:mod:`citegraph.store.snapshots`); otherwise built from the tables and kept."""
-    name = "graph+unstored" if include_unstored else "graph"
     reader = _summary_reader(store.path)
-    parts = store.read_snapshot(name)
-    if parts is not None:
-        try:
-            return CitationGraph.from_parts(parts, reader)
-        except ValueError:
-            pass  # not a snapshot this version reads: built again below
-    token = store.snapshot_token()
-    graph = _graph_from_tables(store, include_unstored, reader)
-    store.keep_snapshot(name, token, graph.parts())
-    return graph
+    return store.snapshot_of("graph+unstored" if include_unstored else "graph",
+                             lambda parts: CitationGraph.from_parts(parts, reader),
+                             lambda: _graph_from_tables(store, include_unstored, reader), CitationGraph.parts)
 
 
 def keep_snapshots(store: Store) -> None:

@@ -114,17 +114,12 @@ def mesh_index(store, pmids: Iterable[str] | None = None) -> MeshIndex:
     if pmids is not None:
         store.sync_article_meta()
         return _mesh_of(store, pmids)
-    parts = store.read_snapshot("mesh")
-    if parts is not None:
-        try:
-            return MeshIndex.from_parts(parts)
-        except ValueError:
-            pass  # not a snapshot this version reads: read again below
-    token = store.snapshot_token()
-    store.sync_article_meta()  # after the token: a record written before it is in the table
-    index = _mesh_of(store, None)
-    store.keep_snapshot("mesh", token, index.parts())
-    return index
+
+    def read() -> MeshIndex:
+        store.sync_article_meta()  # after the snapshot's token: a record written before it is in the table
+        return _mesh_of(store, None)
+
+    return store.snapshot_of("mesh", MeshIndex.from_parts, read, MeshIndex.parts)
 
 
 def _mesh_of(store, pmids: Iterable[str] | None) -> MeshIndex:

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping, TypeVar
 
 from .connection import _BUSY_TIMEOUT_MS, Connection
 
 __all__ = ["Snapshots"]
+
+T = TypeVar("T")
 
 #: how long making a snapshot waits for another process's write to end before giving up on it
 _WAIT_MS = 200
@@ -35,6 +37,23 @@ _WAIT_MS = 200
 
 class Snapshots(Connection):
     """The ``derived_state`` and ``derived_snapshots`` tables."""
+
+    def snapshot_of(self, name: str, decode: Callable[[Mapping[str, bytes]], T], make: Callable[[], T],
+                    encode: Callable[[T], Mapping[str, bytes]]) -> T:
+        """What snapshot ``name`` holds, ``decode``d, when it is valid (``decode`` raises
+        ValueError for parts it cannot read); otherwise ``make()`` (which reads the store after
+        the snapshot's token is taken), kept ``encode``d as the snapshot when nothing was
+        written meanwhile."""
+        parts = self.read_snapshot(name)
+        if parts is not None:
+            try:
+                return decode(parts)
+            except ValueError:
+                pass  # not a snapshot this version reads: made again
+        token = self.snapshot_token()
+        made = make()
+        self.keep_snapshot(name, token, encode(made))
+        return made
 
     def read_snapshot(self, name: str) -> dict[str, bytes] | None:
         """The parts of snapshot ``name`` ({part: bytes}), or None when there is none or the
