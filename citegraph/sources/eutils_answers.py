@@ -17,6 +17,7 @@ from lxml import etree
 from ..errors import ParseError, ResponseError
 from ..identifiers import pmid_or_none
 from ..pubmed import not_a_pmid
+from ..xml_safety import parser_options
 from .retry import looks_temporary
 
 __all__ = ["EMPTY_ARTICLE_SET", "LinkResult", "check_article_set", "check_pmc_set", "join_article_sets",
@@ -108,11 +109,10 @@ def join_article_sets(bodies: list[bytes]) -> bytes:
 
 
 def _parse_xml(body: bytes, endpoint: str) -> etree._Element:
-    """The root of an answer parsed without DTD, network or entities; broken XML is a
-    transient ResponseError."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    """The root of an answer parsed with the hardened settings of
+    :func:`~citegraph.xml_safety.parser_options`; broken XML is a transient ResponseError."""
     try:
-        return etree.fromstring(body, parser)
+        return etree.fromstring(body, etree.XMLParser(**parser_options()))
     except etree.XMLSyntaxError as exc:
         raise ResponseError(f"{endpoint}: truncated or malformed XML ({exc})", transient=True) from None
 

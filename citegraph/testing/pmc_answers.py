@@ -26,6 +26,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from ..xml_safety import parser_options
 from . import responses
 from .corpus import Corpus
 from .reply import Reply
@@ -40,7 +41,6 @@ NOT_ALLOWED = "<!--The publisher of this article does not allow downloading of t
 EMPTY_IDS = "ID list is empty! Possibly it has no correct IDs."
 _ID = re.compile(r"(?:PMC)?([0-9]{1,12})", re.I)
 _XLINK = 'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:mml="http://www.w3.org/1998/Math/MathML"'
-_SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False)
 
 _OPENERS = {
     "introduction": ("{topic} has been studied for years", "Earlier work described {topic}",
@@ -149,7 +149,7 @@ def add_pmc_files(corpus: Corpus, paths: Iterable[str | os.PathLike[str]]) -> in
     for path in paths:
         with open(path, "rb") as fh:
             data = fh.read()
-        root = etree.fromstring(data, etree.XMLParser(**_SAFE))
+        root = etree.fromstring(data, etree.XMLParser(**parser_options()))
         meta = root.find("front/article-meta")
         ids = {node.get("pub-id-type"): (node.text or "").strip() for node in
                (meta.iterfind("article-id") if meta is not None else ())}
