@@ -61,7 +61,7 @@ class Settings:
     parse_processes: int | None = None
     #: the other citation sources: base URLs (``from_env`` reads ``CITEGRAPH_ICITE_URL``,
     #: ``CITEGRAPH_EUROPEPMC_URL``, ``CITEGRAPH_OPENCITATIONS_URL``), requests per second (none
-    #: publishes a limit) and the OpenCitations access token (``OPENCITATIONS_TOKEN``; sent as
+    #: publishes a limit; ``CITEGRAPH_ICITE_RATE`` and the like) and the OpenCitations access token (``OPENCITATIONS_TOKEN``; sent as
     #: a header, never shown, like the API key)
     icite_url: str = ICITE_URL
     europepmc_url: str = EUROPEPMC_URL
@@ -133,7 +133,8 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
         """Read ``CITEGRAPH_EUTILS_URL``, ``CITEGRAPH_DATA`` (the data folder; ``CITEGRAPH_CACHE``
         is read as its alias, ``CITEGRAPH_DATA`` winning when both are set), ``NCBI_EMAIL``, ``NCBI_API_KEY``,
-        ``CITEGRAPH_RATE``, ``CITEGRAPH_TIMEOUT`` (read timeout, seconds) and the tuning knobs
+        ``CITEGRAPH_RATE``, ``CITEGRAPH_ICITE_RATE``, ``CITEGRAPH_EUROPEPMC_RATE``,
+        ``CITEGRAPH_OPENCITATIONS_RATE``, ``CITEGRAPH_TIMEOUT`` (read timeout, seconds) and the tuning knobs
         ``CITEGRAPH_MAX_ATTEMPTS``, ``CITEGRAPH_BACKOFF`` (first backoff, seconds),
         ``CITEGRAPH_CONCURRENCY``, ``CITEGRAPH_PARSE_PROCESSES``; then apply ``overrides`` (None
         means 'not given')."""
@@ -148,12 +149,11 @@ class Settings:
             values["email"] = env["NCBI_EMAIL"]
         if env.get("NCBI_API_KEY"):
             values["api_key"] = env["NCBI_API_KEY"]
-        if env.get("CITEGRAPH_RATE"):
-            try:
-                values["rate"] = float(env["CITEGRAPH_RATE"])
-            except ValueError:
-                raise ConfigError(f"CITEGRAPH_RATE is not a number: {env['CITEGRAPH_RATE']!r}") from None
-        for name, key, kind in (("CITEGRAPH_TIMEOUT", "read_timeout", float),
+        for name, key, kind in (("CITEGRAPH_RATE", "rate", float),
+                                ("CITEGRAPH_ICITE_RATE", "icite_rate", float),
+                                ("CITEGRAPH_EUROPEPMC_RATE", "europepmc_rate", float),
+                                ("CITEGRAPH_OPENCITATIONS_RATE", "opencitations_rate", float),
+                                ("CITEGRAPH_TIMEOUT", "read_timeout", float),
                                 ("CITEGRAPH_MAX_ATTEMPTS", "max_attempts", int),
                                 ("CITEGRAPH_BACKOFF", "backoff_base", float),
                                 ("CITEGRAPH_CONCURRENCY", "concurrency", int),

@@ -286,3 +286,18 @@ def test_settings_read_the_sources_urls_and_token_from_the_environment():
         Settings(icite_url="icite.od.nih.gov/api/")
     with pytest.raises(ConfigError):
         Settings(europepmc_rate=0)
+
+
+def test_settings_read_each_sources_rate_from_the_environment():
+    from citegraph.errors import ConfigError
+
+    settings = Settings.from_env({"CITEGRAPH_ICITE_RATE": "20", "CITEGRAPH_EUROPEPMC_RATE": "0.5",
+                                  "CITEGRAPH_OPENCITATIONS_RATE": "7", "CITEGRAPH_RATE": "9"})
+    assert (settings.icite_rate, settings.europepmc_rate, settings.opencitations_rate) == (20.0, 0.5, 7.0)
+    assert settings.effective_rate == 9.0  # E-utilities' own rate stays apart
+    assert Settings.from_env({}).icite_rate == Settings().icite_rate
+    for name in ("CITEGRAPH_ICITE_RATE", "CITEGRAPH_RATE"):
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({name: "fast"})
+        with pytest.raises(ConfigError):
+            Settings.from_env({name: "0"})
