@@ -16,7 +16,8 @@ between is never missed:
 
 :meth:`Snapshots.read_snapshot` returns a snapshot's parts only while the store is unchanged
 under the token it was kept with. A read-only store, or one another process is writing, keeps
-nothing (the caller builds what it needs as if there were no snapshot).
+nothing, and so does a store whose file turns out not to be writable or whose disk is full:
+the caller builds what it needs as if there were no snapshot.
 """
 
 from __future__ import annotations
@@ -72,14 +73,18 @@ class Snapshots(Connection):
         writing)."""
         if self.readonly:
             return None
-        with self._briefly() as ready:
-            if not ready:
+        with self._briefly() as commit:
+            if commit is None:
                 return None
-            changed, token = self._execute("SELECT changed, token FROM derived_state").fetchone()
-            if changed:
-                token += 1
-                self._execute("DELETE FROM derived_snapshots")
-                self._execute("UPDATE derived_state SET changed = 0, token = ?", (token,))
+            try:
+                changed, token = self._db.execute("SELECT changed, token FROM derived_state").fetchone()
+                if changed:
+                    token += 1
+                    self._db.execute("DELETE FROM derived_snapshots")
+                    self._db.execute("UPDATE derived_state SET changed = 0, token = ?", (token,))
+                commit()
+            except sqlite3.Error:  # a file that cannot be written after all, a full disk: nothing is kept
+                return None
         return token
 
     def keep_snapshot(self, name: str, token: int | None, parts: Mapping[str, bytes]) -> bool:
@@ -87,15 +92,17 @@ class Snapshots(Connection):
         :meth:`snapshot_token` gave ``token``; whether it was kept."""
         if token is None or self.readonly:
             return False
-        with self._briefly() as ready:
-            if not ready or self._execute("SELECT changed, token FROM derived_state").fetchone() != (0, token):
+        with self._briefly() as commit:
+            if commit is None:
                 return False
             try:
+                if self._db.execute("SELECT changed, token FROM derived_state").fetchone() != (0, token):
+                    return False
                 self._db.execute("DELETE FROM derived_snapshots WHERE name = ?", (name,))
                 self._db.executemany("INSERT INTO derived_snapshots (name, part, token, data) VALUES (?, ?, ?, ?)",
                                      ((name, part, token, data) for part, data in parts.items()))
-            except sqlite3.Error:  # a part over SQLite's largest value, a full disk: not kept
-                self._rollback()
+                commit()
+            except sqlite3.Error:  # a part over SQLite's largest value, a full disk, a file not writable
                 return False
         return True
 
@@ -112,24 +119,26 @@ class Snapshots(Connection):
             self._rollback()
 
     @contextmanager
-    def _briefly(self) -> Iterator[bool]:
+    def _briefly(self) -> Iterator[Callable[[], None] | None]:
         """A write transaction, waiting at most :data:`_WAIT_MS` for another process's write
-        to end: yields whether it began (committed at the end when it did)."""
+        to end: yields None when it could not begin, else the function that commits it (which
+        does nothing inside a caller's transaction: that one commits). What the body leaves
+        uncommitted is rolled back."""
         if self._db.in_transaction:
-            yield True
+            yield lambda: None
             return
         self._db.execute(f"PRAGMA busy_timeout = {_WAIT_MS}")
         try:
             self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            yield False
-            return
+            began = True
+        except sqlite3.Error:  # another process is writing, or the file cannot be written
+            began = False
         finally:
             self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        if not began:
+            yield None
+            return
         try:
-            yield True
-        except BaseException:
+            yield lambda: self._db.execute("COMMIT")
+        finally:
             self._rollback()
-            raise
-        if self._db.in_transaction:
-            self._execute("COMMIT")

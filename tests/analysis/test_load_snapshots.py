@@ -139,3 +139,17 @@ def test_mesh_from_parts_refuses_codes_without_descriptors():
     parts["descriptors"] = b"[]"
     with pytest.raises(ValueError):
         MeshIndex.from_parts(parts)
+
+
+def test_a_full_disk_keeps_no_snapshot_and_the_graph_still_loads(store):
+    with store.transaction():  # papers without a record: a graph of over 3,000 nodes: more than a page
+        store.add_citations([("5", str(p)) for p in range(1000, 4000)], "elink")
+    pages = store._execute("PRAGMA page_count").fetchone()[0]
+    store._execute(f"PRAGMA max_page_count = {pages}")  # the file may not grow
+    graph = load_graph(store, include_unstored=True)
+    assert graph.number_of_nodes() == 5 + 2 + 3000  # 77 and 88 of EDGES have no record either
+    assert same_graph(graph, _graph_from_tables(store, True, None))
+    assert store.read_snapshot("graph+unstored") is None
+    store._execute("PRAGMA max_page_count = 1073741823")
+    load_graph(store, include_unstored=True)
+    assert store.read_snapshot("graph+unstored") is not None
