@@ -61,8 +61,8 @@ class Settings:
     parse_processes: int | None = None
     #: the other citation sources: base URLs (``from_env`` reads ``CITEGRAPH_ICITE_URL``,
     #: ``CITEGRAPH_EUROPEPMC_URL``, ``CITEGRAPH_OPENCITATIONS_URL``), requests per second (none
-    #: publishes a limit; ``CITEGRAPH_ICITE_RATE`` and the like) and the OpenCitations access token (``OPENCITATIONS_TOKEN``; sent as
-    #: a header, never shown, like the API key)
+    #: publishes a limit; ``CITEGRAPH_ICITE_RATE`` and the like) and the OpenCitations access
+    #: token (``OPENCITATIONS_TOKEN``; sent as a header, never shown, like the API key)
     icite_url: str = ICITE_URL
     europepmc_url: str = EUROPEPMC_URL
     opencitations_url: str = OPENCITATIONS_URL

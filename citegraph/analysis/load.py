@@ -26,7 +26,8 @@ if TYPE_CHECKING:  # the lens modules load only for the commands that classify
     from .lens import Lens
     from .lens_store import ColdStart
 
-__all__ = ["load_graph", "keep_snapshots", "load_paper_graph", "load_meta", "add_unstored_seed", "Prepared", "prepare", "topic_keys"]
+__all__ = ["load_graph", "keep_snapshots", "load_paper_graph", "load_meta", "add_unstored_seed", "Prepared", "prepare",
+           "topic_keys"]
 
 
 def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph:
@@ -47,7 +48,7 @@ def load_graph(store: Store, *, include_unstored: bool = False) -> CitationGraph
 def keep_snapshots(store: Store) -> None:
     """Bring the store's snapshots of the graph and of the MeSH index up to date (see
     :mod:`citegraph.store.snapshots`), so that the next reading command reads them back: for
-    the commands that write papers and citations (crawl, import), once they are done."""
+    the commands that write papers and citations (crawl, import, refresh), once they are done."""
     load_graph(store)
     mesh_index(store)
 
