@@ -226,7 +226,8 @@ class CitationGraph:
     @classmethod
     def from_parts(cls, parts: Mapping[str, bytes], reader: Reader | None = None) -> "CitationGraph":
         """The graph whose :meth:`parts` are ``parts``; ValueError when they do not make one
-        (a part missing or of the wrong length, an edge outside the graph)."""
+        (a part missing or of the wrong length, an edge outside the graph, PMIDs or edges out
+        of the order :class:`CitationGraph` keeps them in)."""
         def array(name: str, kind) -> np.ndarray:
             return np.frombuffer(bytearray(parts[name]), dtype=kind)
 
@@ -247,7 +248,16 @@ class CitationGraph:
             raise ValueError("not the parts of a graph: the row pointers do not match the edges")
         if m and (min(dst.min(), in_perm.min()) < 0 or dst.max() >= n or in_perm.max() >= m):
             raise ValueError("not the parts of a graph: an edge outside the graph")
+        if n > 1 and not (ids[1:] > ids[:-1]).all():
+            raise ValueError("not the parts of a graph: the PMIDs are not in ascending order")
         src = np.repeat(np.arange(n, dtype=np.int64), counts)
+        if m > 1:
+            keys = src * n + dst
+            if not (keys[1:] > keys[:-1]).all():
+                raise ValueError("not the parts of a graph: the edges are not in (citing, cited) order")
+            by_cited = dst[in_perm] * n + src[in_perm]
+            if not (by_cited[1:] > by_cited[:-1]).all():  # also makes in_perm a permutation
+                raise ValueError("not the parts of a graph: the edges by cited paper are out of order")
         return cls(ids, year, stored, src, dst, in_perm, reader)
 
     def subgraph(self, keep: np.ndarray, keep_edges: np.ndarray | None = None) -> "CitationGraph":

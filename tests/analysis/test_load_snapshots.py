@@ -99,8 +99,13 @@ def broken(parts: dict, name: str, value) -> dict:
     lambda p: broken(p, "out_ptr", np.array([0, 3, 2, 6, 6, 6], dtype=np.int64).tobytes()),  # a row ends before it starts
     lambda p: broken(p, "dst", np.full(6, 99, dtype=np.int32).tobytes()),  # an edge to a paper not in the graph
     lambda p: broken(p, "in_perm", np.full(6, -1, dtype=np.int32).tobytes()),
+    lambda p: broken(p, "ids", np.array([1, 3, 2, 4, 5], dtype=np.int64).tobytes()),
+    lambda p: broken(p, "dst", np.frombuffer(p["dst"], dtype=np.int32)[::-1].tobytes()),
+    lambda p: broken(p, "in_perm", np.zeros(6, dtype=np.int32).tobytes()),  # not a permutation
+    lambda p: broken(p, "in_perm", np.arange(6, dtype=np.int32).tobytes()),  # a permutation in the wrong order
 ], ids=["empty", "part-missing", "float-ends", "bad-index-name", "lengths-differ", "cut-array", "too-few-edges",
-        "rows-backwards", "edge-outside", "negative-edge-id"])
+        "rows-backwards", "edge-outside", "negative-edge-id", "pmids-unsorted", "edges-unsorted",
+        "in-perm-repeats", "in-perm-order"])
 def test_from_parts_refuses_what_is_not_a_graph(store, change):
     parts = _graph_from_tables(store, False, None).parts()
     CitationGraph.from_parts(parts)  # the parts as made are a graph
