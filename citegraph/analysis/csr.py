@@ -216,10 +216,9 @@ class CitationGraph:
         of the edges as row pointers, the edge ends as 32-bit numbers when the graph is small
         enough for them."""
         index = np.int32 if max(self.n, len(self.src)) < 2 ** 31 else np.int64
-        arrays = {"ids": self.ids.astype(np.int64), "year": self.year.astype(np.int64),
-                  "stored": self.stored.astype(np.bool_), "out_ptr": self.out_ptr.astype(np.int64),
-                  "dst": self.dst.astype(index), "in_perm": self.in_perm.astype(index)}
-        parts = {name: np.ascontiguousarray(array).tobytes() for name, array in arrays.items()}
+        arrays = {"ids": (self.ids, np.int64), "year": (self.year, np.int64), "stored": (self.stored, np.bool_),
+                  "out_ptr": (self.out_ptr, np.int64), "dst": (self.dst, index), "in_perm": (self.in_perm, index)}
+        parts = {name: np.ascontiguousarray(array, dtype=kind).tobytes() for name, (array, kind) in arrays.items()}
         parts["index"] = np.dtype(index).str.encode()
         return parts
 
@@ -250,15 +249,15 @@ class CitationGraph:
             raise ValueError("not the parts of a graph: an edge outside the graph")
         if n > 1 and not (ids[1:] > ids[:-1]).all():
             raise ValueError("not the parts of a graph: the PMIDs are not in ascending order")
-        src = np.repeat(np.arange(n, dtype=np.int64), counts)
+        graph = cls(ids, year, stored, np.repeat(np.arange(n, dtype=np.int64), counts), dst, in_perm, reader)
         if m > 1:
-            keys = src * n + dst
+            keys = graph.src * n + dst
             if not (keys[1:] > keys[:-1]).all():
                 raise ValueError("not the parts of a graph: the edges are not in (citing, cited) order")
-            by_cited = dst[in_perm] * n + src[in_perm]
+            by_cited = dst[in_perm] * n + graph.in_idx  # in_idx: the citing paper of each, by cited paper
             if not (by_cited[1:] > by_cited[:-1]).all():  # also makes in_perm a permutation
                 raise ValueError("not the parts of a graph: the edges by cited paper are out of order")
-        return cls(ids, year, stored, src, dst, in_perm, reader)
+        return graph
 
     def subgraph(self, keep: np.ndarray, keep_edges: np.ndarray | None = None) -> "CitationGraph":
         """The graph induced by the boolean node mask ``keep`` (less the edges where

@@ -94,10 +94,10 @@ def crawl(app: App, seeds: tuple[str, ...], seed_file: Path | None, depth: int, 
             raise click.UsageError("--full-text does not go with --refresh: run `citegraph fulltext SEED` after it")
         _refresh(app, refresh_seed, max_age, as_json)
         return
+    from citegraph.analysis.load import keep_snapshots
     from citegraph.crawl import CrawlOptions, Crawler, crawl_sources
     from citegraph.identifiers import parse_identifier
     from citegraph.parse_pool import ParsePool
-    from citegraph.analysis.load import keep_snapshots
     from citegraph.pubmed import parse_articles
     from citegraph.resolve import resolve_identifiers
 
