@@ -150,7 +150,8 @@ class EutilsServer:
     # -- statistics and control -------------------------------------------------------------------
     def stats(self) -> dict:
         """``{"total": N, "by_endpoint": {...}, "by_status": {"200": N, ...}, "by_api": {"eutils": N,
-        "icite": N, ...}, "429_by_api": {"eutils": N, "icite": N, ...}}`` (what /_stats sends)."""
+        "icite": N, ...}, "429_by_api": {"eutils": N, "icite": N, ...}, "faults": {kind: N, ...}}``
+        (what /_stats sends; ``faults`` counts the :attr:`fault_log`)."""
         with self._lock:
             return {
                 "total": self._stats_total,
@@ -158,6 +159,7 @@ class EutilsServer:
                 "by_status": {str(k): v for k, v in sorted(self._by_status.items())},
                 "by_api": count_by_api(self._by_endpoint),
                 "429_by_api": {api: self._too_many_by_api.get(api, 0) for api in count_by_api({})},
+                "faults": dict(Counter(kind for _, kind in self._fault_log)),
             }
 
     def reset_stats(self) -> None:

@@ -34,7 +34,7 @@ class ServerProcess:
         self.url = self.base + "/entrez/eutils/"
 
     def stats(self) -> dict:
-        """``GET /_stats``: ``{"total", "by_endpoint", "by_status"}``."""
+        """``GET /_stats``: :meth:`citegraph.testing.EutilsServer.stats` of the child's server."""
         with urllib.request.urlopen(self.base + "/_stats", timeout=30) as response:
             return json.load(response)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections import Counter
 
 import pytest
 import requests
@@ -169,10 +170,14 @@ def test_stats_json_shape_and_reset(server, http):
         "by_status": {"200": 2, "400": 1, "404": 1},
         "by_api": {"eutils": 3, "icite": 0, "europepmc": 0, "opencitations": 0},
         "429_by_api": {"eutils": 0, "icite": 0, "europepmc": 0, "opencitations": 0},
+        "faults": {},
     }
     assert http.get(base + "/_stats").json() == stats == server.stats()  # /_stats is not counted
     server.reset_stats()
     assert server.stats()["total"] == 0
+    server.force("efetch", ["5xx"])
+    http.get(server.url + "efetch.fcgi", params={"db": "pubmed", "id": "90000001"})
+    assert http.get(base + "/_stats").json()["faults"] == {"5xx": 1} == dict(Counter(k for _, k in server.fault_log))
 
 
 # --- rate limit ---------------------------------------------------------------------------------
